@@ -61,7 +61,7 @@ export class MessageEmitter {
   }
 
   private register(typeName: string, fields: FieldSpec[], top = false): void {
-    const tsName = top ? typeName : `${this.spec.name}${typeName}`;
+    const tsName = top || typeName.startsWith(this.spec.name) ? typeName : `${this.spec.name}${typeName}`;
     if (this.structs.has(typeName)) return;
     const s: Struct = { tsName, fields };
     this.structs.set(typeName, s);
@@ -150,6 +150,19 @@ export class MessageEmitter {
     if (f.type.startsWith('[]') || f.type === 'bytes') return `(${x} !== null && ${x}.length === 0)`;
     if (PRIMITIVES.has(f.type)) return `${x} === ${d}`;
     return `matchesDefault(${x}, ${d})`;
+  }
+
+  /**
+   * The encoder's value for field f: the input, or the default when the input
+   * leaves the field out. `??` would also replace an explicit null, so a nullable
+   * field whose default is not null (most nullable strings default to "") tests
+   * for undefined only: null must reach the wire as null.
+   */
+  private inputOrDefault(f: FieldSpec, input: string): string {
+    const d = this.defaultExpr(f);
+    const canBeNull = !isEmpty(f.nullableVersions) && f.type !== 'records';
+    if (canBeNull && d !== 'null') return `(${input} === undefined ? ${d} : ${input})`;
+    return `${input} ?? ${d}`;
   }
 
   // ---- reading -------------------------------------------------------------
@@ -265,7 +278,9 @@ export class MessageEmitter {
     }
     const write = `write${this.struct(f.type).tsName}(w, ${x}, version);`;
     if (canBeNull) {
-      out.push(`${indent}if (${x} === null) w.int8(-1);`, `${indent}else {`, `${indent}  w.int8(1);`, `${indent}  ${write}`, `${indent}}`);
+      // The presence marker exists only in the versions where the field is nullable.
+      const marker = nc === 'true' ? ['w.int8(1);'] : nc === 'false' ? [] : [`if (${nc}) w.int8(1);`];
+      out.push(`${indent}if (${x} === null) w.int8(-1);`, `${indent}else {`, ...marker.map((m) => `${indent}  ${m}`), `${indent}  ${write}`, `${indent}}`);
     } else {
       out.push(`${indent}${write}`);
     }
@@ -354,7 +369,7 @@ export class MessageEmitter {
     for (const f of fields) {
       const name = camel(f.name);
       const present = inRange(regularVersions(f), valid);
-      const x = `v.${name} ?? ${this.defaultExpr(f)}`;
+      const x = this.inputOrDefault(f, `v.${name}`);
       const body = (ind: string) => {
         const needsVar = f.type.startsWith('[]') || (!isEmpty(f.nullableVersions) && f.type !== 'records') || !PRIMITIVES.has(f.type);
         if (!needsVar) return this.writeValue(f, `(${x})`, this.fieldFlex(f, flexVar), ind);
@@ -387,7 +402,7 @@ export class MessageEmitter {
         tagged.forEach((f, i) => {
           const name = camel(f.name);
           const tc = inRange(f.taggedVersions, valid);
-          lines.push(`${ind}const t${i} = v.${name} ?? ${this.defaultExpr(f)};`);
+          lines.push(`${ind}const t${i} = ${this.inputOrDefault(f, `v.${name}`)};`);
           lines.push(`${ind}const has${i} = ${and(tc, not(this.isDefaultExpr(f, `t${i}`)))};`);
           lines.push(`${ind}if (has${i}) tagCount++;`);
         });

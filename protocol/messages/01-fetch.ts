@@ -814,7 +814,7 @@ export function writeFetchResponsePartitionData(w: Writer, v: EncodeInput<FetchR
     w.int64((v.logStartOffset ?? -1n));
   }
   if (version >= 4) {
-    const x = v.abortedTransactions ?? [];
+    const x = (v.abortedTransactions === undefined ? [] : v.abortedTransactions);
     if (x === null) (flex ? w.uvarint(0) : w.int32(-1));
     else {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));

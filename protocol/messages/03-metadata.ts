@@ -7,7 +7,7 @@ import type { ApiCodec, MessageCodec } from '../codec-runtime.js';
 
 export interface MetadataRequest {
   /** The topics to fetch metadata for. Versions 0+. */
-  topics: MetadataRequestMetadataRequestTopic[] | null;
+  topics: MetadataRequestTopic[] | null;
   /** If this is true, the broker may auto-create topics that we requested which do not already exist, if it is configured to do so. Versions 4+. */
   allowAutoTopicCreation: boolean;
   /** Whether to include cluster authorized operations. Versions 8-10. */
@@ -27,15 +27,15 @@ export function defaultMetadataRequest(): MetadataRequest {
 
 export function readMetadataRequest(r: Reader, version: number): MetadataRequest {
   const flex = version >= 9;
-  let f_topics: MetadataRequestMetadataRequestTopic[] | null;
+  let f_topics: MetadataRequestTopic[] | null;
   {
     const n = (flex ? r.compactArrayLength() : r.arrayLength());
     if (n < 0) {
       if (!(version >= 1)) throw new DecodeError('null array for non-nullable field Topics');
       f_topics = null;
     } else {
-      const a: MetadataRequestMetadataRequestTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readMetadataRequestMetadataRequestTopic(r, version));
+      const a: MetadataRequestTopic[] = [];
+      for (let i = 0; i < n; i++) a.push(readMetadataRequestTopic(r, version));
       f_topics = a;
     }
   }
@@ -65,12 +65,12 @@ export function readMetadataRequest(r: Reader, version: number): MetadataRequest
 export function writeMetadataRequest(w: Writer, v: EncodeInput<MetadataRequest>, version: number): void {
   const flex = version >= 9;
   {
-    const x = v.topics ?? [];
+    const x = (v.topics === undefined ? [] : v.topics);
     if (x === null && !(version >= 1)) throw new EncodeError('MetadataRequest.Topics cannot be null in version ' + version);
     if (x === null) (flex ? w.uvarint(0) : w.int32(-1));
     else {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));
-      for (const e of x) writeMetadataRequestMetadataRequestTopic(w, e, version);
+      for (const e of x) writeMetadataRequestTopic(w, e, version);
     }
   }
   if (version >= 4) {
@@ -90,21 +90,21 @@ export function writeMetadataRequest(w: Writer, v: EncodeInput<MetadataRequest>,
   }
 }
 
-export interface MetadataRequestMetadataRequestTopic {
+export interface MetadataRequestTopic {
   /** The topic id. Versions 10+. */
   topicId: string;
   /** The topic name. Versions 0+. */
   name: string | null;
 }
 
-export function defaultMetadataRequestMetadataRequestTopic(): MetadataRequestMetadataRequestTopic {
+export function defaultMetadataRequestTopic(): MetadataRequestTopic {
   return {
     topicId: ZERO_UUID,
     name: "",
   };
 }
 
-export function readMetadataRequestMetadataRequestTopic(r: Reader, version: number): MetadataRequestMetadataRequestTopic {
+export function readMetadataRequestTopic(r: Reader, version: number): MetadataRequestTopic {
   const flex = version >= 9;
   let f_topicId: string = ZERO_UUID;
   if (version >= 10) {
@@ -121,13 +121,13 @@ export function readMetadataRequestMetadataRequestTopic(r: Reader, version: numb
   };
 }
 
-export function writeMetadataRequestMetadataRequestTopic(w: Writer, v: EncodeInput<MetadataRequestMetadataRequestTopic>, version: number): void {
+export function writeMetadataRequestTopic(w: Writer, v: EncodeInput<MetadataRequestTopic>, version: number): void {
   const flex = version >= 9;
   if (version >= 10) {
     w.uuid((v.topicId ?? ZERO_UUID));
   }
   {
-    const x = v.name ?? "";
+    const x = (v.name === undefined ? "" : v.name);
     if (x === null && !(version >= 10)) throw new EncodeError('MetadataRequest.Name cannot be null in version ' + version);
     (flex ? (version >= 10 ? w.compactNullableString(x) : w.compactString(x as string)) : (version >= 10 ? w.nullableString(x) : w.string(x as string)));
   }
@@ -140,13 +140,13 @@ export interface MetadataResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. Versions 3+. */
   throttleTimeMs: number;
   /** A list of brokers present in the cluster. Versions 0+. */
-  brokers: MetadataResponseMetadataResponseBroker[];
+  brokers: MetadataResponseBroker[];
   /** The cluster ID that responding broker belongs to. Versions 2+. */
   clusterId: string | null;
   /** The ID of the controller broker. Versions 1+. */
   controllerId: number;
   /** Each topic in the response. Versions 0+. */
-  topics: MetadataResponseMetadataResponseTopic[];
+  topics: MetadataResponseTopic[];
   /** 32-bit bitfield to represent authorized operations for this cluster. Versions 8-10. */
   clusterAuthorizedOperations: number;
 }
@@ -168,14 +168,14 @@ export function readMetadataResponse(r: Reader, version: number): MetadataRespon
   if (version >= 3) {
     f_throttleTimeMs = r.int32();
   }
-  let f_brokers: MetadataResponseMetadataResponseBroker[];
+  let f_brokers: MetadataResponseBroker[];
   {
     const n = (flex ? r.compactArrayLength() : r.arrayLength());
     if (n < 0) {
       throw new DecodeError('null array for non-nullable field Brokers');
     } else {
-      const a: MetadataResponseMetadataResponseBroker[] = [];
-      for (let i = 0; i < n; i++) a.push(readMetadataResponseMetadataResponseBroker(r, version));
+      const a: MetadataResponseBroker[] = [];
+      for (let i = 0; i < n; i++) a.push(readMetadataResponseBroker(r, version));
       f_brokers = a;
     }
   }
@@ -187,14 +187,14 @@ export function readMetadataResponse(r: Reader, version: number): MetadataRespon
   if (version >= 1) {
     f_controllerId = r.int32();
   }
-  let f_topics: MetadataResponseMetadataResponseTopic[];
+  let f_topics: MetadataResponseTopic[];
   {
     const n = (flex ? r.compactArrayLength() : r.arrayLength());
     if (n < 0) {
       throw new DecodeError('null array for non-nullable field Topics');
     } else {
-      const a: MetadataResponseMetadataResponseTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readMetadataResponseMetadataResponseTopic(r, version));
+      const a: MetadataResponseTopic[] = [];
+      for (let i = 0; i < n; i++) a.push(readMetadataResponseTopic(r, version));
       f_topics = a;
     }
   }
@@ -224,7 +224,7 @@ export function writeMetadataResponse(w: Writer, v: EncodeInput<MetadataResponse
     const x = v.brokers ?? [];
     {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));
-      for (const e of x) writeMetadataResponseMetadataResponseBroker(w, e, version);
+      for (const e of x) writeMetadataResponseBroker(w, e, version);
     }
   }
   if (version >= 2) {
@@ -238,7 +238,7 @@ export function writeMetadataResponse(w: Writer, v: EncodeInput<MetadataResponse
     const x = v.topics ?? [];
     {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));
-      for (const e of x) writeMetadataResponseMetadataResponseTopic(w, e, version);
+      for (const e of x) writeMetadataResponseTopic(w, e, version);
     }
   }
   if (version >= 8 && version <= 10) {
@@ -250,7 +250,7 @@ export function writeMetadataResponse(w: Writer, v: EncodeInput<MetadataResponse
   }
 }
 
-export interface MetadataResponseMetadataResponseBroker {
+export interface MetadataResponseBroker {
   /** The broker ID. Versions 0+. */
   nodeId: number;
   /** The broker hostname. Versions 0+. */
@@ -261,7 +261,7 @@ export interface MetadataResponseMetadataResponseBroker {
   rack: string | null;
 }
 
-export function defaultMetadataResponseMetadataResponseBroker(): MetadataResponseMetadataResponseBroker {
+export function defaultMetadataResponseBroker(): MetadataResponseBroker {
   return {
     nodeId: 0,
     host: "",
@@ -270,7 +270,7 @@ export function defaultMetadataResponseMetadataResponseBroker(): MetadataRespons
   };
 }
 
-export function readMetadataResponseMetadataResponseBroker(r: Reader, version: number): MetadataResponseMetadataResponseBroker {
+export function readMetadataResponseBroker(r: Reader, version: number): MetadataResponseBroker {
   const flex = version >= 9;
   let f_nodeId: number;
   f_nodeId = r.int32();
@@ -293,7 +293,7 @@ export function readMetadataResponseMetadataResponseBroker(r: Reader, version: n
   };
 }
 
-export function writeMetadataResponseMetadataResponseBroker(w: Writer, v: EncodeInput<MetadataResponseMetadataResponseBroker>, version: number): void {
+export function writeMetadataResponseBroker(w: Writer, v: EncodeInput<MetadataResponseBroker>, version: number): void {
   const flex = version >= 9;
   {
     w.int32((v.nodeId ?? 0));
@@ -313,7 +313,7 @@ export function writeMetadataResponseMetadataResponseBroker(w: Writer, v: Encode
   }
 }
 
-export interface MetadataResponseMetadataResponseTopic {
+export interface MetadataResponseTopic {
   /** The topic error, or 0 if there was no error. Versions 0+. */
   errorCode: number;
   /** The topic name. Null for non-existing topics queried by ID. This is never null when ErrorCode is zero. One of Name and TopicId is always populated. Versions 0+. */
@@ -323,12 +323,12 @@ export interface MetadataResponseMetadataResponseTopic {
   /** True if the topic is internal. Versions 1+. */
   isInternal: boolean;
   /** Each partition in the topic. Versions 0+. */
-  partitions: MetadataResponseMetadataResponsePartition[];
+  partitions: MetadataResponsePartition[];
   /** 32-bit bitfield to represent authorized operations for this topic. Versions 8+. */
   topicAuthorizedOperations: number;
 }
 
-export function defaultMetadataResponseMetadataResponseTopic(): MetadataResponseMetadataResponseTopic {
+export function defaultMetadataResponseTopic(): MetadataResponseTopic {
   return {
     errorCode: 0,
     name: "",
@@ -339,7 +339,7 @@ export function defaultMetadataResponseMetadataResponseTopic(): MetadataResponse
   };
 }
 
-export function readMetadataResponseMetadataResponseTopic(r: Reader, version: number): MetadataResponseMetadataResponseTopic {
+export function readMetadataResponseTopic(r: Reader, version: number): MetadataResponseTopic {
   const flex = version >= 9;
   let f_errorCode: number;
   f_errorCode = r.int16();
@@ -353,14 +353,14 @@ export function readMetadataResponseMetadataResponseTopic(r: Reader, version: nu
   if (version >= 1) {
     f_isInternal = r.bool();
   }
-  let f_partitions: MetadataResponseMetadataResponsePartition[];
+  let f_partitions: MetadataResponsePartition[];
   {
     const n = (flex ? r.compactArrayLength() : r.arrayLength());
     if (n < 0) {
       throw new DecodeError('null array for non-nullable field Partitions');
     } else {
-      const a: MetadataResponseMetadataResponsePartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readMetadataResponseMetadataResponsePartition(r, version));
+      const a: MetadataResponsePartition[] = [];
+      for (let i = 0; i < n; i++) a.push(readMetadataResponsePartition(r, version));
       f_partitions = a;
     }
   }
@@ -381,13 +381,13 @@ export function readMetadataResponseMetadataResponseTopic(r: Reader, version: nu
   };
 }
 
-export function writeMetadataResponseMetadataResponseTopic(w: Writer, v: EncodeInput<MetadataResponseMetadataResponseTopic>, version: number): void {
+export function writeMetadataResponseTopic(w: Writer, v: EncodeInput<MetadataResponseTopic>, version: number): void {
   const flex = version >= 9;
   {
     w.int16((v.errorCode ?? 0));
   }
   {
-    const x = v.name ?? "";
+    const x = (v.name === undefined ? "" : v.name);
     if (x === null && !(version >= 12)) throw new EncodeError('MetadataResponse.Name cannot be null in version ' + version);
     (flex ? (version >= 12 ? w.compactNullableString(x) : w.compactString(x as string)) : (version >= 12 ? w.nullableString(x) : w.string(x as string)));
   }
@@ -401,7 +401,7 @@ export function writeMetadataResponseMetadataResponseTopic(w: Writer, v: EncodeI
     const x = v.partitions ?? [];
     {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));
-      for (const e of x) writeMetadataResponseMetadataResponsePartition(w, e, version);
+      for (const e of x) writeMetadataResponsePartition(w, e, version);
     }
   }
   if (version >= 8) {
@@ -413,7 +413,7 @@ export function writeMetadataResponseMetadataResponseTopic(w: Writer, v: EncodeI
   }
 }
 
-export interface MetadataResponseMetadataResponsePartition {
+export interface MetadataResponsePartition {
   /** The partition error, or 0 if there was no error. Versions 0+. */
   errorCode: number;
   /** The partition index. Versions 0+. */
@@ -430,7 +430,7 @@ export interface MetadataResponseMetadataResponsePartition {
   offlineReplicas: number[];
 }
 
-export function defaultMetadataResponseMetadataResponsePartition(): MetadataResponseMetadataResponsePartition {
+export function defaultMetadataResponsePartition(): MetadataResponsePartition {
   return {
     errorCode: 0,
     partitionIndex: 0,
@@ -442,7 +442,7 @@ export function defaultMetadataResponseMetadataResponsePartition(): MetadataResp
   };
 }
 
-export function readMetadataResponseMetadataResponsePartition(r: Reader, version: number): MetadataResponseMetadataResponsePartition {
+export function readMetadataResponsePartition(r: Reader, version: number): MetadataResponsePartition {
   const flex = version >= 9;
   let f_errorCode: number;
   f_errorCode = r.int16();
@@ -503,7 +503,7 @@ export function readMetadataResponseMetadataResponsePartition(r: Reader, version
   };
 }
 
-export function writeMetadataResponseMetadataResponsePartition(w: Writer, v: EncodeInput<MetadataResponseMetadataResponsePartition>, version: number): void {
+export function writeMetadataResponsePartition(w: Writer, v: EncodeInput<MetadataResponsePartition>, version: number): void {
   const flex = version >= 9;
   {
     w.int16((v.errorCode ?? 0));

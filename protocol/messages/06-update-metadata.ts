@@ -468,7 +468,7 @@ export function writeUpdateMetadataRequestUpdateMetadataBroker(w: Writer, v: Enc
     }
   }
   if (version >= 2) {
-    const x = v.rack ?? "";
+    const x = (v.rack === undefined ? "" : v.rack);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   if (flex) {

@@ -17,7 +17,7 @@ export interface OffsetCommitRequest {
   /** The time period in ms to retain the offset. Versions 2-4. */
   retentionTimeMs: bigint;
   /** The topics to commit offsets for. Versions 0+. */
-  topics: OffsetCommitRequestOffsetCommitRequestTopic[];
+  topics: OffsetCommitRequestTopic[];
 }
 
 export function defaultOffsetCommitRequest(): OffsetCommitRequest {
@@ -51,14 +51,14 @@ export function readOffsetCommitRequest(r: Reader, version: number): OffsetCommi
   if (version >= 2 && version <= 4) {
     f_retentionTimeMs = r.int64();
   }
-  let f_topics: OffsetCommitRequestOffsetCommitRequestTopic[];
+  let f_topics: OffsetCommitRequestTopic[];
   {
     const n = (flex ? r.compactArrayLength() : r.arrayLength());
     if (n < 0) {
       throw new DecodeError('null array for non-nullable field Topics');
     } else {
-      const a: OffsetCommitRequestOffsetCommitRequestTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetCommitRequestOffsetCommitRequestTopic(r, version));
+      const a: OffsetCommitRequestTopic[] = [];
+      for (let i = 0; i < n; i++) a.push(readOffsetCommitRequestTopic(r, version));
       f_topics = a;
     }
   }
@@ -98,7 +98,7 @@ export function writeOffsetCommitRequest(w: Writer, v: EncodeInput<OffsetCommitR
     const x = v.topics ?? [];
     {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));
-      for (const e of x) writeOffsetCommitRequestOffsetCommitRequestTopic(w, e, version);
+      for (const e of x) writeOffsetCommitRequestTopic(w, e, version);
     }
   }
   if (flex) {
@@ -106,32 +106,32 @@ export function writeOffsetCommitRequest(w: Writer, v: EncodeInput<OffsetCommitR
   }
 }
 
-export interface OffsetCommitRequestOffsetCommitRequestTopic {
+export interface OffsetCommitRequestTopic {
   /** The topic name. Versions 0+. */
   name: string;
   /** Each partition to commit offsets for. Versions 0+. */
-  partitions: OffsetCommitRequestOffsetCommitRequestPartition[];
+  partitions: OffsetCommitRequestPartition[];
 }
 
-export function defaultOffsetCommitRequestOffsetCommitRequestTopic(): OffsetCommitRequestOffsetCommitRequestTopic {
+export function defaultOffsetCommitRequestTopic(): OffsetCommitRequestTopic {
   return {
     name: "",
     partitions: [],
   };
 }
 
-export function readOffsetCommitRequestOffsetCommitRequestTopic(r: Reader, version: number): OffsetCommitRequestOffsetCommitRequestTopic {
+export function readOffsetCommitRequestTopic(r: Reader, version: number): OffsetCommitRequestTopic {
   const flex = version >= 8;
   let f_name: string;
   f_name = (flex ? r.compactString() : r.string());
-  let f_partitions: OffsetCommitRequestOffsetCommitRequestPartition[];
+  let f_partitions: OffsetCommitRequestPartition[];
   {
     const n = (flex ? r.compactArrayLength() : r.arrayLength());
     if (n < 0) {
       throw new DecodeError('null array for non-nullable field Partitions');
     } else {
-      const a: OffsetCommitRequestOffsetCommitRequestPartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetCommitRequestOffsetCommitRequestPartition(r, version));
+      const a: OffsetCommitRequestPartition[] = [];
+      for (let i = 0; i < n; i++) a.push(readOffsetCommitRequestPartition(r, version));
       f_partitions = a;
     }
   }
@@ -144,7 +144,7 @@ export function readOffsetCommitRequestOffsetCommitRequestTopic(r: Reader, versi
   };
 }
 
-export function writeOffsetCommitRequestOffsetCommitRequestTopic(w: Writer, v: EncodeInput<OffsetCommitRequestOffsetCommitRequestTopic>, version: number): void {
+export function writeOffsetCommitRequestTopic(w: Writer, v: EncodeInput<OffsetCommitRequestTopic>, version: number): void {
   const flex = version >= 8;
   {
     (flex ? w.compactString((v.name ?? "")) : w.string((v.name ?? "")));
@@ -153,7 +153,7 @@ export function writeOffsetCommitRequestOffsetCommitRequestTopic(w: Writer, v: E
     const x = v.partitions ?? [];
     {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));
-      for (const e of x) writeOffsetCommitRequestOffsetCommitRequestPartition(w, e, version);
+      for (const e of x) writeOffsetCommitRequestPartition(w, e, version);
     }
   }
   if (flex) {
@@ -161,7 +161,7 @@ export function writeOffsetCommitRequestOffsetCommitRequestTopic(w: Writer, v: E
   }
 }
 
-export interface OffsetCommitRequestOffsetCommitRequestPartition {
+export interface OffsetCommitRequestPartition {
   /** The partition index. Versions 0+. */
   partitionIndex: number;
   /** The message offset to be committed. Versions 0+. */
@@ -174,7 +174,7 @@ export interface OffsetCommitRequestOffsetCommitRequestPartition {
   committedMetadata: string | null;
 }
 
-export function defaultOffsetCommitRequestOffsetCommitRequestPartition(): OffsetCommitRequestOffsetCommitRequestPartition {
+export function defaultOffsetCommitRequestPartition(): OffsetCommitRequestPartition {
   return {
     partitionIndex: 0,
     committedOffset: 0n,
@@ -184,7 +184,7 @@ export function defaultOffsetCommitRequestOffsetCommitRequestPartition(): Offset
   };
 }
 
-export function readOffsetCommitRequestOffsetCommitRequestPartition(r: Reader, version: number): OffsetCommitRequestOffsetCommitRequestPartition {
+export function readOffsetCommitRequestPartition(r: Reader, version: number): OffsetCommitRequestPartition {
   const flex = version >= 8;
   let f_partitionIndex: number;
   f_partitionIndex = r.int32();
@@ -212,7 +212,7 @@ export function readOffsetCommitRequestOffsetCommitRequestPartition(r: Reader, v
   };
 }
 
-export function writeOffsetCommitRequestOffsetCommitRequestPartition(w: Writer, v: EncodeInput<OffsetCommitRequestOffsetCommitRequestPartition>, version: number): void {
+export function writeOffsetCommitRequestPartition(w: Writer, v: EncodeInput<OffsetCommitRequestPartition>, version: number): void {
   const flex = version >= 8;
   {
     w.int32((v.partitionIndex ?? 0));
@@ -228,7 +228,7 @@ export function writeOffsetCommitRequestOffsetCommitRequestPartition(w: Writer, 
   }
   else if (v.commitTimestamp !== undefined && !matchesDefault(v.commitTimestamp, -1n)) throw new EncodeError('OffsetCommitRequest.CommitTimestamp is not supported in version ' + version);
   {
-    const x = v.committedMetadata ?? "";
+    const x = (v.committedMetadata === undefined ? "" : v.committedMetadata);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   if (flex) {
@@ -240,7 +240,7 @@ export interface OffsetCommitResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. Versions 3+. */
   throttleTimeMs: number;
   /** The responses for each topic. Versions 0+. */
-  topics: OffsetCommitResponseOffsetCommitResponseTopic[];
+  topics: OffsetCommitResponseTopic[];
 }
 
 export function defaultOffsetCommitResponse(): OffsetCommitResponse {
@@ -256,14 +256,14 @@ export function readOffsetCommitResponse(r: Reader, version: number): OffsetComm
   if (version >= 3) {
     f_throttleTimeMs = r.int32();
   }
-  let f_topics: OffsetCommitResponseOffsetCommitResponseTopic[];
+  let f_topics: OffsetCommitResponseTopic[];
   {
     const n = (flex ? r.compactArrayLength() : r.arrayLength());
     if (n < 0) {
       throw new DecodeError('null array for non-nullable field Topics');
     } else {
-      const a: OffsetCommitResponseOffsetCommitResponseTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetCommitResponseOffsetCommitResponseTopic(r, version));
+      const a: OffsetCommitResponseTopic[] = [];
+      for (let i = 0; i < n; i++) a.push(readOffsetCommitResponseTopic(r, version));
       f_topics = a;
     }
   }
@@ -285,7 +285,7 @@ export function writeOffsetCommitResponse(w: Writer, v: EncodeInput<OffsetCommit
     const x = v.topics ?? [];
     {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));
-      for (const e of x) writeOffsetCommitResponseOffsetCommitResponseTopic(w, e, version);
+      for (const e of x) writeOffsetCommitResponseTopic(w, e, version);
     }
   }
   if (flex) {
@@ -293,32 +293,32 @@ export function writeOffsetCommitResponse(w: Writer, v: EncodeInput<OffsetCommit
   }
 }
 
-export interface OffsetCommitResponseOffsetCommitResponseTopic {
+export interface OffsetCommitResponseTopic {
   /** The topic name. Versions 0+. */
   name: string;
   /** The responses for each partition in the topic. Versions 0+. */
-  partitions: OffsetCommitResponseOffsetCommitResponsePartition[];
+  partitions: OffsetCommitResponsePartition[];
 }
 
-export function defaultOffsetCommitResponseOffsetCommitResponseTopic(): OffsetCommitResponseOffsetCommitResponseTopic {
+export function defaultOffsetCommitResponseTopic(): OffsetCommitResponseTopic {
   return {
     name: "",
     partitions: [],
   };
 }
 
-export function readOffsetCommitResponseOffsetCommitResponseTopic(r: Reader, version: number): OffsetCommitResponseOffsetCommitResponseTopic {
+export function readOffsetCommitResponseTopic(r: Reader, version: number): OffsetCommitResponseTopic {
   const flex = version >= 8;
   let f_name: string;
   f_name = (flex ? r.compactString() : r.string());
-  let f_partitions: OffsetCommitResponseOffsetCommitResponsePartition[];
+  let f_partitions: OffsetCommitResponsePartition[];
   {
     const n = (flex ? r.compactArrayLength() : r.arrayLength());
     if (n < 0) {
       throw new DecodeError('null array for non-nullable field Partitions');
     } else {
-      const a: OffsetCommitResponseOffsetCommitResponsePartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetCommitResponseOffsetCommitResponsePartition(r, version));
+      const a: OffsetCommitResponsePartition[] = [];
+      for (let i = 0; i < n; i++) a.push(readOffsetCommitResponsePartition(r, version));
       f_partitions = a;
     }
   }
@@ -331,7 +331,7 @@ export function readOffsetCommitResponseOffsetCommitResponseTopic(r: Reader, ver
   };
 }
 
-export function writeOffsetCommitResponseOffsetCommitResponseTopic(w: Writer, v: EncodeInput<OffsetCommitResponseOffsetCommitResponseTopic>, version: number): void {
+export function writeOffsetCommitResponseTopic(w: Writer, v: EncodeInput<OffsetCommitResponseTopic>, version: number): void {
   const flex = version >= 8;
   {
     (flex ? w.compactString((v.name ?? "")) : w.string((v.name ?? "")));
@@ -340,7 +340,7 @@ export function writeOffsetCommitResponseOffsetCommitResponseTopic(w: Writer, v:
     const x = v.partitions ?? [];
     {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));
-      for (const e of x) writeOffsetCommitResponseOffsetCommitResponsePartition(w, e, version);
+      for (const e of x) writeOffsetCommitResponsePartition(w, e, version);
     }
   }
   if (flex) {
@@ -348,21 +348,21 @@ export function writeOffsetCommitResponseOffsetCommitResponseTopic(w: Writer, v:
   }
 }
 
-export interface OffsetCommitResponseOffsetCommitResponsePartition {
+export interface OffsetCommitResponsePartition {
   /** The partition index. Versions 0+. */
   partitionIndex: number;
   /** The error code, or 0 if there was no error. Versions 0+. */
   errorCode: number;
 }
 
-export function defaultOffsetCommitResponseOffsetCommitResponsePartition(): OffsetCommitResponseOffsetCommitResponsePartition {
+export function defaultOffsetCommitResponsePartition(): OffsetCommitResponsePartition {
   return {
     partitionIndex: 0,
     errorCode: 0,
   };
 }
 
-export function readOffsetCommitResponseOffsetCommitResponsePartition(r: Reader, version: number): OffsetCommitResponseOffsetCommitResponsePartition {
+export function readOffsetCommitResponsePartition(r: Reader, version: number): OffsetCommitResponsePartition {
   const flex = version >= 8;
   let f_partitionIndex: number;
   f_partitionIndex = r.int32();
@@ -377,7 +377,7 @@ export function readOffsetCommitResponseOffsetCommitResponsePartition(r: Reader,
   };
 }
 
-export function writeOffsetCommitResponseOffsetCommitResponsePartition(w: Writer, v: EncodeInput<OffsetCommitResponseOffsetCommitResponsePartition>, version: number): void {
+export function writeOffsetCommitResponsePartition(w: Writer, v: EncodeInput<OffsetCommitResponsePartition>, version: number): void {
   const flex = version >= 8;
   {
     w.int32((v.partitionIndex ?? 0));

@@ -9,9 +9,9 @@ export interface OffsetFetchRequest {
   /** The group to fetch offsets for. Versions 0-7. */
   groupId: string;
   /** Each topic we would like to fetch offsets for, or null to fetch offsets for all topics. Versions 0-7. */
-  topics: OffsetFetchRequestOffsetFetchRequestTopic[] | null;
+  topics: OffsetFetchRequestTopic[] | null;
   /** Each group we would like to fetch offsets for Versions 8+. */
-  groups: OffsetFetchRequestOffsetFetchRequestGroup[];
+  groups: OffsetFetchRequestGroup[];
   /** Whether broker should hold on returning unstable offsets but set a retriable error code for the partitions. Versions 7+. */
   requireStable: boolean;
 }
@@ -31,7 +31,7 @@ export function readOffsetFetchRequest(r: Reader, version: number): OffsetFetchR
   if (version <= 7) {
     f_groupId = (flex ? r.compactString() : r.string());
   }
-  let f_topics: OffsetFetchRequestOffsetFetchRequestTopic[] | null = [];
+  let f_topics: OffsetFetchRequestTopic[] | null = [];
   if (version <= 7) {
     {
       const n = (flex ? r.compactArrayLength() : r.arrayLength());
@@ -39,21 +39,21 @@ export function readOffsetFetchRequest(r: Reader, version: number): OffsetFetchR
         if (!(version >= 2)) throw new DecodeError('null array for non-nullable field Topics');
         f_topics = null;
       } else {
-        const a: OffsetFetchRequestOffsetFetchRequestTopic[] = [];
-        for (let i = 0; i < n; i++) a.push(readOffsetFetchRequestOffsetFetchRequestTopic(r, version));
+        const a: OffsetFetchRequestTopic[] = [];
+        for (let i = 0; i < n; i++) a.push(readOffsetFetchRequestTopic(r, version));
         f_topics = a;
       }
     }
   }
-  let f_groups: OffsetFetchRequestOffsetFetchRequestGroup[] = [];
+  let f_groups: OffsetFetchRequestGroup[] = [];
   if (version >= 8) {
     {
       const n = (flex ? r.compactArrayLength() : r.arrayLength());
       if (n < 0) {
         throw new DecodeError('null array for non-nullable field Groups');
       } else {
-        const a: OffsetFetchRequestOffsetFetchRequestGroup[] = [];
-        for (let i = 0; i < n; i++) a.push(readOffsetFetchRequestOffsetFetchRequestGroup(r, version));
+        const a: OffsetFetchRequestGroup[] = [];
+        for (let i = 0; i < n; i++) a.push(readOffsetFetchRequestGroup(r, version));
         f_groups = a;
       }
     }
@@ -80,12 +80,12 @@ export function writeOffsetFetchRequest(w: Writer, v: EncodeInput<OffsetFetchReq
   }
   else if (v.groupId !== undefined && !matchesDefault(v.groupId, "")) throw new EncodeError('OffsetFetchRequest.GroupId is not supported in version ' + version);
   if (version <= 7) {
-    const x = v.topics ?? [];
+    const x = (v.topics === undefined ? [] : v.topics);
     if (x === null && !(version >= 2)) throw new EncodeError('OffsetFetchRequest.Topics cannot be null in version ' + version);
     if (x === null) (flex ? w.uvarint(0) : w.int32(-1));
     else {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));
-      for (const e of x) writeOffsetFetchRequestOffsetFetchRequestTopic(w, e, version);
+      for (const e of x) writeOffsetFetchRequestTopic(w, e, version);
     }
   }
   else if (v.topics !== undefined && !matchesDefault(v.topics, [])) throw new EncodeError('OffsetFetchRequest.Topics is not supported in version ' + version);
@@ -93,7 +93,7 @@ export function writeOffsetFetchRequest(w: Writer, v: EncodeInput<OffsetFetchReq
     const x = v.groups ?? [];
     {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));
-      for (const e of x) writeOffsetFetchRequestOffsetFetchRequestGroup(w, e, version);
+      for (const e of x) writeOffsetFetchRequestGroup(w, e, version);
     }
   }
   else if (v.groups !== undefined && !matchesDefault(v.groups, [])) throw new EncodeError('OffsetFetchRequest.Groups is not supported in version ' + version);
@@ -106,21 +106,21 @@ export function writeOffsetFetchRequest(w: Writer, v: EncodeInput<OffsetFetchReq
   }
 }
 
-export interface OffsetFetchRequestOffsetFetchRequestTopic {
+export interface OffsetFetchRequestTopic {
   /** The topic name. Versions 0-7. */
   name: string;
   /** The partition indexes we would like to fetch offsets for. Versions 0-7. */
   partitionIndexes: number[];
 }
 
-export function defaultOffsetFetchRequestOffsetFetchRequestTopic(): OffsetFetchRequestOffsetFetchRequestTopic {
+export function defaultOffsetFetchRequestTopic(): OffsetFetchRequestTopic {
   return {
     name: "",
     partitionIndexes: [],
   };
 }
 
-export function readOffsetFetchRequestOffsetFetchRequestTopic(r: Reader, version: number): OffsetFetchRequestOffsetFetchRequestTopic {
+export function readOffsetFetchRequestTopic(r: Reader, version: number): OffsetFetchRequestTopic {
   const flex = version >= 6;
   let f_name: string = "";
   if (version <= 7) {
@@ -148,7 +148,7 @@ export function readOffsetFetchRequestOffsetFetchRequestTopic(r: Reader, version
   };
 }
 
-export function writeOffsetFetchRequestOffsetFetchRequestTopic(w: Writer, v: EncodeInput<OffsetFetchRequestOffsetFetchRequestTopic>, version: number): void {
+export function writeOffsetFetchRequestTopic(w: Writer, v: EncodeInput<OffsetFetchRequestTopic>, version: number): void {
   const flex = version >= 6;
   if (version <= 7) {
     (flex ? w.compactString((v.name ?? "")) : w.string((v.name ?? "")));
@@ -167,7 +167,7 @@ export function writeOffsetFetchRequestOffsetFetchRequestTopic(w: Writer, v: Enc
   }
 }
 
-export interface OffsetFetchRequestOffsetFetchRequestGroup {
+export interface OffsetFetchRequestGroup {
   /** The group ID. Versions 8+. */
   groupId: string;
   /** The member ID assigned by the group coordinator if using the new consumer protocol (KIP-848). Versions 9+. */
@@ -175,10 +175,10 @@ export interface OffsetFetchRequestOffsetFetchRequestGroup {
   /** The member epoch if using the new consumer protocol (KIP-848). Versions 9+. */
   memberEpoch: number;
   /** Each topic we would like to fetch offsets for, or null to fetch offsets for all topics. Versions 8+. */
-  topics: OffsetFetchRequestOffsetFetchRequestTopics[] | null;
+  topics: OffsetFetchRequestTopics[] | null;
 }
 
-export function defaultOffsetFetchRequestOffsetFetchRequestGroup(): OffsetFetchRequestOffsetFetchRequestGroup {
+export function defaultOffsetFetchRequestGroup(): OffsetFetchRequestGroup {
   return {
     groupId: "",
     memberId: null,
@@ -187,7 +187,7 @@ export function defaultOffsetFetchRequestOffsetFetchRequestGroup(): OffsetFetchR
   };
 }
 
-export function readOffsetFetchRequestOffsetFetchRequestGroup(r: Reader, version: number): OffsetFetchRequestOffsetFetchRequestGroup {
+export function readOffsetFetchRequestGroup(r: Reader, version: number): OffsetFetchRequestGroup {
   const flex = version >= 6;
   let f_groupId: string = "";
   if (version >= 8) {
@@ -201,15 +201,15 @@ export function readOffsetFetchRequestOffsetFetchRequestGroup(r: Reader, version
   if (version >= 9) {
     f_memberEpoch = r.int32();
   }
-  let f_topics: OffsetFetchRequestOffsetFetchRequestTopics[] | null = [];
+  let f_topics: OffsetFetchRequestTopics[] | null = [];
   if (version >= 8) {
     {
       const n = (flex ? r.compactArrayLength() : r.arrayLength());
       if (n < 0) {
         f_topics = null;
       } else {
-        const a: OffsetFetchRequestOffsetFetchRequestTopics[] = [];
-        for (let i = 0; i < n; i++) a.push(readOffsetFetchRequestOffsetFetchRequestTopics(r, version));
+        const a: OffsetFetchRequestTopics[] = [];
+        for (let i = 0; i < n; i++) a.push(readOffsetFetchRequestTopics(r, version));
         f_topics = a;
       }
     }
@@ -225,7 +225,7 @@ export function readOffsetFetchRequestOffsetFetchRequestGroup(r: Reader, version
   };
 }
 
-export function writeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, v: EncodeInput<OffsetFetchRequestOffsetFetchRequestGroup>, version: number): void {
+export function writeOffsetFetchRequestGroup(w: Writer, v: EncodeInput<OffsetFetchRequestGroup>, version: number): void {
   const flex = version >= 6;
   if (version >= 8) {
     (flex ? w.compactString((v.groupId ?? "")) : w.string((v.groupId ?? "")));
@@ -239,11 +239,11 @@ export function writeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, v: Enc
     w.int32((v.memberEpoch ?? -1));
   }
   if (version >= 8) {
-    const x = v.topics ?? [];
+    const x = (v.topics === undefined ? [] : v.topics);
     if (x === null) (flex ? w.uvarint(0) : w.int32(-1));
     else {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));
-      for (const e of x) writeOffsetFetchRequestOffsetFetchRequestTopics(w, e, version);
+      for (const e of x) writeOffsetFetchRequestTopics(w, e, version);
     }
   }
   else if (v.topics !== undefined && !matchesDefault(v.topics, [])) throw new EncodeError('OffsetFetchRequest.Topics is not supported in version ' + version);
@@ -252,21 +252,21 @@ export function writeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, v: Enc
   }
 }
 
-export interface OffsetFetchRequestOffsetFetchRequestTopics {
+export interface OffsetFetchRequestTopics {
   /** The topic name. Versions 8+. */
   name: string;
   /** The partition indexes we would like to fetch offsets for. Versions 8+. */
   partitionIndexes: number[];
 }
 
-export function defaultOffsetFetchRequestOffsetFetchRequestTopics(): OffsetFetchRequestOffsetFetchRequestTopics {
+export function defaultOffsetFetchRequestTopics(): OffsetFetchRequestTopics {
   return {
     name: "",
     partitionIndexes: [],
   };
 }
 
-export function readOffsetFetchRequestOffsetFetchRequestTopics(r: Reader, version: number): OffsetFetchRequestOffsetFetchRequestTopics {
+export function readOffsetFetchRequestTopics(r: Reader, version: number): OffsetFetchRequestTopics {
   const flex = version >= 6;
   let f_name: string = "";
   if (version >= 8) {
@@ -294,7 +294,7 @@ export function readOffsetFetchRequestOffsetFetchRequestTopics(r: Reader, versio
   };
 }
 
-export function writeOffsetFetchRequestOffsetFetchRequestTopics(w: Writer, v: EncodeInput<OffsetFetchRequestOffsetFetchRequestTopics>, version: number): void {
+export function writeOffsetFetchRequestTopics(w: Writer, v: EncodeInput<OffsetFetchRequestTopics>, version: number): void {
   const flex = version >= 6;
   if (version >= 8) {
     (flex ? w.compactString((v.name ?? "")) : w.string((v.name ?? "")));
@@ -317,11 +317,11 @@ export interface OffsetFetchResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. Versions 3+. */
   throttleTimeMs: number;
   /** The responses per topic. Versions 0-7. */
-  topics: OffsetFetchResponseOffsetFetchResponseTopic[];
+  topics: OffsetFetchResponseTopic[];
   /** The top-level error code, or 0 if there was no error. Versions 2-7. */
   errorCode: number;
   /** The responses per group id. Versions 8+. */
-  groups: OffsetFetchResponseOffsetFetchResponseGroup[];
+  groups: OffsetFetchResponseGroup[];
 }
 
 export function defaultOffsetFetchResponse(): OffsetFetchResponse {
@@ -339,15 +339,15 @@ export function readOffsetFetchResponse(r: Reader, version: number): OffsetFetch
   if (version >= 3) {
     f_throttleTimeMs = r.int32();
   }
-  let f_topics: OffsetFetchResponseOffsetFetchResponseTopic[] = [];
+  let f_topics: OffsetFetchResponseTopic[] = [];
   if (version <= 7) {
     {
       const n = (flex ? r.compactArrayLength() : r.arrayLength());
       if (n < 0) {
         throw new DecodeError('null array for non-nullable field Topics');
       } else {
-        const a: OffsetFetchResponseOffsetFetchResponseTopic[] = [];
-        for (let i = 0; i < n; i++) a.push(readOffsetFetchResponseOffsetFetchResponseTopic(r, version));
+        const a: OffsetFetchResponseTopic[] = [];
+        for (let i = 0; i < n; i++) a.push(readOffsetFetchResponseTopic(r, version));
         f_topics = a;
       }
     }
@@ -356,15 +356,15 @@ export function readOffsetFetchResponse(r: Reader, version: number): OffsetFetch
   if (version >= 2 && version <= 7) {
     f_errorCode = r.int16();
   }
-  let f_groups: OffsetFetchResponseOffsetFetchResponseGroup[] = [];
+  let f_groups: OffsetFetchResponseGroup[] = [];
   if (version >= 8) {
     {
       const n = (flex ? r.compactArrayLength() : r.arrayLength());
       if (n < 0) {
         throw new DecodeError('null array for non-nullable field Groups');
       } else {
-        const a: OffsetFetchResponseOffsetFetchResponseGroup[] = [];
-        for (let i = 0; i < n; i++) a.push(readOffsetFetchResponseOffsetFetchResponseGroup(r, version));
+        const a: OffsetFetchResponseGroup[] = [];
+        for (let i = 0; i < n; i++) a.push(readOffsetFetchResponseGroup(r, version));
         f_groups = a;
       }
     }
@@ -389,7 +389,7 @@ export function writeOffsetFetchResponse(w: Writer, v: EncodeInput<OffsetFetchRe
     const x = v.topics ?? [];
     {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));
-      for (const e of x) writeOffsetFetchResponseOffsetFetchResponseTopic(w, e, version);
+      for (const e of x) writeOffsetFetchResponseTopic(w, e, version);
     }
   }
   else if (v.topics !== undefined && !matchesDefault(v.topics, [])) throw new EncodeError('OffsetFetchResponse.Topics is not supported in version ' + version);
@@ -400,7 +400,7 @@ export function writeOffsetFetchResponse(w: Writer, v: EncodeInput<OffsetFetchRe
     const x = v.groups ?? [];
     {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));
-      for (const e of x) writeOffsetFetchResponseOffsetFetchResponseGroup(w, e, version);
+      for (const e of x) writeOffsetFetchResponseGroup(w, e, version);
     }
   }
   else if (v.groups !== undefined && !matchesDefault(v.groups, [])) throw new EncodeError('OffsetFetchResponse.Groups is not supported in version ' + version);
@@ -409,35 +409,35 @@ export function writeOffsetFetchResponse(w: Writer, v: EncodeInput<OffsetFetchRe
   }
 }
 
-export interface OffsetFetchResponseOffsetFetchResponseTopic {
+export interface OffsetFetchResponseTopic {
   /** The topic name. Versions 0-7. */
   name: string;
   /** The responses per partition Versions 0-7. */
-  partitions: OffsetFetchResponseOffsetFetchResponsePartition[];
+  partitions: OffsetFetchResponsePartition[];
 }
 
-export function defaultOffsetFetchResponseOffsetFetchResponseTopic(): OffsetFetchResponseOffsetFetchResponseTopic {
+export function defaultOffsetFetchResponseTopic(): OffsetFetchResponseTopic {
   return {
     name: "",
     partitions: [],
   };
 }
 
-export function readOffsetFetchResponseOffsetFetchResponseTopic(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponseTopic {
+export function readOffsetFetchResponseTopic(r: Reader, version: number): OffsetFetchResponseTopic {
   const flex = version >= 6;
   let f_name: string = "";
   if (version <= 7) {
     f_name = (flex ? r.compactString() : r.string());
   }
-  let f_partitions: OffsetFetchResponseOffsetFetchResponsePartition[] = [];
+  let f_partitions: OffsetFetchResponsePartition[] = [];
   if (version <= 7) {
     {
       const n = (flex ? r.compactArrayLength() : r.arrayLength());
       if (n < 0) {
         throw new DecodeError('null array for non-nullable field Partitions');
       } else {
-        const a: OffsetFetchResponseOffsetFetchResponsePartition[] = [];
-        for (let i = 0; i < n; i++) a.push(readOffsetFetchResponseOffsetFetchResponsePartition(r, version));
+        const a: OffsetFetchResponsePartition[] = [];
+        for (let i = 0; i < n; i++) a.push(readOffsetFetchResponsePartition(r, version));
         f_partitions = a;
       }
     }
@@ -451,7 +451,7 @@ export function readOffsetFetchResponseOffsetFetchResponseTopic(r: Reader, versi
   };
 }
 
-export function writeOffsetFetchResponseOffsetFetchResponseTopic(w: Writer, v: EncodeInput<OffsetFetchResponseOffsetFetchResponseTopic>, version: number): void {
+export function writeOffsetFetchResponseTopic(w: Writer, v: EncodeInput<OffsetFetchResponseTopic>, version: number): void {
   const flex = version >= 6;
   if (version <= 7) {
     (flex ? w.compactString((v.name ?? "")) : w.string((v.name ?? "")));
@@ -461,7 +461,7 @@ export function writeOffsetFetchResponseOffsetFetchResponseTopic(w: Writer, v: E
     const x = v.partitions ?? [];
     {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));
-      for (const e of x) writeOffsetFetchResponseOffsetFetchResponsePartition(w, e, version);
+      for (const e of x) writeOffsetFetchResponsePartition(w, e, version);
     }
   }
   else if (v.partitions !== undefined && !matchesDefault(v.partitions, [])) throw new EncodeError('OffsetFetchResponse.Partitions is not supported in version ' + version);
@@ -470,7 +470,7 @@ export function writeOffsetFetchResponseOffsetFetchResponseTopic(w: Writer, v: E
   }
 }
 
-export interface OffsetFetchResponseOffsetFetchResponsePartition {
+export interface OffsetFetchResponsePartition {
   /** The partition index. Versions 0-7. */
   partitionIndex: number;
   /** The committed message offset. Versions 0-7. */
@@ -483,7 +483,7 @@ export interface OffsetFetchResponseOffsetFetchResponsePartition {
   errorCode: number;
 }
 
-export function defaultOffsetFetchResponseOffsetFetchResponsePartition(): OffsetFetchResponseOffsetFetchResponsePartition {
+export function defaultOffsetFetchResponsePartition(): OffsetFetchResponsePartition {
   return {
     partitionIndex: 0,
     committedOffset: 0n,
@@ -493,7 +493,7 @@ export function defaultOffsetFetchResponseOffsetFetchResponsePartition(): Offset
   };
 }
 
-export function readOffsetFetchResponseOffsetFetchResponsePartition(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponsePartition {
+export function readOffsetFetchResponsePartition(r: Reader, version: number): OffsetFetchResponsePartition {
   const flex = version >= 6;
   let f_partitionIndex: number = 0;
   if (version <= 7) {
@@ -527,7 +527,7 @@ export function readOffsetFetchResponseOffsetFetchResponsePartition(r: Reader, v
   };
 }
 
-export function writeOffsetFetchResponseOffsetFetchResponsePartition(w: Writer, v: EncodeInput<OffsetFetchResponseOffsetFetchResponsePartition>, version: number): void {
+export function writeOffsetFetchResponsePartition(w: Writer, v: EncodeInput<OffsetFetchResponsePartition>, version: number): void {
   const flex = version >= 6;
   if (version <= 7) {
     w.int32((v.partitionIndex ?? 0));
@@ -541,7 +541,7 @@ export function writeOffsetFetchResponseOffsetFetchResponsePartition(w: Writer, 
     w.int32((v.committedLeaderEpoch ?? -1));
   }
   if (version <= 7) {
-    const x = v.metadata ?? "";
+    const x = (v.metadata === undefined ? "" : v.metadata);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   else if (v.metadata !== undefined && !matchesDefault(v.metadata, "")) throw new EncodeError('OffsetFetchResponse.Metadata is not supported in version ' + version);
@@ -554,16 +554,16 @@ export function writeOffsetFetchResponseOffsetFetchResponsePartition(w: Writer, 
   }
 }
 
-export interface OffsetFetchResponseOffsetFetchResponseGroup {
+export interface OffsetFetchResponseGroup {
   /** The group ID. Versions 8+. */
   groupId: string;
   /** The responses per topic. Versions 8+. */
-  topics: OffsetFetchResponseOffsetFetchResponseTopics[];
+  topics: OffsetFetchResponseTopics[];
   /** The group-level error code, or 0 if there was no error. Versions 8+. */
   errorCode: number;
 }
 
-export function defaultOffsetFetchResponseOffsetFetchResponseGroup(): OffsetFetchResponseOffsetFetchResponseGroup {
+export function defaultOffsetFetchResponseGroup(): OffsetFetchResponseGroup {
   return {
     groupId: "",
     topics: [],
@@ -571,21 +571,21 @@ export function defaultOffsetFetchResponseOffsetFetchResponseGroup(): OffsetFetc
   };
 }
 
-export function readOffsetFetchResponseOffsetFetchResponseGroup(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponseGroup {
+export function readOffsetFetchResponseGroup(r: Reader, version: number): OffsetFetchResponseGroup {
   const flex = version >= 6;
   let f_groupId: string = "";
   if (version >= 8) {
     f_groupId = (flex ? r.compactString() : r.string());
   }
-  let f_topics: OffsetFetchResponseOffsetFetchResponseTopics[] = [];
+  let f_topics: OffsetFetchResponseTopics[] = [];
   if (version >= 8) {
     {
       const n = (flex ? r.compactArrayLength() : r.arrayLength());
       if (n < 0) {
         throw new DecodeError('null array for non-nullable field Topics');
       } else {
-        const a: OffsetFetchResponseOffsetFetchResponseTopics[] = [];
-        for (let i = 0; i < n; i++) a.push(readOffsetFetchResponseOffsetFetchResponseTopics(r, version));
+        const a: OffsetFetchResponseTopics[] = [];
+        for (let i = 0; i < n; i++) a.push(readOffsetFetchResponseTopics(r, version));
         f_topics = a;
       }
     }
@@ -604,7 +604,7 @@ export function readOffsetFetchResponseOffsetFetchResponseGroup(r: Reader, versi
   };
 }
 
-export function writeOffsetFetchResponseOffsetFetchResponseGroup(w: Writer, v: EncodeInput<OffsetFetchResponseOffsetFetchResponseGroup>, version: number): void {
+export function writeOffsetFetchResponseGroup(w: Writer, v: EncodeInput<OffsetFetchResponseGroup>, version: number): void {
   const flex = version >= 6;
   if (version >= 8) {
     (flex ? w.compactString((v.groupId ?? "")) : w.string((v.groupId ?? "")));
@@ -614,7 +614,7 @@ export function writeOffsetFetchResponseOffsetFetchResponseGroup(w: Writer, v: E
     const x = v.topics ?? [];
     {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));
-      for (const e of x) writeOffsetFetchResponseOffsetFetchResponseTopics(w, e, version);
+      for (const e of x) writeOffsetFetchResponseTopics(w, e, version);
     }
   }
   else if (v.topics !== undefined && !matchesDefault(v.topics, [])) throw new EncodeError('OffsetFetchResponse.Topics is not supported in version ' + version);
@@ -627,35 +627,35 @@ export function writeOffsetFetchResponseOffsetFetchResponseGroup(w: Writer, v: E
   }
 }
 
-export interface OffsetFetchResponseOffsetFetchResponseTopics {
+export interface OffsetFetchResponseTopics {
   /** The topic name. Versions 8+. */
   name: string;
   /** The responses per partition Versions 8+. */
-  partitions: OffsetFetchResponseOffsetFetchResponsePartitions[];
+  partitions: OffsetFetchResponsePartitions[];
 }
 
-export function defaultOffsetFetchResponseOffsetFetchResponseTopics(): OffsetFetchResponseOffsetFetchResponseTopics {
+export function defaultOffsetFetchResponseTopics(): OffsetFetchResponseTopics {
   return {
     name: "",
     partitions: [],
   };
 }
 
-export function readOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponseTopics {
+export function readOffsetFetchResponseTopics(r: Reader, version: number): OffsetFetchResponseTopics {
   const flex = version >= 6;
   let f_name: string = "";
   if (version >= 8) {
     f_name = (flex ? r.compactString() : r.string());
   }
-  let f_partitions: OffsetFetchResponseOffsetFetchResponsePartitions[] = [];
+  let f_partitions: OffsetFetchResponsePartitions[] = [];
   if (version >= 8) {
     {
       const n = (flex ? r.compactArrayLength() : r.arrayLength());
       if (n < 0) {
         throw new DecodeError('null array for non-nullable field Partitions');
       } else {
-        const a: OffsetFetchResponseOffsetFetchResponsePartitions[] = [];
-        for (let i = 0; i < n; i++) a.push(readOffsetFetchResponseOffsetFetchResponsePartitions(r, version));
+        const a: OffsetFetchResponsePartitions[] = [];
+        for (let i = 0; i < n; i++) a.push(readOffsetFetchResponsePartitions(r, version));
         f_partitions = a;
       }
     }
@@ -669,7 +669,7 @@ export function readOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, vers
   };
 }
 
-export function writeOffsetFetchResponseOffsetFetchResponseTopics(w: Writer, v: EncodeInput<OffsetFetchResponseOffsetFetchResponseTopics>, version: number): void {
+export function writeOffsetFetchResponseTopics(w: Writer, v: EncodeInput<OffsetFetchResponseTopics>, version: number): void {
   const flex = version >= 6;
   if (version >= 8) {
     (flex ? w.compactString((v.name ?? "")) : w.string((v.name ?? "")));
@@ -679,7 +679,7 @@ export function writeOffsetFetchResponseOffsetFetchResponseTopics(w: Writer, v: 
     const x = v.partitions ?? [];
     {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));
-      for (const e of x) writeOffsetFetchResponseOffsetFetchResponsePartitions(w, e, version);
+      for (const e of x) writeOffsetFetchResponsePartitions(w, e, version);
     }
   }
   else if (v.partitions !== undefined && !matchesDefault(v.partitions, [])) throw new EncodeError('OffsetFetchResponse.Partitions is not supported in version ' + version);
@@ -688,7 +688,7 @@ export function writeOffsetFetchResponseOffsetFetchResponseTopics(w: Writer, v: 
   }
 }
 
-export interface OffsetFetchResponseOffsetFetchResponsePartitions {
+export interface OffsetFetchResponsePartitions {
   /** The partition index. Versions 8+. */
   partitionIndex: number;
   /** The committed message offset. Versions 8+. */
@@ -701,7 +701,7 @@ export interface OffsetFetchResponseOffsetFetchResponsePartitions {
   errorCode: number;
 }
 
-export function defaultOffsetFetchResponseOffsetFetchResponsePartitions(): OffsetFetchResponseOffsetFetchResponsePartitions {
+export function defaultOffsetFetchResponsePartitions(): OffsetFetchResponsePartitions {
   return {
     partitionIndex: 0,
     committedOffset: 0n,
@@ -711,7 +711,7 @@ export function defaultOffsetFetchResponseOffsetFetchResponsePartitions(): Offse
   };
 }
 
-export function readOffsetFetchResponseOffsetFetchResponsePartitions(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponsePartitions {
+export function readOffsetFetchResponsePartitions(r: Reader, version: number): OffsetFetchResponsePartitions {
   const flex = version >= 6;
   let f_partitionIndex: number = 0;
   if (version >= 8) {
@@ -745,7 +745,7 @@ export function readOffsetFetchResponseOffsetFetchResponsePartitions(r: Reader, 
   };
 }
 
-export function writeOffsetFetchResponseOffsetFetchResponsePartitions(w: Writer, v: EncodeInput<OffsetFetchResponseOffsetFetchResponsePartitions>, version: number): void {
+export function writeOffsetFetchResponsePartitions(w: Writer, v: EncodeInput<OffsetFetchResponsePartitions>, version: number): void {
   const flex = version >= 6;
   if (version >= 8) {
     w.int32((v.partitionIndex ?? 0));
@@ -759,7 +759,7 @@ export function writeOffsetFetchResponseOffsetFetchResponsePartitions(w: Writer,
     w.int32((v.committedLeaderEpoch ?? -1));
   }
   if (version >= 8) {
-    const x = v.metadata ?? "";
+    const x = (v.metadata === undefined ? "" : v.metadata);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   else if (v.metadata !== undefined && !matchesDefault(v.metadata, "")) throw new EncodeError('OffsetFetchResponse.Metadata is not supported in version ' + version);

@@ -170,7 +170,7 @@ export function writeFindCoordinatorResponse(w: Writer, v: EncodeInput<FindCoord
   }
   else if (v.errorCode !== undefined && !matchesDefault(v.errorCode, 0)) throw new EncodeError('FindCoordinatorResponse.ErrorCode is not supported in version ' + version);
   if (version >= 1 && version <= 3) {
-    const x = v.errorMessage ?? "";
+    const x = (v.errorMessage === undefined ? "" : v.errorMessage);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   if (version <= 3) {
@@ -286,7 +286,7 @@ export function writeFindCoordinatorResponseCoordinator(w: Writer, v: EncodeInpu
   }
   else if (v.errorCode !== undefined && !matchesDefault(v.errorCode, 0)) throw new EncodeError('FindCoordinatorResponse.ErrorCode is not supported in version ' + version);
   if (version >= 4) {
-    const x = v.errorMessage ?? "";
+    const x = (v.errorMessage === undefined ? "" : v.errorMessage);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   if (flex) {

@@ -19,7 +19,7 @@ export interface JoinGroupRequest {
   /** The unique name the for class of protocols implemented by the group we want to join. Versions 0+. */
   protocolType: string;
   /** The list of protocols that the member supports. Versions 0+. */
-  protocols: JoinGroupRequestJoinGroupRequestProtocol[];
+  protocols: JoinGroupRequestProtocol[];
   /** The reason why the member (re-)joins the group. Versions 8+. */
   reason: string | null;
 }
@@ -55,14 +55,14 @@ export function readJoinGroupRequest(r: Reader, version: number): JoinGroupReque
   }
   let f_protocolType: string;
   f_protocolType = (flex ? r.compactString() : r.string());
-  let f_protocols: JoinGroupRequestJoinGroupRequestProtocol[];
+  let f_protocols: JoinGroupRequestProtocol[];
   {
     const n = (flex ? r.compactArrayLength() : r.arrayLength());
     if (n < 0) {
       throw new DecodeError('null array for non-nullable field Protocols');
     } else {
-      const a: JoinGroupRequestJoinGroupRequestProtocol[] = [];
-      for (let i = 0; i < n; i++) a.push(readJoinGroupRequestJoinGroupRequestProtocol(r, version));
+      const a: JoinGroupRequestProtocol[] = [];
+      for (let i = 0; i < n; i++) a.push(readJoinGroupRequestProtocol(r, version));
       f_protocols = a;
     }
   }
@@ -111,7 +111,7 @@ export function writeJoinGroupRequest(w: Writer, v: EncodeInput<JoinGroupRequest
     const x = v.protocols ?? [];
     {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));
-      for (const e of x) writeJoinGroupRequestJoinGroupRequestProtocol(w, e, version);
+      for (const e of x) writeJoinGroupRequestProtocol(w, e, version);
     }
   }
   if (version >= 8) {
@@ -123,21 +123,21 @@ export function writeJoinGroupRequest(w: Writer, v: EncodeInput<JoinGroupRequest
   }
 }
 
-export interface JoinGroupRequestJoinGroupRequestProtocol {
+export interface JoinGroupRequestProtocol {
   /** The protocol name. Versions 0+. */
   name: string;
   /** The protocol metadata. Versions 0+. */
   metadata: Buffer;
 }
 
-export function defaultJoinGroupRequestJoinGroupRequestProtocol(): JoinGroupRequestJoinGroupRequestProtocol {
+export function defaultJoinGroupRequestProtocol(): JoinGroupRequestProtocol {
   return {
     name: "",
     metadata: EMPTY_BUFFER,
   };
 }
 
-export function readJoinGroupRequestJoinGroupRequestProtocol(r: Reader, version: number): JoinGroupRequestJoinGroupRequestProtocol {
+export function readJoinGroupRequestProtocol(r: Reader, version: number): JoinGroupRequestProtocol {
   const flex = version >= 6;
   let f_name: string;
   f_name = (flex ? r.compactString() : r.string());
@@ -152,7 +152,7 @@ export function readJoinGroupRequestJoinGroupRequestProtocol(r: Reader, version:
   };
 }
 
-export function writeJoinGroupRequestJoinGroupRequestProtocol(w: Writer, v: EncodeInput<JoinGroupRequestJoinGroupRequestProtocol>, version: number): void {
+export function writeJoinGroupRequestProtocol(w: Writer, v: EncodeInput<JoinGroupRequestProtocol>, version: number): void {
   const flex = version >= 6;
   {
     (flex ? w.compactString((v.name ?? "")) : w.string((v.name ?? "")));
@@ -183,7 +183,7 @@ export interface JoinGroupResponse {
   /** The member ID assigned by the group coordinator. Versions 0+. */
   memberId: string;
   /** Versions 0+. */
-  members: JoinGroupResponseJoinGroupResponseMember[];
+  members: JoinGroupResponseMember[];
 }
 
 export function defaultJoinGroupResponse(): JoinGroupResponse {
@@ -224,14 +224,14 @@ export function readJoinGroupResponse(r: Reader, version: number): JoinGroupResp
   }
   let f_memberId: string;
   f_memberId = (flex ? r.compactString() : r.string());
-  let f_members: JoinGroupResponseJoinGroupResponseMember[];
+  let f_members: JoinGroupResponseMember[];
   {
     const n = (flex ? r.compactArrayLength() : r.arrayLength());
     if (n < 0) {
       throw new DecodeError('null array for non-nullable field Members');
     } else {
-      const a: JoinGroupResponseJoinGroupResponseMember[] = [];
-      for (let i = 0; i < n; i++) a.push(readJoinGroupResponseJoinGroupResponseMember(r, version));
+      const a: JoinGroupResponseMember[] = [];
+      for (let i = 0; i < n; i++) a.push(readJoinGroupResponseMember(r, version));
       f_members = a;
     }
   }
@@ -267,7 +267,7 @@ export function writeJoinGroupResponse(w: Writer, v: EncodeInput<JoinGroupRespon
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   {
-    const x = v.protocolName ?? "";
+    const x = (v.protocolName === undefined ? "" : v.protocolName);
     if (x === null && !(version >= 7)) throw new EncodeError('JoinGroupResponse.ProtocolName cannot be null in version ' + version);
     (flex ? (version >= 7 ? w.compactNullableString(x) : w.compactString(x as string)) : (version >= 7 ? w.nullableString(x) : w.string(x as string)));
   }
@@ -285,7 +285,7 @@ export function writeJoinGroupResponse(w: Writer, v: EncodeInput<JoinGroupRespon
     const x = v.members ?? [];
     {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));
-      for (const e of x) writeJoinGroupResponseJoinGroupResponseMember(w, e, version);
+      for (const e of x) writeJoinGroupResponseMember(w, e, version);
     }
   }
   if (flex) {
@@ -293,7 +293,7 @@ export function writeJoinGroupResponse(w: Writer, v: EncodeInput<JoinGroupRespon
   }
 }
 
-export interface JoinGroupResponseJoinGroupResponseMember {
+export interface JoinGroupResponseMember {
   /** The group member ID. Versions 0+. */
   memberId: string;
   /** The unique identifier of the consumer instance provided by end user. Versions 5+. */
@@ -302,7 +302,7 @@ export interface JoinGroupResponseJoinGroupResponseMember {
   metadata: Buffer;
 }
 
-export function defaultJoinGroupResponseJoinGroupResponseMember(): JoinGroupResponseJoinGroupResponseMember {
+export function defaultJoinGroupResponseMember(): JoinGroupResponseMember {
   return {
     memberId: "",
     groupInstanceId: null,
@@ -310,7 +310,7 @@ export function defaultJoinGroupResponseJoinGroupResponseMember(): JoinGroupResp
   };
 }
 
-export function readJoinGroupResponseJoinGroupResponseMember(r: Reader, version: number): JoinGroupResponseJoinGroupResponseMember {
+export function readJoinGroupResponseMember(r: Reader, version: number): JoinGroupResponseMember {
   const flex = version >= 6;
   let f_memberId: string;
   f_memberId = (flex ? r.compactString() : r.string());
@@ -330,7 +330,7 @@ export function readJoinGroupResponseJoinGroupResponseMember(r: Reader, version:
   };
 }
 
-export function writeJoinGroupResponseJoinGroupResponseMember(w: Writer, v: EncodeInput<JoinGroupResponseJoinGroupResponseMember>, version: number): void {
+export function writeJoinGroupResponseMember(w: Writer, v: EncodeInput<JoinGroupResponseMember>, version: number): void {
   const flex = version >= 6;
   {
     (flex ? w.compactString((v.memberId ?? "")) : w.string((v.memberId ?? "")));

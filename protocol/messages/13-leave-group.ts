@@ -253,7 +253,7 @@ export function writeLeaveGroupResponseMemberResponse(w: Writer, v: EncodeInput<
   }
   else if (v.memberId !== undefined && !matchesDefault(v.memberId, "")) throw new EncodeError('LeaveGroupResponse.MemberId is not supported in version ' + version);
   if (version >= 3) {
-    const x = v.groupInstanceId ?? "";
+    const x = (v.groupInstanceId === undefined ? "" : v.groupInstanceId);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   else if (v.groupInstanceId !== undefined && !matchesDefault(v.groupInstanceId, "")) throw new EncodeError('LeaveGroupResponse.GroupInstanceId is not supported in version ' + version);

@@ -19,7 +19,7 @@ export interface SyncGroupRequest {
   /** The group protocol name. Versions 5+. */
   protocolName: string | null;
   /** Each assignment. Versions 0+. */
-  assignments: SyncGroupRequestSyncGroupRequestAssignment[];
+  assignments: SyncGroupRequestAssignment[];
 }
 
 export function defaultSyncGroupRequest(): SyncGroupRequest {
@@ -54,14 +54,14 @@ export function readSyncGroupRequest(r: Reader, version: number): SyncGroupReque
   if (version >= 5) {
     f_protocolName = (flex ? r.compactNullableString() : r.nullableString());
   }
-  let f_assignments: SyncGroupRequestSyncGroupRequestAssignment[];
+  let f_assignments: SyncGroupRequestAssignment[];
   {
     const n = (flex ? r.compactArrayLength() : r.arrayLength());
     if (n < 0) {
       throw new DecodeError('null array for non-nullable field Assignments');
     } else {
-      const a: SyncGroupRequestSyncGroupRequestAssignment[] = [];
-      for (let i = 0; i < n; i++) a.push(readSyncGroupRequestSyncGroupRequestAssignment(r, version));
+      const a: SyncGroupRequestAssignment[] = [];
+      for (let i = 0; i < n; i++) a.push(readSyncGroupRequestAssignment(r, version));
       f_assignments = a;
     }
   }
@@ -107,7 +107,7 @@ export function writeSyncGroupRequest(w: Writer, v: EncodeInput<SyncGroupRequest
     const x = v.assignments ?? [];
     {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));
-      for (const e of x) writeSyncGroupRequestSyncGroupRequestAssignment(w, e, version);
+      for (const e of x) writeSyncGroupRequestAssignment(w, e, version);
     }
   }
   if (flex) {
@@ -115,21 +115,21 @@ export function writeSyncGroupRequest(w: Writer, v: EncodeInput<SyncGroupRequest
   }
 }
 
-export interface SyncGroupRequestSyncGroupRequestAssignment {
+export interface SyncGroupRequestAssignment {
   /** The ID of the member to assign. Versions 0+. */
   memberId: string;
   /** The member assignment. Versions 0+. */
   assignment: Buffer;
 }
 
-export function defaultSyncGroupRequestSyncGroupRequestAssignment(): SyncGroupRequestSyncGroupRequestAssignment {
+export function defaultSyncGroupRequestAssignment(): SyncGroupRequestAssignment {
   return {
     memberId: "",
     assignment: EMPTY_BUFFER,
   };
 }
 
-export function readSyncGroupRequestSyncGroupRequestAssignment(r: Reader, version: number): SyncGroupRequestSyncGroupRequestAssignment {
+export function readSyncGroupRequestAssignment(r: Reader, version: number): SyncGroupRequestAssignment {
   const flex = version >= 4;
   let f_memberId: string;
   f_memberId = (flex ? r.compactString() : r.string());
@@ -144,7 +144,7 @@ export function readSyncGroupRequestSyncGroupRequestAssignment(r: Reader, versio
   };
 }
 
-export function writeSyncGroupRequestSyncGroupRequestAssignment(w: Writer, v: EncodeInput<SyncGroupRequestSyncGroupRequestAssignment>, version: number): void {
+export function writeSyncGroupRequestAssignment(w: Writer, v: EncodeInput<SyncGroupRequestAssignment>, version: number): void {
   const flex = version >= 4;
   {
     (flex ? w.compactString((v.memberId ?? "")) : w.string((v.memberId ?? "")));

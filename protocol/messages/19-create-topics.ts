@@ -257,7 +257,7 @@ export function writeCreateTopicsRequestCreatableTopicConfig(w: Writer, v: Encod
     (flex ? w.compactString((v.name ?? "")) : w.string((v.name ?? "")));
   }
   {
-    const x = v.value ?? "";
+    const x = (v.value === undefined ? "" : v.value);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   if (flex) {
@@ -425,7 +425,7 @@ export function writeCreateTopicsResponseCreatableTopicResult(w: Writer, v: Enco
     w.int16((v.errorCode ?? 0));
   }
   if (version >= 1) {
-    const x = v.errorMessage ?? "";
+    const x = (v.errorMessage === undefined ? "" : v.errorMessage);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   if (version >= 5) {
@@ -435,7 +435,7 @@ export function writeCreateTopicsResponseCreatableTopicResult(w: Writer, v: Enco
     w.int16((v.replicationFactor ?? -1));
   }
   if (version >= 5) {
-    const x = v.configs ?? [];
+    const x = (v.configs === undefined ? [] : v.configs);
     if (x === null) (flex ? w.uvarint(0) : w.int32(-1));
     else {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));
@@ -521,7 +521,7 @@ export function writeCreateTopicsResponseCreatableTopicConfigs(w: Writer, v: Enc
   }
   else if (v.name !== undefined && !matchesDefault(v.name, "")) throw new EncodeError('CreateTopicsResponse.Name is not supported in version ' + version);
   if (version >= 5) {
-    const x = v.value ?? "";
+    const x = (v.value === undefined ? "" : v.value);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   else if (v.value !== undefined && !matchesDefault(v.value, "")) throw new EncodeError('CreateTopicsResponse.Value is not supported in version ' + version);

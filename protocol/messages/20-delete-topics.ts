@@ -241,7 +241,7 @@ export function readDeleteTopicsResponseDeletableTopicResult(r: Reader, version:
 export function writeDeleteTopicsResponseDeletableTopicResult(w: Writer, v: EncodeInput<DeleteTopicsResponseDeletableTopicResult>, version: number): void {
   const flex = version >= 4;
   {
-    const x = v.name ?? "";
+    const x = (v.name === undefined ? "" : v.name);
     if (x === null && !(version >= 6)) throw new EncodeError('DeleteTopicsResponse.Name cannot be null in version ' + version);
     (flex ? (version >= 6 ? w.compactNullableString(x) : w.compactString(x as string)) : (version >= 6 ? w.nullableString(x) : w.string(x as string)));
   }

@@ -53,7 +53,7 @@ export function readInitProducerIdRequest(r: Reader, version: number): InitProdu
 export function writeInitProducerIdRequest(w: Writer, v: EncodeInput<InitProducerIdRequest>, version: number): void {
   const flex = version >= 2;
   {
-    const x = v.transactionalId ?? "";
+    const x = (v.transactionalId === undefined ? "" : v.transactionalId);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   {

@@ -21,7 +21,7 @@ export interface TxnOffsetCommitRequest {
   /** The unique identifier of the consumer instance provided by end user. Versions 3+. */
   groupInstanceId: string | null;
   /** Each topic that we want to commit offsets for. Versions 0+. */
-  topics: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[];
+  topics: TxnOffsetCommitRequestTopic[];
 }
 
 export function defaultTxnOffsetCommitRequest(): TxnOffsetCommitRequest {
@@ -59,14 +59,14 @@ export function readTxnOffsetCommitRequest(r: Reader, version: number): TxnOffse
   if (version >= 3) {
     f_groupInstanceId = (flex ? r.compactNullableString() : r.nullableString());
   }
-  let f_topics: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[];
+  let f_topics: TxnOffsetCommitRequestTopic[];
   {
     const n = (flex ? r.compactArrayLength() : r.arrayLength());
     if (n < 0) {
       throw new DecodeError('null array for non-nullable field Topics');
     } else {
-      const a: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r, version));
+      const a: TxnOffsetCommitRequestTopic[] = [];
+      for (let i = 0; i < n; i++) a.push(readTxnOffsetCommitRequestTopic(r, version));
       f_topics = a;
     }
   }
@@ -116,7 +116,7 @@ export function writeTxnOffsetCommitRequest(w: Writer, v: EncodeInput<TxnOffsetC
     const x = v.topics ?? [];
     {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));
-      for (const e of x) writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w, e, version);
+      for (const e of x) writeTxnOffsetCommitRequestTopic(w, e, version);
     }
   }
   if (flex) {
@@ -124,32 +124,32 @@ export function writeTxnOffsetCommitRequest(w: Writer, v: EncodeInput<TxnOffsetC
   }
 }
 
-export interface TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
+export interface TxnOffsetCommitRequestTopic {
   /** The topic name. Versions 0+. */
   name: string;
   /** The partitions inside the topic that we want to commit offsets for. Versions 0+. */
-  partitions: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[];
+  partitions: TxnOffsetCommitRequestPartition[];
 }
 
-export function defaultTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(): TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
+export function defaultTxnOffsetCommitRequestTopic(): TxnOffsetCommitRequestTopic {
   return {
     name: "",
     partitions: [],
   };
 }
 
-export function readTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r: Reader, version: number): TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
+export function readTxnOffsetCommitRequestTopic(r: Reader, version: number): TxnOffsetCommitRequestTopic {
   const flex = version >= 3;
   let f_name: string;
   f_name = (flex ? r.compactString() : r.string());
-  let f_partitions: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[];
+  let f_partitions: TxnOffsetCommitRequestPartition[];
   {
     const n = (flex ? r.compactArrayLength() : r.arrayLength());
     if (n < 0) {
       throw new DecodeError('null array for non-nullable field Partitions');
     } else {
-      const a: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r, version));
+      const a: TxnOffsetCommitRequestPartition[] = [];
+      for (let i = 0; i < n; i++) a.push(readTxnOffsetCommitRequestPartition(r, version));
       f_partitions = a;
     }
   }
@@ -162,7 +162,7 @@ export function readTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r: Reader,
   };
 }
 
-export function writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w: Writer, v: EncodeInput<TxnOffsetCommitRequestTxnOffsetCommitRequestTopic>, version: number): void {
+export function writeTxnOffsetCommitRequestTopic(w: Writer, v: EncodeInput<TxnOffsetCommitRequestTopic>, version: number): void {
   const flex = version >= 3;
   {
     (flex ? w.compactString((v.name ?? "")) : w.string((v.name ?? "")));
@@ -171,7 +171,7 @@ export function writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w: Writer
     const x = v.partitions ?? [];
     {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));
-      for (const e of x) writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w, e, version);
+      for (const e of x) writeTxnOffsetCommitRequestPartition(w, e, version);
     }
   }
   if (flex) {
@@ -179,7 +179,7 @@ export function writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w: Writer
   }
 }
 
-export interface TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
+export interface TxnOffsetCommitRequestPartition {
   /** The index of the partition within the topic. Versions 0+. */
   partitionIndex: number;
   /** The message offset to be committed. Versions 0+. */
@@ -190,7 +190,7 @@ export interface TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
   committedMetadata: string | null;
 }
 
-export function defaultTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(): TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
+export function defaultTxnOffsetCommitRequestPartition(): TxnOffsetCommitRequestPartition {
   return {
     partitionIndex: 0,
     committedOffset: 0n,
@@ -199,7 +199,7 @@ export function defaultTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(): 
   };
 }
 
-export function readTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r: Reader, version: number): TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
+export function readTxnOffsetCommitRequestPartition(r: Reader, version: number): TxnOffsetCommitRequestPartition {
   const flex = version >= 3;
   let f_partitionIndex: number;
   f_partitionIndex = r.int32();
@@ -222,7 +222,7 @@ export function readTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r: Rea
   };
 }
 
-export function writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w: Writer, v: EncodeInput<TxnOffsetCommitRequestTxnOffsetCommitRequestPartition>, version: number): void {
+export function writeTxnOffsetCommitRequestPartition(w: Writer, v: EncodeInput<TxnOffsetCommitRequestPartition>, version: number): void {
   const flex = version >= 3;
   {
     w.int32((v.partitionIndex ?? 0));
@@ -234,7 +234,7 @@ export function writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w: Wr
     w.int32((v.committedLeaderEpoch ?? -1));
   }
   {
-    const x = v.committedMetadata ?? "";
+    const x = (v.committedMetadata === undefined ? "" : v.committedMetadata);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   if (flex) {
@@ -246,7 +246,7 @@ export interface TxnOffsetCommitResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. Versions 0+. */
   throttleTimeMs: number;
   /** The responses for each topic. Versions 0+. */
-  topics: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic[];
+  topics: TxnOffsetCommitResponseTopic[];
 }
 
 export function defaultTxnOffsetCommitResponse(): TxnOffsetCommitResponse {
@@ -260,14 +260,14 @@ export function readTxnOffsetCommitResponse(r: Reader, version: number): TxnOffs
   const flex = version >= 3;
   let f_throttleTimeMs: number;
   f_throttleTimeMs = r.int32();
-  let f_topics: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic[];
+  let f_topics: TxnOffsetCommitResponseTopic[];
   {
     const n = (flex ? r.compactArrayLength() : r.arrayLength());
     if (n < 0) {
       throw new DecodeError('null array for non-nullable field Topics');
     } else {
-      const a: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r, version));
+      const a: TxnOffsetCommitResponseTopic[] = [];
+      for (let i = 0; i < n; i++) a.push(readTxnOffsetCommitResponseTopic(r, version));
       f_topics = a;
     }
   }
@@ -289,7 +289,7 @@ export function writeTxnOffsetCommitResponse(w: Writer, v: EncodeInput<TxnOffset
     const x = v.topics ?? [];
     {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));
-      for (const e of x) writeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w, e, version);
+      for (const e of x) writeTxnOffsetCommitResponseTopic(w, e, version);
     }
   }
   if (flex) {
@@ -297,32 +297,32 @@ export function writeTxnOffsetCommitResponse(w: Writer, v: EncodeInput<TxnOffset
   }
 }
 
-export interface TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
+export interface TxnOffsetCommitResponseTopic {
   /** The topic name. Versions 0+. */
   name: string;
   /** The responses for each partition in the topic. Versions 0+. */
-  partitions: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[];
+  partitions: TxnOffsetCommitResponsePartition[];
 }
 
-export function defaultTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(): TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
+export function defaultTxnOffsetCommitResponseTopic(): TxnOffsetCommitResponseTopic {
   return {
     name: "",
     partitions: [],
   };
 }
 
-export function readTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r: Reader, version: number): TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
+export function readTxnOffsetCommitResponseTopic(r: Reader, version: number): TxnOffsetCommitResponseTopic {
   const flex = version >= 3;
   let f_name: string;
   f_name = (flex ? r.compactString() : r.string());
-  let f_partitions: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[];
+  let f_partitions: TxnOffsetCommitResponsePartition[];
   {
     const n = (flex ? r.compactArrayLength() : r.arrayLength());
     if (n < 0) {
       throw new DecodeError('null array for non-nullable field Partitions');
     } else {
-      const a: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r, version));
+      const a: TxnOffsetCommitResponsePartition[] = [];
+      for (let i = 0; i < n; i++) a.push(readTxnOffsetCommitResponsePartition(r, version));
       f_partitions = a;
     }
   }
@@ -335,7 +335,7 @@ export function readTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r: Reade
   };
 }
 
-export function writeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w: Writer, v: EncodeInput<TxnOffsetCommitResponseTxnOffsetCommitResponseTopic>, version: number): void {
+export function writeTxnOffsetCommitResponseTopic(w: Writer, v: EncodeInput<TxnOffsetCommitResponseTopic>, version: number): void {
   const flex = version >= 3;
   {
     (flex ? w.compactString((v.name ?? "")) : w.string((v.name ?? "")));
@@ -344,7 +344,7 @@ export function writeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w: Writ
     const x = v.partitions ?? [];
     {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));
-      for (const e of x) writeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w, e, version);
+      for (const e of x) writeTxnOffsetCommitResponsePartition(w, e, version);
     }
   }
   if (flex) {
@@ -352,21 +352,21 @@ export function writeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w: Writ
   }
 }
 
-export interface TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
+export interface TxnOffsetCommitResponsePartition {
   /** The partition index. Versions 0+. */
   partitionIndex: number;
   /** The error code, or 0 if there was no error. Versions 0+. */
   errorCode: number;
 }
 
-export function defaultTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(): TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
+export function defaultTxnOffsetCommitResponsePartition(): TxnOffsetCommitResponsePartition {
   return {
     partitionIndex: 0,
     errorCode: 0,
   };
 }
 
-export function readTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r: Reader, version: number): TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
+export function readTxnOffsetCommitResponsePartition(r: Reader, version: number): TxnOffsetCommitResponsePartition {
   const flex = version >= 3;
   let f_partitionIndex: number;
   f_partitionIndex = r.int32();
@@ -381,7 +381,7 @@ export function readTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r: R
   };
 }
 
-export function writeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w: Writer, v: EncodeInput<TxnOffsetCommitResponseTxnOffsetCommitResponsePartition>, version: number): void {
+export function writeTxnOffsetCommitResponsePartition(w: Writer, v: EncodeInput<TxnOffsetCommitResponsePartition>, version: number): void {
   const flex = version >= 3;
   {
     w.int32((v.partitionIndex ?? 0));

@@ -72,7 +72,7 @@ export function writeDescribeAclsRequest(w: Writer, v: EncodeInput<DescribeAclsR
     w.int8((v.resourceTypeFilter ?? 0));
   }
   {
-    const x = v.resourceNameFilter ?? "";
+    const x = (v.resourceNameFilter === undefined ? "" : v.resourceNameFilter);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   if (version >= 1) {
@@ -80,11 +80,11 @@ export function writeDescribeAclsRequest(w: Writer, v: EncodeInput<DescribeAclsR
   }
   else if (v.patternTypeFilter !== undefined && !matchesDefault(v.patternTypeFilter, 3)) throw new EncodeError('DescribeAclsRequest.PatternTypeFilter is not supported in version ' + version);
   {
-    const x = v.principalFilter ?? "";
+    const x = (v.principalFilter === undefined ? "" : v.principalFilter);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   {
-    const x = v.hostFilter ?? "";
+    const x = (v.hostFilter === undefined ? "" : v.hostFilter);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   {
@@ -157,7 +157,7 @@ export function writeDescribeAclsResponse(w: Writer, v: EncodeInput<DescribeAcls
     w.int16((v.errorCode ?? 0));
   }
   {
-    const x = v.errorMessage ?? "";
+    const x = (v.errorMessage === undefined ? "" : v.errorMessage);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   {

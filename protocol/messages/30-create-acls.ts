@@ -231,7 +231,7 @@ export function writeCreateAclsResponseAclCreationResult(w: Writer, v: EncodeInp
     w.int16((v.errorCode ?? 0));
   }
   {
-    const x = v.errorMessage ?? "";
+    const x = (v.errorMessage === undefined ? "" : v.errorMessage);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   if (flex) {

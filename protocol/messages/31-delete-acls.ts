@@ -118,7 +118,7 @@ export function writeDeleteAclsRequestDeleteAclsFilter(w: Writer, v: EncodeInput
     w.int8((v.resourceTypeFilter ?? 0));
   }
   {
-    const x = v.resourceNameFilter ?? "";
+    const x = (v.resourceNameFilter === undefined ? "" : v.resourceNameFilter);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   if (version >= 1) {
@@ -126,11 +126,11 @@ export function writeDeleteAclsRequestDeleteAclsFilter(w: Writer, v: EncodeInput
   }
   else if (v.patternTypeFilter !== undefined && !matchesDefault(v.patternTypeFilter, 3)) throw new EncodeError('DeleteAclsRequest.PatternTypeFilter is not supported in version ' + version);
   {
-    const x = v.principalFilter ?? "";
+    const x = (v.principalFilter === undefined ? "" : v.principalFilter);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   {
-    const x = v.hostFilter ?? "";
+    const x = (v.hostFilter === undefined ? "" : v.hostFilter);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   {
@@ -249,7 +249,7 @@ export function writeDeleteAclsResponseDeleteAclsFilterResult(w: Writer, v: Enco
     w.int16((v.errorCode ?? 0));
   }
   {
-    const x = v.errorMessage ?? "";
+    const x = (v.errorMessage === undefined ? "" : v.errorMessage);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   {
@@ -343,7 +343,7 @@ export function writeDeleteAclsResponseDeleteAclsMatchingAcl(w: Writer, v: Encod
     w.int16((v.errorCode ?? 0));
   }
   {
-    const x = v.errorMessage ?? "";
+    const x = (v.errorMessage === undefined ? "" : v.errorMessage);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   {

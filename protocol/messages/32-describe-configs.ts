@@ -128,7 +128,7 @@ export function writeDescribeConfigsRequestDescribeConfigsResource(w: Writer, v:
     (flex ? w.compactString((v.resourceName ?? "")) : w.string((v.resourceName ?? "")));
   }
   {
-    const x = v.configurationKeys ?? [];
+    const x = (v.configurationKeys === undefined ? [] : v.configurationKeys);
     if (x === null) (flex ? w.uvarint(0) : w.int32(-1));
     else {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));
@@ -257,7 +257,7 @@ export function writeDescribeConfigsResponseDescribeConfigsResult(w: Writer, v: 
     w.int16((v.errorCode ?? 0));
   }
   {
-    const x = v.errorMessage ?? "";
+    const x = (v.errorMessage === undefined ? "" : v.errorMessage);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   {
@@ -374,7 +374,7 @@ export function writeDescribeConfigsResponseDescribeConfigsResourceResult(w: Wri
     (flex ? w.compactString((v.name ?? "")) : w.string((v.name ?? "")));
   }
   {
-    const x = v.value ?? "";
+    const x = (v.value === undefined ? "" : v.value);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   {
@@ -401,7 +401,7 @@ export function writeDescribeConfigsResponseDescribeConfigsResourceResult(w: Wri
     w.int8((v.configType ?? 0));
   }
   if (version >= 3) {
-    const x = v.documentation ?? "";
+    const x = (v.documentation === undefined ? "" : v.documentation);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   if (flex) {
@@ -457,7 +457,7 @@ export function writeDescribeConfigsResponseDescribeConfigsSynonym(w: Writer, v:
   }
   else if (v.name !== undefined && !matchesDefault(v.name, "")) throw new EncodeError('DescribeConfigsResponse.Name is not supported in version ' + version);
   if (version >= 1) {
-    const x = v.value ?? "";
+    const x = (v.value === undefined ? "" : v.value);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   else if (v.value !== undefined && !matchesDefault(v.value, "")) throw new EncodeError('DescribeConfigsResponse.Value is not supported in version ' + version);

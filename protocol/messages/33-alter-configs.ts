@@ -159,7 +159,7 @@ export function writeAlterConfigsRequestAlterableConfig(w: Writer, v: EncodeInpu
     (flex ? w.compactString((v.name ?? "")) : w.string((v.name ?? "")));
   }
   {
-    const x = v.value ?? "";
+    const x = (v.value === undefined ? "" : v.value);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   if (flex) {
@@ -269,7 +269,7 @@ export function writeAlterConfigsResponseAlterConfigsResourceResponse(w: Writer,
     w.int16((v.errorCode ?? 0));
   }
   {
-    const x = v.errorMessage ?? "";
+    const x = (v.errorMessage === undefined ? "" : v.errorMessage);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   {

@@ -40,7 +40,7 @@ export function readDescribeLogDirsRequest(r: Reader, version: number): Describe
 export function writeDescribeLogDirsRequest(w: Writer, v: EncodeInput<DescribeLogDirsRequest>, version: number): void {
   const flex = version >= 2;
   {
-    const x = v.topics ?? [];
+    const x = (v.topics === undefined ? [] : v.topics);
     if (x === null) (flex ? w.uvarint(0) : w.int32(-1));
     else {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));

@@ -87,7 +87,7 @@ export function writeSaslAuthenticateResponse(w: Writer, v: EncodeInput<SaslAuth
     w.int16((v.errorCode ?? 0));
   }
   {
-    const x = v.errorMessage ?? "";
+    const x = (v.errorMessage === undefined ? "" : v.errorMessage);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   {

@@ -122,7 +122,7 @@ export function writeCreatePartitionsRequestCreatePartitionsTopic(w: Writer, v: 
     w.int32((v.count ?? 0));
   }
   {
-    const x = v.assignments ?? [];
+    const x = (v.assignments === undefined ? [] : v.assignments);
     if (x === null) (flex ? w.uvarint(0) : w.int32(-1));
     else {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));

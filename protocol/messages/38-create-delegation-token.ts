@@ -62,12 +62,12 @@ export function readCreateDelegationTokenRequest(r: Reader, version: number): Cr
 export function writeCreateDelegationTokenRequest(w: Writer, v: EncodeInput<CreateDelegationTokenRequest>, version: number): void {
   const flex = version >= 2;
   if (version >= 3) {
-    const x = v.ownerPrincipalType ?? "";
+    const x = (v.ownerPrincipalType === undefined ? "" : v.ownerPrincipalType);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   else if (v.ownerPrincipalType !== undefined && !matchesDefault(v.ownerPrincipalType, "")) throw new EncodeError('CreateDelegationTokenRequest.OwnerPrincipalType is not supported in version ' + version);
   if (version >= 3) {
-    const x = v.ownerPrincipalName ?? "";
+    const x = (v.ownerPrincipalName === undefined ? "" : v.ownerPrincipalName);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   else if (v.ownerPrincipalName !== undefined && !matchesDefault(v.ownerPrincipalName, "")) throw new EncodeError('CreateDelegationTokenRequest.OwnerPrincipalName is not supported in version ' + version);

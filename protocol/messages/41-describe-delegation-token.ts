@@ -40,7 +40,7 @@ export function readDescribeDelegationTokenRequest(r: Reader, version: number): 
 export function writeDescribeDelegationTokenRequest(w: Writer, v: EncodeInput<DescribeDelegationTokenRequest>, version: number): void {
   const flex = version >= 2;
   {
-    const x = v.owners ?? [];
+    const x = (v.owners === undefined ? [] : v.owners);
     if (x === null) (flex ? w.uvarint(0) : w.int32(-1));
     else {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));

@@ -58,7 +58,7 @@ export function writeElectLeadersRequest(w: Writer, v: EncodeInput<ElectLeadersR
   }
   else if (v.electionType !== undefined && !matchesDefault(v.electionType, 0)) throw new EncodeError('ElectLeadersRequest.ElectionType is not supported in version ' + version);
   {
-    const x = v.topicPartitions ?? [];
+    const x = (v.topicPartitions === undefined ? [] : v.topicPartitions);
     if (x === null) (flex ? w.uvarint(0) : w.int32(-1));
     else {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));
@@ -294,7 +294,7 @@ export function writeElectLeadersResponsePartitionResult(w: Writer, v: EncodeInp
     w.int16((v.errorCode ?? 0));
   }
   {
-    const x = v.errorMessage ?? "";
+    const x = (v.errorMessage === undefined ? "" : v.errorMessage);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   if (flex) {

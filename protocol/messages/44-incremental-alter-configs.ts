@@ -168,7 +168,7 @@ export function writeIncrementalAlterConfigsRequestAlterableConfig(w: Writer, v:
     w.int8((v.configOperation ?? 0));
   }
   {
-    const x = v.value ?? "";
+    const x = (v.value === undefined ? "" : v.value);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   if (flex) {
@@ -278,7 +278,7 @@ export function writeIncrementalAlterConfigsResponseAlterConfigsResourceResponse
     w.int16((v.errorCode ?? 0));
   }
   {
-    const x = v.errorMessage ?? "";
+    const x = (v.errorMessage === undefined ? "" : v.errorMessage);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   {

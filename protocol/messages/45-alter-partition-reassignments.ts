@@ -208,7 +208,7 @@ export function writeAlterPartitionReassignmentsResponse(w: Writer, v: EncodeInp
     w.int16((v.errorCode ?? 0));
   }
   {
-    const x = v.errorMessage ?? "";
+    const x = (v.errorMessage === undefined ? "" : v.errorMessage);
     w.compactNullableString(x);
   }
   {
@@ -310,7 +310,7 @@ export function writeAlterPartitionReassignmentsResponseReassignablePartitionRes
     w.int16((v.errorCode ?? 0));
   }
   {
-    const x = v.errorMessage ?? "";
+    const x = (v.errorMessage === undefined ? "" : v.errorMessage);
     w.compactNullableString(x);
   }
   w.uvarint(0);

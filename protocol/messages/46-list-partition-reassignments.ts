@@ -159,7 +159,7 @@ export function writeListPartitionReassignmentsResponse(w: Writer, v: EncodeInpu
     w.int16((v.errorCode ?? 0));
   }
   {
-    const x = v.errorMessage ?? "";
+    const x = (v.errorMessage === undefined ? "" : v.errorMessage);
     w.compactNullableString(x);
   }
   {

@@ -9,7 +9,7 @@ export interface OffsetDeleteRequest {
   /** The unique group identifier. Versions 0+. */
   groupId: string;
   /** The topics to delete offsets for Versions 0+. */
-  topics: OffsetDeleteRequestOffsetDeleteRequestTopic[];
+  topics: OffsetDeleteRequestTopic[];
 }
 
 export function defaultOffsetDeleteRequest(): OffsetDeleteRequest {
@@ -22,14 +22,14 @@ export function defaultOffsetDeleteRequest(): OffsetDeleteRequest {
 export function readOffsetDeleteRequest(r: Reader, version: number): OffsetDeleteRequest {
   let f_groupId: string;
   f_groupId = r.string();
-  let f_topics: OffsetDeleteRequestOffsetDeleteRequestTopic[];
+  let f_topics: OffsetDeleteRequestTopic[];
   {
     const n = r.arrayLength();
     if (n < 0) {
       throw new DecodeError('null array for non-nullable field Topics');
     } else {
-      const a: OffsetDeleteRequestOffsetDeleteRequestTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetDeleteRequestOffsetDeleteRequestTopic(r, version));
+      const a: OffsetDeleteRequestTopic[] = [];
+      for (let i = 0; i < n; i++) a.push(readOffsetDeleteRequestTopic(r, version));
       f_topics = a;
     }
   }
@@ -47,36 +47,36 @@ export function writeOffsetDeleteRequest(w: Writer, v: EncodeInput<OffsetDeleteR
     const x = v.topics ?? [];
     {
       w.int32(x.length);
-      for (const e of x) writeOffsetDeleteRequestOffsetDeleteRequestTopic(w, e, version);
+      for (const e of x) writeOffsetDeleteRequestTopic(w, e, version);
     }
   }
 }
 
-export interface OffsetDeleteRequestOffsetDeleteRequestTopic {
+export interface OffsetDeleteRequestTopic {
   /** The topic name. Versions 0+. */
   name: string;
   /** Each partition to delete offsets for. Versions 0+. */
-  partitions: OffsetDeleteRequestOffsetDeleteRequestPartition[];
+  partitions: OffsetDeleteRequestPartition[];
 }
 
-export function defaultOffsetDeleteRequestOffsetDeleteRequestTopic(): OffsetDeleteRequestOffsetDeleteRequestTopic {
+export function defaultOffsetDeleteRequestTopic(): OffsetDeleteRequestTopic {
   return {
     name: "",
     partitions: [],
   };
 }
 
-export function readOffsetDeleteRequestOffsetDeleteRequestTopic(r: Reader, version: number): OffsetDeleteRequestOffsetDeleteRequestTopic {
+export function readOffsetDeleteRequestTopic(r: Reader, version: number): OffsetDeleteRequestTopic {
   let f_name: string;
   f_name = r.string();
-  let f_partitions: OffsetDeleteRequestOffsetDeleteRequestPartition[];
+  let f_partitions: OffsetDeleteRequestPartition[];
   {
     const n = r.arrayLength();
     if (n < 0) {
       throw new DecodeError('null array for non-nullable field Partitions');
     } else {
-      const a: OffsetDeleteRequestOffsetDeleteRequestPartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetDeleteRequestOffsetDeleteRequestPartition(r, version));
+      const a: OffsetDeleteRequestPartition[] = [];
+      for (let i = 0; i < n; i++) a.push(readOffsetDeleteRequestPartition(r, version));
       f_partitions = a;
     }
   }
@@ -86,7 +86,7 @@ export function readOffsetDeleteRequestOffsetDeleteRequestTopic(r: Reader, versi
   };
 }
 
-export function writeOffsetDeleteRequestOffsetDeleteRequestTopic(w: Writer, v: EncodeInput<OffsetDeleteRequestOffsetDeleteRequestTopic>, version: number): void {
+export function writeOffsetDeleteRequestTopic(w: Writer, v: EncodeInput<OffsetDeleteRequestTopic>, version: number): void {
   {
     w.string((v.name ?? ""));
   }
@@ -94,23 +94,23 @@ export function writeOffsetDeleteRequestOffsetDeleteRequestTopic(w: Writer, v: E
     const x = v.partitions ?? [];
     {
       w.int32(x.length);
-      for (const e of x) writeOffsetDeleteRequestOffsetDeleteRequestPartition(w, e, version);
+      for (const e of x) writeOffsetDeleteRequestPartition(w, e, version);
     }
   }
 }
 
-export interface OffsetDeleteRequestOffsetDeleteRequestPartition {
+export interface OffsetDeleteRequestPartition {
   /** The partition index. Versions 0+. */
   partitionIndex: number;
 }
 
-export function defaultOffsetDeleteRequestOffsetDeleteRequestPartition(): OffsetDeleteRequestOffsetDeleteRequestPartition {
+export function defaultOffsetDeleteRequestPartition(): OffsetDeleteRequestPartition {
   return {
     partitionIndex: 0,
   };
 }
 
-export function readOffsetDeleteRequestOffsetDeleteRequestPartition(r: Reader, version: number): OffsetDeleteRequestOffsetDeleteRequestPartition {
+export function readOffsetDeleteRequestPartition(r: Reader, version: number): OffsetDeleteRequestPartition {
   let f_partitionIndex: number;
   f_partitionIndex = r.int32();
   return {
@@ -118,7 +118,7 @@ export function readOffsetDeleteRequestOffsetDeleteRequestPartition(r: Reader, v
   };
 }
 
-export function writeOffsetDeleteRequestOffsetDeleteRequestPartition(w: Writer, v: EncodeInput<OffsetDeleteRequestOffsetDeleteRequestPartition>, version: number): void {
+export function writeOffsetDeleteRequestPartition(w: Writer, v: EncodeInput<OffsetDeleteRequestPartition>, version: number): void {
   {
     w.int32((v.partitionIndex ?? 0));
   }
@@ -130,7 +130,7 @@ export interface OffsetDeleteResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. Versions 0+. */
   throttleTimeMs: number;
   /** The responses for each topic. Versions 0+. */
-  topics: OffsetDeleteResponseOffsetDeleteResponseTopic[];
+  topics: OffsetDeleteResponseTopic[];
 }
 
 export function defaultOffsetDeleteResponse(): OffsetDeleteResponse {
@@ -146,14 +146,14 @@ export function readOffsetDeleteResponse(r: Reader, version: number): OffsetDele
   f_errorCode = r.int16();
   let f_throttleTimeMs: number;
   f_throttleTimeMs = r.int32();
-  let f_topics: OffsetDeleteResponseOffsetDeleteResponseTopic[];
+  let f_topics: OffsetDeleteResponseTopic[];
   {
     const n = r.arrayLength();
     if (n < 0) {
       throw new DecodeError('null array for non-nullable field Topics');
     } else {
-      const a: OffsetDeleteResponseOffsetDeleteResponseTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetDeleteResponseOffsetDeleteResponseTopic(r, version));
+      const a: OffsetDeleteResponseTopic[] = [];
+      for (let i = 0; i < n; i++) a.push(readOffsetDeleteResponseTopic(r, version));
       f_topics = a;
     }
   }
@@ -175,36 +175,36 @@ export function writeOffsetDeleteResponse(w: Writer, v: EncodeInput<OffsetDelete
     const x = v.topics ?? [];
     {
       w.int32(x.length);
-      for (const e of x) writeOffsetDeleteResponseOffsetDeleteResponseTopic(w, e, version);
+      for (const e of x) writeOffsetDeleteResponseTopic(w, e, version);
     }
   }
 }
 
-export interface OffsetDeleteResponseOffsetDeleteResponseTopic {
+export interface OffsetDeleteResponseTopic {
   /** The topic name. Versions 0+. */
   name: string;
   /** The responses for each partition in the topic. Versions 0+. */
-  partitions: OffsetDeleteResponseOffsetDeleteResponsePartition[];
+  partitions: OffsetDeleteResponsePartition[];
 }
 
-export function defaultOffsetDeleteResponseOffsetDeleteResponseTopic(): OffsetDeleteResponseOffsetDeleteResponseTopic {
+export function defaultOffsetDeleteResponseTopic(): OffsetDeleteResponseTopic {
   return {
     name: "",
     partitions: [],
   };
 }
 
-export function readOffsetDeleteResponseOffsetDeleteResponseTopic(r: Reader, version: number): OffsetDeleteResponseOffsetDeleteResponseTopic {
+export function readOffsetDeleteResponseTopic(r: Reader, version: number): OffsetDeleteResponseTopic {
   let f_name: string;
   f_name = r.string();
-  let f_partitions: OffsetDeleteResponseOffsetDeleteResponsePartition[];
+  let f_partitions: OffsetDeleteResponsePartition[];
   {
     const n = r.arrayLength();
     if (n < 0) {
       throw new DecodeError('null array for non-nullable field Partitions');
     } else {
-      const a: OffsetDeleteResponseOffsetDeleteResponsePartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetDeleteResponseOffsetDeleteResponsePartition(r, version));
+      const a: OffsetDeleteResponsePartition[] = [];
+      for (let i = 0; i < n; i++) a.push(readOffsetDeleteResponsePartition(r, version));
       f_partitions = a;
     }
   }
@@ -214,7 +214,7 @@ export function readOffsetDeleteResponseOffsetDeleteResponseTopic(r: Reader, ver
   };
 }
 
-export function writeOffsetDeleteResponseOffsetDeleteResponseTopic(w: Writer, v: EncodeInput<OffsetDeleteResponseOffsetDeleteResponseTopic>, version: number): void {
+export function writeOffsetDeleteResponseTopic(w: Writer, v: EncodeInput<OffsetDeleteResponseTopic>, version: number): void {
   {
     w.string((v.name ?? ""));
   }
@@ -222,26 +222,26 @@ export function writeOffsetDeleteResponseOffsetDeleteResponseTopic(w: Writer, v:
     const x = v.partitions ?? [];
     {
       w.int32(x.length);
-      for (const e of x) writeOffsetDeleteResponseOffsetDeleteResponsePartition(w, e, version);
+      for (const e of x) writeOffsetDeleteResponsePartition(w, e, version);
     }
   }
 }
 
-export interface OffsetDeleteResponseOffsetDeleteResponsePartition {
+export interface OffsetDeleteResponsePartition {
   /** The partition index. Versions 0+. */
   partitionIndex: number;
   /** The error code, or 0 if there was no error. Versions 0+. */
   errorCode: number;
 }
 
-export function defaultOffsetDeleteResponseOffsetDeleteResponsePartition(): OffsetDeleteResponseOffsetDeleteResponsePartition {
+export function defaultOffsetDeleteResponsePartition(): OffsetDeleteResponsePartition {
   return {
     partitionIndex: 0,
     errorCode: 0,
   };
 }
 
-export function readOffsetDeleteResponseOffsetDeleteResponsePartition(r: Reader, version: number): OffsetDeleteResponseOffsetDeleteResponsePartition {
+export function readOffsetDeleteResponsePartition(r: Reader, version: number): OffsetDeleteResponsePartition {
   let f_partitionIndex: number;
   f_partitionIndex = r.int32();
   let f_errorCode: number;
@@ -252,7 +252,7 @@ export function readOffsetDeleteResponseOffsetDeleteResponsePartition(r: Reader,
   };
 }
 
-export function writeOffsetDeleteResponseOffsetDeleteResponsePartition(w: Writer, v: EncodeInput<OffsetDeleteResponseOffsetDeleteResponsePartition>, version: number): void {
+export function writeOffsetDeleteResponsePartition(w: Writer, v: EncodeInput<OffsetDeleteResponsePartition>, version: number): void {
   {
     w.int32((v.partitionIndex ?? 0));
   }

@@ -104,7 +104,7 @@ export function writeDescribeClientQuotasRequestComponentData(w: Writer, v: Enco
     w.int8((v.matchType ?? 0));
   }
   {
-    const x = v.match ?? "";
+    const x = (v.match === undefined ? "" : v.match);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   if (flex) {
@@ -171,11 +171,11 @@ export function writeDescribeClientQuotasResponse(w: Writer, v: EncodeInput<Desc
     w.int16((v.errorCode ?? 0));
   }
   {
-    const x = v.errorMessage ?? "";
+    const x = (v.errorMessage === undefined ? "" : v.errorMessage);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   {
-    const x = v.entries ?? [];
+    const x = (v.entries === undefined ? [] : v.entries);
     if (x === null) (flex ? w.uvarint(0) : w.int32(-1));
     else {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));
@@ -290,7 +290,7 @@ export function writeDescribeClientQuotasResponseEntityData(w: Writer, v: Encode
     (flex ? w.compactString((v.entityType ?? "")) : w.string((v.entityType ?? "")));
   }
   {
-    const x = v.entityName ?? "";
+    const x = (v.entityName === undefined ? "" : v.entityName);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   if (flex) {

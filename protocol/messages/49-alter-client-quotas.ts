@@ -163,7 +163,7 @@ export function writeAlterClientQuotasRequestEntityData(w: Writer, v: EncodeInpu
     (flex ? w.compactString((v.entityType ?? "")) : w.string((v.entityType ?? "")));
   }
   {
-    const x = v.entityName ?? "";
+    const x = (v.entityName === undefined ? "" : v.entityName);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   if (flex) {
@@ -327,7 +327,7 @@ export function writeAlterClientQuotasResponseEntryData(w: Writer, v: EncodeInpu
     w.int16((v.errorCode ?? 0));
   }
   {
-    const x = v.errorMessage ?? "";
+    const x = (v.errorMessage === undefined ? "" : v.errorMessage);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   {
@@ -377,7 +377,7 @@ export function writeAlterClientQuotasResponseEntityData(w: Writer, v: EncodeInp
     (flex ? w.compactString((v.entityType ?? "")) : w.string((v.entityType ?? "")));
   }
   {
-    const x = v.entityName ?? "";
+    const x = (v.entityName === undefined ? "" : v.entityName);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   if (flex) {

@@ -36,7 +36,7 @@ export function readDescribeUserScramCredentialsRequest(r: Reader, version: numb
 
 export function writeDescribeUserScramCredentialsRequest(w: Writer, v: EncodeInput<DescribeUserScramCredentialsRequest>, version: number): void {
   {
-    const x = v.users ?? [];
+    const x = (v.users === undefined ? [] : v.users);
     if (x === null) w.uvarint(0);
     else {
       w.uvarint(x.length + 1);
@@ -128,7 +128,7 @@ export function writeDescribeUserScramCredentialsResponse(w: Writer, v: EncodeIn
     w.int16((v.errorCode ?? 0));
   }
   {
-    const x = v.errorMessage ?? "";
+    const x = (v.errorMessage === undefined ? "" : v.errorMessage);
     w.compactNullableString(x);
   }
   {
@@ -196,7 +196,7 @@ export function writeDescribeUserScramCredentialsResponseDescribeUserScramCreden
     w.int16((v.errorCode ?? 0));
   }
   {
-    const x = v.errorMessage ?? "";
+    const x = (v.errorMessage === undefined ? "" : v.errorMessage);
     w.compactNullableString(x);
   }
   {

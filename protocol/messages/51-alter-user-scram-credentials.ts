@@ -255,7 +255,7 @@ export function writeAlterUserScramCredentialsResponseAlterUserScramCredentialsR
     w.int16((v.errorCode ?? 0));
   }
   {
-    const x = v.errorMessage ?? "";
+    const x = (v.errorMessage === undefined ? "" : v.errorMessage);
     w.compactNullableString(x);
   }
   w.uvarint(0);

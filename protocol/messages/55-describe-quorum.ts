@@ -186,7 +186,7 @@ export function writeDescribeQuorumResponse(w: Writer, v: EncodeInput<DescribeQu
     w.int16((v.errorCode ?? 0));
   }
   if (version >= 2) {
-    const x = v.errorMessage ?? "";
+    const x = (v.errorMessage === undefined ? "" : v.errorMessage);
     w.compactNullableString(x);
   }
   {
@@ -346,7 +346,7 @@ export function writeDescribeQuorumResponsePartitionData(w: Writer, v: EncodeInp
     w.int16((v.errorCode ?? 0));
   }
   if (version >= 2) {
-    const x = v.errorMessage ?? "";
+    const x = (v.errorMessage === undefined ? "" : v.errorMessage);
     w.compactNullableString(x);
   }
   {

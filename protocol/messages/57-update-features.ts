@@ -183,7 +183,7 @@ export function writeUpdateFeaturesResponse(w: Writer, v: EncodeInput<UpdateFeat
     w.int16((v.errorCode ?? 0));
   }
   {
-    const x = v.errorMessage ?? "";
+    const x = (v.errorMessage === undefined ? "" : v.errorMessage);
     w.compactNullableString(x);
   }
   if (version <= 1) {
@@ -236,7 +236,7 @@ export function writeUpdateFeaturesResponseUpdatableFeatureResult(w: Writer, v: 
     w.int16((v.errorCode ?? 0));
   }
   {
-    const x = v.errorMessage ?? "";
+    const x = (v.errorMessage === undefined ? "" : v.errorMessage);
     w.compactNullableString(x);
   }
   w.uvarint(0);

@@ -42,7 +42,7 @@ export function writeEnvelopeRequest(w: Writer, v: EncodeInput<EnvelopeRequest>,
     w.compactBytes((v.requestData ?? EMPTY_BUFFER));
   }
   {
-    const x = v.requestPrincipal ?? EMPTY_BUFFER;
+    const x = (v.requestPrincipal === undefined ? EMPTY_BUFFER : v.requestPrincipal);
     w.compactNullableBytes(x);
   }
   {

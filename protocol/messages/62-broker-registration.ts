@@ -131,7 +131,7 @@ export function writeBrokerRegistrationRequest(w: Writer, v: EncodeInput<BrokerR
     }
   }
   {
-    const x = v.rack ?? "";
+    const x = (v.rack === undefined ? "" : v.rack);
     w.compactNullableString(x);
   }
   if (version >= 1) {

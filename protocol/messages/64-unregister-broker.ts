@@ -72,7 +72,7 @@ export function writeUnregisterBrokerResponse(w: Writer, v: EncodeInput<Unregist
     w.int16((v.errorCode ?? 0));
   }
   {
-    const x = v.errorMessage ?? "";
+    const x = (v.errorMessage === undefined ? "" : v.errorMessage);
     w.compactNullableString(x);
   }
   w.uvarint(0);

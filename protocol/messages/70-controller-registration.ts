@@ -233,7 +233,7 @@ export function writeControllerRegistrationResponse(w: Writer, v: EncodeInput<Co
     w.int16((v.errorCode ?? 0));
   }
   {
-    const x = v.errorMessage ?? "";
+    const x = (v.errorMessage === undefined ? "" : v.errorMessage);
     w.compactNullableString(x);
   }
   w.uvarint(0);

@@ -135,7 +135,7 @@ export interface DescribeTopicPartitionsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. Versions 0+. */
   throttleTimeMs: number;
   /** Each topic in the response. Versions 0+. */
-  topics: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic[];
+  topics: DescribeTopicPartitionsResponseTopic[];
   /** The next topic and partition index to fetch details for. Versions 0+. */
   nextCursor: DescribeTopicPartitionsResponseCursor | null;
 }
@@ -151,14 +151,14 @@ export function defaultDescribeTopicPartitionsResponse(): DescribeTopicPartition
 export function readDescribeTopicPartitionsResponse(r: Reader, version: number): DescribeTopicPartitionsResponse {
   let f_throttleTimeMs: number;
   f_throttleTimeMs = r.int32();
-  let f_topics: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic[];
+  let f_topics: DescribeTopicPartitionsResponseTopic[];
   {
     const n = r.compactArrayLength();
     if (n < 0) {
       throw new DecodeError('null array for non-nullable field Topics');
     } else {
-      const a: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(r, version));
+      const a: DescribeTopicPartitionsResponseTopic[] = [];
+      for (let i = 0; i < n; i++) a.push(readDescribeTopicPartitionsResponseTopic(r, version));
       f_topics = a;
     }
   }
@@ -180,7 +180,7 @@ export function writeDescribeTopicPartitionsResponse(w: Writer, v: EncodeInput<D
     const x = v.topics ?? [];
     {
       w.uvarint(x.length + 1);
-      for (const e of x) writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(w, e, version);
+      for (const e of x) writeDescribeTopicPartitionsResponseTopic(w, e, version);
     }
   }
   {
@@ -194,7 +194,7 @@ export function writeDescribeTopicPartitionsResponse(w: Writer, v: EncodeInput<D
   w.uvarint(0);
 }
 
-export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
+export interface DescribeTopicPartitionsResponseTopic {
   /** The topic error, or 0 if there was no error. Versions 0+. */
   errorCode: number;
   /** The topic name. Versions 0+. */
@@ -204,12 +204,12 @@ export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseT
   /** True if the topic is internal. Versions 0+. */
   isInternal: boolean;
   /** Each partition in the topic. Versions 0+. */
-  partitions: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition[];
+  partitions: DescribeTopicPartitionsResponsePartition[];
   /** 32-bit bitfield to represent authorized operations for this topic. Versions 0+. */
   topicAuthorizedOperations: number;
 }
 
-export function defaultDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
+export function defaultDescribeTopicPartitionsResponseTopic(): DescribeTopicPartitionsResponseTopic {
   return {
     errorCode: 0,
     name: "",
@@ -220,7 +220,7 @@ export function defaultDescribeTopicPartitionsResponseDescribeTopicPartitionsRes
   };
 }
 
-export function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(r: Reader, version: number): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
+export function readDescribeTopicPartitionsResponseTopic(r: Reader, version: number): DescribeTopicPartitionsResponseTopic {
   let f_errorCode: number;
   f_errorCode = r.int16();
   let f_name: string | null;
@@ -229,14 +229,14 @@ export function readDescribeTopicPartitionsResponseDescribeTopicPartitionsRespon
   f_topicId = r.uuid();
   let f_isInternal: boolean;
   f_isInternal = r.bool();
-  let f_partitions: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition[];
+  let f_partitions: DescribeTopicPartitionsResponsePartition[];
   {
     const n = r.compactArrayLength();
     if (n < 0) {
       throw new DecodeError('null array for non-nullable field Partitions');
     } else {
-      const a: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(r, version));
+      const a: DescribeTopicPartitionsResponsePartition[] = [];
+      for (let i = 0; i < n; i++) a.push(readDescribeTopicPartitionsResponsePartition(r, version));
       f_partitions = a;
     }
   }
@@ -253,12 +253,12 @@ export function readDescribeTopicPartitionsResponseDescribeTopicPartitionsRespon
   };
 }
 
-export function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(w: Writer, v: EncodeInput<DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic>, version: number): void {
+export function writeDescribeTopicPartitionsResponseTopic(w: Writer, v: EncodeInput<DescribeTopicPartitionsResponseTopic>, version: number): void {
   {
     w.int16((v.errorCode ?? 0));
   }
   {
-    const x = v.name ?? "";
+    const x = (v.name === undefined ? "" : v.name);
     w.compactNullableString(x);
   }
   {
@@ -271,7 +271,7 @@ export function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsRespo
     const x = v.partitions ?? [];
     {
       w.uvarint(x.length + 1);
-      for (const e of x) writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(w, e, version);
+      for (const e of x) writeDescribeTopicPartitionsResponsePartition(w, e, version);
     }
   }
   {
@@ -280,7 +280,7 @@ export function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsRespo
   w.uvarint(0);
 }
 
-export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition {
+export interface DescribeTopicPartitionsResponsePartition {
   /** The partition error, or 0 if there was no error. Versions 0+. */
   errorCode: number;
   /** The partition index. Versions 0+. */
@@ -301,7 +301,7 @@ export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseP
   offlineReplicas: number[];
 }
 
-export function defaultDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition {
+export function defaultDescribeTopicPartitionsResponsePartition(): DescribeTopicPartitionsResponsePartition {
   return {
     errorCode: 0,
     partitionIndex: 0,
@@ -315,7 +315,7 @@ export function defaultDescribeTopicPartitionsResponseDescribeTopicPartitionsRes
   };
 }
 
-export function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(r: Reader, version: number): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition {
+export function readDescribeTopicPartitionsResponsePartition(r: Reader, version: number): DescribeTopicPartitionsResponsePartition {
   let f_errorCode: number;
   f_errorCode = r.int16();
   let f_partitionIndex: number;
@@ -393,7 +393,7 @@ export function readDescribeTopicPartitionsResponseDescribeTopicPartitionsRespon
   };
 }
 
-export function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(w: Writer, v: EncodeInput<DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition>, version: number): void {
+export function writeDescribeTopicPartitionsResponsePartition(w: Writer, v: EncodeInput<DescribeTopicPartitionsResponsePartition>, version: number): void {
   {
     w.int16((v.errorCode ?? 0));
   }

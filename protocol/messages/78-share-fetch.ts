@@ -91,7 +91,7 @@ export function writeShareFetchRequest(w: Writer, v: EncodeInput<ShareFetchReque
     w.compactNullableString(x);
   }
   {
-    const x = v.memberId ?? "";
+    const x = (v.memberId === undefined ? "" : v.memberId);
     w.compactNullableString(x);
   }
   {

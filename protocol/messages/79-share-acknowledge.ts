@@ -58,7 +58,7 @@ export function writeShareAcknowledgeRequest(w: Writer, v: EncodeInput<ShareAckn
     w.compactNullableString(x);
   }
   {
-    const x = v.memberId ?? "";
+    const x = (v.memberId === undefined ? "" : v.memberId);
     w.compactNullableString(x);
   }
   {

@@ -60,7 +60,7 @@ export function readAddRaftVoterRequest(r: Reader, version: number): AddRaftVote
 
 export function writeAddRaftVoterRequest(w: Writer, v: EncodeInput<AddRaftVoterRequest>, version: number): void {
   {
-    const x = v.clusterId ?? "";
+    const x = (v.clusterId === undefined ? "" : v.clusterId);
     w.compactNullableString(x);
   }
   {
@@ -167,7 +167,7 @@ export function writeAddRaftVoterResponse(w: Writer, v: EncodeInput<AddRaftVoter
     w.int16((v.errorCode ?? 0));
   }
   {
-    const x = v.errorMessage ?? "";
+    const x = (v.errorMessage === undefined ? "" : v.errorMessage);
     w.compactNullableString(x);
   }
   w.uvarint(0);

@@ -39,7 +39,7 @@ export function readRemoveRaftVoterRequest(r: Reader, version: number): RemoveRa
 
 export function writeRemoveRaftVoterRequest(w: Writer, v: EncodeInput<RemoveRaftVoterRequest>, version: number): void {
   {
-    const x = v.clusterId ?? "";
+    const x = (v.clusterId === undefined ? "" : v.clusterId);
     w.compactNullableString(x);
   }
   {
@@ -91,7 +91,7 @@ export function writeRemoveRaftVoterResponse(w: Writer, v: EncodeInput<RemoveRaf
     w.int16((v.errorCode ?? 0));
   }
   {
-    const x = v.errorMessage ?? "";
+    const x = (v.errorMessage === undefined ? "" : v.errorMessage);
     w.compactNullableString(x);
   }
   w.uvarint(0);

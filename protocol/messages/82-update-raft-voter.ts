@@ -66,7 +66,7 @@ export function readUpdateRaftVoterRequest(r: Reader, version: number): UpdateRa
 
 export function writeUpdateRaftVoterRequest(w: Writer, v: EncodeInput<UpdateRaftVoterRequest>, version: number): void {
   {
-    const x = v.clusterId ?? "";
+    const x = (v.clusterId === undefined ? "" : v.clusterId);
     w.compactNullableString(x);
   }
   {

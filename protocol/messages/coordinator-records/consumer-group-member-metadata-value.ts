@@ -92,11 +92,11 @@ export function readConsumerGroupMemberMetadataValue(r: Reader, version: number)
 
 export function writeConsumerGroupMemberMetadataValue(w: Writer, v: EncodeInput<ConsumerGroupMemberMetadataValue>, version: number): void {
   {
-    const x = v.instanceId ?? "";
+    const x = (v.instanceId === undefined ? "" : v.instanceId);
     w.compactNullableString(x);
   }
   {
-    const x = v.rackId ?? "";
+    const x = (v.rackId === undefined ? "" : v.rackId);
     w.compactNullableString(x);
   }
   {
@@ -113,14 +113,14 @@ export function writeConsumerGroupMemberMetadataValue(w: Writer, v: EncodeInput<
     }
   }
   {
-    const x = v.subscribedTopicRegex ?? "";
+    const x = (v.subscribedTopicRegex === undefined ? "" : v.subscribedTopicRegex);
     w.compactNullableString(x);
   }
   {
     w.int32((v.rebalanceTimeoutMs ?? -1));
   }
   {
-    const x = v.serverAssignor ?? "";
+    const x = (v.serverAssignor === undefined ? "" : v.serverAssignor);
     w.compactNullableString(x);
   }
   let tagCount = 0;

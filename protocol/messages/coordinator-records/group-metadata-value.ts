@@ -81,11 +81,11 @@ export function writeGroupMetadataValue(w: Writer, v: EncodeInput<GroupMetadataV
     w.int32((v.generation ?? 0));
   }
   {
-    const x = v.protocol ?? "";
+    const x = (v.protocol === undefined ? "" : v.protocol);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   {
-    const x = v.leader ?? "";
+    const x = (v.leader === undefined ? "" : v.leader);
     (flex ? w.compactNullableString(x) : w.nullableString(x));
   }
   if (version >= 2) {

@@ -124,7 +124,7 @@ export function writeTransactionLogValue(w: Writer, v: EncodeInput<TransactionLo
     w.int8((v.transactionStatus ?? 0));
   }
   {
-    const x = v.transactionPartitions ?? [];
+    const x = (v.transactionPartitions === undefined ? [] : v.transactionPartitions);
     if (x === null) (flex ? w.uvarint(0) : w.int32(-1));
     else {
       (flex ? w.uvarint(x.length + 1) : w.int32(x.length));

@@ -63,7 +63,7 @@ export function writeRequestHeader(w: Writer, v: EncodeInput<RequestHeader>, ver
     w.int32((v.correlationId ?? 0));
   }
   if (version >= 1) {
-    const x = v.clientId ?? "";
+    const x = (v.clientId === undefined ? "" : v.clientId);
     w.nullableString(x);
   }
   if (flex) {

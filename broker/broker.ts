@@ -1,0 +1,108 @@
+// startBroker(): the whole broker in one call. For a test run it defaults to an
+// ephemeral port and in-memory storage; the CLI passes a data directory.
+import { createServer, type Server, type Socket } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import pino, { type Logger } from 'pino';
+import { resolveBrokerConfig, type BrokerConfig } from './config.js';
+import { Cluster, type BrokerNode } from './cluster.js';
+import { systemClock, type Clock } from './clock.js';
+import { Connection } from './connection.js';
+import { HandlerRegistry } from './registry.js';
+import { HANDLERS } from './handlers/index.js';
+import type { BrokerContext } from './context.js';
+
+export interface BrokerOptions {
+  /** Kafka config overrides by Kafka name (`num.partitions`, `log.retention.ms`, ...). */
+  config?: Record<string, string>;
+  /** Bind host; overrides `listeners`. Default 127.0.0.1. */
+  host?: string;
+  /** Bind port; overrides `listeners`. Default 0 (any free port) unless `listeners` names one. */
+  port?: number;
+  /** Data directory; overrides `log.dirs`. Without it (or with `memory`) storage is in memory. */
+  dataDir?: string;
+  memory?: boolean;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+export interface RunningBroker {
+  /** Host and port clients should use (the advertised listener). */
+  readonly host: string;
+  readonly port: number;
+  /** `host:port`, ready for a client's bootstrap list. */
+  readonly bootstrap: string;
+  readonly clusterId: string;
+  readonly config: BrokerConfig;
+  readonly cluster: Cluster;
+  close(): Promise<void>;
+}
+
+/** A wildcard bind address is not something to tell clients; Kafka advertises the host name. */
+function advertisableHost(bindHost: string): string {
+  return bindHost === '' || bindHost === '0.0.0.0' || bindHost === '::' ? hostname() : bindHost;
+}
+
+export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBroker> {
+  const logger = opts.logger ?? pino({ level: 'silent' });
+  const overrides: Record<string, string> = { ...opts.config };
+  const explicitListener = overrides['listeners'] !== undefined;
+  if (opts.dataDir !== undefined) overrides['log.dirs'] = opts.dataDir;
+  const config = resolveBrokerConfig(overrides, { logger });
+  const listener = config.listeners[0];
+  const bindHost = opts.host ?? listener?.host ?? '127.0.0.1';
+  const bindPort = opts.port ?? (explicitListener ? listener.port : 0);
+  const clock = opts.clock ?? systemClock;
+
+  const server: Server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: bindHost, port: bindPort }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : bindPort;
+
+  // Advertise what was configured, with the bound port where the config said 0 or the options overrode it.
+  const advertised = config.advertisedListeners[0];
+  const sameAsListener = config.advertisedListeners === config.listeners || overrides['advertised.listeners'] === undefined;
+  const node: BrokerNode = {
+    nodeId: config.nodeId,
+    host: sameAsListener ? advertisableHost(bindHost) : advertised.host,
+    port: sameAsListener || advertised.port === 0 ? boundPort : advertised.port,
+    rack: null,
+  };
+  const clusterId = config.clusterId ?? randomUUID().replace(/-/g, '').slice(0, 22);
+  const cluster = new Cluster(clusterId, config.nodeId, [node]);
+  const registry = new HandlerRegistry(HANDLERS);
+  const ctx: BrokerContext = { config, cluster, clock, logger, registry };
+
+  const connections = new Set<Connection>();
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    connections.add(new Connection(socket, ctx, (c) => connections.delete(c)));
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    host: node.host,
+    port: node.port,
+    bootstrap: `${node.host}:${node.port}`,
+    clusterId,
+    config,
+    cluster,
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const s of sockets) s.destroy();
+        await stopped;
+        logger.info('broker stopped');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,268 @@
+// One client connection: 4-byte size frames, the request header, dispatch through
+// the registry, and responses written strictly in request order even when
+// handlers finish out of order. A malformed frame or a handler bug closes this
+// one connection with a log line; the broker keeps serving everyone else.
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { Reader, DecodeError } from '../protocol/reader.js';
+import { Writer } from '../protocol/writer.js';
+import { readRequestHeader } from '../protocol/messages/data/request-header.js';
+import { writeResponseHeader } from '../protocol/messages/data/response-header.js';
+import { ALL_APIS } from '../protocol/messages/index.js';
+import { ApiVersionsApi } from '../protocol/messages/18-api-versions.js';
+import { ErrorCode } from '../protocol/errors.js';
+import type { BrokerContext, RequestContext } from './context.js';
+import { NO_RESPONSE, isFlexible, type Handler } from './registry.js';
+
+/** Requests decoded but not yet answered, per connection, before reading pauses. */
+const MAX_IN_FLIGHT = 256;
+/** Bytes queued on the socket before reading pauses (a slow consumer of big fetches). */
+const MAX_QUEUED_WRITE_BYTES = 64 * 1024 * 1024;
+
+let nextConnectionId = 1;
+
+export class Connection {
+  readonly id = nextConnectionId++;
+  readonly remote: string;
+  private readonly log: Logger;
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private frameSize = -1;
+  private nextSeq = 0;
+  private nextToSend = 0;
+  private ready = new Map<number, Buffer[] | null>();
+  private inFlight = 0;
+  private closed = false;
+  private paused = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly broker: BrokerContext,
+    private readonly onClose: (c: Connection) => void,
+  ) {
+    this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.log = broker.logger.child({ conn: this.id, remote: this.remote });
+    socket.setNoDelay(true);
+    socket.on('data', (chunk) => this.onData(chunk));
+    socket.on('error', (err) => this.log.debug({ err }, 'socket error'));
+    socket.on('close', () => this.teardown());
+    socket.on('drain', () => this.maybeResume());
+    const idleMs = broker.config.values['connections.max.idle.ms'];
+    if (idleMs > 0) {
+      socket.setTimeout(idleMs, () => {
+        if (this.inFlight === 0) this.close(`idle for ${idleMs} ms (connections.max.idle.ms)`, 'debug');
+      });
+    }
+  }
+
+  close(reason: string, level: 'warn' | 'debug' | 'error' = 'warn'): void {
+    if (this.closed) return;
+    this.log[level]({ reason }, 'closing connection');
+    this.closed = true;
+    this.socket.destroy();
+    this.teardown();
+  }
+
+  private teardown(): void {
+    this.closed = true;
+    this.chunks = [];
+    this.ready.clear();
+    this.onClose(this);
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    while (!this.closed) {
+      if (this.frameSize < 0) {
+        if (this.buffered < 4) return;
+        const size = this.peekInt32();
+        const max = this.broker.config.values['socket.request.max.bytes'];
+        if (size < 0 || size > max) {
+          this.close(`request size ${size} is outside 0..${max} (socket.request.max.bytes)`);
+          return;
+        }
+        this.take(4);
+        this.frameSize = size;
+      }
+      if (this.buffered < this.frameSize) return;
+      const frame = this.take(this.frameSize);
+      this.frameSize = -1;
+      this.onFrame(frame);
+    }
+  }
+
+  private peekInt32(): number {
+    const first = this.chunks[0];
+    if (first.length >= 4) return first.readInt32BE(0);
+    return Buffer.concat(this.chunks, 4).readInt32BE(0);
+  }
+
+  /** Removes n buffered bytes; a slice when they sit in one chunk, else one copy. */
+  private take(n: number): Buffer {
+    this.buffered -= n;
+    const first = this.chunks[0];
+    if (first.length >= n) {
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      const c = this.chunks[0];
+      const k = Math.min(c.length, n - filled);
+      c.copy(out, filled, 0, k);
+      filled += k;
+      if (k === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(k);
+    }
+    return out;
+  }
+
+  private onFrame(frame: Buffer): void {
+    if (frame.length < 8) {
+      this.close(`request of ${frame.length} bytes is too short for a request header`);
+      return;
+    }
+    const apiKey = frame.readInt16BE(0);
+    const apiVersion = frame.readInt16BE(2);
+    const correlationId = frame.readInt32BE(4);
+    const handler = this.broker.registry.get(apiKey);
+    if (!handler) {
+      const known = ALL_APIS[apiKey];
+      this.close(`unsupported API key ${apiKey}${known ? ` (${known.name})` : ''}`);
+      return;
+    }
+    if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
+      if (apiKey === ApiVersionsApi.apiKey) {
+        this.unsupportedApiVersions(correlationId, apiVersion);
+        return;
+      }
+      this.close(`unsupported version ${apiVersion} of ${handler.api.name} (served ${handler.minVersion}-${handler.maxVersion})`);
+      return;
+    }
+    const flexible = isFlexible(handler.api, apiVersion);
+    let request: unknown;
+    let clientId: string | null;
+    try {
+      const r = new Reader(frame);
+      clientId = readRequestHeader(r, flexible ? 2 : 1).clientId;
+      request = handler.api.request.read(r, apiVersion);
+    } catch (err) {
+      if (err instanceof DecodeError) {
+        this.close(`malformed ${handler.api.name} v${apiVersion} request: ${err.message}`);
+        return;
+      }
+      throw err;
+    }
+    const ctx: RequestContext = {
+      broker: this.broker,
+      apiKey,
+      apiVersion,
+      correlationId,
+      clientId,
+      connectionId: this.id,
+      remote: this.remote,
+      logger: this.log,
+    };
+    const seq = this.nextSeq++;
+    this.inFlight++;
+    if (this.inFlight >= MAX_IN_FLIGHT) this.pause();
+    let result;
+    try {
+      result = handler.handle(ctx, request);
+    } catch (err) {
+      this.onHandlerError(handler, apiVersion, err);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (res) => this.complete(seq, handler, apiVersion, correlationId, res),
+        (err) => this.onHandlerError(handler, apiVersion, err),
+      );
+    } else {
+      this.complete(seq, handler, apiVersion, correlationId, result);
+    }
+  }
+
+  private onHandlerError(handler: Handler, version: number, err: unknown): void {
+    this.log.error({ err, api: handler.api.name, version }, 'handler failed');
+    this.close(`${handler.api.name} v${version} handler failed`, 'error');
+  }
+
+  private complete(seq: number, handler: Handler, version: number, correlationId: number, res: unknown): void {
+    if (this.closed) return;
+    this.inFlight--;
+    if (res === NO_RESPONSE) {
+      this.ready.set(seq, null);
+    } else {
+      const w = new Writer();
+      try {
+        // ApiVersions answers always use header v0, so a client can read them before it knows our versions.
+        const headerVersion = handler.api.apiKey !== ApiVersionsApi.apiKey && isFlexible(handler.api, version) ? 1 : 0;
+        writeResponseHeader(w, { correlationId }, headerVersion);
+        handler.api.response.write(w, res as never, version);
+      } catch (err) {
+        this.onHandlerError(handler, version, err);
+        return;
+      }
+      this.ready.set(seq, w.toBuffers());
+    }
+    this.flush();
+    this.maybeResume();
+  }
+
+  private unsupportedApiVersions(correlationId: number, requested: number): void {
+    const h = this.broker.registry.get(ApiVersionsApi.apiKey) as Handler;
+    this.log.debug({ requested }, 'unsupported ApiVersions version; answering with v0');
+    const w = new Writer();
+    writeResponseHeader(w, { correlationId }, 0);
+    ApiVersionsApi.response.write(
+      w,
+      {
+        errorCode: ErrorCode.UNSUPPORTED_VERSION,
+        apiKeys: [{ apiKey: ApiVersionsApi.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion }],
+      },
+      0,
+    );
+    this.ready.set(this.nextSeq++, w.toBuffers());
+    this.flush();
+  }
+
+  private flush(): void {
+    if (this.closed) return;
+    let corked = false;
+    for (let parts = this.ready.get(this.nextToSend); parts !== undefined; parts = this.ready.get(this.nextToSend)) {
+      this.ready.delete(this.nextToSend++);
+      if (parts === null) continue;
+      if (!corked) {
+        this.socket.cork();
+        corked = true;
+      }
+      let size = 0;
+      for (const p of parts) size += p.length;
+      const prefix = Buffer.allocUnsafe(4);
+      prefix.writeInt32BE(size, 0);
+      this.socket.write(prefix);
+      for (const p of parts) this.socket.write(p);
+    }
+    if (corked) this.socket.uncork();
+    if (this.socket.writableLength > MAX_QUEUED_WRITE_BYTES) this.pause();
+  }
+
+  private pause(): void {
+    if (!this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    }
+  }
+
+  private maybeResume(): void {
+    if (this.paused && this.inFlight < MAX_IN_FLIGHT / 2 && this.socket.writableLength <= MAX_QUEUED_WRITE_BYTES) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+}

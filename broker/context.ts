@@ -1,0 +1,25 @@
+// What a handler sees: the request's own facts and the broker it runs in.
+import type { Logger } from 'pino';
+import type { BrokerConfig } from './config.js';
+import type { Cluster } from './cluster.js';
+import type { Clock } from './clock.js';
+import type { HandlerRegistry } from './registry.js';
+
+export interface BrokerContext {
+  readonly config: BrokerConfig;
+  readonly cluster: Cluster;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly registry: HandlerRegistry;
+}
+
+export interface RequestContext {
+  readonly broker: BrokerContext;
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  readonly correlationId: number;
+  readonly clientId: string | null;
+  readonly connectionId: number;
+  readonly remote: string;
+  readonly logger: Logger;
+}

@@ -1,0 +1,93 @@
+// Metadata (key 3), versions 0-12.
+// This broker is every partition's leader and the controller. A null topic list
+// (v1+) or an empty one in v0 means all topics. Unknown topics are auto-created
+// when auto.create.topics.enable is on and the client allows it (always in v0-v3),
+// and the new topic is returned at once with no error: creation here is
+// synchronous, where Kafka would answer LEADER_NOT_AVAILABLE until it finishes.
+// Topic ids from v10; lookup by id (v12) answers UNKNOWN_TOPIC_ID when unknown.
+// Not done: authorization (authorized operations are "all" when asked for).
+import { MetadataApi, type MetadataResponseTopic } from '../../protocol/messages/03-metadata.js';
+import type { EncodeInput } from '../../protocol/codec-runtime.js';
+import { ZERO_UUID } from '../../protocol/codec-runtime.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { defineHandler } from '../registry.js';
+import type { TopicInfo } from '../cluster.js';
+import { invalidTopicNameReason } from '../topic-name.js';
+import { TOPIC_OPERATIONS, CLUSTER_OPERATIONS, NOT_REQUESTED } from '../acl-operations.js';
+import type { RequestContext } from '../context.js';
+
+function describeTopic(t: TopicInfo, withOperations: boolean): EncodeInput<MetadataResponseTopic> {
+  return {
+    errorCode: ErrorCode.NONE,
+    name: t.name,
+    topicId: t.id,
+    isInternal: t.internal,
+    partitions: t.partitions.map((p) => ({
+      errorCode: ErrorCode.NONE,
+      partitionIndex: p.index,
+      leaderId: p.leaderId,
+      leaderEpoch: p.leaderEpoch,
+      replicaNodes: p.replicas,
+      isrNodes: p.isr,
+      offlineReplicas: [],
+    })),
+    topicAuthorizedOperations: withOperations ? TOPIC_OPERATIONS : NOT_REQUESTED,
+  };
+}
+
+function topicError(errorCode: number, name: string | null, topicId = ZERO_UUID): EncodeInput<MetadataResponseTopic> {
+  return { errorCode, name, topicId, isInternal: false, partitions: [] };
+}
+
+async function autoCreate(ctx: RequestContext, name: string): Promise<TopicInfo> {
+  const { cluster, config } = ctx.broker;
+  const existing = cluster.topic(name);
+  if (existing) return existing;
+  const topic = await cluster.createTopic(cluster.newTopic(name, config.values['num.partitions']));
+  ctx.logger.info({ topic: name, partitions: config.values['num.partitions'] }, 'auto-created topic');
+  return topic;
+}
+
+export const metadataHandler = defineHandler({
+  api: MetadataApi,
+  minVersion: 0,
+  maxVersion: 12,
+  async handle(ctx, req) {
+    const { cluster, config } = ctx.broker;
+    const v = ctx.apiVersion;
+    const withOps = req.includeTopicAuthorizedOperations;
+    const allowAutoCreate = config.values['auto.create.topics.enable'] && (v < 4 || req.allowAutoTopicCreation);
+    const allTopics = req.topics === null || (v === 0 && req.topics.length === 0);
+
+    const topics: EncodeInput<MetadataResponseTopic>[] = [];
+    if (allTopics) {
+      for (const t of cluster.topics()) topics.push(describeTopic(t, withOps));
+    } else {
+      for (const wanted of req.topics ?? []) {
+        if (wanted.name === null) {
+          // Lookup by id (v12); a null name with the zero id is not a request for anything.
+          const t = wanted.topicId === ZERO_UUID ? undefined : cluster.topicById(wanted.topicId);
+          topics.push(t ? describeTopic(t, withOps) : topicError(ErrorCode.UNKNOWN_TOPIC_ID, null, wanted.topicId));
+          continue;
+        }
+        const t = cluster.topic(wanted.name);
+        if (t) {
+          topics.push(describeTopic(t, withOps));
+        } else if (invalidTopicNameReason(wanted.name) !== null) {
+          topics.push(topicError(ErrorCode.INVALID_TOPIC_EXCEPTION, wanted.name));
+        } else if (allowAutoCreate && !cluster.collidingTopic(wanted.name)) {
+          topics.push(describeTopic(await autoCreate(ctx, wanted.name), withOps));
+        } else {
+          topics.push(topicError(allowAutoCreate ? ErrorCode.INVALID_TOPIC_EXCEPTION : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, wanted.name));
+        }
+      }
+    }
+    return {
+      brokers: cluster.nodes.map((n) => ({ nodeId: n.nodeId, host: n.host, port: n.port, rack: n.rack })),
+      clusterId: cluster.clusterId,
+      controllerId: cluster.controllerId,
+      topics,
+      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : NOT_REQUESTED,
+    };
+  },
+});

@@ -1,0 +1,51 @@
+// DeleteTopics (key 20), versions 0-6.
+// By name (v0-v5 TopicNames, v6 Topics[].Name) or by id (v6). Unknown names get
+// UNKNOWN_TOPIC_OR_PARTITION, unknown ids UNKNOWN_TOPIC_ID; a v6 entry with both
+// a name and an id is INVALID_REQUEST. delete.topic.enable=false gives
+// TOPIC_DELETION_DISABLED (v3+; older versions have no such code, so INVALID_REQUEST).
+// Not done: timeoutMs (deletion completes before the answer).
+import { DeleteTopicsApi, type DeleteTopicsResponseDeletableTopicResult } from '../../protocol/messages/20-delete-topics.js';
+import type { EncodeInput } from '../../protocol/codec-runtime.js';
+import { ZERO_UUID } from '../../protocol/codec-runtime.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { defineHandler } from '../registry.js';
+
+type Result = EncodeInput<DeleteTopicsResponseDeletableTopicResult>;
+
+export const deleteTopicsHandler = defineHandler({
+  api: DeleteTopicsApi,
+  minVersion: 0,
+  maxVersion: 6,
+  async handle(ctx, req) {
+    const { cluster, config } = ctx.broker;
+    const wanted =
+      ctx.apiVersion >= 6
+        ? req.topics.map((t) => ({ name: t.name, topicId: t.topicId }))
+        : req.topicNames.map((name) => ({ name: name as string | null, topicId: ZERO_UUID }));
+    const responses: Result[] = [];
+    for (const w of wanted) {
+      const fail = (errorCode: number, errorMessage: string): Result => ({ name: w.name, topicId: w.topicId, errorCode, errorMessage });
+      if (w.name !== null && w.topicId !== ZERO_UUID) {
+        responses.push(fail(ErrorCode.INVALID_REQUEST, 'A topic may be named by its name or by its id, not both.'));
+        continue;
+      }
+      if (!config.values['delete.topic.enable']) {
+        responses.push(fail(ctx.apiVersion >= 3 ? ErrorCode.TOPIC_DELETION_DISABLED : ErrorCode.INVALID_REQUEST, 'Topic deletion is disabled.'));
+        continue;
+      }
+      const topic = w.name !== null ? cluster.topic(w.name) : cluster.topicById(w.topicId);
+      if (!topic) {
+        responses.push(
+          w.name !== null
+            ? fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.')
+            : fail(ErrorCode.UNKNOWN_TOPIC_ID, 'This server does not host this topic ID.'),
+        );
+        continue;
+      }
+      await cluster.deleteTopic(topic);
+      ctx.logger.info({ topic: topic.name }, 'deleted topic');
+      responses.push({ name: topic.name, topicId: topic.id, errorCode: ErrorCode.NONE, errorMessage: null });
+    }
+    return { responses };
+  },
+});
