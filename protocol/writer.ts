@@ -10,6 +10,13 @@ const CHUNK = 16 * 1024;
 /** Raw slices at least this long are referenced instead of copied. */
 const REFERENCE_THRESHOLD = 1024;
 
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
 export class Writer {
   private chunks: Buffer[] = [];
   private buf: Buffer;
@@ -116,11 +123,21 @@ export class Writer {
   }
 
   uuid(v: string): this {
-    const hex = v.length === 36 ? v.replace(/-/g, '') : v;
-    if (hex.length !== 32 || !/^[0-9a-fA-F]{32}$/.test(hex)) throw new EncodeError(`not a uuid: ${v}`);
+    if (v.length !== 36) throw new EncodeError(`not a uuid: ${v}`);
     this.ensure(16);
-    this.buf.write(hex, this.pos, 16, 'hex');
-    this.pos += 16;
+    let at = this.pos;
+    for (let i = 0; i < 36; i += 2) {
+      if (i === 8 || i === 13 || i === 18 || i === 23) {
+        if (v.charCodeAt(i) !== 45) throw new EncodeError(`not a uuid: ${v}`);
+        i--;
+        continue;
+      }
+      const hi = hexValue(v.charCodeAt(i));
+      const lo = hexValue(v.charCodeAt(i + 1));
+      if (hi < 0 || lo < 0) throw new EncodeError(`not a uuid: ${v}`);
+      this.buf[at++] = (hi << 4) | lo;
+    }
+    this.pos = at;
     return this;
   }
 

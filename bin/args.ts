@@ -1,0 +1,212 @@
+// Command-line parsing for `kafkalite`, kept free of I/O side effects so it can be
+// tested: parseCliArgs turns argv into a command, and resolveStartConfig merges
+// server.properties, --set and the --host/--port/--data-dir flags into one config.
+//
+// Precedence, lowest to highest: built-in defaults < --config FILE < --set
+// key=value (later --set wins over earlier) < --host/--port/--data-dir.
+
+import { parseArgs } from 'node:util';
+import { readFile } from 'node:fs/promises';
+import {
+  ConfigError,
+  formatListeners,
+  parseListenerList,
+  resolveBrokerConfig,
+  type BrokerConfig,
+} from '../broker/config.js';
+import { parseProperties, PropertiesSyntaxError } from '../broker/properties.js';
+
+/** A problem with the command line or the config it names; the CLI exits with 2. */
+export class CliUsageError extends Error {
+  override name = 'CliUsageError';
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface StartOptions {
+  readonly host?: string;
+  readonly port?: number;
+  readonly dataDir?: string;
+  readonly memory: boolean;
+  /** --set key=value pairs in the order given. */
+  readonly set: readonly (readonly [string, string])[];
+  /** --config FILE */
+  readonly configFile?: string;
+  readonly logLevel: LogLevel;
+}
+
+export type CliCommand =
+  | { readonly command: 'help' }
+  | { readonly command: 'version' }
+  | { readonly command: 'start'; readonly options: StartOptions };
+
+export const USAGE = `Usage: kafkalite start [options]
+
+A Kafka broker in one process: real Kafka clients connect to it unchanged.
+
+Options:
+  --host HOST          address to listen on (default 127.0.0.1)
+  --port PORT          port to listen on, 0 for any free port (default 9092)
+  --data-dir DIR       data directory (default ./kafkalite-data)
+  --memory             keep all data in memory; nothing is written to disk
+  --config FILE        read broker configs from a server.properties file
+  --set KEY=VALUE      set a broker config by its Kafka name (repeatable),
+                       e.g. --set num.partitions=3 --set log.retention.hours=1
+  --log-level LEVEL    fatal, error, warn, info, debug, trace or silent (default info)
+  -h, --help           show this help
+  -v, --version        print the version
+
+--set wins over --config; --host, --port and --data-dir win over both.
+`;
+
+/** Parses `kafkalite` arguments (without the node and script paths). */
+export function parseCliArgs(argv: readonly string[]): CliCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'data-dir': { type: 'string' },
+        memory: { type: 'boolean' },
+        set: { type: 'string', multiple: true },
+        config: { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (e) {
+    // node's messages can span lines; the CLI prints one.
+    throw new CliUsageError((e as Error).message.replace(/\s*\n\s*/g, ' '));
+  }
+  const { values, positionals } = parsed;
+
+  if (values.help === true) return { command: 'help' };
+  if (values.version === true) return { command: 'version' };
+
+  const [command, ...extra] = positionals;
+  if (command === undefined) throw new CliUsageError('missing command; try: kafkalite start');
+  if (command === 'help') return { command: 'help' };
+  if (command === 'version') return { command: 'version' };
+  if (command !== 'start') throw new CliUsageError(`unknown command "${command}"; try: kafkalite start`);
+  if (extra.length > 0) throw new CliUsageError(`unexpected argument "${extra[0]}"`);
+
+  let port: number | undefined;
+  if (values.port !== undefined) {
+    const p = values.port.trim();
+    port = /^\d+$/.test(p) ? Number(p) : NaN;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new CliUsageError(`--port must be a whole number from 0 to 65535, got "${values.port}"`);
+    }
+  }
+
+  const host = values.host?.trim();
+  if (host !== undefined && (host === '' || /[\s,/]/.test(host))) {
+    throw new CliUsageError(`--host must be a host name or IP address, got "${values.host}"`);
+  }
+
+  const dataDir = values['data-dir'];
+  if (dataDir !== undefined && dataDir.trim() === '') throw new CliUsageError('--data-dir must not be empty');
+
+  const set: [string, string][] = [];
+  for (const item of values.set ?? []) {
+    const eq = item.indexOf('=');
+    const key = eq < 0 ? '' : item.slice(0, eq).trim();
+    if (key === '') throw new CliUsageError(`--set expects KEY=VALUE, got "${item}"`);
+    set.push([key, item.slice(eq + 1)]);
+  }
+
+  const logLevel = (values['log-level'] ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new CliUsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${values['log-level']}"`);
+  }
+
+  if (values.config !== undefined && values.config.trim() === '') {
+    throw new CliUsageError('--config must name a file');
+  }
+
+  return {
+    command: 'start',
+    options: {
+      ...(host !== undefined ? { host } : {}),
+      ...(port !== undefined ? { port } : {}),
+      ...(dataDir !== undefined ? { dataDir } : {}),
+      memory: values.memory === true,
+      set,
+      ...(values.config !== undefined ? { configFile: values.config } : {}),
+      logLevel,
+    },
+  };
+}
+
+export interface StartConfig {
+  /** Merged Kafka-named settings to hand to startBroker. */
+  readonly config: Record<string, string>;
+  /** The same, resolved and validated. */
+  readonly broker: BrokerConfig;
+}
+
+/**
+ * Reads --config (if any) and merges it with --set and the flags, then resolves
+ * and validates the result. Throws CliUsageError with a one-line message for an
+ * unreadable or malformed file or an invalid config.
+ */
+export async function resolveStartConfig(
+  options: StartOptions,
+  readText: (path: string) => Promise<string> = (path) => readFile(path, 'utf8'),
+): Promise<StartConfig> {
+  const config: Record<string, string> = Object.create(null) as Record<string, string>;
+
+  if (options.configFile !== undefined) {
+    let text: string;
+    try {
+      text = await readText(options.configFile);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
+      throw new CliUsageError(`cannot read config file ${options.configFile}: ${why}`);
+    }
+    try {
+      for (const [k, v] of parseProperties(text)) config[k] = v;
+    } catch (e) {
+      if (e instanceof PropertiesSyntaxError) {
+        throw new CliUsageError(`${options.configFile}: ${e.message}`);
+      }
+      throw e;
+    }
+  }
+
+  for (const [k, v] of options.set) config[k] = v;
+
+  try {
+    if (options.host !== undefined || options.port !== undefined) {
+      // Replace host and/or port of the first listener, keeping its name and any
+      // further listeners; advertised.listeners follows when it is not set.
+      const current = resolveBrokerConfig({ ...config }).listeners;
+      const listeners = parseListenerList(formatListeners(current));
+      const first = listeners[0]!;
+      listeners[0] = {
+        name: first.name,
+        host: options.host ?? first.host,
+        port: options.port ?? first.port,
+      };
+      config['listeners'] = formatListeners(listeners);
+    }
+    if (options.dataDir !== undefined) {
+      if (options.dataDir.includes(',')) {
+        throw new CliUsageError(`--data-dir must be one directory, got "${options.dataDir}"`);
+      }
+      config['log.dirs'] = options.dataDir;
+    }
+    const broker = resolveBrokerConfig({ ...config });
+    return { config: { ...config }, broker };
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CliUsageError(e.message);
+    throw e;
+  }
+}
