@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 import { resolveBrokerConfig, type BrokerConfig } from './config.js';
-import { Cluster, type BrokerNode } from './cluster.js';
+import { Cluster, type BrokerNode, type TopicInfo } from './cluster.js';
 import { systemClock, type Clock } from './clock.js';
 import { Connection } from './connection.js';
 import { HandlerRegistry } from './registry.js';
@@ -35,7 +35,27 @@ export interface RunningBroker {
   readonly clusterId: string;
   readonly config: BrokerConfig;
   readonly cluster: Cluster;
+  /** Resolves once the topic exists (created by any client or by auto-creation). */
+  waitForTopic(name: string, opts?: { timeoutMs?: number }): Promise<TopicInfo>;
   close(): Promise<void>;
+}
+
+function waitForTopic(cluster: Cluster, name: string, timeoutMs = 30_000): Promise<TopicInfo> {
+  const existing = cluster.topic(name);
+  if (existing) return Promise.resolve(existing);
+  return new Promise((resolve, reject) => {
+    const onCreated = (t: TopicInfo) => {
+      if (t.name !== name) return;
+      clearTimeout(timer);
+      cluster.off('topicCreated', onCreated);
+      resolve(t);
+    };
+    const timer = setTimeout(() => {
+      cluster.off('topicCreated', onCreated);
+      reject(new Error(`topic ${name} did not appear within ${timeoutMs} ms`));
+    }, timeoutMs);
+    cluster.on('topicCreated', onCreated);
+  });
 }
 
 /** A wildcard bind address is not something to tell clients; Kafka advertises the host name. */
@@ -95,6 +115,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     clusterId,
     config,
     cluster,
+    waitForTopic: (name, o) => waitForTopic(cluster, name, o?.timeoutMs),
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,0 +1,73 @@
+// This machine's own ceilings, measured in the same run as a benchmark so the
+// benchmark can report ratios: loopback TCP throughput (to a sink in another
+// process, as the broker is) and sequential writes to the data directory,
+// buffered and with fdatasync every 1 MiB.
+import { fork } from 'node:child_process';
+import { connect } from 'node:net';
+import { open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CHUNK = 64 * 1024;
+
+/** MB/s (10^6 bytes) through a loopback socket into a sink process, over `seconds`. */
+export async function loopbackCeiling(seconds = 2): Promise<number> {
+  const sink = fork(fileURLToPath(new URL('./loopback-sink.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const port = await new Promise<number>((resolve) => sink.once('message', (m) => resolve((m as { port: number }).port)));
+  const socket = connect({ host: '127.0.0.1', port });
+  await new Promise((r) => socket.once('connect', r));
+  const chunk = Buffer.alloc(CHUNK, 7);
+  let sent = 0;
+  const start = performance.now();
+  const deadline = start + seconds * 1000;
+  await new Promise<void>((resolve) => {
+    const pump = () => {
+      while (performance.now() < deadline) {
+        sent += CHUNK;
+        if (!socket.write(chunk)) return void socket.once('drain', pump);
+      }
+      resolve();
+    };
+    pump();
+  });
+  const received = await new Promise<number>((resolve) => {
+    sink.once('message', (m) => resolve((m as { received: number }).received));
+    socket.end();
+  });
+  const elapsed = (performance.now() - start) / 1000;
+  sink.kill();
+  return Math.min(sent, received) / elapsed / 1e6;
+}
+
+/** MB/s of sequential 64 KiB writes into `dir`, buffered or with fdatasync every `syncEvery` bytes. */
+export async function diskCeiling(dir: string, { seconds = 2, syncEvery = 0 } = {}): Promise<{ mbps: number; syncsPerSec: number }> {
+  const path = join(dir, `.ceiling-${process.pid}-${syncEvery}`);
+  const fh = await open(path, 'w');
+  const chunk = Buffer.alloc(CHUNK, 3);
+  let written = 0;
+  let sinceSync = 0;
+  let syncs = 0;
+  const start = performance.now();
+  const deadline = start + seconds * 1000;
+  try {
+    while (performance.now() < deadline) {
+      await fh.write(chunk, 0, CHUNK);
+      written += CHUNK;
+      sinceSync += CHUNK;
+      if (syncEvery > 0 && sinceSync >= syncEvery) {
+        await fh.datasync();
+        syncs++;
+        sinceSync = 0;
+      }
+    }
+    if (syncEvery > 0) await fh.datasync();
+  } finally {
+    await fh.close();
+    await rm(path, { force: true });
+  }
+  const elapsed = (performance.now() - start) / 1000;
+  return { mbps: written / elapsed / 1e6, syncsPerSec: syncs / elapsed };
+}
