@@ -1,0 +1,582 @@
+// The group coordinator's whole state (every classic group and every committed
+// offset) as a deterministic machine: `step(event, now)` returns a StepOutput with
+// the answers to deliver (by request handle), the records to append to
+// __consumer_offsets (domain form), the timers to set/cancel and the rebalances
+// that completed. It never reads a clock, never schedules anything, never logs.
+// The driver (coordinator.ts) owns the clock, the timers, the promises and the log.
+//
+// Request-level checks done here, before the group (Kafka's GroupCoordinatorService
+// and KafkaApis): empty group id -> INVALID_GROUP_ID (JoinGroup, SyncGroup,
+// Heartbeat, LeaveGroup, OffsetDelete); session timeout outside
+// [group.min.session.timeout.ms, group.max.session.timeout.ms] ->
+// INVALID_SESSION_TIMEOUT; SyncGroup v5+ without protocolType/protocolName ->
+// INCONSISTENT_GROUP_PROTOCOL (checked first, as KafkaApis does). Not done here (the handlers' job): authorization,
+// unknown topics/partitions in OffsetCommit/OffsetDelete (UNKNOWN_TOPIC_OR_PARTITION
+// needs the metadata), version-specific field defaults.
+//
+// Records: offset commits/tombstones and group tombstones change the state by being
+// applied (the same code replay uses); GroupMetadata values are derived from the
+// live group and only applied on replay, as in Kafka.
+
+import { ClassicGroup, type GroupContext, type GroupSnapshot } from './classic-group.js';
+import { OffsetStore } from './offset-store.js';
+import {
+  DEFAULT_GROUP_COORDINATOR_CONFIG,
+  ErrorCode,
+  StepOutput,
+  UNKNOWN_MEMBER_ID,
+  type CoordinatorRecord,
+  type DeleteGroupResult,
+  type DescribedGroup,
+  type GroupCoordinatorConfig,
+  type GroupState,
+  type HeartbeatRequest,
+  type JoinGroupRequest,
+  type LeaveGroupRequest,
+  type ListedGroup,
+  type OffsetAndMetadata,
+  type OffsetCommitRequest,
+  type OffsetDeleteRequest,
+  type OffsetFetchPartitionResult,
+  type OffsetFetchRequest,
+  type OffsetFetchResult,
+  type RequestHandle,
+  type SubscriptionParser,
+  type SyncGroupRequest,
+  type TimerId,
+  type TopicPartitionErrors,
+} from './types.js';
+
+export type CoordinatorEvent =
+  | { readonly type: 'join'; readonly handle: RequestHandle; readonly request: JoinGroupRequest }
+  | { readonly type: 'sync'; readonly handle: RequestHandle; readonly request: SyncGroupRequest }
+  | { readonly type: 'heartbeat'; readonly handle: RequestHandle; readonly request: HeartbeatRequest }
+  | { readonly type: 'leave'; readonly handle: RequestHandle; readonly request: LeaveGroupRequest }
+  | { readonly type: 'offset-commit'; readonly handle: RequestHandle; readonly request: OffsetCommitRequest }
+  | { readonly type: 'offset-delete'; readonly handle: RequestHandle; readonly request: OffsetDeleteRequest }
+  | { readonly type: 'delete-groups'; readonly handle: RequestHandle; readonly groupIds: readonly string[] }
+  | { readonly type: 'timer'; readonly timer: TimerId }
+  /** Arms the periodic offsets expiry; once, when the coordinator starts serving. */
+  | { readonly type: 'start' }
+  /** After replaying records: arms every member's session timer, rebalances groups over group.max.size. */
+  | { readonly type: 'load-complete' }
+  /** Shutdown: parked requests are answered NOT_COORDINATOR, groups are dropped. */
+  | { readonly type: 'unload' };
+
+export interface GroupCoordinatorStateOptions {
+  readonly config?: Partial<GroupCoordinatorConfig>;
+  /** UUIDs for member ids; crypto.randomUUID by default. */
+  readonly newUuid?: () => string;
+  /** Topic names from a "consumer" member's subscription; see SubscriptionParser. */
+  readonly parseSubscription?: SubscriptionParser | null;
+}
+
+const NO_OFFSET = -1n;
+
+export class GroupCoordinatorState {
+  readonly config: GroupCoordinatorConfig;
+  private readonly groups = new Map<string, ClassicGroup>();
+  readonly offsets = new OffsetStore();
+  private readonly ctx: GroupContext;
+
+  constructor(options: GroupCoordinatorStateOptions = {}) {
+    this.config = Object.freeze({ ...DEFAULT_GROUP_COORDINATOR_CONFIG, ...options.config });
+    const newUuid = options.newUuid ?? (() => globalThis.crypto.randomUUID());
+    this.ctx = { config: this.config, newUuid, parseSubscription: options.parseSubscription ?? null };
+  }
+
+  // -------------------------------------------------------------------------
+  // The one entry point for everything that changes state
+
+  step(event: CoordinatorEvent, now: number): StepOutput {
+    const out = new StepOutput();
+    switch (event.type) {
+      case 'join':
+        this.join(event.request, event.handle, now, out);
+        break;
+      case 'sync':
+        this.sync(event.request, event.handle, now, out);
+        break;
+      case 'heartbeat':
+        this.heartbeat(event.request, event.handle, now, out);
+        break;
+      case 'leave':
+        this.leave(event.request, event.handle, now, out);
+        break;
+      case 'offset-commit':
+        this.commitOffsets(event.request, event.handle, now, out);
+        break;
+      case 'offset-delete':
+        this.deleteOffsets(event.request, event.handle, out);
+        break;
+      case 'delete-groups':
+        this.deleteGroups(event.groupIds, event.handle, now, out);
+        break;
+      case 'timer':
+        this.onTimer(event.timer, now, out);
+        break;
+      case 'start':
+        out.setTimer({ kind: 'offsets-expiry' }, now + this.config.offsetsRetentionCheckIntervalMs);
+        break;
+      case 'load-complete':
+        this.loadComplete(now, out);
+        break;
+      case 'unload':
+        this.unload(now, out);
+        break;
+    }
+    return out;
+  }
+
+  // -------------------------------------------------------------------------
+  // Reads (no state change, no output)
+
+  group(groupId: string): ClassicGroup | undefined {
+    return this.groups.get(groupId);
+  }
+
+  groupSnapshot(groupId: string): GroupSnapshot | undefined {
+    return this.groups.get(groupId)?.snapshot();
+  }
+
+  groupIds(): string[] {
+    return [...this.groups.keys()];
+  }
+
+  describeGroups(groupIds: readonly string[]): DescribedGroup[] {
+    return groupIds.map(
+      (groupId) =>
+        this.groups.get(groupId)?.describe() ?? {
+          groupId,
+          errorCode: ErrorCode.NONE,
+          groupState: 'Dead' as GroupState,
+          protocolType: '',
+          protocolData: '',
+          members: [],
+        },
+    );
+  }
+
+  /**
+   * ListGroups. States compare case-insensitively (v4+ filter); an empty filter
+   * lists everything. A types filter (v5+) lists nothing unless it names "classic".
+   */
+  listGroups(statesFilter: readonly string[] = [], typesFilter: readonly string[] = []): ListedGroup[] {
+    const states = new Set(statesFilter.map((s) => s.trim().toLowerCase()));
+    if (typesFilter.length > 0 && !typesFilter.some((t) => t.trim().toLowerCase() === 'classic')) return [];
+    const out: ListedGroup[] = [];
+    for (const g of this.groups.values()) {
+      if (states.size === 0 || states.has(g.state.toLowerCase())) out.push(g.listed());
+    }
+    return out;
+  }
+
+  /** OffsetFetch for one group (v8+ batches groups: call once per group). */
+  fetchOffsets(req: OffsetFetchRequest): OffsetFetchResult {
+    const group = this.groups.get(req.groupId);
+    const known = group !== undefined && group.state !== 'Dead';
+    const committed = known ? this.offsets.group(req.groupId) : undefined;
+    if (req.topics === null) {
+      const topics: { name: string; partitions: OffsetFetchPartitionResult[] }[] = [];
+      if (committed !== undefined) {
+        for (const [name, partitions] of committed) {
+          const list: OffsetFetchPartitionResult[] = [];
+          for (const [partitionIndex, o] of partitions) list.push(fetched(partitionIndex, o));
+          topics.push({ name, partitions: list });
+        }
+      }
+      return { groupId: req.groupId, errorCode: ErrorCode.NONE, topics };
+    }
+    return {
+      groupId: req.groupId,
+      errorCode: ErrorCode.NONE,
+      topics: req.topics.map((t) => {
+        const partitions = committed?.get(t.name);
+        return {
+          name: t.name,
+          partitions: t.partitionIndexes.map((p) => {
+            const o = partitions?.get(p);
+            return o === undefined ? notFetched(p) : fetched(p, o);
+          }),
+        };
+      }),
+    };
+  }
+
+  // -------------------------------------------------------------------------
+  // Classic membership
+
+  private join(req: JoinGroupRequest, handle: RequestHandle, now: number, out: StepOutput): void {
+    if (req.groupId === '') {
+      out.responses.push({ kind: 'join', handle, body: joinFailure(req.memberId, ErrorCode.INVALID_GROUP_ID) });
+      return;
+    }
+    if (req.sessionTimeoutMs < this.config.minSessionTimeoutMs || req.sessionTimeoutMs > this.config.maxSessionTimeoutMs) {
+      out.responses.push({ kind: 'join', handle, body: joinFailure(req.memberId, ErrorCode.INVALID_SESSION_TIMEOUT) });
+      return;
+    }
+    let group = this.groups.get(req.groupId);
+    const isNew = group === undefined;
+    if (group === undefined) {
+      if (req.memberId !== UNKNOWN_MEMBER_ID) {
+        out.responses.push({ kind: 'join', handle, body: joinFailure(req.memberId, ErrorCode.UNKNOWN_MEMBER_ID) });
+        return;
+      }
+      group = new ClassicGroup(req.groupId, this.ctx, now);
+      this.groups.set(req.groupId, group);
+    }
+    const recordsBefore = out.records.length;
+    group.join(req, handle, now, out);
+    if (isNew && out.records.length === recordsBefore) {
+      // Kafka commits a new group with an empty GroupMetadata record.
+      out.records.push({
+        type: 'group-metadata',
+        groupId: req.groupId,
+        value: {
+          protocolType: '',
+          generation: 0,
+          protocol: null,
+          leader: null,
+          currentStateTimestamp: group.stateTimestamp ?? -1,
+          members: [],
+        },
+      });
+    }
+    group.endEvent();
+  }
+
+  private sync(req: SyncGroupRequest, handle: RequestHandle, now: number, out: StepOutput): void {
+    let error: number = ErrorCode.NONE;
+    const group = this.groups.get(req.groupId);
+    // KafkaApis checks the v5+ mandatory fields before the coordinator sees the request.
+    if (req.apiVersion >= 5 && (req.protocolType === null || req.protocolName === null)) error = ErrorCode.INCONSISTENT_GROUP_PROTOCOL;
+    else if (req.groupId === '') error = ErrorCode.INVALID_GROUP_ID;
+    else if (group === undefined || group.isEmpty) error = ErrorCode.UNKNOWN_MEMBER_ID;
+    if (error !== ErrorCode.NONE || group === undefined) {
+      out.responses.push({
+        kind: 'sync',
+        handle,
+        body: { errorCode: error, protocolType: null, protocolName: null, assignment: new Uint8Array(0) },
+      });
+      return;
+    }
+    group.sync(req, handle, now, out);
+    group.endEvent();
+  }
+
+  private heartbeat(req: HeartbeatRequest, handle: RequestHandle, now: number, out: StepOutput): void {
+    let errorCode: number;
+    const group = this.groups.get(req.groupId);
+    if (req.groupId === '') errorCode = ErrorCode.INVALID_GROUP_ID;
+    else if (group === undefined) errorCode = ErrorCode.UNKNOWN_MEMBER_ID;
+    else {
+      errorCode = group.heartbeat(req, now, out);
+      group.endEvent();
+    }
+    out.responses.push({ kind: 'heartbeat', handle, body: { errorCode } });
+  }
+
+  private leave(req: LeaveGroupRequest, handle: RequestHandle, now: number, out: StepOutput): void {
+    const group = this.groups.get(req.groupId);
+    if (req.groupId === '') {
+      out.responses.push({ kind: 'leave', handle, body: { errorCode: ErrorCode.INVALID_GROUP_ID, members: [] } });
+      return;
+    }
+    if (group === undefined) {
+      // Kafka: the group-not-found error becomes UNKNOWN_MEMBER_ID on every member.
+      out.responses.push({
+        kind: 'leave',
+        handle,
+        body: {
+          errorCode: ErrorCode.NONE,
+          members: req.members.map((m) => ({
+            memberId: m.memberId,
+            groupInstanceId: m.groupInstanceId,
+            errorCode: ErrorCode.UNKNOWN_MEMBER_ID,
+          })),
+        },
+      });
+      return;
+    }
+    const body = group.leave(req, now, out);
+    group.endEvent();
+    out.responses.push({ kind: 'leave', handle, body });
+  }
+
+  // -------------------------------------------------------------------------
+  // Offsets
+
+  private commitOffsets(req: OffsetCommitRequest, handle: RequestHandle, now: number, out: StepOutput): void {
+    let group = this.groups.get(req.groupId);
+    let error: number = ErrorCode.NONE;
+    if (group === undefined) {
+      if (req.generationIdOrMemberEpoch < 0) {
+        // A "simple" group: offsets without membership (admin tools, assign()).
+        group = new ClassicGroup(req.groupId, this.ctx, now);
+        this.groups.set(req.groupId, group);
+      } else {
+        error = req.apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION;
+      }
+    }
+    if (group !== undefined) error = group.validateOffsetCommit(req.memberId, req.groupInstanceId, req.generationIdOrMemberEpoch);
+    if (error !== ErrorCode.NONE || group === undefined) {
+      out.responses.push({ kind: 'offset-commit', handle, body: { topics: allPartitions(req.topics, error) } });
+      return;
+    }
+    group.touchFromOffsetCommit(req.memberId, now, out);
+
+    const retention = req.retentionTimeMs ?? -1;
+    const expireTimestamp = retention === -1 ? -1 : now + retention;
+    const maxMetadata = this.config.offsetMetadataMaxBytes;
+    const topics: TopicPartitionErrors[] = [];
+    for (const t of req.topics) {
+      const partitions = t.partitions.map((p) => {
+        const metadata = p.committedMetadata;
+        if (metadata !== null && metadata.length > maxMetadata) {
+          return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE };
+        }
+        const ts = p.commitTimestamp ?? -1;
+        const record: CoordinatorRecord = {
+          type: 'offset-commit',
+          groupId: req.groupId,
+          topic: t.name,
+          partition: p.partitionIndex,
+          value: {
+            offset: p.committedOffset,
+            leaderEpoch: p.committedLeaderEpoch,
+            metadata: metadata ?? '',
+            commitTimestamp: ts === -1 ? now : ts,
+            expireTimestamp,
+          },
+        };
+        out.records.push(record);
+        this.applyRecord(record, out);
+        return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE };
+      });
+      topics.push({ name: t.name, partitions });
+    }
+    group.endEvent();
+    out.responses.push({ kind: 'offset-commit', handle, body: { topics } });
+  }
+
+  private deleteOffsets(req: OffsetDeleteRequest, handle: RequestHandle, out: StepOutput): void {
+    const group = this.groups.get(req.groupId);
+    let error: number = ErrorCode.NONE;
+    if (req.groupId === '') error = ErrorCode.INVALID_GROUP_ID;
+    else if (group === undefined || group.state === 'Dead') error = ErrorCode.GROUP_ID_NOT_FOUND;
+    else if (group.state !== 'Empty' && !group.usesConsumerProtocol) error = ErrorCode.NON_EMPTY_GROUP;
+    if (error !== ErrorCode.NONE || group === undefined) {
+      out.responses.push({ kind: 'offset-delete', handle, body: { errorCode: error, topics: [] } });
+      return;
+    }
+    const topics: TopicPartitionErrors[] = [];
+    for (const t of req.topics) {
+      if (group.isSubscribedTo(t.name)) {
+        topics.push({
+          name: t.name,
+          partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC })),
+        });
+        continue;
+      }
+      for (const p of t.partitionIndexes) {
+        if (this.offsets.has(req.groupId, t.name, p)) {
+          const record: CoordinatorRecord = { type: 'offset-commit', groupId: req.groupId, topic: t.name, partition: p, value: null };
+          out.records.push(record);
+          this.applyRecord(record, out);
+        }
+      }
+      topics.push({ name: t.name, partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, errorCode: ErrorCode.NONE })) });
+    }
+    out.responses.push({ kind: 'offset-delete', handle, body: { errorCode: ErrorCode.NONE, topics } });
+  }
+
+  private deleteGroups(groupIds: readonly string[], handle: RequestHandle, now: number, out: StepOutput): void {
+    const results: DeleteGroupResult[] = [];
+    for (const groupId of new Set(groupIds)) {
+      const group = this.groups.get(groupId);
+      let errorCode: number = ErrorCode.NONE;
+      if (group === undefined || group.state === 'Dead') errorCode = ErrorCode.GROUP_ID_NOT_FOUND;
+      else if (group.state !== 'Empty') errorCode = ErrorCode.NON_EMPTY_GROUP;
+      else {
+        const records = this.offsetTombstones(groupId);
+        records.push({ type: 'group-metadata', groupId, value: null });
+        for (const r of records) {
+          out.records.push(r);
+          this.applyRecord(r, out, now);
+        }
+      }
+      results.push({ groupId, errorCode });
+    }
+    out.responses.push({ kind: 'delete-groups', handle, body: results });
+  }
+
+  private offsetTombstones(groupId: string): CoordinatorRecord[] {
+    const records: CoordinatorRecord[] = [];
+    const committed = this.offsets.group(groupId);
+    if (committed !== undefined) {
+      for (const [topic, partitions] of committed) {
+        for (const partition of partitions.keys()) records.push({ type: 'offset-commit', groupId, topic, partition, value: null });
+      }
+    }
+    return records;
+  }
+
+  /**
+   * Offset expiry (Kafka's cleanupGroupMetadata): offsets of topics the group is
+   * not subscribed to expire offsets.retention.minutes after their base time (the
+   * moment the group became Empty, or the commit time for simple groups and Stable
+   * consumer groups with a known subscription; an explicit expireTimestamp from a
+   * v2-v4 commit wins). Empty groups left with no offsets are deleted.
+   */
+  private expireOffsets(now: number, out: StepOutput): void {
+    const retentionMs = this.config.offsetsRetentionMinutes * 60_000;
+    for (const [groupId, group] of [...this.groups]) {
+      const committed = this.offsets.group(groupId);
+      let allExpired = true;
+      if (committed !== undefined) {
+        if (!group.offsetsCanExpire) {
+          allExpired = false;
+        } else {
+          const expired: CoordinatorRecord[] = [];
+          for (const [topic, partitions] of committed) {
+            if (group.isSubscribedTo(topic)) {
+              allExpired = false;
+              continue;
+            }
+            for (const [partition, o] of partitions) {
+              if (isExpired(o, group.offsetExpirationBase(o), now, retentionMs)) {
+                expired.push({ type: 'offset-commit', groupId, topic, partition, value: null });
+              } else {
+                allExpired = false;
+              }
+            }
+          }
+          for (const r of expired) {
+            out.records.push(r);
+            this.applyRecord(r, out, now);
+          }
+        }
+      }
+      if (allExpired && group.isEmpty) {
+        const r: CoordinatorRecord = { type: 'group-metadata', groupId, value: null };
+        out.records.push(r);
+        this.applyRecord(r, out, now);
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Timers, start, load, unload
+
+  private onTimer(timer: TimerId, now: number, out: StepOutput): void {
+    if (timer.kind === 'offsets-expiry') {
+      this.expireOffsets(now, out);
+      out.setTimer(timer, now + this.config.offsetsRetentionCheckIntervalMs);
+      return;
+    }
+    const group = this.groups.get(timer.groupId);
+    if (group === undefined) return;
+    switch (timer.kind) {
+      case 'heartbeat':
+        group.onSessionTimer(timer.memberId, now, out);
+        break;
+      case 'join':
+        group.onJoinTimer(now, out);
+        break;
+      case 'sync':
+        group.onSyncTimer(now, out);
+        break;
+    }
+    group.endEvent();
+  }
+
+  private loadComplete(now: number, out: StepOutput): void {
+    for (const group of this.groups.values()) {
+      group.armAllSessions(now, out);
+      if (group.members.size > this.config.maxGroupSize) {
+        group.note('loaded-over-capacity', now);
+        group.prepareRebalance(now, out);
+      }
+      group.endEvent();
+    }
+  }
+
+  private unload(now: number, out: StepOutput): void {
+    for (const group of this.groups.values()) group.markDead(now, ErrorCode.NOT_COORDINATOR, out);
+    this.groups.clear();
+    out.cancelTimer({ kind: 'offsets-expiry' });
+  }
+
+  // -------------------------------------------------------------------------
+  // Records
+
+  /**
+   * Replays one record of __consumer_offsets (domain form, log order, tombstones
+   * included). Call `step({type: 'load-complete'})` once the replay is done.
+   */
+  loadRecord(record: CoordinatorRecord): void {
+    if (record.type === 'group-metadata' && record.value !== null) {
+      this.groups.set(record.groupId, ClassicGroup.fromRecord(record.groupId, record.value, this.ctx));
+      return;
+    }
+    this.applyRecord(record, new StepOutput());
+  }
+
+  private applyRecord(record: CoordinatorRecord, out: StepOutput, now = 0): void {
+    if (record.type === 'group-metadata') {
+      if (record.value !== null) return; // live groups are the source of their own metadata
+      const group = this.groups.get(record.groupId);
+      if (group !== undefined) {
+        group.markDead(now, ErrorCode.COORDINATOR_NOT_AVAILABLE, out);
+        this.groups.delete(record.groupId);
+      }
+      return;
+    }
+    if (record.value === null) {
+      this.offsets.remove(record.groupId, record.topic, record.partition);
+      return;
+    }
+    if (!this.groups.has(record.groupId)) {
+      // Offsets without a group record: a simple group.
+      this.groups.set(record.groupId, new ClassicGroup(record.groupId, this.ctx, null));
+    }
+    this.offsets.put(record.groupId, record.topic, record.partition, record.value);
+  }
+}
+
+function isExpired(o: OffsetAndMetadata, base: number | null, now: number, retentionMs: number): boolean {
+  if (o.expireTimestamp !== -1) return now >= o.expireTimestamp;
+  if (base === null) return false;
+  return now - base >= retentionMs;
+}
+
+function fetched(partitionIndex: number, o: OffsetAndMetadata): OffsetFetchPartitionResult {
+  return {
+    partitionIndex,
+    committedOffset: o.offset,
+    committedLeaderEpoch: o.leaderEpoch,
+    metadata: o.metadata,
+    errorCode: ErrorCode.NONE,
+  };
+}
+
+function notFetched(partitionIndex: number): OffsetFetchPartitionResult {
+  return { partitionIndex, committedOffset: NO_OFFSET, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE };
+}
+
+function allPartitions(topics: OffsetCommitRequest['topics'], errorCode: number): TopicPartitionErrors[] {
+  return topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) }));
+}
+
+function joinFailure(memberId: string, errorCode: number) {
+  return {
+    errorCode,
+    generationId: -1,
+    protocolType: null,
+    protocolName: null,
+    leader: '',
+    skipAssignment: false,
+    memberId,
+    members: [],
+  };
+}
