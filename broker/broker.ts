@@ -1,7 +1,6 @@
 // startBroker(): the whole broker in one call. For a test run it defaults to an
 // ephemeral port and in-memory storage; the CLI passes a data directory.
 import { createServer, type Server, type Socket } from 'node:net';
-import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 import { resolveBrokerConfig, type BrokerConfig } from './config.js';
@@ -11,6 +10,14 @@ import { Connection } from './connection.js';
 import { HandlerRegistry } from './registry.js';
 import { HANDLERS } from './handlers/index.js';
 import type { BrokerContext } from './context.js';
+import { LogManager } from '../storage/log-manager.js';
+import { RealFileSystem } from '../storage/fs-real.js';
+import { MemoryFileSystem } from '../storage/fs-memory.js';
+import type { FileSystem } from '../storage/fs.js';
+import { decompress } from '../protocol/compression.js';
+import { loadOrCreateMetaProperties } from './meta-properties.js';
+import { ProducerIdManager } from './producer-ids.js';
+import { storageTopicStore, clusterTopicFromStorage } from './topic-store.js';
 
 export interface BrokerOptions {
   /** Kafka config overrides by Kafka name (`num.partitions`, `log.retention.ms`, ...). */
@@ -22,6 +29,8 @@ export interface BrokerOptions {
   /** Data directory; overrides `log.dirs`. Without it (or with `memory`) storage is in memory. */
   dataDir?: string;
   memory?: boolean;
+  /** The file system under the log (tests inject a MemoryFileSystem to fail writes or simulate crashes). */
+  fs?: FileSystem;
   logger?: Logger;
   clock?: Clock;
 }
@@ -35,6 +44,9 @@ export interface RunningBroker {
   readonly clusterId: string;
   readonly config: BrokerConfig;
   readonly cluster: Cluster;
+  readonly logs: LogManager;
+  /** The data directory, or null when storage is in memory. */
+  readonly dataDir: string | null;
   /** Resolves once the topic exists (created by any client or by auto-creation). */
   waitForTopic(name: string, opts?: { timeoutMs?: number }): Promise<TopicInfo>;
   close(): Promise<void>;
@@ -73,6 +85,21 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   const bindHost = opts.host ?? listener?.host ?? '127.0.0.1';
   const bindPort = opts.port ?? (explicitListener ? listener.port : 0);
   const clock = opts.clock ?? systemClock;
+  const explicitDir = opts.dataDir !== undefined || config.explicit.has('log.dirs') || config.explicit.has('log.dir');
+  const memory = opts.memory ?? !explicitDir;
+  const fs = opts.fs ?? (memory ? new MemoryFileSystem() : new RealFileSystem());
+  const dataDir = memory ? '/kafkalite-memory' : config.logDir;
+
+  const meta = await loadOrCreateMetaProperties(fs, dataDir, { clusterId: config.clusterId, nodeId: config.nodeId });
+  const logs = await LogManager.open({
+    dataDir,
+    fs,
+    logger,
+    clock,
+    brokerConfig: Object.fromEntries(config.explicit),
+    decompress: (codec, data) => decompress(codec as never, data),
+  });
+  const producerIds = await ProducerIdManager.open(fs, dataDir);
 
   const server: Server = createServer();
   await new Promise<void>((resolve, reject) => {
@@ -94,10 +121,11 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     port: sameAsListener || advertised.port === 0 ? boundPort : advertised.port,
     rack: null,
   };
-  const clusterId = config.clusterId ?? randomUUID().replace(/-/g, '').slice(0, 22);
-  const cluster = new Cluster(clusterId, config.nodeId, [node]);
+  const clusterId = meta.clusterId;
+  const cluster = new Cluster(clusterId, config.nodeId, [node], storageTopicStore(logs));
+  for (const t of logs.topics()) cluster.register(clusterTopicFromStorage(cluster, t));
   const registry = new HandlerRegistry(HANDLERS);
-  const ctx: BrokerContext = { config, cluster, clock, logger, registry };
+  const ctx: BrokerContext = { config, cluster, clock, logger, registry, logs, producerIds };
 
   const connections = new Set<Connection>();
   const sockets = new Set<Socket>();
@@ -115,12 +143,15 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     clusterId,
     config,
     cluster,
+    logs,
+    dataDir: memory ? null : dataDir,
     waitForTopic: (name, o) => waitForTopic(cluster, name, o?.timeoutMs),
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const s of sockets) s.destroy();
         await stopped;
+        await logs.close();
         logger.info('broker stopped');
       })();
       return closing;

@@ -12,7 +12,7 @@ import { ALL_APIS } from '../protocol/messages/index.js';
 import { ApiVersionsApi } from '../protocol/messages/18-api-versions.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { BrokerContext, RequestContext } from './context.js';
-import { NO_RESPONSE, isFlexible, type Handler } from './registry.js';
+import { NO_RESPONSE, CloseConnection, isFlexible, type Handler } from './registry.js';
 
 /** Requests decoded but not yet answered, per connection, before reading pauses. */
 const MAX_IN_FLIGHT = 256;
@@ -195,6 +195,10 @@ export class Connection {
   private complete(seq: number, handler: Handler, version: number, correlationId: number, res: unknown): void {
     if (this.closed) return;
     this.inFlight--;
+    if (res instanceof CloseConnection) {
+      this.close(res.reason);
+      return;
+    }
     if (res === NO_RESPONSE) {
       this.ready.set(seq, null);
     } else {

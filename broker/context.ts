@@ -4,6 +4,8 @@ import type { BrokerConfig } from './config.js';
 import type { Cluster } from './cluster.js';
 import type { Clock } from './clock.js';
 import type { HandlerRegistry } from './registry.js';
+import type { LogManager } from '../storage/log-manager.js';
+import type { ProducerIdManager } from './producer-ids.js';
 
 export interface BrokerContext {
   readonly config: BrokerConfig;
@@ -11,6 +13,8 @@ export interface BrokerContext {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly registry: HandlerRegistry;
+  readonly logs: LogManager;
+  readonly producerIds: ProducerIdManager;
 }
 
 export interface RequestContext {

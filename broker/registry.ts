@@ -7,7 +7,15 @@ import type { RequestContext } from './context.js';
 export const NO_RESPONSE: unique symbol = Symbol('no response');
 export type NoResponse = typeof NO_RESPONSE;
 
-export type HandlerResult<Res> = EncodeInput<Res> | NoResponse;
+/**
+ * Returned by a handler that must close the connection instead of answering
+ * (Produce with acks=0 that failed: the client would otherwise never learn).
+ */
+export class CloseConnection {
+  constructor(readonly reason: string) {}
+}
+
+export type HandlerResult<Res> = EncodeInput<Res> | NoResponse | CloseConnection;
 
 export interface Handler<Req = any, Res = any> {
   readonly api: ApiCodec<Req, Res>;

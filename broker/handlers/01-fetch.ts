@@ -1,0 +1,133 @@
+// Fetch (key 1), versions 4-17.
+// Whole batches are returned as slices of the log (no copy, no re-encoding),
+// reading at most partition_max_bytes per partition and max_bytes in all; the
+// first partition with data returns its first batch even when it is larger, as
+// Kafka does. Below min_bytes the request waits up to max_wait_ms and is woken
+// by any append that moves a fetched partition's high watermark.
+// OFFSET_OUT_OF_RANGE outside [log start, high watermark]; topic names up to
+// v12, topic ids from v13 (UNKNOWN_TOPIC_ID when unknown); current leader epoch
+// checked (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH).
+// Fetch sessions (KIP-227): answered session-less. Every answer carries session
+// id 0, so clients keep sending full fetch requests; an incremental request
+// for a session we never created gets FETCH_SESSION_ID_NOT_FOUND.
+// Not done: transactions (last stable offset = high watermark, no aborted
+// transactions), follower fetching (replica ids other than -1 are refused).
+import { FetchApi, type FetchRequest, type FetchResponsePartitionData } from '../../protocol/messages/01-fetch.js';
+// Kafka sends an empty record set, never a null one; librdkafka refuses a null.
+import { type EncodeInput, ZERO_UUID, EMPTY_BUFFER } from '../../protocol/codec-runtime.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { defineHandler } from '../registry.js';
+import type { RequestContext } from '../context.js';
+import { lookupPartition } from '../partition-lookup.js';
+import { isLogError } from '../../storage/errors.js';
+import type { PartitionLog } from '../../storage/partition-log.js';
+
+type PartitionOut = EncodeInput<FetchResponsePartitionData>;
+
+interface Slot {
+  topicIndex: number;
+  out: PartitionOut;
+  log?: PartitionLog;
+  fetchOffset: number;
+  maxBytes: number;
+}
+
+function emptyPartition(partitionIndex: number, errorCode: number): PartitionOut {
+  return { partitionIndex, errorCode, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, abortedTransactions: null, records: EMPTY_BUFFER };
+}
+
+function resolve(ctx: RequestContext, req: FetchRequest): { slots: Slot[]; topics: { topic: string; topicId: string }[] } {
+  const { cluster } = ctx.broker;
+  const byId = ctx.apiVersion >= 13;
+  const slots: Slot[] = [];
+  const topics = req.topics.map((t, topicIndex) => {
+    const topic = byId ? cluster.topicById(t.topicId) : cluster.topic(t.topic);
+    for (const p of t.partitions) {
+      const found = lookupPartition(ctx.broker, topic, p.partition, p.currentLeaderEpoch);
+      const errorCode = !topic && byId ? ErrorCode.UNKNOWN_TOPIC_ID : found.errorCode;
+      slots.push({
+        topicIndex,
+        out: emptyPartition(p.partition, errorCode),
+        log: found.log,
+        fetchOffset: Number(p.fetchOffset),
+        maxBytes: p.partitionMaxBytes,
+      });
+    }
+    return { topic: t.topic, topicId: byId ? t.topicId : (topic?.id ?? ZERO_UUID) };
+  });
+  return { slots, topics };
+}
+
+/** One pass over every partition; returns the bytes gathered. */
+async function readAll(slots: Slot[], maxBytes: number, readCommitted: boolean): Promise<number> {
+  let total = 0;
+  for (const s of slots) {
+    if (!s.log) continue;
+    const limit = Math.max(0, Math.min(s.maxBytes, maxBytes - total));
+    try {
+      const r = await s.log.read(s.fetchOffset, limit, total === 0);
+      s.out.errorCode = ErrorCode.NONE;
+      s.out.highWatermark = BigInt(r.highWatermark);
+      s.out.lastStableOffset = BigInt(r.lastStableOffset);
+      s.out.logStartOffset = BigInt(r.logStartOffset);
+      s.out.abortedTransactions = readCommitted ? [] : null;
+      s.out.records = r.batches.length > 0 ? r.batches : EMPTY_BUFFER;
+      total += r.bytes;
+    } catch (err) {
+      if (!isLogError(err)) throw err;
+      Object.assign(s.out, emptyPartition(s.out.partitionIndex as number, ErrorCode[err.code]));
+      s.out.highWatermark = BigInt(s.log.highWatermark);
+      s.out.logStartOffset = BigInt(s.log.logStartOffset);
+      s.out.lastStableOffset = BigInt(s.log.highWatermark);
+    }
+  }
+  return total;
+}
+
+/** Resolves when any of the logs' high watermarks moves, or after `ms`. */
+function waitForData(ctx: RequestContext, logs: PartitionLog[], ms: number): Promise<void> {
+  return new Promise((done) => {
+    const unsubscribe: (() => void)[] = [];
+    const finish = () => {
+      timer.cancel();
+      for (const u of unsubscribe) u();
+      done();
+    };
+    const timer = ctx.broker.clock.setTimeout(finish, ms);
+    for (const log of logs) unsubscribe.push(log.onHighWatermark(finish));
+  });
+}
+
+export const fetchHandler = defineHandler({
+  api: FetchApi,
+  minVersion: 4,
+  maxVersion: 17,
+  async handle(ctx, req) {
+    const replicaId = ctx.apiVersion >= 15 ? req.replicaState.replicaId : req.replicaId;
+    if (replicaId >= 0) {
+      return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, sessionId: 0, responses: [] };
+    }
+    if (ctx.apiVersion >= 7 && req.sessionId !== 0) {
+      // We never hand out a session, so any request naming one names an unknown one.
+      return { errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
+    }
+    const { slots, topics } = resolve(ctx, req);
+    const maxBytes = ctx.apiVersion >= 3 ? req.maxBytes : 0x7fffffff;
+    const readCommitted = req.isolationLevel === 1;
+    let bytes = await readAll(slots, maxBytes, readCommitted);
+    const hasError = slots.some((s) => s.out.errorCode !== ErrorCode.NONE);
+    if (bytes < req.minBytes && req.maxWaitMs > 0 && !hasError) {
+      const deadline = ctx.broker.clock.now() + req.maxWaitMs;
+      const logs = slots.flatMap((s) => (s.log ? [s.log] : []));
+      while (bytes < req.minBytes) {
+        const left = deadline - ctx.broker.clock.now();
+        if (left <= 0) break;
+        await waitForData(ctx, logs, left);
+        bytes = await readAll(slots, maxBytes, readCommitted);
+      }
+    }
+    const responses = topics.map((t) => ({ topic: t.topic, topicId: t.topicId, partitions: [] as PartitionOut[] }));
+    for (const s of slots) responses[s.topicIndex].partitions.push(s.out);
+    return { errorCode: ErrorCode.NONE, sessionId: 0, responses };
+  },
+});

@@ -1,0 +1,61 @@
+// CreatePartitions (key 37), versions 0-3.
+// Raises a topic's partition count. A count not above the current one is
+// INVALID_PARTITIONS; manual assignments must name one assignment per new
+// partition with this node only (INVALID_REPLICA_ASSIGNMENT); a topic named
+// twice is INVALID_REQUEST; unknown topics UNKNOWN_TOPIC_OR_PARTITION.
+// validateOnly checks and changes nothing.
+import { CreatePartitionsApi } from '../../protocol/messages/37-create-partitions.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { defineHandler } from '../registry.js';
+
+export const createPartitionsHandler = defineHandler({
+  api: CreatePartitionsApi,
+  minVersion: 0,
+  maxVersion: 3,
+  async handle(ctx, req) {
+    const { cluster } = ctx.broker;
+    const counts = new Map<string, number>();
+    for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    const results = [];
+    for (const t of req.topics) {
+      const fail = (errorCode: number, errorMessage: string) => ({ name: t.name, errorCode, errorMessage });
+      if ((counts.get(t.name) ?? 0) > 1) {
+        results.push(fail(ErrorCode.INVALID_REQUEST, `Duplicate topic in request: ${t.name}`));
+        continue;
+      }
+      const topic = cluster.topic(t.name);
+      if (!topic) {
+        results.push(fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${t.name}' does not exist.`));
+        continue;
+      }
+      const current = topic.partitions.length;
+      if (t.count < current) {
+        results.push(fail(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${current} partitions, which is higher than the requested ${t.count}.`));
+        continue;
+      }
+      if (t.count === current) {
+        results.push(fail(ErrorCode.INVALID_PARTITIONS, `Topic already has ${current} partitions.`));
+        continue;
+      }
+      if (t.assignments !== null) {
+        const added = t.count - current;
+        const nodeIds = new Set(cluster.nodes.map((n) => n.nodeId));
+        if (t.assignments.length !== added) {
+          results.push(fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Attempted to add ${added} additional partition(s), but only ${t.assignments.length} assignment(s) were specified.`));
+          continue;
+        }
+        const bad = t.assignments.find((a) => a.brokerIds.length === 0 || a.brokerIds.some((id) => !nodeIds.has(id)) || new Set(a.brokerIds).size !== a.brokerIds.length);
+        if (bad) {
+          results.push(fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Invalid replica assignment: ${bad.brokerIds.join(',')}`));
+          continue;
+        }
+      }
+      if (!req.validateOnly) {
+        await cluster.addPartitions(topic, t.count);
+        ctx.logger.info({ topic: t.name, from: current, to: t.count }, 'added partitions');
+      }
+      results.push({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null });
+    }
+    return { results };
+  },
+});

@@ -1,0 +1,129 @@
+// FileSystem on node:fs/promises. `sync()` is fdatasync (the size change of an
+// append is metadata fdatasync does flush); `syncDir()` opens the directory and
+// fsyncs it, which is how a new or renamed name becomes durable on Linux.
+
+import { constants, promises as fsp } from 'node:fs';
+import type { FileHandle, FileStat, FileSystem, OpenMode } from './fs.js';
+
+class RealFileHandle implements FileHandle {
+  constructor(
+    readonly path: string,
+    private readonly fh: fsp.FileHandle,
+  ) {}
+
+  async read(buf: Buffer, offset: number, length: number, position: number): Promise<number> {
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await this.fh.read(buf, offset + done, length - done, position + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return done;
+  }
+
+  async writev(bufs: readonly Buffer[], position: number): Promise<void> {
+    let total = 0;
+    for (const b of bufs) total += b.length;
+    let written = 0;
+    let list: Buffer[] = bufs as Buffer[];
+    for (;;) {
+      const { bytesWritten } = await this.fh.writev(list, position + written);
+      written += bytesWritten;
+      if (written >= total) return;
+      if (bytesWritten === 0) throw new Error(`writev to ${this.path} made no progress`);
+      // a short write: drop what went out and continue with the rest
+      let skip = bytesWritten;
+      const rest: Buffer[] = [];
+      for (const b of list) {
+        if (skip >= b.length) {
+          skip -= b.length;
+          continue;
+        }
+        rest.push(skip > 0 ? b.subarray(skip) : b);
+        skip = 0;
+      }
+      list = rest;
+    }
+  }
+
+  sync(): Promise<void> {
+    return this.fh.datasync();
+  }
+
+  truncate(length: number): Promise<void> {
+    return this.fh.truncate(length);
+  }
+
+  async size(): Promise<number> {
+    return (await this.fh.stat()).size;
+  }
+
+  close(): Promise<void> {
+    return this.fh.close();
+  }
+}
+
+const FLAGS: Record<OpenMode, number> = {
+  r: constants.O_RDONLY,
+  rw: constants.O_RDWR | constants.O_CREAT,
+  'rw-truncate': constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC,
+};
+
+export class RealFileSystem implements FileSystem {
+  readonly kind = 'real' as const;
+
+  async open(path: string, mode: OpenMode): Promise<FileHandle> {
+    return new RealFileHandle(path, await fsp.open(path, FLAGS[mode], 0o644));
+  }
+
+  readFile(path: string): Promise<Buffer> {
+    return fsp.readFile(path);
+  }
+
+  writeFile(path: string, data: Buffer): Promise<void> {
+    return fsp.writeFile(path, data);
+  }
+
+  rename(from: string, to: string): Promise<void> {
+    return fsp.rename(from, to);
+  }
+
+  async unlink(path: string): Promise<void> {
+    await fsp.rm(path, { force: true });
+  }
+
+  async mkdir(path: string): Promise<void> {
+    await fsp.mkdir(path, { recursive: true });
+  }
+
+  async rmrf(path: string): Promise<void> {
+    await fsp.rm(path, { recursive: true, force: true });
+  }
+
+  readdir(path: string): Promise<string[]> {
+    return fsp.readdir(path);
+  }
+
+  async stat(path: string): Promise<FileStat> {
+    const s = await fsp.stat(path);
+    return { size: s.size, isDirectory: s.isDirectory(), mtimeMs: s.mtimeMs };
+  }
+
+  async exists(path: string): Promise<boolean> {
+    try {
+      await fsp.access(path);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async syncDir(path: string): Promise<void> {
+    const fh = await fsp.open(path, constants.O_RDONLY);
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  }
+}

@@ -1,0 +1,46 @@
+// storage/: the log-segment store (see ../../shared/DESIGN.md, `storage/`).
+// Domain types only; the protocol layer and the handlers translate.
+//
+//   LogManager      the data directory: topics, partitions, configs, recovery
+//   PartitionLog    one partition: append, read, ListOffsets, DeleteRecords,
+//                   retention, flush policy and group commit
+//   ProducerStateManager  idempotent-producer rules (Kafka's)
+//   FileSystem      RealFileSystem (node:fs) / MemoryFileSystem (test double,
+//                   fault injection, crash simulation)
+
+export { LogError, isLogError, type StorageErrorName } from './errors.js';
+export { type FileSystem, type FileHandle, type OpenMode, type FileStat, writeFileAtomic, mkdirDurable } from './fs.js';
+export { RealFileSystem } from './fs-real.js';
+export { MemoryFileSystem, type FaultSpec, type MemoryFileSystemOptions, type MemoryFsStats } from './fs-memory.js';
+export {
+  LOG_CONFIG_DEFS,
+  LONG_MAX,
+  brokerLogDefaults,
+  logConfigDef,
+  resolveLogConfig,
+  validateTopicConfigs,
+  type ConfigSource,
+  type FlushMode,
+  type LogConfig,
+  type LogConfigDef,
+  type TimestampType,
+} from './log-config.js';
+export {
+  AppendResult,
+  PartitionLog,
+  type AppendOptions,
+  type LogState,
+  type PartitionLogOptions,
+  type ReadResult,
+  type TimestampOffset,
+} from './partition-log.js';
+export {
+  NUM_BATCHES_TO_RETAIN,
+  ProducerStateEntry,
+  ProducerStateManager,
+  type AppendOrigin,
+  type BatchMetadata,
+} from './producer-state.js';
+export { CLEAN_SHUTDOWN_FILE, LogManager, TOPICS_FILE, checkTopicName, type LogManagerOptions, type TopicInfo } from './log-manager.js';
+export { type Decompressor } from './batch.js';
+export { type Clock, systemClock } from './logger.js';
