@@ -8,7 +8,8 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RealFileSystem } from '../storage/fs-real.js';
-import { resolveLogConfig, type LogConfig } from '../storage/log-config.js';
+import type { LogConfig } from '../storage/log-config.js';
+import { testConfig } from '../storage/test-env.js';
 import { PartitionLog } from '../storage/partition-log.js';
 import { simpleBatch } from '../storage/test-batches.js';
 
@@ -66,7 +67,7 @@ async function produce(name: string, config: Partial<LogConfig>, batch: () => Bu
     dir: join(dir, 't-0'),
     topic: 't',
     partition: 0,
-    config: { ...resolveLogConfig(), segmentBytes: 256 * MiB, ...config },
+    config: testConfig({ segmentBytes: 256 * MiB, ...config }),
   });
   // pre-built batches: the producer side costs nothing but a copy-free reuse
   const pool = Array.from({ length: 256 }, batch);
@@ -110,7 +111,7 @@ async function tailFetch(consumers: number): Promise<Row> {
     dir: join(dir, 't-0'),
     topic: 't',
     partition: 0,
-    config: { ...resolveLogConfig(), segmentBytes: 256 * MiB },
+    config: testConfig({ segmentBytes: 256 * MiB }),
     tailCacheBytes: 64 * MiB,
   });
   const pool = Array.from({ length: 64 }, () => simpleBatch(64, { valueBytes: 1000 }));

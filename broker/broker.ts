@@ -16,8 +16,12 @@ import { MemoryFileSystem } from '../storage/fs-memory.js';
 import type { FileSystem } from '../storage/fs.js';
 import { decompress } from '../protocol/compression.js';
 import { loadOrCreateMetaProperties } from './meta-properties.js';
+import { logConfigResolver } from './log-config.js';
 import { ProducerIdManager } from './producer-ids.js';
 import { storageTopicStore, clusterTopicFromStorage } from './topic-store.js';
+import { createGroupCoordinator, waitForGroupState, type WaitForGroupOptions } from './group-service.js';
+import type { GroupCoordinator } from './groups/coordinator.js';
+import type { GroupSnapshot } from './groups/classic-group.js';
 
 export interface BrokerOptions {
   /** Kafka config overrides by Kafka name (`num.partitions`, `log.retention.ms`, ...). */
@@ -49,6 +53,13 @@ export interface RunningBroker {
   readonly dataDir: string | null;
   /** Resolves once the topic exists (created by any client or by auto-creation). */
   waitForTopic(name: string, opts?: { timeoutMs?: number }): Promise<TopicInfo>;
+  /** The classic group coordinator (state, rebalance history, onRebalance). */
+  readonly groups: GroupCoordinator;
+  /**
+   * Resolves once the consumer group is Stable (or Empty), optionally with exactly
+   * `members` members: what a test awaits before producing to a group it started.
+   */
+  waitForGroupState(groupId: string, state?: 'Stable' | 'Empty', opts?: WaitForGroupOptions): Promise<GroupSnapshot>;
   close(): Promise<void>;
 }
 
@@ -96,7 +107,10 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     fs,
     logger,
     clock,
-    brokerConfig: Object.fromEntries(config.explicit),
+    logConfig: logConfigResolver(config),
+    producerIdExpirationMs: config.values['producer.id.expiration.ms'],
+    retentionCheckIntervalMs: config.values['log.retention.check.interval.ms'],
+    checkpointIntervalMs: config.values['log.flush.offset.checkpoint.interval.ms'],
     decompress: (codec, data) => decompress(codec as never, data),
   });
   const producerIds = await ProducerIdManager.open(fs, dataDir);
@@ -125,7 +139,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   const cluster = new Cluster(clusterId, config.nodeId, [node], storageTopicStore(logs));
   for (const t of logs.topics()) cluster.register(clusterTopicFromStorage(cluster, t));
   const registry = new HandlerRegistry(HANDLERS);
-  const ctx: BrokerContext = { config, cluster, clock, logger, registry, logs, producerIds };
+  const groups = createGroupCoordinator({ config, clock, logger });
+  const ctx: BrokerContext = { config, cluster, clock, logger, registry, logs, producerIds, groups };
 
   const connections = new Set<Connection>();
   const sockets = new Set<Socket>();
@@ -146,8 +161,11 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     logs,
     dataDir: memory ? null : dataDir,
     waitForTopic: (name, o) => waitForTopic(cluster, name, o?.timeoutMs),
+    groups,
+    waitForGroupState: (groupId, state = 'Stable', o) => waitForGroupState(groups, groupId, state, o),
     close() {
       closing ??= (async () => {
+        groups.close();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const s of sockets) s.destroy();
         await stopped;

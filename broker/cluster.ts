@@ -3,7 +3,7 @@
 // nodes in one process need no redesign.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { unifyCollisionChars } from './topic-name.js';
+import { unifyCollisionChars } from '../storage/topic-name.js';
 
 export interface BrokerNode {
   nodeId: number;

@@ -6,6 +6,7 @@ import type { Clock } from './clock.js';
 import type { HandlerRegistry } from './registry.js';
 import type { LogManager } from '../storage/log-manager.js';
 import type { ProducerIdManager } from './producer-ids.js';
+import type { GroupCoordinator } from './groups/coordinator.js';
 
 export interface BrokerContext {
   readonly config: BrokerConfig;
@@ -15,6 +16,8 @@ export interface BrokerContext {
   readonly registry: HandlerRegistry;
   readonly logs: LogManager;
   readonly producerIds: ProducerIdManager;
+  /** The classic group coordinator (JoinGroup ... OffsetDelete). */
+  readonly groups: GroupCoordinator;
 }
 
 export interface RequestContext {

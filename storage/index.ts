@@ -12,19 +12,7 @@ export { LogError, isLogError, type StorageErrorName } from './errors.js';
 export { type FileSystem, type FileHandle, type OpenMode, type FileStat, writeFileAtomic, mkdirDurable } from './fs.js';
 export { RealFileSystem } from './fs-real.js';
 export { MemoryFileSystem, type FaultSpec, type MemoryFileSystemOptions, type MemoryFsStats } from './fs-memory.js';
-export {
-  LOG_CONFIG_DEFS,
-  LONG_MAX,
-  brokerLogDefaults,
-  logConfigDef,
-  resolveLogConfig,
-  validateTopicConfigs,
-  type ConfigSource,
-  type FlushMode,
-  type LogConfig,
-  type LogConfigDef,
-  type TimestampType,
-} from './log-config.js';
+export type { FlushMode, LogConfig, LogConfigResolver, TimestampType } from './log-config.js';
 export {
   AppendResult,
   PartitionLog,

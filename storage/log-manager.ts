@@ -35,14 +35,14 @@ import {
 import { LogError } from './errors.js';
 import { joinPath, mkdirDurable, readFileIfExists, writeFileAtomic, type FileSystem } from './fs.js';
 import { RealFileSystem } from './fs-real.js';
-import { resolveLogConfig, validateTopicConfigs, type ConfigSource, type LogConfig } from './log-config.js';
+import type { LogConfig, LogConfigResolver } from './log-config.js';
 import { silentLogger, systemClock, type Clock, type Logger } from './logger.js';
 import { PartitionLog } from './partition-log.js';
+import { invalidTopicNameReason } from './topic-name.js';
 
 export const TOPICS_FILE = 'kafkalite-topics.json';
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 export const PARTITION_METADATA_FILE = 'partition.metadata';
-const MAX_TOPIC_NAME = 249;
 const LOAD_CONCURRENCY = 8;
 
 export interface TopicInfo {
@@ -60,8 +60,17 @@ export interface LogManagerOptions {
   fs?: FileSystem;
   logger?: Logger;
   clock?: Clock;
-  /** Broker settings by Kafka's broker names (log.segment.bytes, log.flush.mode, ...). */
-  brokerConfig?: ConfigSource;
+  /**
+   * A topic's effective log config from its overrides (topic names). The broker's
+   * config table owns names, defaults and validation; storage only applies the result.
+   */
+  logConfig: LogConfigResolver;
+  /** producer.id.expiration.ms (Kafka's default: one day). */
+  producerIdExpirationMs?: number;
+  /** log.retention.check.interval.ms (Kafka's default: five minutes). */
+  retentionCheckIntervalMs?: number;
+  /** log.flush.offset.checkpoint.interval.ms (Kafka's default: one minute). */
+  checkpointIntervalMs?: number;
   /** Per-partition tail cache of recent batches for fetches (default 8 MiB). */
   tailCacheBytes?: number;
   /** For ListOffsets by timestamp on compressed batches. */
@@ -75,18 +84,10 @@ interface TopicsFile {
   topics: TopicInfo[];
 }
 
-function numberSetting(src: ConfigSource | undefined, name: string, dflt: number): number {
-  const raw = src instanceof Map ? src.get(name) : src ? (src as Record<string, string>)[name] : undefined;
-  if (raw === undefined) return dflt;
-  const n = Number(raw);
-  return Number.isFinite(n) ? n : dflt;
-}
-
-/** Kafka's legal topic names: 1..249 of [a-zA-Z0-9._-], not "." or "..". */
+/** Kafka's legal topic names (the rules in topic-name.ts); also what keeps partition directories inside the data dir. */
 export function checkTopicName(name: string): void {
-  if (name.length === 0 || name.length > MAX_TOPIC_NAME || name === '.' || name === '..' || !/^[a-zA-Z0-9._-]+$/.test(name)) {
-    throw new LogError('INVALID_TOPIC_EXCEPTION', `illegal topic name '${name}'`);
-  }
+  const problem = invalidTopicNameReason(name);
+  if (problem) throw new LogError('INVALID_TOPIC_EXCEPTION', problem);
 }
 
 /** Kafka's base64 form of a UUID (partition.metadata, Uuid.toString). */
@@ -99,7 +100,10 @@ export class LogManager {
   readonly fs: FileSystem;
   private readonly logger: Logger;
   private readonly clock: Clock;
-  private brokerConfig: ConfigSource | undefined;
+  private readonly resolveConfig: LogConfigResolver;
+  private readonly producerIdExpirationMs: number;
+  private readonly retentionCheckIntervalMs: number;
+  private readonly checkpointIntervalMs: number;
   private readonly tailCacheBytes: number | undefined;
   private readonly decompress: Decompressor | undefined;
   private readonly topicsByName = new Map<string, TopicInfo>();
@@ -115,7 +119,10 @@ export class LogManager {
     this.fs = opts.fs ?? new RealFileSystem();
     this.logger = (opts.logger ?? silentLogger).child({ component: 'log-manager' });
     this.clock = opts.clock ?? systemClock;
-    this.brokerConfig = opts.brokerConfig;
+    this.resolveConfig = opts.logConfig;
+    this.producerIdExpirationMs = opts.producerIdExpirationMs ?? 86_400_000;
+    this.retentionCheckIntervalMs = opts.retentionCheckIntervalMs ?? 300_000;
+    this.checkpointIntervalMs = opts.checkpointIntervalMs ?? 60_000;
     this.tailCacheBytes = opts.tailCacheBytes;
     this.decompress = opts.decompress;
   }
@@ -159,7 +166,7 @@ export class LogManager {
   logConfig(topic: string): LogConfig {
     const t = this.topicsByName.get(topic);
     if (!t) throw new LogError('UNKNOWN_TOPIC_OR_PARTITION', `unknown topic ${topic}`);
-    return resolveLogConfig(this.brokerConfig, t.configs);
+    return this.resolveConfig(t.configs);
   }
 
   // ---- topic changes (serialized) ------------------------------------------------------------
@@ -182,8 +189,7 @@ export class LogManager {
   ): Promise<TopicInfo> {
     checkTopicName(name);
     if (!Number.isSafeInteger(partitions) || partitions < 1) throw new LogError('INVALID_PARTITIONS', `partition count ${partitions} must be at least 1`);
-    validateTopicConfigs(configs);
-    resolveLogConfig(this.brokerConfig, configs);
+    this.resolveConfig(configs);
     return this.serialized(async () => {
       this.checkOpen();
       if (this.topicsByName.has(name)) throw new LogError('TOPIC_ALREADY_EXISTS', `topic '${name}' already exists`);
@@ -252,8 +258,7 @@ export class LogManager {
 
   /** Replaces a topic's overrides (AlterConfigs; callers merge for the incremental API). */
   alterTopicConfigs(name: string, configs: Readonly<Record<string, string>>, opts: { validateOnly?: boolean } = {}): Promise<TopicInfo> {
-    validateTopicConfigs(configs);
-    const resolved = resolveLogConfig(this.brokerConfig, configs);
+    const resolved = this.resolveConfig(configs);
     return this.serialized(async () => {
       this.checkOpen();
       const t = this.topicsByName.get(name);
@@ -272,14 +277,6 @@ export class LogManager {
     });
   }
 
-  /** New broker-level settings (dynamic broker configs): every log re-resolves its config. */
-  setBrokerConfig(brokerConfig: ConfigSource): void {
-    const configs = new Map<string, LogConfig>();
-    for (const t of this.topicsByName.values()) configs.set(t.name, resolveLogConfig(brokerConfig, t.configs));
-    this.brokerConfig = brokerConfig;
-    for (const log of this.logsByKey.values()) log.updateConfig(configs.get(log.topic)!);
-  }
-
   private checkOpen(): void {
     if (this.closed) throw new LogError('KAFKA_STORAGE_ERROR', 'the log manager is closed');
   }
@@ -290,7 +287,7 @@ export class LogManager {
   }
 
   private async openNewPartitions(info: TopicInfo, from: number, to: number): Promise<void> {
-    const config = resolveLogConfig(this.brokerConfig, info.configs);
+    const config = this.resolveConfig(info.configs);
     for (let p = from; p < to; p++) {
       const dir = joinPath(this.dataDir, partitionKey(info.name, p));
       await this.fs.rmrf(dir); // leftovers of an interrupted delete of a same-named topic
@@ -324,7 +321,7 @@ export class LogManager {
       clock: this.clock,
       tailCacheBytes: this.tailCacheBytes,
       decompress: this.decompress,
-      producerIdExpirationMs: numberSetting(this.brokerConfig, 'producer.id.expiration.ms', 86_400_000),
+      producerIdExpirationMs: this.producerIdExpirationMs,
       ...load,
       onLogStartOffsetChanged: () => void this.requestCheckpoint(),
     });
@@ -388,7 +385,7 @@ export class LogManager {
           await this.writePartitionMetadata(dir, t.topicId);
           await fs.syncDir(this.dataDir);
         }
-        const log = await this.openLog(t, partition, resolveLogConfig(this.brokerConfig, t.configs), {
+        const log = await this.openLog(t, partition, this.resolveConfig(t.configs), {
           hadCleanShutdown: this._hadCleanShutdown,
           recoveryPoint: recoveryPoints.get(key) ?? 0,
           logStartOffset: logStarts.get(key) ?? 0,
@@ -423,8 +420,8 @@ export class LogManager {
       };
       arm();
     };
-    every(numberSetting(this.brokerConfig, 'log.retention.check.interval.ms', 300_000), () => this.runRetention());
-    every(numberSetting(this.brokerConfig, 'log.flush.offset.checkpoint.interval.ms', 60_000), () => this.checkpoint());
+    every(this.retentionCheckIntervalMs, () => this.runRetention());
+    every(this.checkpointIntervalMs, () => this.checkpoint());
   }
 
   // ---- maintenance -----------------------------------------------------------------------------

@@ -1,0 +1,191 @@
+// The broker's side of the group coordinator: builds the GroupCoordinator from the
+// broker config (Kafka's names, mapped by GROUP_CONFIG_NAMES), gives it the
+// consumer-protocol subscription parser, and offers the test-double hook that
+// awaits a group reaching a state. The coordinator itself (broker/groups/) stays
+// free of wire codecs; this file is where the two meet.
+import type { Logger } from 'pino';
+import { Reader } from '../protocol/reader.js';
+import { readConsumerProtocolSubscription } from '../protocol/messages/data/consumer-protocol-subscription.js';
+import {
+  ConsumerProtocolAssignmentVersions,
+  readConsumerProtocolAssignment,
+} from '../protocol/messages/data/consumer-protocol-assignment.js';
+import type { BrokerConfig } from './config.js';
+import type { Clock } from './clock.js';
+import { GroupCoordinator, type GroupCoordinatorOptions } from './groups/coordinator.js';
+import type { GroupSnapshot } from './groups/classic-group.js';
+import { GROUP_CONFIG_NAMES, type CoordinatorRecord, type GroupCoordinatorConfig } from './groups/types.js';
+
+/** The coordinator's configuration, read from the broker config by Kafka's names. */
+export function groupCoordinatorConfig(config: BrokerConfig): Partial<GroupCoordinatorConfig> {
+  const values = config.values as unknown as Readonly<Record<string, unknown>>;
+  const out: Partial<Record<keyof GroupCoordinatorConfig, number>> = {};
+  for (const [field, name] of Object.entries(GROUP_CONFIG_NAMES) as [keyof GroupCoordinatorConfig, string | null][]) {
+    if (name === null) continue;
+    const v = values[name];
+    if (typeof v === 'number' && Number.isFinite(v)) out[field] = v;
+  }
+  return out;
+}
+
+/** Buffer view of a Uint8Array, without copying. */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Topic names of a "consumer" member's subscription, read as Kafka's coordinator
+ * reads them: skip the int16 version, then parse the version 0 prefix (topics,
+ * user data) whatever the version says, ignoring what follows. Null when the bytes
+ * do not parse.
+ */
+export function parseConsumerSubscription(metadata: Uint8Array): readonly string[] | null {
+  try {
+    const r = new Reader(asBuffer(metadata));
+    r.int16();
+    return readConsumerProtocolSubscription(r, 0).topics;
+  } catch {
+    return null;
+  }
+}
+
+/** A consumer-protocol assignment as topic -> partitions; null when the bytes do not parse. */
+export function parseConsumerAssignment(assignment: Uint8Array): Map<string, number[]> | null {
+  if (assignment.length === 0) return new Map();
+  try {
+    const r = new Reader(asBuffer(assignment));
+    const version = Math.min(r.int16(), ConsumerProtocolAssignmentVersions.max);
+    if (version < 0) return null;
+    const a = readConsumerProtocolAssignment(r, version);
+    return new Map(a.assignedPartitions.map((tp) => [tp.topic, [...tp.partitions]]));
+  } catch {
+    return null;
+  }
+}
+
+export interface GroupServiceOptions {
+  readonly config: BrokerConfig;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Durability of the coordinator's records (__consumer_offsets); none yet. */
+  readonly persist?: (records: readonly CoordinatorRecord[]) => void | Promise<void>;
+  /** Deterministic member ids in tests. */
+  readonly newUuid?: () => string;
+}
+
+export function createGroupCoordinator(opts: GroupServiceOptions): GroupCoordinator {
+  const options: GroupCoordinatorOptions = {
+    config: groupCoordinatorConfig(opts.config),
+    clock: opts.clock,
+    logger: opts.logger.child({ component: 'group-coordinator' }),
+    parseSubscription: parseConsumerSubscription,
+    persist: opts.persist,
+    newUuid: opts.newUuid,
+  };
+  return new GroupCoordinator(options);
+}
+
+export interface WaitForGroupOptions {
+  /** Also require exactly this many members (for 'Stable'). */
+  readonly members?: number;
+  /** Also require a generation at least this high. */
+  readonly minGenerationId?: number;
+  /** Default 30 s. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Resolves with the group's snapshot once it is in `state` (and has the member
+ * count / generation asked for). Stable and Empty are the states a rebalance ends
+ * in, so the check runs now and after every completed rebalance; the answer is
+ * released one turn of the event loop later, after the members' own JoinGroup /
+ * SyncGroup answers have been written to their sockets.
+ */
+export function waitForGroupState(
+  groups: GroupCoordinator,
+  groupId: string,
+  state: 'Stable' | 'Empty',
+  opts: WaitForGroupOptions = {},
+): Promise<GroupSnapshot> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const matches = (): GroupSnapshot | undefined => {
+    const s = groups.groupSnapshot(groupId);
+    if (s === undefined || s.state !== state) return undefined;
+    if (opts.members !== undefined && s.members.length !== opts.members) return undefined;
+    if (opts.minGenerationId !== undefined && s.generationId < opts.minGenerationId) return undefined;
+    return s;
+  };
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const finish = (s: GroupSnapshot) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      unsubscribe();
+      setImmediate(() => resolve(s));
+    };
+    const unsubscribe = groups.onRebalance((summary) => {
+      if (summary.groupId !== groupId) return;
+      const s = matches();
+      if (s !== undefined) finish(s);
+    });
+    const timer = setTimeout(() => {
+      if (done) return;
+      done = true;
+      unsubscribe();
+      const s = groups.groupSnapshot(groupId);
+      const now = s === undefined ? 'no such group' : `${s.state}, generation ${s.generationId}, ${s.members.length} member(s)`;
+      const want = `${state}${opts.members !== undefined ? ` with ${opts.members} member(s)` : ''}`;
+      reject(new Error(`group ${groupId} did not become ${want} within ${timeoutMs} ms (now: ${now})`));
+    }, timeoutMs);
+    const s = matches();
+    if (s !== undefined) finish(s);
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Small pieces the group handlers share
+
+/**
+ * The client host as Kafka records it for a member (Java's InetAddress text:
+ * "/" and the address, without the port; IPv4-mapped IPv6 shown as IPv4).
+ */
+export function clientHostOf(remote: string): string {
+  const colon = remote.lastIndexOf(':');
+  let host = colon > 0 ? remote.slice(0, colon) : remote;
+  if (host.startsWith('::ffff:') && host.includes('.')) host = host.slice('::ffff:'.length);
+  return `/${host}`;
+}
+
+/** Whether the cluster has this topic and partition (Kafka's metadata cache check). */
+export function partitionExists(cluster: { topic(name: string): { partitions: readonly unknown[] } | undefined }, topic: string, partition: number): boolean {
+  const t = cluster.topic(topic);
+  return t !== undefined && partition >= 0 && partition < t.partitions.length;
+}
+
+/**
+ * A per-topic list of partition results in the order Kafka's response builders
+ * produce: entries added up front (errors found by the request handler), then the
+ * coordinator's answer merged in, appended to a topic already present.
+ */
+export class TopicPartitionResults<P extends { partitionIndex: number }> {
+  private readonly byName = new Map<string, { name: string; partitions: P[] }>();
+
+  add(topic: string, partition: P): void {
+    let t = this.byName.get(topic);
+    if (t === undefined) this.byName.set(topic, (t = { name: topic, partitions: [] }));
+    t.partitions.push(partition);
+  }
+
+  merge(topics: readonly { readonly name: string; readonly partitions: readonly P[] }[]): void {
+    for (const t of topics) for (const p of t.partitions) this.add(t.name, p);
+  }
+
+  get isEmpty(): boolean {
+    return this.byName.size === 0;
+  }
+
+  topics(): { name: string; partitions: P[] }[] {
+    return [...this.byName.values()];
+  }
+}

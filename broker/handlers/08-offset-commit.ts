@@ -1,0 +1,73 @@
+// OffsetCommit (key 8), versions 0-9.
+// As KafkaApis: every partition of a topic this broker does not know, and every
+// unknown partition of a known topic, answers UNKNOWN_TOPIC_OR_PARTITION; when
+// nothing valid is left the answer goes back without asking the coordinator (no
+// group is created, no generation checked). The rest goes to the group
+// coordinator, which checks the group, generation and member (simple commits with
+// generation -1 for groups without members; v9+ GROUP_ID_NOT_FOUND for a member
+// commit to an unknown group, ILLEGAL_GENERATION before), the metadata size
+// (offset.metadata.max.bytes -> OFFSET_METADATA_TOO_LARGE per partition), and
+// appends the offsets. Results for the valid partitions are merged after the
+// errors, topic by topic, as Kafka's response builder does. An empty group id is
+// accepted (Kafka keeps it for backwards compatibility).
+// Retention, per version as Kafka: v1 carries a commit timestamp per partition
+// (-1 = now) that becomes the commit time offsets expire from; v2-v4 carry a
+// retention time (-1 = offsets.retention.minutes) that fixes an expire timestamp
+// of now + retention; v0 and v5+ use the broker's retention.
+// v6+: leader epoch per partition. v7+: group.instance.id.
+// Deliberate difference: v0 commits are kept by the coordinator like the others
+// (Kafka stored v0 commits in ZooKeeper, and Kafka 4 removed v0/v1).
+// Not done: authorization.
+import { OffsetCommitApi, type OffsetCommitResponsePartition } from '../../protocol/messages/08-offset-commit.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { defineHandler } from '../registry.js';
+import { partitionExists, TopicPartitionResults } from '../group-service.js';
+import type { OffsetCommitTopic } from '../groups/types.js';
+
+type PartitionResult = Pick<OffsetCommitResponsePartition, 'partitionIndex' | 'errorCode'>;
+
+export const offsetCommitHandler = defineHandler({
+  api: OffsetCommitApi,
+  minVersion: 0,
+  maxVersion: 9,
+  async handle(ctx, req) {
+    const { cluster, groups } = ctx.broker;
+    const v = ctx.apiVersion;
+    const results = new TopicPartitionResults<PartitionResult>();
+    const valid: OffsetCommitTopic[] = [];
+    for (const t of req.topics) {
+      if (cluster.topic(t.name) === undefined) {
+        for (const p of t.partitions) results.add(t.name, { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+        continue;
+      }
+      const partitions: OffsetCommitTopic['partitions'][number][] = [];
+      for (const p of t.partitions) {
+        if (!partitionExists(cluster, t.name, p.partitionIndex)) {
+          results.add(t.name, { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+          continue;
+        }
+        partitions.push({
+          partitionIndex: p.partitionIndex,
+          committedOffset: p.committedOffset,
+          committedLeaderEpoch: p.committedLeaderEpoch,
+          commitTimestamp: v === 1 ? Number(p.commitTimestamp) : -1,
+          committedMetadata: p.committedMetadata,
+        });
+      }
+      if (partitions.length > 0) valid.push({ name: t.name, partitions });
+    }
+    if (valid.length === 0) return { topics: results.topics() };
+
+    const res = await groups.commitOffsets({
+      groupId: req.groupId,
+      generationIdOrMemberEpoch: req.generationIdOrMemberEpoch,
+      memberId: req.memberId,
+      groupInstanceId: req.groupInstanceId,
+      retentionTimeMs: v >= 2 && v <= 4 ? Number(req.retentionTimeMs) : -1,
+      apiVersion: v,
+      topics: valid,
+    });
+    results.merge(res.topics);
+    return { topics: results.topics() };
+  },
+});

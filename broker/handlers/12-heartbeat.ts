@@ -1,0 +1,23 @@
+// Heartbeat (key 12), versions 0-4.
+// Keeps a member's session alive and tells it whether a rebalance is under way:
+// REBALANCE_IN_PROGRESS while the group prepares or completes a rebalance the
+// member must join, ILLEGAL_GENERATION / UNKNOWN_MEMBER_ID / FENCED_INSTANCE_ID as
+// the group coordinator decides (Kafka's classic rules). v3+: group.instance.id.
+// Not done: authorization.
+import { HeartbeatApi } from '../../protocol/messages/12-heartbeat.js';
+import { defineHandler } from '../registry.js';
+
+export const heartbeatHandler = defineHandler({
+  api: HeartbeatApi,
+  minVersion: 0,
+  maxVersion: 4,
+  async handle(ctx, req) {
+    const res = await ctx.broker.groups.heartbeat({
+      groupId: req.groupId,
+      generationId: req.generationId,
+      memberId: req.memberId,
+      groupInstanceId: req.groupInstanceId,
+    });
+    return { errorCode: res.errorCode };
+  },
+});

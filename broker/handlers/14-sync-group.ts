@@ -1,0 +1,36 @@
+// SyncGroup (key 14), versions 0-5.
+// The leader's SyncGroup carries every member's assignment; the others park until
+// it arrives (their answers come out of the coordinator's step that handles the
+// leader's request, or of the rebalance timeout). v3+: group.instance.id. v5+:
+// protocolType and protocolName are mandatory in the request (missing ->
+// INCONSISTENT_GROUP_PROTOCOL, checked before the group, as KafkaApis does),
+// must match the group's, and are echoed in the answer.
+// Not done: authorization.
+import { SyncGroupApi } from '../../protocol/messages/14-sync-group.js';
+import { defineHandler } from '../registry.js';
+import { asBuffer } from '../group-service.js';
+
+export const syncGroupHandler = defineHandler({
+  api: SyncGroupApi,
+  minVersion: 0,
+  maxVersion: 5,
+  async handle(ctx, req) {
+    const v = ctx.apiVersion;
+    const res = await ctx.broker.groups.syncGroup({
+      groupId: req.groupId,
+      generationId: req.generationId,
+      memberId: req.memberId,
+      groupInstanceId: req.groupInstanceId,
+      protocolType: v >= 5 ? req.protocolType : null,
+      protocolName: v >= 5 ? req.protocolName : null,
+      assignments: req.assignments.map((a) => ({ memberId: a.memberId, assignment: a.assignment })),
+      apiVersion: v,
+    });
+    return {
+      errorCode: res.errorCode,
+      protocolType: v >= 5 ? res.protocolType : null,
+      protocolName: v >= 5 ? res.protocolName : null,
+      assignment: asBuffer(res.assignment),
+    };
+  },
+});

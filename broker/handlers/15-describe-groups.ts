@@ -1,0 +1,41 @@
+// DescribeGroups (key 15), versions 0-5.
+// Each named group with its state, protocol type, selected protocol (only when
+// Stable) and members (client id, "/host", metadata for the selected protocol
+// when Stable, current assignment). A group this broker does not know is answered
+// as Kafka does: no error, state "Dead", no members. An empty group id is
+// described like any other (Kafka keeps it for backwards compatibility).
+// v3+: authorized operations (READ, DESCRIBE, DELETE: no authorizer here) when
+// asked for, on groups without an error. v4+: members' group.instance.id.
+// Not done: authorization.
+import { DescribeGroupsApi } from '../../protocol/messages/15-describe-groups.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { defineHandler } from '../registry.js';
+import { GROUP_OPERATIONS, NOT_REQUESTED } from '../acl-operations.js';
+import { asBuffer } from '../group-service.js';
+
+export const describeGroupsHandler = defineHandler({
+  api: DescribeGroupsApi,
+  minVersion: 0,
+  maxVersion: 5,
+  handle(ctx, req) {
+    const withOperations = ctx.apiVersion >= 3 && req.includeAuthorizedOperations;
+    return {
+      groups: ctx.broker.groups.describeGroups(req.groups).map((g) => ({
+        errorCode: g.errorCode,
+        groupId: g.groupId,
+        groupState: g.groupState,
+        protocolType: g.protocolType,
+        protocolData: g.protocolData,
+        members: g.members.map((m) => ({
+          memberId: m.memberId,
+          groupInstanceId: m.groupInstanceId,
+          clientId: m.clientId,
+          clientHost: m.clientHost,
+          memberMetadata: asBuffer(m.memberMetadata),
+          memberAssignment: asBuffer(m.memberAssignment),
+        })),
+        authorizedOperations: withOperations && g.errorCode === ErrorCode.NONE ? GROUP_OPERATIONS : NOT_REQUESTED,
+      })),
+    };
+  },
+});

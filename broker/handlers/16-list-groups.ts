@@ -1,0 +1,30 @@
+// ListGroups (key 16), versions 0-5.
+// Every group the coordinator holds, with its protocol type ('' for groups that
+// only commit offsets). v4+: the group state, and a states filter (case-
+// insensitive; empty = all). v5+: the group type ("classic") and a types filter
+// (case-insensitive; a filter without "classic" lists nothing, since this
+// coordinator has only classic groups).
+// Not done: authorization (Kafka filters by DESCRIBE on each group unless the
+// client may DESCRIBE the cluster).
+import { ListGroupsApi } from '../../protocol/messages/16-list-groups.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { defineHandler } from '../registry.js';
+
+export const listGroupsHandler = defineHandler({
+  api: ListGroupsApi,
+  minVersion: 0,
+  maxVersion: 5,
+  handle(ctx, req) {
+    const v = ctx.apiVersion;
+    const groups = ctx.broker.groups.listGroups(v >= 4 ? req.statesFilter : [], v >= 5 ? req.typesFilter : []);
+    return {
+      errorCode: ErrorCode.NONE,
+      groups: groups.map((g) => ({
+        groupId: g.groupId,
+        protocolType: g.protocolType,
+        groupState: v >= 4 ? g.groupState : '',
+        groupType: v >= 5 ? g.groupType : '',
+      })),
+    };
+  },
+});

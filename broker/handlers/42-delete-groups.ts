@@ -1,0 +1,18 @@
+// DeleteGroups (key 42), versions 0-2.
+// Deletes each named group that is Empty (or only holds committed offsets) with
+// its offsets. Per group, as Kafka: GROUP_ID_NOT_FOUND when unknown (or already
+// Dead), NON_EMPTY_GROUP while it has members. A name repeated in one request is
+// answered once. An empty group id is handled like any other name.
+// Not done: authorization.
+import { DeleteGroupsApi } from '../../protocol/messages/42-delete-groups.js';
+import { defineHandler } from '../registry.js';
+
+export const deleteGroupsHandler = defineHandler({
+  api: DeleteGroupsApi,
+  minVersion: 0,
+  maxVersion: 2,
+  async handle(ctx, req) {
+    const results = await ctx.broker.groups.deleteGroups(req.groupsNames);
+    return { results: results.map((r) => ({ groupId: r.groupId, errorCode: r.errorCode })) };
+  },
+});

@@ -1,0 +1,25 @@
+// The storage layer's LogConfig, resolved from the one config table.
+import { resolveTopicConfig, type BrokerConfig, type TopicConfigValues } from './config.js';
+import type { LogConfig, LogConfigResolver } from '../storage/log-config.js';
+
+export function logConfigFromTopic(v: TopicConfigValues, flushMode: BrokerConfig['flushMode']): LogConfig {
+  return {
+    segmentBytes: v['segment.bytes'],
+    segmentMs: v['segment.ms'],
+    segmentJitterMs: v['segment.jitter.ms'],
+    segmentIndexBytes: v['segment.index.bytes'],
+    indexIntervalBytes: v['index.interval.bytes'],
+    flushMessages: v['flush.messages'],
+    flushMs: v['flush.ms'],
+    flushMode,
+    retentionMs: v['retention.ms'],
+    retentionBytes: v['retention.bytes'],
+    maxMessageBytes: v['max.message.bytes'],
+    messageTimestampType: v['message.timestamp.type'] as LogConfig['messageTimestampType'],
+    cleanupPolicy: v['cleanup.policy'],
+  };
+}
+
+export function logConfigResolver(broker: BrokerConfig): LogConfigResolver {
+  return (overrides) => logConfigFromTopic(resolveTopicConfig(broker, overrides), broker.flushMode);
+}
