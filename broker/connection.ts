@@ -32,6 +32,8 @@ export class Connection {
   private nextToSend = 0;
   private ready = new Map<number, Buffer[] | null>();
   private inFlight = 0;
+  /** Settles when the previous request lets the next one start (see RequestContext.releaseOrder). */
+  private orderTail: Promise<void> = Promise.resolve();
   private closed = false;
   private paused = false;
 
@@ -157,6 +159,12 @@ export class Connection {
       }
       throw err;
     }
+    const seq = this.nextSeq++;
+    this.inFlight++;
+    if (this.inFlight >= MAX_IN_FLIGHT) this.pause();
+    const previous = this.orderTail;
+    let releaseOrder!: () => void;
+    this.orderTail = new Promise<void>((resolve) => (releaseOrder = resolve));
     const ctx: RequestContext = {
       broker: this.broker,
       apiKey,
@@ -166,25 +174,34 @@ export class Connection {
       connectionId: this.id,
       remote: this.remote,
       logger: this.log,
+      releaseOrder,
     };
-    const seq = this.nextSeq++;
-    this.inFlight++;
-    if (this.inFlight >= MAX_IN_FLIGHT) this.pause();
-    let result;
-    try {
-      result = handler.handle(ctx, request);
-    } catch (err) {
-      this.onHandlerError(handler, apiVersion, err);
-      return;
-    }
-    if (result instanceof Promise) {
-      result.then(
-        (res) => this.complete(seq, handler, apiVersion, correlationId, res),
-        (err) => this.onHandlerError(handler, apiVersion, err),
-      );
-    } else {
-      this.complete(seq, handler, apiVersion, correlationId, result);
-    }
+    previous.then(() => {
+      if (this.closed) return releaseOrder();
+      let result;
+      try {
+        result = handler.handle(ctx, request);
+      } catch (err) {
+        releaseOrder();
+        this.onHandlerError(handler, apiVersion, err);
+        return;
+      }
+      if (result instanceof Promise) {
+        result.then(
+          (res) => {
+            releaseOrder();
+            this.complete(seq, handler, apiVersion, correlationId, res);
+          },
+          (err) => {
+            releaseOrder();
+            this.onHandlerError(handler, apiVersion, err);
+          },
+        );
+      } else {
+        releaseOrder();
+        this.complete(seq, handler, apiVersion, correlationId, result);
+      }
+    });
   }
 
   private onHandlerError(handler: Handler, version: number, err: unknown): void {

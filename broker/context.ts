@@ -29,4 +29,11 @@ export interface RequestContext {
   readonly connectionId: number;
   readonly remote: string;
   readonly logger: Logger;
+  /**
+   * Requests on one connection are processed one after another, as Kafka does.
+   * A handler that has done everything that must happen in request order (a
+   * produce that has appended and now only waits for acks) calls this to let the
+   * next request start.
+   */
+  releaseOrder(): void;
 }

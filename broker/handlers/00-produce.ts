@@ -28,6 +28,7 @@ import type { RequestContext } from '../context.js';
 import type { TopicInfo } from '../cluster.js';
 import { topicConfig } from '../topic-config.js';
 import { isLogError } from '../../storage/errors.js';
+import { AppendResult } from '../../storage/partition-log.js';
 
 type PartitionResult = EncodeInput<ProduceResponsePartitionProduceResponse>;
 
@@ -48,6 +49,10 @@ function failed(index: number, errorCode: number, errorMessage: string | null = 
 async function validateBatch(ctx: RequestContext, topic: TopicInfo, records: Buffer): Promise<void> {
   const magic = records.length > 16 ? recordsMagic(records) : -1;
   if (magic !== 2) throw new ProduceError(ErrorCode.INVALID_RECORD, `Produce requests with version ${ctx.apiVersion} are only allowed to contain record batches with magic version 2`);
+  // Kafka checks the codec against the request version before it looks at the records.
+  if (records.length > 22 && (records.readInt16BE(21) & 0x07) === Compression.zstd && ctx.apiVersion < 7) {
+    throw new ProduceError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'Produce requests below version 7 cannot carry zstd-compressed batches');
+  }
   const walk = walkBatches(records);
   if (walk.error) throw new ProduceError(walk.error.errorCode, walk.error.message);
   if (walk.batches.length !== 1) {
@@ -57,9 +62,6 @@ async function validateBatch(ctx: RequestContext, topic: TopicInfo, records: Buf
   const h = span.header;
   const problem = checkProducedBatch(span);
   if (problem) throw new ProduceError(problem.errorCode, problem.message);
-  if (h.compression === Compression.zstd && ctx.apiVersion < 7) {
-    throw new ProduceError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'Produce requests below version 7 cannot carry zstd-compressed batches');
-  }
   const cfg = topicConfig(ctx.broker.config, topic);
   const size = span.end - span.start;
   if (size > cfg['max.message.bytes']) {
@@ -102,7 +104,8 @@ async function validateBatch(ctx: RequestContext, topic: TopicInfo, records: Buf
   }
 }
 
-async function producePartition(ctx: RequestContext, topic: TopicInfo | undefined, p: ProduceRequestPartitionProduceData, acks: number, timeoutMs: number): Promise<PartitionResult> {
+/** Validates and appends one partition's batch: the part that must happen in request order. */
+async function appendPartition(ctx: RequestContext, topic: TopicInfo | undefined, p: ProduceRequestPartitionProduceData): Promise<AppendResult | PartitionResult> {
   if (!topic || p.index < 0 || p.index >= topic.partitions.length) {
     return failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
   }
@@ -114,32 +117,39 @@ async function producePartition(ctx: RequestContext, topic: TopicInfo | undefine
   }
   try {
     await validateBatch(ctx, topic, records);
-    const result = log.append(records);
-    if (acks !== 0) {
-      const acked = result.ack(acks);
-      if (acks === -1 && timeoutMs >= 0) {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
-        const outcome = await Promise.race([acked, timedOut]);
-        clearTimeout(timer);
-        if (outcome === 'timeout') return failed(p.index, ErrorCode.REQUEST_TIMED_OUT, `Not durable within ${timeoutMs} ms`);
-      } else {
-        await acked;
-      }
-    }
-    return {
-      index: p.index,
-      errorCode: ErrorCode.NONE,
-      baseOffset: BigInt(result.baseOffset),
-      logAppendTimeMs: BigInt(result.logAppendTime),
-      logStartOffset: BigInt(result.logStartOffset),
-      errorMessage: null,
-    };
+    return log.append(records);
   } catch (err) {
     if (err instanceof ProduceError) return failed(p.index, err.errorCode, err.message);
     if (isLogError(err)) return failed(p.index, ErrorCode[err.code], err.message);
     throw err;
   }
+}
+
+/** Waits for what `acks` asks (written, or durable within timeoutMs) and builds the answer. */
+async function acknowledge(index: number, result: AppendResult, acks: number, timeoutMs: number): Promise<PartitionResult> {
+  try {
+    const acked = result.ack(acks);
+    if (acks === -1 && timeoutMs >= 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+      const outcome = await Promise.race([acked, timedOut]);
+      clearTimeout(timer);
+      if (outcome === 'timeout') return failed(index, ErrorCode.REQUEST_TIMED_OUT, `Not durable within ${timeoutMs} ms`);
+    } else {
+      await acked;
+    }
+  } catch (err) {
+    if (isLogError(err)) return failed(index, ErrorCode[err.code], err.message);
+    throw err;
+  }
+  return {
+    index,
+    errorCode: ErrorCode.NONE,
+    baseOffset: BigInt(result.baseOffset),
+    logAppendTimeMs: BigInt(result.logAppendTime),
+    logStartOffset: BigInt(result.logStartOffset),
+    errorMessage: null,
+  };
 }
 
 export const produceHandler = defineHandler({
@@ -148,23 +158,35 @@ export const produceHandler = defineHandler({
   maxVersion: 11,
   async handle(ctx, req) {
     const acks = req.acks;
-    const responses = await Promise.all(
-      req.topicData.map(async (t) => {
+    const validAcks = acks === 0 || acks === 1 || acks === -1;
+    const appended = await Promise.all(
+      req.topicData.map((t) => {
         const topic = ctx.broker.cluster.topic(t.name);
-        const partitionResponses = await Promise.all(
-          t.partitionData.map((p) =>
-            acks === 0 || acks === 1 || acks === -1
-              ? producePartition(ctx, topic, p, acks, req.timeoutMs)
-              : failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS),
-          ),
+        return Promise.all(
+          t.partitionData.map((p) => (validAcks ? appendPartition(ctx, topic, p) : failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS))),
         );
-        return { name: t.name, partitionResponses };
       }),
     );
     if (acks === 0) {
-      const failure = responses.flatMap((t) => t.partitionResponses.map((p) => ({ t: t.name, p }))).find(({ p }) => p.errorCode !== ErrorCode.NONE);
-      return failure ? new CloseConnection(`acks=0 produce to ${failure.t}-${failure.p.index} failed with error ${failure.p.errorCode}`) : NO_RESPONSE;
+      // Nothing is sent back, so the next request on this connection must see the data: wait until it is written.
+      for (const parts of appended) for (const r of parts) if (r instanceof AppendResult) await r.written.catch(() => undefined);
+      const failures = req.topicData.flatMap((t, i) => appended[i].flatMap((r) => (r instanceof AppendResult ? [] : [{ topic: t.name, r }])));
+      const first = failures[0];
+      return first ? new CloseConnection(`acks=0 produce to ${first.topic}-${first.r.index} failed with error ${first.r.errorCode}`) : NO_RESPONSE;
     }
+    // Appended in request order; waiting for acks may overlap the next request.
+    ctx.releaseOrder();
+    const responses = await Promise.all(
+      req.topicData.map(async (t, i) => ({
+        name: t.name,
+        partitionResponses: await Promise.all(
+          t.partitionData.map((p, j) => {
+            const r = appended[i][j];
+            return r instanceof AppendResult ? acknowledge(p.index, r, acks, req.timeoutMs) : r;
+          }),
+        ),
+      })),
+    );
     return { responses };
   },
 });
