@@ -21,6 +21,7 @@ import { ProducerIdManager } from './producer-ids.js';
 import { storageTopicStore, clusterTopicFromStorage } from './topic-store.js';
 import { createGroupCoordinator, waitForGroupState, type WaitForGroupOptions } from './group-service.js';
 import type { GroupCoordinator } from './groups/coordinator.js';
+import { OffsetsTopic } from './offsets/offsets-topic.js';
 import type { GroupSnapshot } from './groups/classic-group.js';
 
 export interface BrokerOptions {
@@ -139,7 +140,12 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   const cluster = new Cluster(clusterId, config.nodeId, [node], storageTopicStore(logs));
   for (const t of logs.topics()) cluster.register(clusterTopicFromStorage(cluster, t));
   const registry = new HandlerRegistry(HANDLERS);
-  const groups = createGroupCoordinator({ config, clock, logger });
+  const offsetsTopic = new OffsetsTopic(cluster, logs, config, logger, () => clock.now());
+  const groups = createGroupCoordinator({ config, clock, logger, persist: (records) => offsetsTopic.persist(records) });
+  const replayStart = performance.now();
+  const replayed = await offsetsTopic.load((record) => groups.loadRecord(record));
+  groups.finishLoading();
+  if (replayed > 0) logger.info({ records: replayed, ms: Math.round(performance.now() - replayStart) }, 'group coordinator state loaded from __consumer_offsets');
   const ctx: BrokerContext = { config, cluster, clock, logger, registry, logs, producerIds, groups };
 
   const connections = new Set<Connection>();

@@ -67,7 +67,7 @@ export interface GroupServiceOptions {
   readonly config: BrokerConfig;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** Durability of the coordinator's records (__consumer_offsets); none yet. */
+  /** Durability of the coordinator's records (the __consumer_offsets topic). */
   readonly persist?: (records: readonly CoordinatorRecord[]) => void | Promise<void>;
   /** Deterministic member ids in tests. */
   readonly newUuid?: () => string;

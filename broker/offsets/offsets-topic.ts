@@ -1,0 +1,174 @@
+// The internal __consumer_offsets topic: the group coordinator's durable state.
+// Every record batch the coordinator emits is appended (through the same log
+// as any topic) to the partition its group hashes to, and the broker answers
+// only once the batch is as durable as an acks=-1 produce. At start-up the
+// records are replayed into the coordinator.
+//
+// Bounded replay: storage does not compact, so each partition is snapshotted
+// instead. Once a partition has taken more records than max(10,000, 2 x its
+// live keys) since its last snapshot, the live records (the latest value of
+// every key, tombstones dropped: exactly what compaction would keep) are
+// appended as a fresh run and the log start offset moves to its first offset.
+// Replay then reads one snapshot plus what came after it, however long the
+// broker has run; segments below the log start are deleted by storage.
+import type { Logger } from 'pino';
+import { buildRecordBatchSync, walkBatches, iterateRecords, batchRecordsPayloadSync } from '../../protocol/record-batch.js';
+import type { BrokerConfig } from '../config.js';
+import type { Cluster, TopicInfo } from '../cluster.js';
+import type { LogManager } from '../../storage/log-manager.js';
+import type { PartitionLog } from '../../storage/partition-log.js';
+import type { CoordinatorRecord } from '../groups/types.js';
+import { decodeCoordinatorRecord, encodeCoordinatorRecord, offsetsPartitionFor, type EncodedRecord } from './records.js';
+
+export const OFFSETS_TOPIC = '__consumer_offsets';
+const SNAPSHOT_MIN_RECORDS = 10_000;
+const RECORDS_PER_BATCH = 1_000;
+const READ_CHUNK = 8 * 1024 * 1024;
+
+interface PartitionState {
+  /** Latest encoded record per key (hex of the key bytes); tombstones removed. */
+  live: Map<string, EncodedRecord>;
+  sinceSnapshot: number;
+  snapshotting: boolean;
+}
+
+export class OffsetsTopic {
+  private topic: TopicInfo | undefined;
+  private creating: Promise<TopicInfo> | null = null;
+  private readonly partitions = new Map<number, PartitionState>();
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly logs: LogManager,
+    private readonly config: BrokerConfig,
+    private readonly logger: Logger,
+    private readonly now: () => number,
+  ) {
+    this.topic = cluster.topic(OFFSETS_TOPIC);
+  }
+
+  private get numPartitions(): number {
+    return this.topic?.partitions.length ?? this.config.values['offsets.topic.num.partitions'];
+  }
+
+  /** The topic, created on first use with Kafka's settings for it. */
+  private ensureTopic(): Promise<TopicInfo> {
+    if (this.topic) return Promise.resolve(this.topic);
+    this.creating ??= (async () => {
+      const existing = this.cluster.topic(OFFSETS_TOPIC);
+      const t =
+        existing ??
+        (await this.cluster.createTopic(
+          this.cluster.newTopic(OFFSETS_TOPIC, this.config.values['offsets.topic.num.partitions'], {
+            'cleanup.policy': 'compact',
+            'segment.bytes': String(this.config.values['offsets.topic.segment.bytes']),
+          }),
+        ));
+      this.topic = t;
+      return t;
+    })().finally(() => (this.creating = null));
+    return this.creating;
+  }
+
+  private state(partition: number): PartitionState {
+    let s = this.partitions.get(partition);
+    if (!s) {
+      s = { live: new Map(), sinceSnapshot: 0, snapshotting: false };
+      this.partitions.set(partition, s);
+    }
+    return s;
+  }
+
+  private log(partition: number): PartitionLog {
+    const log = this.logs.log(OFFSETS_TOPIC, partition);
+    if (!log) throw new Error(`${OFFSETS_TOPIC}-${partition} has no log`);
+    return log;
+  }
+
+  /** Replays every partition into `apply`; returns the number of records read. */
+  async load(apply: (rec: CoordinatorRecord) => void): Promise<number> {
+    if (!this.topic) return 0;
+    let count = 0;
+    for (let p = 0; p < this.topic.partitions.length; p++) {
+      const log = this.log(p);
+      const s = this.state(p);
+      let offset = log.logStartOffset;
+      while (offset < log.highWatermark) {
+        const { batches } = await log.read(offset, READ_CHUNK, true);
+        if (batches.length === 0) break;
+        for (const buf of batches) {
+          for (const span of walkBatches(buf).batches) {
+            const payload = batchRecordsPayloadSync(buf, span);
+            for (const r of iterateRecords(span.header, payload)) {
+              if (r.key === null) continue;
+              this.remember(s, { key: r.key, value: r.value });
+              const rec = decodeCoordinatorRecord(r.key, r.value);
+              if (rec) apply(rec);
+              count++;
+            }
+            offset = Number(span.header.baseOffset) + span.header.lastOffsetDelta + 1;
+          }
+        }
+      }
+    }
+    return count;
+  }
+
+  private remember(s: PartitionState, rec: EncodedRecord): void {
+    const k = rec.key.toString('hex');
+    if (rec.value === null) s.live.delete(k);
+    else s.live.set(k, { key: Buffer.from(rec.key), value: Buffer.from(rec.value) });
+  }
+
+  /** Appends the coordinator's records; resolves once they are as durable as an acks=-1 produce. */
+  async persist(records: readonly CoordinatorRecord[]): Promise<void> {
+    await this.ensureTopic();
+    const byPartition = new Map<number, EncodedRecord[]>();
+    for (const rec of records) {
+      const p = offsetsPartitionFor(rec.groupId, this.numPartitions);
+      let list = byPartition.get(p);
+      if (!list) byPartition.set(p, (list = []));
+      list.push(encodeCoordinatorRecord(rec));
+    }
+    const acks: Promise<void>[] = [];
+    for (const [p, list] of byPartition) {
+      const s = this.state(p);
+      acks.push(this.append(p, list));
+      for (const r of list) this.remember(s, r);
+      s.sinceSnapshot += list.length;
+      if (!s.snapshotting && s.sinceSnapshot > Math.max(SNAPSHOT_MIN_RECORDS, 2 * s.live.size)) void this.snapshot(p, s);
+    }
+    await Promise.all(acks);
+  }
+
+  private append(partition: number, records: readonly EncodedRecord[]): Promise<void> {
+    const timestamp = this.now();
+    const log = this.log(partition);
+    const acks: Promise<void>[] = [];
+    for (let i = 0; i < records.length; i += RECORDS_PER_BATCH) {
+      const batch = buildRecordBatchSync({
+        records: records.slice(i, i + RECORDS_PER_BATCH).map((r) => ({ key: r.key, value: r.value, timestamp })),
+      });
+      acks.push(log.append(batch, { origin: 'coordinator' }).ack(-1));
+    }
+    return Promise.all(acks).then(() => undefined);
+  }
+
+  /** Writes the live records as a fresh run and drops everything before it. */
+  private async snapshot(partition: number, s: PartitionState): Promise<void> {
+    s.snapshotting = true;
+    try {
+      const log = this.log(partition);
+      const start = log.logEndOffset;
+      const live = [...s.live.values()];
+      s.sinceSnapshot = 0;
+      if (live.length > 0) await this.append(partition, live);
+      await log.deleteRecordsBefore(live.length > 0 ? start : log.highWatermark);
+      this.logger.debug({ partition, live: live.length, logStart: log.logStartOffset }, 'snapshotted __consumer_offsets partition');
+    } catch (err) {
+      this.logger.warn({ err, partition }, 'snapshot of __consumer_offsets failed; the next one retries');
+    } finally {
+      s.snapshotting = false;
+    }
+  }
+}
