@@ -1,4 +1,9 @@
-// Produce (key 0), versions 3-11.
+// Produce (key 0), versions 0-11.
+// v0-v2 carry legacy message sets (magic 0/1): they are up-converted to one v2
+// batch with the same codec, as Kafka does with message format v2 (magic 0
+// messages have no timestamp: -1, and no timestamp check). Advertising v0 also
+// matters to librdkafka up to 2.11, which compresses with gzip, snappy or lz4
+// only when the broker lists Produce v0.
 // Each partition's records must be exactly one RecordBatch v2 (INVALID_RECORD
 // otherwise, as Kafka requires from v3) with a good CRC (CORRUPT_MESSAGE), a
 // known codec (zstd only from v7, else UNSUPPORTED_COMPRESSION_TYPE), a record
@@ -16,11 +21,14 @@
 // Unknown topics get UNKNOWN_TOPIC_OR_PARTITION: Kafka creates topics on
 // Metadata requests, never on Produce.
 // Not done: transactions (transactional batches are refused by the log),
-// topic-level compression.type recompression, versions 0-2 (message sets v0/v1).
+// topic-level compression.type recompression.
 import { ProduceApi, type ProduceRequestPartitionProduceData, type ProduceResponsePartitionProduceResponse } from '../../protocol/messages/00-produce.js';
 import type { EncodeInput } from '../../protocol/codec-runtime.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import { walkBatches, checkProducedBatch, batchRecordsPayload, recordsMagic, RECORD_BATCH_OVERHEAD, RecordBatchError, type BatchSpan } from '../../protocol/record-batch.js';
+import { walkBatches, checkProducedBatch, batchRecordsPayload, recordsMagic, buildRecordBatch, decodeLegacyMessageSet, RECORD_BATCH_OVERHEAD, RecordBatchError, type BatchSpan } from '../../protocol/record-batch.js';
+
+/** Attributes byte of the first message of a legacy message set (offset 8, size 4, crc 4, magic 1). */
+const LEGACY_ATTRIBUTES_AT = 17;
 import { scanRecords, RecordScanError } from '../../protocol/record-scan.js';
 import { Compression } from '../../protocol/compression.js';
 import { CloseConnection, NO_RESPONSE, defineHandler } from '../registry.js';
@@ -45,10 +53,28 @@ function failed(index: number, errorCode: number, errorMessage: string | null = 
   return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, errorMessage };
 }
 
+/** A legacy message set (magic 0/1) rebuilt as one v2 batch with the wrapper's codec. */
+async function upConvert(records: Buffer): Promise<Buffer> {
+  let messages;
+  try {
+    messages = await decodeLegacyMessageSet(records);
+  } catch (err) {
+    if (err instanceof RecordBatchError) throw new ProduceError(err.errorCode, err.message);
+    throw err;
+  }
+  if (messages.length === 0) throw new ProduceError(ErrorCode.INVALID_RECORD, 'empty message set');
+  const codec = records[LEGACY_ATTRIBUTES_AT] & 0x07;
+  return buildRecordBatch({
+    records: messages.map((m) => ({ key: m.key, value: m.value, timestamp: m.timestamp })),
+    compression: codec,
+  });
+}
+
 /** Kafka's LogValidator checks on the one batch of a partition, before the log sees it. */
-async function validateBatch(ctx: RequestContext, topic: TopicInfo, records: Buffer): Promise<void> {
+async function validateBatch(ctx: RequestContext, topic: TopicInfo, records: Buffer, checkTimestamps = true): Promise<void> {
   const magic = records.length > 16 ? recordsMagic(records) : -1;
   if (magic !== 2) throw new ProduceError(ErrorCode.INVALID_RECORD, `Produce requests with version ${ctx.apiVersion} are only allowed to contain record batches with magic version 2`);
+  // (v0-v2 message sets were up-converted before this point.)
   // Kafka checks the codec against the request version before it looks at the records.
   if (records.length > 22 && (records.readInt16BE(21) & 0x07) === Compression.zstd && ctx.apiVersion < 7) {
     throw new ProduceError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'Produce requests below version 7 cannot carry zstd-compressed batches');
@@ -93,7 +119,7 @@ async function validateBatch(ctx: RequestContext, topic: TopicInfo, records: Buf
   if (scan.nullKeys > 0 && cfg['cleanup.policy'].includes('compact')) {
     throw new ProduceError(ErrorCode.INVALID_RECORD, 'Compacted topic cannot accept message without key');
   }
-  if (cfg['message.timestamp.type'] === 'CreateTime') {
+  if (cfg['message.timestamp.type'] === 'CreateTime' && checkTimestamps) {
     const now = ctx.broker.clock.now();
     const base = Number(h.baseTimestamp);
     const earliest = base + scan.minTimestampDelta;
@@ -111,12 +137,14 @@ async function appendPartition(ctx: RequestContext, topic: TopicInfo | undefined
   }
   const log = ctx.broker.logs.log(topic.name, p.index);
   if (!log) return failed(p.index, ErrorCode.NOT_LEADER_OR_FOLLOWER);
-  const records = p.records;
+  let records = p.records;
   if (records === null || !Buffer.isBuffer(records) || records.length === 0) {
     return failed(p.index, ErrorCode.INVALID_RECORD, 'Produce requests must carry one record batch per partition');
   }
   try {
-    await validateBatch(ctx, topic, records);
+    const legacyMagic = ctx.apiVersion < 3 && records.length > LEGACY_ATTRIBUTES_AT ? records[16] : 2;
+    if (legacyMagic < 2) records = await upConvert(records);
+    await validateBatch(ctx, topic, records, legacyMagic !== 0);
     return log.append(records);
   } catch (err) {
     if (err instanceof ProduceError) return failed(p.index, err.errorCode, err.message);
@@ -154,7 +182,7 @@ async function acknowledge(index: number, result: AppendResult, acks: number, ti
 
 export const produceHandler = defineHandler({
   api: ProduceApi,
-  minVersion: 3,
+  minVersion: 0,
   maxVersion: 11,
   async handle(ctx, req) {
     const acks = req.acks;

@@ -13,6 +13,7 @@ import { InitProducerIdApi } from '../../protocol/messages/22-init-producer-id.j
 import { buildRecordBatchSync, decodeBatchSync, walkBatches } from '../../protocol/record-batch.js';
 import { Compression } from '../../protocol/compression.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import zlib from 'node:zlib';
 
 let broker: RunningBroker;
 let client: RawClient;
@@ -128,6 +129,40 @@ describe('Produce', () => {
     expect((await produce('pf-idem', mk(1))).baseOffset).toBe(1n);
     expect((await produce('pf-idem', mk(5))).errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
     expect((await fetch('pf-idem', 0n)).highWatermark).toBe(2n);
+  });
+
+  it('up-converts a v2 request carrying a magic 1 message set', async () => {
+    await createTopic('pf-legacy');
+    const message = (key: string, value: string, timestamp: number) => {
+      const body = Buffer.concat([
+        Buffer.from([1, 0]), // magic 1, no compression
+        Buffer.alloc(8),
+        Buffer.alloc(4),
+        Buffer.from(key),
+        Buffer.alloc(4),
+        Buffer.from(value),
+      ]);
+      body.writeBigInt64BE(BigInt(timestamp), 2);
+      body.writeInt32BE(key.length, 10);
+      body.writeInt32BE(value.length, 14 + key.length);
+      const head = Buffer.alloc(16);
+      head.writeInt32BE(body.length + 4, 8);
+      head.writeUInt32BE(zlib.crc32(body), 12);
+      return Buffer.concat([head, body]);
+    };
+    const now = Date.now();
+    const set = Buffer.concat([message('a', 'one', now), message('b', 'two', now + 1)]);
+    expect(await produce('pf-legacy', set, { version: 2 })).toMatchObject({ errorCode: 0, baseOffset: 0n });
+    const p = await fetch('pf-legacy', 0n);
+    const buf = p.records as Buffer;
+    const decoded = decodeBatchSync(buf, 0);
+    expect(decoded.records.map((r) => [r.key!.toString(), r.value!.toString(), r.timestamp])).toEqual([
+      ['a', 'one', BigInt(now)],
+      ['b', 'two', BigInt(now + 1)],
+    ]);
+    const bad = Buffer.from(set);
+    bad[bad.length - 1] ^= 1;
+    expect((await produce('pf-legacy', bad, { version: 2 })).errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
   });
 
   it('appends pipelined compressed batches of one producer in request order', async () => {
