@@ -21,6 +21,7 @@ import { initProducerIdHandler } from './22-init-producer-id.js';
 import { createPartitionsHandler } from './37-create-partitions.js';
 import { deleteGroupsHandler } from './42-delete-groups.js';
 import { offsetDeleteHandler } from './47-offset-delete.js';
+import { describeConfigsHandler } from './32-describe-configs.js';
 
 export const HANDLERS: readonly Handler[] = [
   produceHandler,
@@ -41,6 +42,7 @@ export const HANDLERS: readonly Handler[] = [
   deleteTopicsHandler,
   deleteRecordsHandler,
   initProducerIdHandler,
+  describeConfigsHandler,
   createPartitionsHandler,
   deleteGroupsHandler,
   offsetDeleteHandler,

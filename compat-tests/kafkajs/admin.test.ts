@@ -71,3 +71,30 @@ describe('kafkajs admin', () => {
     expect(typeof c.clusterId).toBe('string');
   });
 });
+
+describe('kafkajs admin describeConfigs', () => {
+  it('describes topic and broker configs with their sources', async () => {
+    const broker = await testBroker();
+    const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const topic = uniqueTopic('configs');
+      await admin.createTopics({ topics: [{ topic, configEntries: [{ name: 'retention.ms', value: '60000' }] }] });
+      const res = await admin.describeConfigs({
+        includeSynonyms: true,
+        resources: [
+          { type: 2, name: topic, configNames: ['retention.ms', 'cleanup.policy'] },
+          { type: 4, name: '0', configNames: ['num.partitions'] },
+        ],
+      });
+      const topicConfigs = new Map(res.resources[0].configEntries.map((c) => [c.configName, c]));
+      expect(topicConfigs.get('retention.ms')).toMatchObject({ configValue: '60000', isDefault: false, configSource: 1 });
+      expect(topicConfigs.get('cleanup.policy')).toMatchObject({ configValue: 'delete', configSource: 5 });
+      expect(res.resources[1].configEntries).toEqual([expect.objectContaining({ configName: 'num.partitions', configValue: '1', readOnly: true })]);
+    } finally {
+      await admin.disconnect();
+      await broker.close();
+    }
+  });
+});

@@ -1,0 +1,55 @@
+// DescribeConfigs (key 32), versions 0-4.
+// Topic (resource type 2) and broker (4) configs from the one config table:
+// value, source (topic override, static broker config or default), read-only
+// and sensitive flags, synonyms (v1+, when asked), type and documentation
+// (v3+, when asked). v0 has no source field: is_default stands for it.
+// Unknown topics get UNKNOWN_TOPIC_OR_PARTITION; a broker resource must name
+// this node (or be empty, meaning the default broker config); other resource
+// types are INVALID_REQUEST.
+// Not done: broker loggers (resource type 8), dynamic configs.
+import { DescribeConfigsApi, type DescribeConfigsResponseDescribeConfigsResult } from '../../protocol/messages/32-describe-configs.js';
+import type { EncodeInput } from '../../protocol/codec-runtime.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { defineHandler } from '../registry.js';
+import { describeBrokerConfigs, describeTopicConfigs, type DescribedConfig } from '../config.js';
+
+const TOPIC = 2;
+const BROKER = 4;
+
+type Result = EncodeInput<DescribeConfigsResponseDescribeConfigsResult>;
+
+export const describeConfigsHandler = defineHandler({
+  api: DescribeConfigsApi,
+  minVersion: 0,
+  maxVersion: 4,
+  handle(ctx, req) {
+    const v = ctx.apiVersion;
+    const { cluster, config } = ctx.broker;
+    const toWire = (c: DescribedConfig) => ({
+      name: c.name,
+      value: c.sensitive ? null : c.value,
+      readOnly: c.readOnly,
+      ...(v === 0 ? { isDefault: c.isDefault } : {}),
+      ...(v >= 1 ? { configSource: c.source } : {}),
+      isSensitive: c.sensitive,
+      ...(v >= 1 && req.includeSynonyms ? { synonyms: c.synonyms.map((s) => ({ name: s.name, value: c.sensitive ? null : s.value, source: s.source })) } : {}),
+      ...(v >= 3 ? { configType: c.configType, documentation: req.includeDocumentation ? c.documentation : null } : {}),
+    });
+    const results: Result[] = req.resources.map((r) => {
+      const base = { resourceType: r.resourceType, resourceName: r.resourceName, errorMessage: null };
+      if (r.resourceType === TOPIC) {
+        const topic = cluster.topic(r.resourceName);
+        if (!topic) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${r.resourceName} does not exist`, configs: [] };
+        return { ...base, errorCode: ErrorCode.NONE, configs: describeTopicConfigs(config, topic.configs, r.configurationKeys).map(toWire) };
+      }
+      if (r.resourceType === BROKER) {
+        if (r.resourceName !== '' && r.resourceName !== String(cluster.localNodeId)) {
+          return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${cluster.localNodeId} or empty string, but received ${r.resourceName}`, configs: [] };
+        }
+        return { ...base, errorCode: ErrorCode.NONE, configs: describeBrokerConfigs(config, r.configurationKeys).map(toWire) };
+      }
+      return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${r.resourceType}`, configs: [] };
+    });
+    return { results };
+  },
+});
