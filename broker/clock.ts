@@ -1,23 +1,14 @@
 // Time, injectable: the real clock in the broker, a manual one in tests so that
 // timeouts are walked in milliseconds without sleeping.
 
+import type { Clock } from '../storage/logger.js';
+
+// The interface and the real clock live with storage, the lowest layer that needs time.
+export { systemClock, type Clock } from '../storage/logger.js';
+
 export interface Timer {
   cancel(): void;
 }
-
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): Timer;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout(fn, ms) {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    return { cancel: () => clearTimeout(t) };
-  },
-};
 
 /** A clock that moves only when told to; timers fire in deadline order. */
 export class ManualClock implements Clock {

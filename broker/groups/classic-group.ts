@@ -190,7 +190,8 @@ export interface GroupSnapshot {
   readonly pendingMemberIds: readonly string[];
 }
 
-function joinError(memberId: string, errorCode: number): JoinGroupResult {
+/** A JoinGroup answer that carries only an error (and the member id the client should use). */
+export function joinError(memberId: string, errorCode: number): JoinGroupResult {
   return {
     errorCode,
     generationId: -1,

@@ -19,7 +19,7 @@
 
 import { pino, type Logger } from 'pino';
 import { systemClock, type Clock, type Timer } from '../clock.js';
-import type { GroupSnapshot } from './classic-group.js';
+import { joinError, type GroupSnapshot } from './classic-group.js';
 import { GroupCoordinatorState, type CoordinatorEvent, type GroupCoordinatorStateOptions } from './group-coordinator-state.js';
 import {
   EMPTY_BYTES,
@@ -374,16 +374,7 @@ function failedBody(r: GroupResponse, errorCode: number): unknown {
 function failedAnswer(event: CoordinatorEvent, errorCode: number): unknown {
   switch (event.type) {
     case 'join':
-      return {
-        errorCode,
-        generationId: -1,
-        protocolType: null,
-        protocolName: null,
-        leader: '',
-        skipAssignment: false,
-        memberId: event.request.memberId,
-        members: [],
-      };
+      return joinError(event.request.memberId, errorCode);
     case 'sync':
       return { errorCode, protocolType: null, protocolName: null, assignment: EMPTY_BYTES };
     case 'heartbeat':

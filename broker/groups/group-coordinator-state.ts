@@ -18,7 +18,7 @@
 // applied (the same code replay uses); GroupMetadata values are derived from the
 // live group and only applied on replay, as in Kafka.
 
-import { ClassicGroup, type GroupContext, type GroupSnapshot } from './classic-group.js';
+import { ClassicGroup, joinError, type GroupContext, type GroupSnapshot } from './classic-group.js';
 import { OffsetStore } from './offset-store.js';
 import {
   DEFAULT_GROUP_COORDINATOR_CONFIG,
@@ -208,18 +208,18 @@ export class GroupCoordinatorState {
 
   private join(req: JoinGroupRequest, handle: RequestHandle, now: number, out: StepOutput): void {
     if (req.groupId === '') {
-      out.responses.push({ kind: 'join', handle, body: joinFailure(req.memberId, ErrorCode.INVALID_GROUP_ID) });
+      out.responses.push({ kind: 'join', handle, body: joinError(req.memberId, ErrorCode.INVALID_GROUP_ID) });
       return;
     }
     if (req.sessionTimeoutMs < this.config.minSessionTimeoutMs || req.sessionTimeoutMs > this.config.maxSessionTimeoutMs) {
-      out.responses.push({ kind: 'join', handle, body: joinFailure(req.memberId, ErrorCode.INVALID_SESSION_TIMEOUT) });
+      out.responses.push({ kind: 'join', handle, body: joinError(req.memberId, ErrorCode.INVALID_SESSION_TIMEOUT) });
       return;
     }
     let group = this.groups.get(req.groupId);
     const isNew = group === undefined;
     if (group === undefined) {
       if (req.memberId !== UNKNOWN_MEMBER_ID) {
-        out.responses.push({ kind: 'join', handle, body: joinFailure(req.memberId, ErrorCode.UNKNOWN_MEMBER_ID) });
+        out.responses.push({ kind: 'join', handle, body: joinError(req.memberId, ErrorCode.UNKNOWN_MEMBER_ID) });
         return;
       }
       group = new ClassicGroup(req.groupId, this.ctx, now);
@@ -568,15 +568,3 @@ function allPartitions(topics: OffsetCommitRequest['topics'], errorCode: number)
   return topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) }));
 }
 
-function joinFailure(memberId: string, errorCode: number) {
-  return {
-    errorCode,
-    generationId: -1,
-    protocolType: null,
-    protocolName: null,
-    leader: '',
-    skipAssignment: false,
-    memberId,
-    members: [],
-  };
-}
