@@ -130,7 +130,12 @@ export class Cluster extends EventEmitter<{ topicCreated: [TopicInfo]; topicDele
     const added: PartitionInfo[] = [];
     for (let i = topic.partitions.length; i < newTotal; i++) added.push(this.newPartition(i));
     topic.partitions.push(...added);
-    await this.store?.addPartitions(topic, added);
+    try {
+      await this.store?.addPartitions(topic, added);
+    } catch (err) {
+      topic.partitions.splice(topic.partitions.length - added.length);
+      throw err;
+    }
     return added;
   }
 }

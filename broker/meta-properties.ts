@@ -3,7 +3,7 @@
 // another cluster or node.
 import { randomBytes } from 'node:crypto';
 import type { FileSystem } from '../storage/fs.js';
-import { joinPath, writeFileAtomic } from '../storage/fs.js';
+import { joinPath, mkdirDurable, writeFileAtomic } from '../storage/fs.js';
 import { parseProperties } from './properties.js';
 
 export interface MetaProperties {
@@ -36,7 +36,9 @@ export async function loadOrCreateMetaProperties(
     return { clusterId, nodeId };
   }
   const meta = { clusterId: wanted.clusterId ?? newClusterId(), nodeId: wanted.nodeId };
-  await fs.mkdir(dataDir);
+  // Durably: a data directory whose own name was never fsynced into its parent
+  // can vanish with everything in it after a power loss.
+  await mkdirDurable(fs, dataDir);
   await writeFileAtomic(fs, path, Buffer.from(`#\n#${new Date().toUTCString()}\nversion=1\ncluster.id=${meta.clusterId}\nnode.id=${meta.nodeId}\n`));
   return meta;
 }

@@ -45,18 +45,19 @@ export const RECORD_BATCH_OVERHEAD = 61;
 export const CURRENT_MAGIC = 2;
 export const NO_TIMESTAMP = -1n;
 
-const OFF_LENGTH = 8;
-const OFF_EPOCH = 12;
-const OFF_MAGIC = 16;
-const OFF_CRC = 17;
-const OFF_ATTRIBUTES = 21;
-const OFF_MAX_TIMESTAMP = 35;
-
-const ATTR_COMPRESSION_MASK = 0x07;
-const ATTR_TIMESTAMP_TYPE = 0x08;
-const ATTR_TRANSACTIONAL = 0x10;
-const ATTR_CONTROL = 0x20;
-const ATTR_DELETE_HORIZON = 0x40;
+import {
+  OFF_LENGTH,
+  OFF_LEADER_EPOCH as OFF_EPOCH,
+  OFF_MAGIC,
+  OFF_CRC,
+  OFF_ATTRIBUTES,
+  OFF_MAX_TIMESTAMP,
+  ATTR_COMPRESSION_MASK,
+  ATTR_TIMESTAMP_TYPE_LOG_APPEND as ATTR_TIMESTAMP_TYPE,
+  ATTR_TRANSACTIONAL,
+  ATTR_CONTROL,
+  ATTR_DELETE_HORIZON,
+} from './record-batch-layout.js';
 
 export const TimestampType = { CreateTime: 0, LogAppendTime: 1 } as const;
 export type TimestampTypeId = (typeof TimestampType)[keyof typeof TimestampType];

@@ -1,49 +1,16 @@
 // The few RecordBatch v2 facts storage needs, read straight off the bytes.
 // (protocol/record-batch.ts is the full codec; storage keeps this minimal
-// reader so the hot path does no parsing beyond a handful of header fields.)
-//
-//   offset  field                 covered by CRC
-//   0       baseOffset      int64  no  (stamped by the log)
-//   8       batchLength     int32  no  (bytes after this field)
-//   12      partitionLeaderEpoch int32 no (stamped by the log)
-//   16      magic           int8   no
-//   17      crc             uint32 -
-//   21      attributes      int16  yes (CRC32C covers 21..end)
-//   23      lastOffsetDelta int32
-//   27      baseTimestamp   int64
-//   35      maxTimestamp    int64
-//   43      producerId      int64
-//   51      producerEpoch   int16
-//   53      baseSequence    int32
-//   57      recordCount     int32
-//   61      records...
+// reader so the hot path does no parsing beyond a handful of header fields.
+// The layout itself is protocol/record-batch-layout.ts.)
 
 import { crc32c } from '../protocol/crc32c.js';
+import { OFF_ATTRIBUTES, OFF_BASE_OFFSET, OFF_BASE_TIMESTAMP, OFF_CRC, OFF_LAST_OFFSET_DELTA, OFF_LENGTH, OFF_MAGIC, OFF_MAX_TIMESTAMP, OFF_PRODUCER_EPOCH, OFF_PRODUCER_ID, OFF_BASE_SEQUENCE, OFF_RECORD_COUNT, ATTR_COMPRESSION_MASK, ATTR_CONTROL, ATTR_TIMESTAMP_TYPE_LOG_APPEND, ATTR_TRANSACTIONAL } from '../protocol/record-batch-layout.js';
+import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD } from '../protocol/record-batch.js';
 
-export const BATCH_HEADER_SIZE = 61;
-/** baseOffset + batchLength: the bytes before what batchLength counts. */
-export const LOG_OVERHEAD = 12;
-/** The smallest batchLength a v2 header allows. */
+export * from '../protocol/record-batch-layout.js';
+export { LOG_OVERHEAD };
+export const BATCH_HEADER_SIZE = RECORD_BATCH_OVERHEAD;
 export const MIN_BATCH_LENGTH = BATCH_HEADER_SIZE - LOG_OVERHEAD;
-
-export const OFF_BASE_OFFSET = 0;
-export const OFF_LENGTH = 8;
-export const OFF_LEADER_EPOCH = 12;
-export const OFF_MAGIC = 16;
-export const OFF_CRC = 17;
-export const OFF_ATTRIBUTES = 21;
-export const OFF_LAST_OFFSET_DELTA = 23;
-export const OFF_BASE_TIMESTAMP = 27;
-export const OFF_MAX_TIMESTAMP = 35;
-export const OFF_PRODUCER_ID = 43;
-export const OFF_PRODUCER_EPOCH = 51;
-export const OFF_BASE_SEQUENCE = 53;
-export const OFF_RECORD_COUNT = 57;
-
-export const ATTR_COMPRESSION_MASK = 0x07;
-export const ATTR_TIMESTAMP_TYPE_LOG_APPEND = 0x08;
-export const ATTR_TRANSACTIONAL = 0x10;
-export const ATTR_CONTROL = 0x20;
 
 export const NO_PRODUCER_ID = -1;
 export const NO_PRODUCER_EPOCH = -1;

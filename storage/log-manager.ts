@@ -202,7 +202,14 @@ export class LogManager {
         this.topicsByName.delete(name);
         throw e;
       }
-      await this.openNewPartitions(info, 0, partitions);
+      try {
+        await this.openNewPartitions(info, 0, partitions);
+      } catch (e) {
+        // No half-made topic: the broker never learns of it, so undo it here.
+        this.topicsByName.delete(name);
+        await this.undoNewPartitions(name, 0, partitions);
+        throw e;
+      }
       this.logger.info({ topic: name, partitions, topicId: info.topicId }, 'created topic');
       return info;
     });
@@ -251,7 +258,13 @@ export class LogManager {
         this.topicsByName.set(name, t);
         throw e;
       }
-      await this.openNewPartitions(info, t.partitions, totalCount);
+      try {
+        await this.openNewPartitions(info, t.partitions, totalCount);
+      } catch (e) {
+        this.topicsByName.set(name, t);
+        await this.undoNewPartitions(name, t.partitions, totalCount);
+        throw e;
+      }
       return info;
     });
   }
@@ -299,6 +312,22 @@ export class LogManager {
       const log = await this.openLog(info, p, config, { hadCleanShutdown: true, recoveryPoint: 0, logStartOffset: 0 });
       this.logsByKey.set(partitionKey(info.name, p), log);
     }
+  }
+
+  /**
+   * After openNewPartitions failed: closes the logs it opened, removes their
+   * directories and rewrites the topic file without them, as far as the disk
+   * lets us (a start deletes directories of partitions the topic file lacks).
+   */
+  private async undoNewPartitions(name: string, from: number, to: number): Promise<void> {
+    for (let p = from; p < to; p++) {
+      const key = partitionKey(name, p);
+      const log = this.logsByKey.get(key);
+      this.logsByKey.delete(key);
+      await log?.discard().catch(() => undefined);
+      await this.fs.rmrf(joinPath(this.dataDir, key)).catch(() => undefined);
+    }
+    await this.writeTopicsFile().catch((e: unknown) => this.logger.error({ err: e, topic: name }, 'cannot undo a failed topic change in the topic file'));
   }
 
   private async writePartitionMetadata(dir: string, topicId: string): Promise<void> {
