@@ -15,6 +15,7 @@ import type { TopicInfo } from '../cluster.js';
 import { invalidTopicNameReason } from '../../storage/topic-name.js';
 import { TOPIC_OPERATIONS, CLUSTER_OPERATIONS, NOT_REQUESTED } from '../acl-operations.js';
 import type { RequestContext } from '../context.js';
+import { storageFailure } from '../storage-errors.js';
 
 function describeTopic(t: TopicInfo, withOperations: boolean): EncodeInput<MetadataResponseTopic> {
   return {
@@ -76,7 +77,13 @@ export const metadataHandler = defineHandler({
         } else if (invalidTopicNameReason(wanted.name) !== null) {
           topics.push(topicError(ErrorCode.INVALID_TOPIC_EXCEPTION, wanted.name));
         } else if (allowAutoCreate && !cluster.collidingTopic(wanted.name)) {
-          topics.push(describeTopic(await autoCreate(ctx, wanted.name), withOps));
+          try {
+            topics.push(describeTopic(await autoCreate(ctx, wanted.name), withOps));
+          } catch (err) {
+            // Kafka answers a topic it could not create yet with LEADER_NOT_AVAILABLE; clients retry.
+            storageFailure(err, ctx.logger, `auto-creating topic ${wanted.name}`);
+            topics.push(topicError(ErrorCode.LEADER_NOT_AVAILABLE, wanted.name));
+          }
         } else {
           topics.push(topicError(allowAutoCreate ? ErrorCode.INVALID_TOPIC_EXCEPTION : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, wanted.name));
         }

@@ -19,6 +19,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from '../registry.js';
 import type { RequestContext } from '../context.js';
 import { invalidTopicNameReason } from '../../storage/topic-name.js';
+import { storageFailure } from '../storage-errors.js';
 import { validateTopicConfigs, describeTopicConfigs } from '../config.js';
 
 type Result = EncodeInput<CreateTopicsResponseCreatableTopicResult>;
@@ -79,7 +80,12 @@ async function createOne(ctx: RequestContext, t: CreateTopicsRequestCreatableTop
 
   const topic = cluster.newTopic(t.name, numPartitions, overrides);
   if (!validateOnly) {
-    await cluster.createTopic(topic);
+    try {
+      await cluster.createTopic(topic);
+    } catch (err) {
+      const f = storageFailure(err, ctx.logger, `creating topic ${t.name}`);
+      return failure(t.name, f.errorCode, f.errorMessage);
+    }
     ctx.logger.info({ topic: t.name, partitions: numPartitions }, 'created topic');
   }
   return {

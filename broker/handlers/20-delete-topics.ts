@@ -9,6 +9,7 @@ import type { EncodeInput } from '../../protocol/codec-runtime.js';
 import { ZERO_UUID } from '../../protocol/codec-runtime.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from '../registry.js';
+import { storageFailure } from '../storage-errors.js';
 
 type Result = EncodeInput<DeleteTopicsResponseDeletableTopicResult>;
 
@@ -42,7 +43,13 @@ export const deleteTopicsHandler = defineHandler({
         );
         continue;
       }
-      await cluster.deleteTopic(topic);
+      try {
+        await cluster.deleteTopic(topic);
+      } catch (err) {
+        const f = storageFailure(err, ctx.logger, `deleting topic ${topic.name}`);
+        responses.push(fail(f.errorCode, f.errorMessage));
+        continue;
+      }
       ctx.logger.info({ topic: topic.name }, 'deleted topic');
       responses.push({ name: topic.name, topicId: topic.id, errorCode: ErrorCode.NONE, errorMessage: null });
     }

@@ -7,6 +7,7 @@
 import { InitProducerIdApi } from '../../protocol/messages/22-init-producer-id.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from '../registry.js';
+import { storageFailure } from '../storage-errors.js';
 
 export const initProducerIdHandler = defineHandler({
   api: InitProducerIdApi,
@@ -16,7 +17,11 @@ export const initProducerIdHandler = defineHandler({
     if (req.transactionalId !== null) {
       return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
     }
-    const producerId = await ctx.broker.producerIds.nextId();
-    return { errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };
+    try {
+      const producerId = await ctx.broker.producerIds.nextId();
+      return { errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };
+    } catch (err) {
+      return { errorCode: storageFailure(err, ctx.logger, 'reserving producer ids').errorCode, producerId: -1n, producerEpoch: -1 };
+    }
   },
 });

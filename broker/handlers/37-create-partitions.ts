@@ -7,6 +7,7 @@
 import { CreatePartitionsApi } from '../../protocol/messages/37-create-partitions.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from '../registry.js';
+import { storageFailure } from '../storage-errors.js';
 
 export const createPartitionsHandler = defineHandler({
   api: CreatePartitionsApi,
@@ -51,7 +52,13 @@ export const createPartitionsHandler = defineHandler({
         }
       }
       if (!req.validateOnly) {
-        await cluster.addPartitions(topic, t.count);
+        try {
+          await cluster.addPartitions(topic, t.count);
+        } catch (err) {
+          const f = storageFailure(err, ctx.logger, `adding partitions to ${t.name}`);
+          results.push(fail(f.errorCode, f.errorMessage));
+          continue;
+        }
         ctx.logger.info({ topic: t.name, from: current, to: t.count }, 'added partitions');
       }
       results.push({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null });
