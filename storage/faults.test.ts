@@ -32,6 +32,27 @@ describe('fault injection', () => {
     await again.close();
   });
 
+  it('a failed fsync rejects only the appends it covered; later ones are made durable by the retry', async () => {
+    const fs = new MemoryFileSystem();
+    const env = await memoryEnv(fs);
+    const log = await openLog(env, { config: groupCommit });
+    await log.append(simpleBatch(1)).ack(-1);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    fs.syncDelay = () => held;
+    fs.failNextSync();
+    const covered = log.append(simpleBatch(2)).ack(-1);
+    await new Promise((r) => setTimeout(r, 20)); // its fsync is now in flight, held
+    const later = log.append(simpleBatch(1));
+    await later.written;
+    const laterAck = later.ack(-1);
+    fs.syncDelay = undefined;
+    release();
+    await expect(covered).rejects.toSatisfy((e: unknown) => isLogError(e, 'KAFKA_STORAGE_ERROR'));
+    await laterAck;
+    expect(log.highWatermark).toBe(4);
+  });
+
   it('a failed write rejects the pending appends, reloads the log from disk and comes back online', async () => {
     const fs = new MemoryFileSystem();
     const env = await memoryEnv(fs);

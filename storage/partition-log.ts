@@ -86,6 +86,8 @@ const INT32_MAX = 0x7fffffff;
 /** Longest timer Node accepts; longer flush.ms values mean "never". */
 const MAX_TIMER_MS = 0x7fffffff;
 const SNAPSHOTS_TO_KEEP = 3;
+/** Pause before an fsync that failed is tried again for the appends it did not cover. */
+const FLUSH_RETRY_MS = 10;
 const MAX_WRITE_BYTES = 32 * 1024 * 1024;
 const MAX_WRITE_BUFFERS = 1024;
 
@@ -210,6 +212,16 @@ class OffsetWaiters {
     this.items = [];
     this.head = 0;
     for (const w of list) w.reject(e);
+  }
+
+  /** Rejects the waiters at or below `level`; later ones keep waiting. */
+  rejectUpTo(level: number, e: Error): void {
+    while (this.head < this.items.length && this.items[this.head]!.offset <= level) {
+      const w = this.items[this.head]!;
+      this.items[this.head++] = undefined as unknown as Waiter;
+      w.reject(e);
+    }
+    this.compact();
   }
 
   private compact(): void {
@@ -685,9 +697,13 @@ export class PartitionLog {
         this.durableWaiters.resolveUpTo(this.durableOffset);
       }
     } catch (e) {
-      this.logger.error({ err: e, upTo: attempted }, 'fsync failed; rejecting durability waiters');
+      // Only the appends this fsync was to cover fail; later ones wait for the retry.
+      this.logger.error({ err: e, upTo: attempted }, 'fsync failed; rejecting the durability waiters it covered');
       this.flushTarget = this.durableOffset;
-      this.durableWaiters.rejectAll(storageError(`fsync of ${this.topic}-${this.partition} failed`, e));
+      this.durableWaiters.rejectUpTo(attempted, storageError(`fsync of ${this.topic}-${this.partition} failed`, e));
+      if (this.durableWaiters.size > 0) {
+        this.clock.setTimeout(() => this.requestFlush(this.writtenOffset), FLUSH_RETRY_MS);
+      }
     } finally {
       this.flushing = false;
       const w = this.flushIdleWaiters;
