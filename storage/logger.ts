@@ -16,6 +16,13 @@ export interface Clock {
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout(fn, ms) {
+    // Node turns setTimeout(0) into at least 1 ms; a deadline already due (an
+    // initial rebalance delay of 0, say) runs on the next turn instead.
+    if (ms <= 0) {
+      const i = setImmediate(fn);
+      i.unref?.();
+      return { cancel: () => clearImmediate(i) };
+    }
     const t = setTimeout(fn, ms);
     t.unref?.();
     return { cancel: () => clearTimeout(t) };

@@ -58,7 +58,7 @@ export const offsetCommitHandler = defineHandler({
     }
     if (valid.length === 0) return { topics: results.topics() };
 
-    const res = await groups.commitOffsets({
+    const pending = groups.commitOffsets({
       groupId: req.groupId,
       generationIdOrMemberEpoch: req.generationIdOrMemberEpoch,
       memberId: req.memberId,
@@ -67,6 +67,10 @@ export const offsetCommitHandler = defineHandler({
       apiVersion: v,
       topics: valid,
     });
+    // The coordinator has taken the commit in request order; only its persistence
+    // is awaited, and the next request on this connection may start meanwhile.
+    ctx.releaseOrder();
+    const res = await pending;
     results.merge(res.topics);
     return { topics: results.topics() };
   },

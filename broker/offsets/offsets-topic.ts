@@ -26,7 +26,7 @@ const RECORDS_PER_BATCH = 1_000;
 const READ_CHUNK = 8 * 1024 * 1024;
 
 interface PartitionState {
-  /** Latest encoded record per key (hex of the key bytes); tombstones removed. */
+  /** Latest encoded record per key (the key bytes as a latin1 string); tombstones removed. */
   live: Map<string, EncodedRecord>;
   sinceSnapshot: number;
   snapshotting: boolean;
@@ -101,7 +101,8 @@ export class OffsetsTopic {
             const payload = batchRecordsPayloadSync(buf, span);
             for (const r of iterateRecords(span.header, payload)) {
               if (r.key === null) continue;
-              this.remember(s, { key: r.key, value: r.value });
+              // Slices of what the log read: copied, so the live map keeps no read buffers alive.
+              this.remember(s, { key: Buffer.from(r.key), value: r.value && Buffer.from(r.value) });
               const rec = decodeCoordinatorRecord(r.key, r.value);
               if (rec) apply(rec);
               count++;
@@ -115,9 +116,9 @@ export class OffsetsTopic {
   }
 
   private remember(s: PartitionState, rec: EncodedRecord): void {
-    const k = rec.key.toString('hex');
+    const k = rec.key.toString('latin1');
     if (rec.value === null) s.live.delete(k);
-    else s.live.set(k, { key: Buffer.from(rec.key), value: Buffer.from(rec.value) });
+    else s.live.set(k, rec);
   }
 
   /** Appends the coordinator's records; resolves once they are as durable as an acks=-1 produce. */
