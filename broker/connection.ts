@@ -36,6 +36,7 @@ export class Connection {
   private orderTail: Promise<void> = Promise.resolve();
   private closed = false;
   private paused = false;
+  private corked = false;
 
   constructor(
     private readonly socket: Socket,
@@ -254,13 +255,17 @@ export class Connection {
 
   private flush(): void {
     if (this.closed) return;
-    let corked = false;
     for (let parts = this.ready.get(this.nextToSend); parts !== undefined; parts = this.ready.get(this.nextToSend)) {
       this.ready.delete(this.nextToSend++);
       if (parts === null) continue;
-      if (!corked) {
+      // Responses completed in the same turn leave in one vectored write.
+      if (!this.corked) {
+        this.corked = true;
         this.socket.cork();
-        corked = true;
+        process.nextTick(() => {
+          this.corked = false;
+          this.socket.uncork();
+        });
       }
       let size = 0;
       for (const p of parts) size += p.length;
@@ -269,7 +274,6 @@ export class Connection {
       this.socket.write(prefix);
       for (const p of parts) this.socket.write(p);
     }
-    if (corked) this.socket.uncork();
     if (this.socket.writableLength > MAX_QUEUED_WRITE_BYTES) this.pause();
   }
 

@@ -58,9 +58,10 @@ export class Reader {
   /** Unsigned LEB128 varint of at most 32 bits (5 bytes). */
   uvarint(): number {
     let value = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
+    // 128^i kept by multiplication: Math.pow per byte is slow.
+    for (let mul = 1; mul < 2 ** 35; mul *= 128) {
       const b = this.buf[this.need(1)];
-      value += (b & 0x7f) * 2 ** shift;
+      value += (b & 0x7f) * mul;
       if ((b & 0x80) === 0) {
         if (value > 0xffffffff) throw new DecodeError('unsigned varint exceeds 32 bits');
         return value;

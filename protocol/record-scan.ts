@@ -18,15 +18,15 @@ export class RecordScanError extends Error {
 /** Zig-zag varint at `pos`; returns the value and moves `cursor.pos`. */
 function varint(buf: Buffer, cursor: { pos: number }, end: number): number {
   let u = 0;
-  let shift = 0;
+  let mul = 1; // 2^shift, kept by multiplication: Math.pow per byte is slow
   let pos = cursor.pos;
   for (;;) {
     if (pos >= end) throw new RecordScanError('record ends inside a varint');
     const b = buf[pos++];
-    u += (b & 0x7f) * 2 ** shift;
+    u += (b & 0x7f) * mul;
     if ((b & 0x80) === 0) break;
-    shift += 7;
-    if (shift > 28) throw new RecordScanError('varint longer than 5 bytes');
+    mul *= 128;
+    if (mul > 2 ** 28) throw new RecordScanError('varint longer than 5 bytes');
   }
   cursor.pos = pos;
   if (u > 0xffffffff) throw new RecordScanError('varint exceeds 32 bits');
@@ -36,15 +36,15 @@ function varint(buf: Buffer, cursor: { pos: number }, end: number): number {
 /** Zig-zag varlong as a double (exact within ±2^53, which holds every sane timestamp delta). */
 function varlong(buf: Buffer, cursor: { pos: number }, end: number): number {
   let u = 0;
-  let shift = 0;
+  let mul = 1;
   let pos = cursor.pos;
   for (;;) {
     if (pos >= end) throw new RecordScanError('record ends inside a varlong');
     const b = buf[pos++];
-    u += (b & 0x7f) * 2 ** shift;
+    u += (b & 0x7f) * mul;
     if ((b & 0x80) === 0) break;
-    shift += 7;
-    if (shift > 63) throw new RecordScanError('varlong longer than 10 bytes');
+    mul *= 128;
+    if (mul > 2 ** 63) throw new RecordScanError('varlong longer than 10 bytes');
   }
   cursor.pos = pos;
   return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
