@@ -57,10 +57,11 @@
 //        [--profile DIR]   (broker children under --cpu-prof; prints top self time)
 // The machine has 2 cores and may be shared: CPU use of broker and bench is printed
 // with every figure; run it a few times and compare medians.
+import { summarizeProfile } from './profile.js';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
-import { mkdtemp, readdir, readFile, rm, mkdir, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, mkdir, stat } from 'node:fs/promises';
 import { readFileSync, statSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -1132,69 +1133,6 @@ async function replayScenario(root: string, windows: Window[]): Promise<ReplayRe
 // Profiles
 // =============================================================================================
 
-interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
-  startTime: number;
-  samples: number[];
-  timeDeltas: number[];
-}
-
-async function summarizeProfile(dir: string, window: [number, number] | undefined, title: string, top = 18): Promise<void> {
-  let files: string[];
-  try {
-    files = (await readdir(dir)).filter((f) => /\.0\.\d+\.cpuprofile$/.test(f));
-  } catch {
-    return;
-  }
-  if (files.length === 0) return;
-  const prof = JSON.parse(await readFile(join(dir, files[0]!), 'utf8')) as CpuProfile;
-  const [from, to] = window ?? [-Infinity, Infinity];
-  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
-  const parent = new Map<number, number>();
-  for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const names = new Map<number, string>();
-  const nameOf = (id: number) => {
-    let k = names.get(id);
-    if (k === undefined) {
-      const cf = byId.get(id)!.callFrame;
-      const file = cf.url ? cf.url.replace(/^file:\/\//, '').replace(`${REPO}/`, '').replace(/.*node_modules\//, 'nm/') : '';
-      k = `${cf.functionName || '(anonymous)'}${file ? ` ${file}${cf.lineNumber > 0 ? `:${cf.lineNumber + 1}` : ''}` : ''}`;
-      names.set(id, k);
-    }
-    return k;
-  };
-  const self = new Map<string, number>();
-  const total = new Map<string, number>();
-  let all = 0;
-  let idle = 0;
-  let t = prof.startTime;
-  for (let i = 0; i < prof.samples.length; i++) {
-    const dt = prof.timeDeltas[i] ?? 0;
-    t += dt;
-    if (t < from || t > to) continue;
-    const id = prof.samples[i]!;
-    all += dt;
-    const k = nameOf(id);
-    if (k === '(idle)') idle += dt;
-    self.set(k, (self.get(k) ?? 0) + dt);
-    const seen = new Set<string>();
-    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
-      const kk = nameOf(cur);
-      if (seen.has(kk)) continue;
-      seen.add(kk);
-      total.set(kk, (total.get(kk) ?? 0) + dt);
-    }
-  }
-  const busy = all - idle;
-  const rows = (m: Map<string, number>) =>
-    [...m.entries()]
-      .filter(([k]) => k !== '(idle)' && k !== '(root)')
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, top)
-      .map(([k, v]) => [k, fmt(v / 1000), `${((100 * v) / busy).toFixed(1)}%`]);
-  printTable(`profile ${title}: broker main thread in the measured window, busy ${fmt(busy / 1e6)} s of ${fmt(all / 1e6)} s ((program) = native time outside JS: libuv, syscalls); top SELF`, ['function', 'ms', '% busy'], rows(self));
-  printTable(`profile ${title}: top TOTAL (inclusive)`, ['function', 'ms', '% busy'], rows(total));
-}
 
 // =============================================================================================
 // Main

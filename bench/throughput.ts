@@ -39,9 +39,10 @@
 //      BENCH_NODE_FLAGS: extra node flags for the broker child (e.g. --trace-gc);
 //      BENCH_FETCH_DEPTH: fetches in flight per consumer in (d) (default 4);
 //      BENCH_PRODUCE_DEPTH: requests in flight per connection in (a), (b), (b64).
+import { summarizeProfile } from './profile.js';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type Socket } from 'node:net';
-import { mkdtemp, readdir, readFile, rm, mkdir } from 'node:fs/promises';
+import { mkdtemp, rm, mkdir } from 'node:fs/promises';
 import { readFileSync, statSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -740,74 +741,6 @@ async function latencyScenario(root: string, recordsPerSec = 5000): Promise<{ la
 
 // ---- profiles ------------------------------------------------------------------------------
 
-interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
-  startTime: number;
-  samples: number[];
-  timeDeltas: number[];
-}
-
-/**
- * Top self-time and total-time functions of the broker's main-thread profile
- * (`CPU.<date>.<time>.<pid>.0.<seq>.cpuprofile`; tsx's loader thread writes
- * another), counting only samples inside the scenario's measured window.
- */
-async function summarizeProfile(dir: string, scenario: string, top = 22): Promise<void> {
-  let files: string[];
-  try {
-    files = (await readdir(dir)).filter((f) => /\.0\.\d+\.cpuprofile$/.test(f));
-  } catch {
-    return;
-  }
-  if (files.length === 0) return;
-  const prof = JSON.parse(await readFile(join(dir, files[0]!), 'utf8')) as CpuProfile;
-  const [from, to] = windows.get(scenario) ?? [-Infinity, Infinity];
-  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
-  const parent = new Map<number, number>();
-  for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const keys = new Map<number, string>();
-  const key = (id: number) => {
-    let k = keys.get(id);
-    if (k === undefined) {
-      const cf = byId.get(id)!.callFrame;
-      const file = cf.url ? cf.url.replace(/^file:\/\//, '').replace(`${REPO}/`, '').replace(/.*node_modules\//, 'nm/') : '';
-      k = `${cf.functionName || '(anonymous)'} ${file ? `${file}:${cf.lineNumber + 1}` : ''}`.trim();
-      keys.set(id, k);
-    }
-    return k;
-  };
-  const self = new Map<string, number>();
-  const total = new Map<string, number>();
-  let all = 0;
-  let idle = 0;
-  let t = prof.startTime;
-  for (let i = 0; i < prof.samples.length; i++) {
-    const dt = prof.timeDeltas[i] ?? 0;
-    t += dt;
-    if (t < from || t > to) continue;
-    const id = prof.samples[i]!;
-    all += dt;
-    const k = key(id);
-    if (k === '(idle)') idle += dt;
-    self.set(k, (self.get(k) ?? 0) + dt);
-    const seen = new Set<string>();
-    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
-      const kk = key(cur);
-      if (seen.has(kk)) continue;
-      seen.add(kk);
-      total.set(kk, (total.get(kk) ?? 0) + dt);
-    }
-  }
-  const busy = all - idle;
-  const rows = (m: Map<string, number>) =>
-    [...m.entries()]
-      .filter(([k]) => k !== '(idle)' && k !== '(root)')
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, top)
-      .map(([k, v]) => [k, fmt(v / 1000), pct(v / busy)]);
-  printTable(`profile (${scenario}): broker main thread in the measured window, busy ${fmt(busy / 1e6)} s of ${fmt(all / 1e6)} s; top SELF time`, ['function', 'ms', '% busy'], rows(self));
-  printTable(`profile (${scenario}): top TOTAL (inclusive) time`, ['function', 'ms', '% busy'], rows(total));
-}
 
 // ---- main ----------------------------------------------------------------------------------
 
@@ -950,7 +883,7 @@ async function main(): Promise<void> {
   if (noisy.length) process.stdout.write(`\nnote: other work used more than 20% of a core during ${noisy.join(', ')}: those figures are low by an unknown amount; run again when the machine is idle\n`);
 
   if (PROFILE_DIR) {
-    for (const s of ['a', 'b', 'b64', 'c', 'c64', 'd', 'e']) if (wants(s)) await summarizeProfile(join(PROFILE_DIR, s), s);
+    for (const s of ['a', 'b', 'b64', 'c', 'c64', 'd', 'e']) if (wants(s)) await summarizeProfile(join(PROFILE_DIR, s), windows.get(s), `(${s})`);
   }
 }
 
