@@ -465,19 +465,21 @@ export class LogManager {
 
   /** Writes the recovery-point and log-start-offset checkpoints. */
   checkpoint(): Promise<void> {
-    return this.serialized(async () => {
-      const logs = [...this.logsByKey.values()];
-      await writeCheckpoint(
-        this.fs,
-        joinPath(this.dataDir, RECOVERY_POINT_CHECKPOINT),
-        logs.map((l) => ({ topic: l.topic, partition: l.partition, offset: l.recoveryPoint })),
-      );
-      await writeCheckpoint(
-        this.fs,
-        joinPath(this.dataDir, LOG_START_OFFSET_CHECKPOINT),
-        logs.map((l) => ({ topic: l.topic, partition: l.partition, offset: l.logStartOffset })),
-      );
-    });
+    return this.serialized(() => this.writeCheckpoints());
+  }
+
+  private async writeCheckpoints(): Promise<void> {
+    const logs = [...this.logsByKey.values()];
+    await writeCheckpoint(
+      this.fs,
+      joinPath(this.dataDir, RECOVERY_POINT_CHECKPOINT),
+      logs.map((l) => ({ topic: l.topic, partition: l.partition, offset: l.recoveryPoint })),
+    );
+    await writeCheckpoint(
+      this.fs,
+      joinPath(this.dataDir, LOG_START_OFFSET_CHECKPOINT),
+      logs.map((l) => ({ topic: l.topic, partition: l.partition, offset: l.logStartOffset })),
+    );
   }
 
   /** Coalesces checkpoint requests (log start offset moved). */
@@ -507,17 +509,7 @@ export class LogManager {
       this.closed = true;
       let clean = true;
       for (const log of this.logsByKey.values()) clean = (await log.close()) && clean;
-      const logs = [...this.logsByKey.values()];
-      await writeCheckpoint(
-        this.fs,
-        joinPath(this.dataDir, RECOVERY_POINT_CHECKPOINT),
-        logs.map((l) => ({ topic: l.topic, partition: l.partition, offset: l.recoveryPoint })),
-      );
-      await writeCheckpoint(
-        this.fs,
-        joinPath(this.dataDir, LOG_START_OFFSET_CHECKPOINT),
-        logs.map((l) => ({ topic: l.topic, partition: l.partition, offset: l.logStartOffset })),
-      );
+      await this.writeCheckpoints();
       if (clean) {
         await writeFileAtomic(this.fs, joinPath(this.dataDir, CLEAN_SHUTDOWN_FILE), Buffer.from(`{"version":0,"closedAt":${this.clock.now()}}\n`));
       } else this.logger.warn('some logs did not close cleanly; no clean-shutdown marker');
