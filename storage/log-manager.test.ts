@@ -144,3 +144,21 @@ describe('LogManager on the memory fs', () => {
     await again.close();
   });
 });
+
+describe('LogManager tail caches', () => {
+  it('share one memory budget among all partitions', async () => {
+    const env = await memoryEnv();
+    const m = await LogManager.open({ dataDir: joinPath(env.root, 'kafka-data'), fs: env.fs, logConfig: testResolver(), background: false, tailCacheBytes: 1000, tailCacheBudgetBytes: 4000 });
+    await m.createTopic('few', 2);
+    const big = m.log('few', 0)!;
+    for (let i = 0; i < 20; i++) await big.append(simpleBatch(1)).written;
+    const batchBytes = simpleBatch(1).length;
+    // Two logs: each may keep up to its own cap of 1,000 bytes.
+    expect(big.cachedBytes).toBeLessThanOrEqual(Math.max(1000, batchBytes));
+    expect(big.cachedBytes).toBeGreaterThan(1000 - batchBytes);
+    await m.createTopic('many', 18);
+    // Twenty logs share 4,000 bytes: 200 each (at least the newest batch stays).
+    expect(big.cachedBytes).toBeLessThanOrEqual(Math.max(200, batchBytes));
+    await m.close();
+  });
+});

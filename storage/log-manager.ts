@@ -41,6 +41,8 @@ import { PartitionLog } from './partition-log.js';
 import { invalidTopicNameReason } from './topic-name.js';
 
 export const TOPICS_FILE = 'kafkalite-topics.json';
+const DEFAULT_TAIL_CACHE_BYTES = 8 * 1024 * 1024;
+const DEFAULT_TAIL_CACHE_BUDGET_BYTES = 256 * 1024 * 1024;
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 export const PARTITION_METADATA_FILE = 'partition.metadata';
 const LOAD_CONCURRENCY = 8;
@@ -73,6 +75,12 @@ export interface LogManagerOptions {
   checkpointIntervalMs?: number;
   /** Per-partition tail cache of recent batches for fetches (default 8 MiB). */
   tailCacheBytes?: number;
+  /**
+   * All tail caches together stay within this (default 256 MiB): with many
+   * partitions each gets an equal share, so memory does not grow with the
+   * partition count.
+   */
+  tailCacheBudgetBytes?: number;
   /** For ListOffsets by timestamp on compressed batches. */
   decompress?: Decompressor;
   /** Run retention and checkpoints on timers (default true). */
@@ -104,7 +112,8 @@ export class LogManager {
   private readonly producerIdExpirationMs: number;
   private readonly retentionCheckIntervalMs: number;
   private readonly checkpointIntervalMs: number;
-  private readonly tailCacheBytes: number | undefined;
+  private readonly tailCacheBytes: number;
+  private readonly tailCacheBudgetBytes: number;
   private readonly decompress: Decompressor | undefined;
   private readonly topicsByName = new Map<string, TopicInfo>();
   private readonly logsByKey = new Map<string, PartitionLog>();
@@ -123,7 +132,8 @@ export class LogManager {
     this.producerIdExpirationMs = opts.producerIdExpirationMs ?? 86_400_000;
     this.retentionCheckIntervalMs = opts.retentionCheckIntervalMs ?? 300_000;
     this.checkpointIntervalMs = opts.checkpointIntervalMs ?? 60_000;
-    this.tailCacheBytes = opts.tailCacheBytes;
+    this.tailCacheBytes = opts.tailCacheBytes ?? DEFAULT_TAIL_CACHE_BYTES;
+    this.tailCacheBudgetBytes = opts.tailCacheBudgetBytes ?? DEFAULT_TAIL_CACHE_BUDGET_BYTES;
     this.decompress = opts.decompress;
   }
 
@@ -236,6 +246,7 @@ export class LogManager {
         await this.fs.rmrf(joinPath(this.dataDir, key));
       }
       await this.fs.syncDir(this.dataDir);
+      this.shareTailCaches();
       this.logger.info({ topic: name }, 'deleted topic');
     });
   }
@@ -290,6 +301,17 @@ export class LogManager {
     });
   }
 
+  /** Each log's tail cache size when `logs` logs share the budget. */
+  private tailCacheShare(logs: number): number {
+    return Math.min(this.tailCacheBytes, Math.floor(this.tailCacheBudgetBytes / Math.max(1, logs)));
+  }
+
+  /** Re-divides the tail-cache budget after logs were added or removed. */
+  private shareTailCaches(): void {
+    const share = this.tailCacheShare(this.logsByKey.size);
+    for (const log of this.logsByKey.values()) log.setTailCacheLimit(share);
+  }
+
   private checkOpen(): void {
     if (this.closed) throw new LogError('KAFKA_STORAGE_ERROR', 'the log manager is closed');
   }
@@ -312,6 +334,7 @@ export class LogManager {
       const log = await this.openLog(info, p, config, { hadCleanShutdown: true, recoveryPoint: 0, logStartOffset: 0 });
       this.logsByKey.set(partitionKey(info.name, p), log);
     }
+    this.shareTailCaches();
   }
 
   /**
@@ -348,7 +371,7 @@ export class LogManager {
       config,
       logger: this.logger,
       clock: this.clock,
-      tailCacheBytes: this.tailCacheBytes,
+      tailCacheBytes: this.tailCacheShare(this.logsByKey.size + 1),
       decompress: this.decompress,
       producerIdExpirationMs: this.producerIdExpirationMs,
       ...load,
@@ -423,6 +446,7 @@ export class LogManager {
       });
     }
     for (let i = 0; i < jobs.length; i += LOAD_CONCURRENCY) await Promise.all(jobs.slice(i, i + LOAD_CONCURRENCY).map((j) => j()));
+    this.shareTailCaches();
 
     if (this._hadCleanShutdown) {
       await fs.unlink(markerPath);

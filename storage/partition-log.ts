@@ -251,7 +251,7 @@ export class PartitionLog {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly env: SegmentEnv;
-  private readonly tailCacheLimit: number;
+  private tailCacheLimit: number;
   private readonly decompress: Decompressor | undefined;
   private readonly onLogStartOffsetChanged: ((log: PartitionLog) => void) | undefined;
   private cfg: LogConfig;
@@ -891,12 +891,27 @@ export class PartitionLog {
 
   // ---- tail cache ------------------------------------------------------------------------
 
+  /** Bytes of recent batches held in memory for tail reads. */
+  get cachedBytes(): number {
+    return this.cacheBytes;
+  }
+
+  /** A new size for the tail cache (the log manager shares one budget among all logs). */
+  setTailCacheLimit(bytes: number): void {
+    this.tailCacheLimit = bytes;
+    this.cacheTrim();
+  }
+
   private cachePush(buf: Buffer, base: number, end: number): void {
     if (this.tailCacheLimit <= 0) return;
     this.cacheBufs.push(buf);
     this.cacheBase.push(base);
     this.cacheEnd.push(end);
     this.cacheBytes += buf.length;
+    this.cacheTrim();
+  }
+
+  private cacheTrim(): void {
     while (this.cacheBytes > this.tailCacheLimit && this.cacheHead < this.cacheBufs.length - 1) {
       this.cacheBytes -= this.cacheBufs[this.cacheHead]!.length;
       this.cacheBufs[this.cacheHead] = undefined;
