@@ -1,6 +1,7 @@
 // Fetch (key 1), versions 4-17.
 // Whole batches are returned as slices of the log (no copy, no re-encoding),
-// reading at most partition_max_bytes per partition and max_bytes in all; the
+// reading at most partition_max_bytes per partition and max_bytes in all
+// (capped by the broker's fetch.max.bytes); the
 // first partition with data returns its first batch even when it is larger, as
 // Kafka does. Below min_bytes the request waits up to max_wait_ms and is woken
 // by any append that moves a fetched partition's high watermark.
@@ -112,7 +113,8 @@ export const fetchHandler = defineHandler({
       return { errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
     }
     const { slots, topics } = resolve(ctx, req);
-    const maxBytes = ctx.apiVersion >= 3 ? req.maxBytes : 0x7fffffff;
+    // The broker's fetch.max.bytes caps what a client may ask for, as in Kafka.
+    const maxBytes = Math.min(ctx.apiVersion >= 3 ? req.maxBytes : 0x7fffffff, ctx.broker.config.values['fetch.max.bytes']);
     const readCommitted = req.isolationLevel === 1;
     let bytes = await readAll(slots, maxBytes, readCommitted);
     const hasError = slots.some((s) => s.out.errorCode !== ErrorCode.NONE);

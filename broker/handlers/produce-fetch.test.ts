@@ -221,6 +221,24 @@ describe('Fetch', () => {
     expect(values(p.records)).toHaveLength(50);
   });
 
+  it('caps a fetch at the broker\'s fetch.max.bytes whatever the client asks', async () => {
+    const capped = await startBroker({ config: { 'fetch.max.bytes': '1024' } });
+    const c = await RawClient.connect(capped.host, capped.port);
+    await c.request(CreateTopicsApi, 7, { topics: [{ name: 'cap', numPartitions: 1, replicationFactor: 1 }] });
+    for (let i = 0; i < 10; i++) {
+      await c.request(ProduceApi, 9, { acks: 1, timeoutMs: 1000, topicData: [{ name: 'cap', partitionData: [{ index: 0, records: batch(10, { start: i * 10 }) }] }] });
+    }
+    const res = await c.request(FetchApi, 11, {
+      replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 30, sessionEpoch: -1,
+      topics: [{ topic: 'cap', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 30 }] }],
+    });
+    const got = values(res.responses[0].partitions[0].records);
+    expect(got.length).toBeGreaterThan(0);
+    expect(got.length).toBeLessThan(100);
+    c.close();
+    await capped.close();
+  });
+
   it('finds topics by id from v13 and answers UNKNOWN_TOPIC_ID for unknown ones', async () => {
     await createTopic('pf-ids');
     await produce('pf-ids', batch(1));
