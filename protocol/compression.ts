@@ -427,16 +427,24 @@ function lz4Frames(buf: Buffer, limit: number): Buffer[] {
   return lz4Walk(buf, limit).frames;
 }
 
-function lz4Walk(buf: Buffer, limit: number): { bound: number; frames: Buffer[] } {
-  const frames: Buffer[] = [];
-  const codec = Compression.lz4;
+interface FrameCursor {
+  /** Throws a 'corrupt' error unless n bytes are left at pos. */
+  need(pos: number, n: number): void;
+  corrupt(why: string): CompressionError;
+}
+
+/**
+ * Walks the frames of `buf` (LZ4 and zstd share the framing of skippable
+ * frames): skippable frames are passed over, any other frame must start with
+ * `frameMagic` and is read by `readFrame`, which returns where it ends.
+ */
+function walkFrames(buf: Buffer, codec: CompressionCodec, frameMagic: number, readFrame: (start: number, c: FrameCursor) => number): void {
   const corrupt = (why: string): CompressionError => new CompressionError('corrupt', codec, why);
   const need = (pos: number, n: number): void => {
     if (pos + n > buf.length) throw corrupt('frame truncated');
   };
-  let pos = 0;
-  let bound = 0;
   if (buf.length === 0) throw corrupt('empty input');
+  let pos = 0;
   while (pos < buf.length) {
     need(pos, 4);
     const magic = buf.readUInt32LE(pos);
@@ -446,8 +454,18 @@ function lz4Walk(buf: Buffer, limit: number): { bound: number; frames: Buffer[] 
       if (pos > buf.length) throw corrupt('skippable frame truncated');
       continue;
     }
-    if (magic !== 0x184d2204) throw corrupt('bad frame magic');
-    const frameStart = pos;
+    if (magic !== frameMagic) throw corrupt('bad frame magic');
+    pos = readFrame(pos, { need, corrupt });
+    need(pos, 0);
+  }
+}
+
+function lz4Walk(buf: Buffer, limit: number): { bound: number; frames: Buffer[] } {
+  const frames: Buffer[] = [];
+  const codec = Compression.lz4;
+  let bound = 0;
+  walkFrames(buf, codec, 0x184d2204, (frameStart, { need, corrupt }) => {
+    let pos = frameStart;
     need(pos, 7);
     const flg = buf[pos + 4];
     const bd = buf[pos + 5];
@@ -475,7 +493,8 @@ function lz4Walk(buf: Buffer, limit: number): { bound: number; frames: Buffer[] 
     pos += contentChecksum ? 4 : 0;
     need(pos, 0);
     frames.push(buf.subarray(frameStart, pos));
-  }
+    return pos;
+  });
   return { bound, frames };
 }
 
@@ -487,23 +506,9 @@ const ZSTD_BLOCK_MAX = 128 * 1024;
  */
 export function zstdBound(buf: Buffer, limit: number): number {
   const codec = Compression.zstd;
-  const corrupt = (why: string): CompressionError => new CompressionError('corrupt', codec, why);
-  const need = (pos: number, n: number): void => {
-    if (pos + n > buf.length) throw corrupt('frame truncated');
-  };
-  let pos = 0;
   let bound = 0;
-  if (buf.length === 0) throw corrupt('empty input');
-  while (pos < buf.length) {
-    need(pos, 4);
-    const magic = buf.readUInt32LE(pos);
-    if (isSkippableFrame(magic)) {
-      need(pos, 8);
-      pos += 8 + buf.readUInt32LE(pos + 4);
-      if (pos > buf.length) throw corrupt('skippable frame truncated');
-      continue;
-    }
-    if (magic !== 0xfd2fb528) throw corrupt('bad frame magic');
+  walkFrames(buf, codec, 0xfd2fb528, (frameStart, { need, corrupt }) => {
+    let pos = frameStart;
     need(pos, 5);
     const fhd = buf[pos + 4];
     pos += 5;
@@ -553,8 +558,7 @@ export function zstdBound(buf: Buffer, limit: number): number {
       need(pos, 0);
       if ((h & 1) !== 0) break;
     }
-    pos += checksum ? 4 : 0;
-    need(pos, 0);
-  }
+    return pos + (checksum ? 4 : 0);
+  });
   return bound;
 }
