@@ -18,7 +18,7 @@ import { decompress } from '../protocol/compression.js';
 import { loadOrCreateMetaProperties } from './meta-properties.js';
 import { logConfigResolver } from './log-config.js';
 import { ProducerIdManager } from './producer-ids.js';
-import { storageTopicStore, clusterTopicFromStorage } from './topic-store.js';
+import { ClusterStore } from './cluster-store.js';
 import { createGroupCoordinator, waitForGroupState, type WaitForGroupOptions } from './group-service.js';
 import type { GroupCoordinator } from './groups/coordinator.js';
 import { OffsetsTopic } from './offsets/offsets-topic.js';
@@ -103,12 +103,15 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   const dataDir = memory ? '/kafkalite-memory' : config.logDir;
 
   const meta = await loadOrCreateMetaProperties(fs, dataDir, { clusterId: config.clusterId, nodeId: config.nodeId });
+  const resolveLogConfig = logConfigResolver(config);
+  const store = new ClusterStore(fs, dataDir);
+  const stored = await store.load();
   const logs = await LogManager.open({
     dataDir,
     fs,
     logger,
     clock,
-    logConfig: logConfigResolver(config),
+    topics: stored.map((t) => ({ topicId: t.topicId, topic: t.name, partitions: t.partitions, config: resolveLogConfig(t.configs) })),
     producerIdExpirationMs: config.values['producer.id.expiration.ms'],
     retentionCheckIntervalMs: config.values['log.retention.check.interval.ms'],
     checkpointIntervalMs: config.values['log.flush.offset.checkpoint.interval.ms'],
@@ -137,8 +140,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     rack: null,
   };
   const clusterId = meta.clusterId;
-  const cluster = new Cluster(clusterId, config.nodeId, [node], storageTopicStore(logs));
-  for (const t of logs.topics()) cluster.register(clusterTopicFromStorage(cluster, t));
+  const cluster = new Cluster(clusterId, [node], { store, logs, logConfig: resolveLogConfig });
+  cluster.load(stored);
   const registry = new HandlerRegistry(HANDLERS);
   const offsetsTopic = new OffsetsTopic(cluster, logs, config, logger, () => clock.now());
   const groups = createGroupCoordinator({ config, clock, logger, persist: (records) => offsetsTopic.persist(records) });
@@ -146,7 +149,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   const replayed = await offsetsTopic.load((record) => groups.loadRecord(record));
   groups.finishLoading();
   if (replayed > 0) logger.info({ records: replayed, ms: Math.round(performance.now() - replayStart) }, 'group coordinator state loaded from __consumer_offsets');
-  const ctx: BrokerContext = { config, cluster, clock, logger, registry, logs, producerIds, groups };
+  const ctx: BrokerContext = { node, config, cluster, clock, logger, registry, logs, producerIds, groups };
 
   const connections = new Set<Connection>();
   const sockets = new Set<Socket>();

@@ -1,9 +1,21 @@
-// The cluster model: nodes, topics and the leader of every partition. One node
-// today, but every partition already names its leader and replicas so that several
-// nodes in one process need no redesign.
+// The cluster model, and the one owner of topic metadata: nodes (and which are
+// live), topics, their ids, partitions, leaders, leader epochs and configs. It
+// persists them (cluster-store.ts) and tells storage which partition logs to
+// create or delete; storage keeps logs and knows no admin rules.
+//
+// Leaders. Replication is not simulated: every partition lives in the one shared
+// LogManager, and its leader is the node allowed to serve it (replicas and ISR
+// list the leader alone). New partitions are spread round-robin over the live
+// nodes in node id order: partition i of a topic is led by live[i % n] (the same
+// start for every topic, so a layout is reproducible; a manual assignment's first
+// broker wins when it is live). Every change of leader bumps the leader epoch.
+// A stopped node's partitions move to live[i % n] of the nodes still live;
+// with none live they have no leader (-1) until a node starts again.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { unifyCollisionChars } from '../storage/topic-name.js';
+import { unifyCollisionChars } from './topic-name.js';
+import type { ClusterStore, StoredTopic } from './cluster-store.js';
+import type { LogConfig, LogConfigResolver } from '../storage/log-config.js';
 
 export interface BrokerNode {
   nodeId: number;
@@ -14,6 +26,7 @@ export interface BrokerNode {
 
 export interface PartitionInfo {
   index: number;
+  /** -1 while no node is live to lead it. */
   leaderId: number;
   leaderEpoch: number;
   replicas: number[];
@@ -30,33 +43,75 @@ export interface TopicInfo {
   configs: Record<string, string>;
 }
 
-/** Persistence of topic metadata (the storage layer), called after validation. */
-export interface TopicStore {
-  createTopic(topic: TopicInfo): Promise<void>;
-  deleteTopic(topic: TopicInfo): Promise<void>;
-  addPartitions(topic: TopicInfo, added: PartitionInfo[]): Promise<void>;
-  updateConfigs(topic: TopicInfo): Promise<void>;
+/** What the cluster asks of storage: the partition logs of its topics. */
+export interface PartitionLogs {
+  createLogs(t: { topicId: string; topic: string; config: LogConfig }, from: number, to: number): Promise<void>;
+  deleteLogs(topicId: string): Promise<void>;
+}
+
+export interface ClusterOptions {
+  store?: ClusterStore;
+  logs?: PartitionLogs;
+  /** A topic's effective log config from its overrides (the config table's). */
+  logConfig?: LogConfigResolver;
 }
 
 export const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
+export const NO_LEADER = -1;
 
-export class Cluster extends EventEmitter<{ topicCreated: [TopicInfo]; topicDeleted: [TopicInfo] }> {
+interface ClusterEvents {
+  topicCreated: [TopicInfo];
+  topicDeleted: [TopicInfo];
+  /** A partition's leader changed (moved, or its node stopped or started); the epoch was bumped. */
+  leaderChanged: [TopicInfo, PartitionInfo, previousLeader: number];
+  nodeStopped: [number];
+  nodeStarted: [number];
+}
+
+export class Cluster extends EventEmitter<ClusterEvents> {
   private readonly byName = new Map<string, TopicInfo>();
   private readonly byId = new Map<string, TopicInfo>();
   private readonly byCollisionName = new Map<string, TopicInfo>();
+  private readonly allNodes: BrokerNode[];
+  private readonly live = new Set<number>();
+  private readonly store: ClusterStore | undefined;
+  private readonly partitionLogs: PartitionLogs | undefined;
+  private readonly resolveLogConfig: LogConfigResolver | undefined;
 
   constructor(
     readonly clusterId: string,
-    readonly controllerId: number,
-    readonly nodes: BrokerNode[],
-    private readonly store?: TopicStore,
+    nodes: BrokerNode[],
+    opts: ClusterOptions = {},
   ) {
     super();
+    this.allNodes = [...nodes].sort((a, b) => a.nodeId - b.nodeId);
+    for (const n of nodes) this.live.add(n.nodeId);
+    this.store = opts.store;
+    this.partitionLogs = opts.logs;
+    this.resolveLogConfig = opts.logConfig;
   }
 
-  get localNodeId(): number {
-    return this.controllerId;
+  // ---- nodes -------------------------------------------------------------------------------------
+
+  /** The live nodes, by node id: what Metadata lists. */
+  get nodes(): BrokerNode[] {
+    return this.allNodes.filter((n) => this.live.has(n.nodeId));
   }
+
+  node(nodeId: number): BrokerNode | undefined {
+    return this.allNodes.find((n) => n.nodeId === nodeId);
+  }
+
+  isLive(nodeId: number): boolean {
+    return this.live.has(nodeId);
+  }
+
+  /** Kafka answers any live node; this one is the live node with the lowest id (-1 with none). */
+  get controllerId(): number {
+    return this.nodes[0]?.nodeId ?? NO_LEADER;
+  }
+
+  // ---- topics ------------------------------------------------------------------------------------
 
   topic(name: string): TopicInfo | undefined {
     return this.byName.get(name);
@@ -76,37 +131,54 @@ export class Cluster extends EventEmitter<{ topicCreated: [TopicInfo]; topicDele
     return other && other.name !== name ? other : undefined;
   }
 
-  /** Builds (without registering) a topic whose partitions are led by this node. */
-  newTopic(name: string, numPartitions: number, configs: Record<string, string> = {}): TopicInfo {
+  /** The effective log config of a topic (its overrides over the broker's settings). */
+  logConfig(topic: TopicInfo): LogConfig {
+    if (!this.resolveLogConfig) throw new Error('this cluster has no log config resolver');
+    return this.resolveLogConfig(topic.configs);
+  }
+
+  /**
+   * Builds (without registering) a topic. `preferredLeaders[i]`, when given and
+   * live, leads partition i (a manual assignment's first broker).
+   */
+  newTopic(name: string, numPartitions: number, configs: Record<string, string> = {}, preferredLeaders: readonly number[] = []): TopicInfo {
     return {
       name,
       id: randomUUID(),
       internal: INTERNAL_TOPICS.has(name),
-      partitions: Array.from({ length: numPartitions }, (_, i) => this.newPartition(i)),
+      partitions: Array.from({ length: numPartitions }, (_, i) => this.newPartition(i, preferredLeaders[i])),
       configs,
     };
   }
 
-  private newPartition(index: number): PartitionInfo {
-    const leader = this.localNodeId;
-    return { index, leaderId: leader, leaderEpoch: 0, replicas: [leader], isr: [leader] };
+  private newPartition(index: number, preferred?: number): PartitionInfo {
+    const leader = preferred !== undefined && this.live.has(preferred) ? preferred : this.roundRobinLeader(index);
+    return { index, leaderId: leader, leaderEpoch: 0, replicas: leader === NO_LEADER ? [] : [leader], isr: leader === NO_LEADER ? [] : [leader] };
+  }
+
+  /** live[index % n] in node id order, optionally without one node. */
+  private roundRobinLeader(index: number, without?: number): number {
+    const live = this.nodes.filter((n) => n.nodeId !== without);
+    return live.length === 0 ? NO_LEADER : live[index % live.length].nodeId;
   }
 
   async createTopic(topic: TopicInfo): Promise<TopicInfo> {
     if (this.byName.has(topic.name)) throw new Error(`topic ${topic.name} exists`);
     this.register(topic);
     try {
-      await this.store?.createTopic(topic);
+      await this.persist();
+      await this.partitionLogs?.createLogs({ topicId: topic.id, topic: topic.name, config: this.logConfig(topic) }, 0, topic.partitions.length);
     } catch (err) {
+      // No half-made topic: forget it, and rewrite the file without it as far as the disk lets us.
       this.unregister(topic);
+      await this.persist().catch(() => undefined);
       throw err;
     }
     this.emit('topicCreated', topic);
     return topic;
   }
 
-  /** Registers a topic loaded from storage at start-up. */
-  register(topic: TopicInfo): void {
+  private register(topic: TopicInfo): void {
     this.byName.set(topic.name, topic);
     this.byId.set(topic.id, topic);
     this.byCollisionName.set(unifyCollisionChars(topic.name), topic);
@@ -120,22 +192,113 @@ export class Cluster extends EventEmitter<{ topicCreated: [TopicInfo]; topicDele
     }
   }
 
+  /** The topic disappears from the metadata file first, then its logs. */
   async deleteTopic(topic: TopicInfo): Promise<void> {
     this.unregister(topic);
-    await this.store?.deleteTopic(topic);
+    try {
+      await this.persist();
+    } catch (err) {
+      this.register(topic);
+      throw err;
+    }
     this.emit('topicDeleted', topic);
+    await this.partitionLogs?.deleteLogs(topic.id);
   }
 
-  async addPartitions(topic: TopicInfo, newTotal: number): Promise<PartitionInfo[]> {
+  async addPartitions(topic: TopicInfo, newTotal: number, preferredLeaders: readonly number[] = []): Promise<PartitionInfo[]> {
+    const from = topic.partitions.length;
     const added: PartitionInfo[] = [];
-    for (let i = topic.partitions.length; i < newTotal; i++) added.push(this.newPartition(i));
+    for (let i = from; i < newTotal; i++) added.push(this.newPartition(i, preferredLeaders[i - from]));
     topic.partitions.push(...added);
     try {
-      await this.store?.addPartitions(topic, added);
+      await this.persist();
+      await this.partitionLogs?.createLogs({ topicId: topic.id, topic: topic.name, config: this.logConfig(topic) }, from, newTotal);
     } catch (err) {
-      topic.partitions.splice(topic.partitions.length - added.length);
+      topic.partitions.splice(from);
+      await this.persist().catch(() => undefined);
       throw err;
     }
     return added;
+  }
+
+  // ---- leadership --------------------------------------------------------------------------------
+
+  /** Makes `nodeId` (a live node) the leader of a partition, bumping its epoch. */
+  async moveLeader(topicName: string, partition: number, nodeId: number): Promise<PartitionInfo> {
+    const topic = this.byName.get(topicName);
+    const p = topic?.partitions[partition];
+    if (!topic || !p) throw new Error(`no partition ${topicName}-${partition}`);
+    if (!this.live.has(nodeId)) throw new Error(`node ${nodeId} is not a live node`);
+    if (p.leaderId !== nodeId) this.setLeader(topic, p, nodeId);
+    await this.persist();
+    return p;
+  }
+
+  /** The node stops: its partitions move to the nodes still live. */
+  async stopNode(nodeId: number): Promise<void> {
+    if (!this.live.delete(nodeId)) return;
+    for (const t of this.byName.values()) {
+      for (const p of t.partitions) if (p.leaderId === nodeId) this.setLeader(t, p, this.roundRobinLeader(p.index));
+    }
+    this.emit('nodeStopped', nodeId);
+    await this.persist();
+  }
+
+  /** The node is live again; it takes the partitions that had no leader. */
+  async startNode(nodeId: number): Promise<void> {
+    if (!this.node(nodeId)) throw new Error(`no node ${nodeId} in this cluster`);
+    if (this.live.has(nodeId)) return;
+    this.live.add(nodeId);
+    for (const t of this.byName.values()) {
+      for (const p of t.partitions) if (p.leaderId === NO_LEADER) this.setLeader(t, p, nodeId);
+    }
+    this.emit('nodeStarted', nodeId);
+    await this.persist();
+  }
+
+  private setLeader(topic: TopicInfo, p: PartitionInfo, nodeId: number): void {
+    const previous = p.leaderId;
+    p.leaderId = nodeId;
+    p.leaderEpoch++;
+    p.replicas = nodeId === NO_LEADER ? [] : [nodeId];
+    p.isr = [...p.replicas];
+    this.emit('leaderChanged', topic, p, previous);
+  }
+
+  // ---- persistence -------------------------------------------------------------------------------
+
+  /** Registers the topics of the metadata file at start-up; leaders on nodes that are not live move. */
+  load(stored: readonly StoredTopic[]): void {
+    for (const s of stored) {
+      const t = this.newTopic(s.name, s.partitions, { ...s.configs });
+      t.id = s.topicId;
+      s.leaders?.forEach((l, i) => {
+        const p = t.partitions[i];
+        if (!p) return;
+        p.leaderEpoch = l.leaderEpoch;
+        if (l.leaderId !== p.leaderId) {
+          if (this.live.has(l.leaderId)) {
+            p.leaderId = l.leaderId;
+            p.replicas = [l.leaderId];
+            p.isr = [l.leaderId];
+          } else p.leaderEpoch++; // the leader is gone: a new leader, a new epoch
+        }
+      });
+      this.register(t);
+    }
+  }
+
+  private snapshot(): StoredTopic[] {
+    return [...this.byName.values()].map((t) => ({
+      name: t.name,
+      topicId: t.id,
+      partitions: t.partitions.length,
+      configs: t.configs,
+      leaders: t.partitions.map((p) => ({ leaderId: p.leaderId, leaderEpoch: p.leaderEpoch })),
+    }));
+  }
+
+  private persist(): Promise<void> {
+    return this.store?.save(() => this.snapshot()) ?? Promise.resolve();
   }
 }

@@ -168,6 +168,7 @@ export class Connection {
     this.orderTail = new Promise<void>((resolve) => (releaseOrder = resolve));
     const ctx: RequestContext = {
       broker: this.broker,
+      node: this.broker.node,
       apiKey,
       apiVersion,
       correlationId,

@@ -1,7 +1,8 @@
-// What a handler sees: the request's own facts and the broker it runs in.
+// What a handler sees: the request's own facts, the node that received it and
+// the broker (cluster, storage, coordinators) it runs in.
 import type { Logger } from 'pino';
 import type { BrokerConfig } from './config.js';
-import type { Cluster } from './cluster.js';
+import type { BrokerNode, Cluster } from './cluster.js';
 import type { Clock } from './clock.js';
 import type { HandlerRegistry } from './registry.js';
 import type { LogManager } from '../storage/log-manager.js';
@@ -9,6 +10,8 @@ import type { ProducerIdManager } from './producer-ids.js';
 import type { GroupCoordinator } from './groups/coordinator.js';
 
 export interface BrokerContext {
+  /** The node this context serves (each node of a cluster has its own context over the shared parts). */
+  readonly node: BrokerNode;
   readonly config: BrokerConfig;
   readonly cluster: Cluster;
   readonly clock: Clock;
@@ -22,6 +25,8 @@ export interface BrokerContext {
 
 export interface RequestContext {
   readonly broker: BrokerContext;
+  /** The node that received the request (its leadership and coordination decide the answer). */
+  readonly node: BrokerNode;
   readonly apiKey: number;
   readonly apiVersion: number;
   readonly correlationId: number;

@@ -16,6 +16,8 @@ export function logConfigFromTopic(v: TopicConfigValues, flushMode: BrokerConfig
     retentionBytes: v['retention.bytes'],
     maxMessageBytes: v['max.message.bytes'],
     messageTimestampType: v['message.timestamp.type'] as LogConfig['messageTimestampType'],
+    messageTimestampBeforeMaxMs: v['message.timestamp.before.max.ms'],
+    messageTimestampAfterMaxMs: v['message.timestamp.after.max.ms'],
     cleanupPolicy: v['cleanup.policy'],
   };
 }

@@ -1,20 +1,43 @@
-// Resolving a (topic, partition) named in a request to this broker's log, with
-// the errors Kafka answers on the way: unknown topic or partition, and the
-// leader-epoch fencing checks of KIP-320.
+// Resolving a (topic, partition) named in a request to the log the receiving node
+// serves, with the errors Kafka answers on the way: unknown topic or partition,
+// NOT_LEADER_OR_FOLLOWER when another node leads it (or none does), and the
+// leader-epoch fencing checks of KIP-320. Every handler that touches a partition
+// goes through here.
 import { ErrorCode } from '../protocol/errors.js';
 import type { PartitionLog } from '../storage/partition-log.js';
-import type { TopicInfo } from './cluster.js';
-import type { BrokerContext } from './context.js';
+import type { BrokerNode, PartitionInfo, TopicInfo } from './cluster.js';
+import type { RequestContext } from './context.js';
 
 export type PartitionLookup = { log: PartitionLog; errorCode: 0 } | { log?: undefined; errorCode: number };
 
-export function lookupPartition(broker: BrokerContext, topic: TopicInfo | undefined, partition: number, currentLeaderEpoch = -1): PartitionLookup {
+export function lookupPartition(ctx: RequestContext, topic: TopicInfo | undefined, partition: number, currentLeaderEpoch = -1): PartitionLookup {
   const info = topic?.partitions[partition];
   if (!topic || !info) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
-  if (info.leaderId !== broker.cluster.localNodeId) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+  if (info.leaderId !== ctx.node.nodeId) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
   if (currentLeaderEpoch >= 0 && currentLeaderEpoch !== info.leaderEpoch) {
     return { errorCode: currentLeaderEpoch < info.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH };
   }
-  const log = broker.logs.log(topic.name, partition);
+  const log = ctx.broker.logs.logOf(topic.id, partition);
   return log ? { log, errorCode: 0 } : { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+}
+
+/** Whether the receiving node still leads the partition (a parked request re-checks after waiting). */
+export function stillLeads(ctx: RequestContext, topic: TopicInfo, partition: number): boolean {
+  return ctx.broker.cluster.topicById(topic.id) === topic && topic.partitions[partition]?.leaderId === ctx.node.nodeId;
+}
+
+/** KIP-951: the leader a client should turn to, for NOT_LEADER_OR_FOLLOWER answers. */
+export function currentLeaderOf(topic: TopicInfo | undefined, partition: number): { leaderId: number; leaderEpoch: number } {
+  const p: PartitionInfo | undefined = topic?.partitions[partition];
+  return p ? { leaderId: p.leaderId, leaderEpoch: p.leaderEpoch } : { leaderId: -1, leaderEpoch: -1 };
+}
+
+/** KIP-951: the endpoints of the leaders named in `leaderIds`. */
+export function nodeEndpoints(ctx: RequestContext, leaderIds: Iterable<number>): { nodeId: number; host: string; port: number; rack: string | null }[] {
+  const out: BrokerNode[] = [];
+  for (const id of new Set(leaderIds)) {
+    const n = ctx.broker.cluster.node(id);
+    if (n && ctx.broker.cluster.isLive(id)) out.push(n);
+  }
+  return out.map((n) => ({ nodeId: n.nodeId, host: n.host, port: n.port, rack: n.rack }));
 }

@@ -1,7 +1,7 @@
 // storage/: the log-segment store (see ../../shared/DESIGN.md, `storage/`).
 // Domain types only; the protocol layer and the handlers translate.
 //
-//   LogManager      the data directory: topics, partitions, configs, recovery
+//   LogManager      the data directory: partition logs by topic id, checkpoints, recovery
 //   PartitionLog    one partition: append, read, ListOffsets, DeleteRecords,
 //                   retention, flush policy and group commit
 //   ProducerStateManager  idempotent-producer rules (Kafka's)
@@ -29,6 +29,6 @@ export {
   type AppendOrigin,
   type BatchMetadata,
 } from './producer-state.js';
-export { CLEAN_SHUTDOWN_FILE, LogManager, TOPICS_FILE, checkTopicName, type LogManagerOptions, type TopicInfo } from './log-manager.js';
+export { CLEAN_SHUTDOWN_FILE, LogManager, type LogManagerOptions, type TopicLogs } from './log-manager.js';
 export { type Decompressor } from './batch.js';
 export { type Clock, systemClock } from './logger.js';

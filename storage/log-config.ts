@@ -28,6 +28,9 @@ export interface LogConfig {
   retentionBytes: number;
   maxMessageBytes: number;
   messageTimestampType: TimestampType;
+  /** message.timestamp.before.max.ms / after.max.ms: how far CreateTime may lie behind or ahead of now. */
+  messageTimestampBeforeMaxMs: number;
+  messageTimestampAfterMaxMs: number;
   cleanupPolicy: readonly string[];
 }
 

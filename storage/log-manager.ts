@@ -1,20 +1,21 @@
-// The data directory: topics, their partitions' logs, per-topic configs, and
-// the files that make a restart keep everything.
+// The data directory's partition logs, keyed by topic id and partition, and the
+// files that make a restart keep them. Which topics and partitions exist is the
+// broker's to decide (broker/cluster.ts owns topic metadata and its file); this
+// store opens, creates and deletes the logs it is told about.
 //
 // <data-dir>/
-//   kafkalite-topics.json              topics: name, id, partition count, configs
-//                                      (replaced atomically: temp, fsync, rename, dir fsync)
 //   recovery-point-offset-checkpoint   Kafka's format; per partition, offsets below are fsynced
 //   log-start-offset-checkpoint        Kafka's format; per partition, the log start offset
 //   .kafka_cleanshutdown               present only after a clean shutdown (Kafka's marker)
 //   <topic>-<partition>/               one PartitionLog each (see partition-log.ts), with
 //     partition.metadata               Kafka's file: version and topic id (base64)
 //
-// Start: read the topic file, the checkpoints and the marker; delete partition
-// directories of topics that no longer exist (a delete interrupted by a crash);
-// load every log (with recovery unless the marker was there); then delete the
-// marker, so a crash from here on is seen as unclean. Close: close every log
-// (flush, indexes, producer snapshots), write the checkpoints, then the marker.
+// Start: read the checkpoints and the marker; delete partition directories the
+// broker did not name (a delete interrupted by a crash, or a directory of an
+// older topic with the same name); load every named log (with recovery unless the
+// marker was there); then delete the marker, so a crash from here on is seen as
+// unclean. Close: close every log (flush, indexes, producer snapshots), write the
+// checkpoints, then the marker.
 //
 // Background (on the injected clock): retention every
 // log.retention.check.interval.ms (300000), checkpoints every
@@ -23,7 +24,6 @@
 // Works on either FileSystem; `kafkalite start --memory` passes a
 // MemoryFileSystem (with trackDurability: false, as nothing survives anyway).
 
-import { randomUUID } from 'node:crypto';
 import type { Decompressor } from './batch.js';
 import {
   LOG_START_OFFSET_CHECKPOINT,
@@ -35,25 +35,25 @@ import {
 import { LogError } from './errors.js';
 import { joinPath, mkdirDurable, readFileIfExists, writeFileAtomic, type FileSystem } from './fs.js';
 import { RealFileSystem } from './fs-real.js';
-import type { LogConfig, LogConfigResolver } from './log-config.js';
+import type { LogConfig } from './log-config.js';
 import { silentLogger, systemClock, type Clock, type Logger } from './logger.js';
 import { PartitionLog } from './partition-log.js';
-import { invalidTopicNameReason } from './topic-name.js';
 
-export const TOPICS_FILE = 'kafkalite-topics.json';
 const DEFAULT_TAIL_CACHE_BYTES = 8 * 1024 * 1024;
 const DEFAULT_TAIL_CACHE_BUDGET_BYTES = 256 * 1024 * 1024;
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 export const PARTITION_METADATA_FILE = 'partition.metadata';
 const LOAD_CONCURRENCY = 8;
 
-export interface TopicInfo {
-  readonly name: string;
+/** The logs of one topic, as the broker names them. */
+export interface TopicLogs {
   /** UUID, 'xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx'. */
   readonly topicId: string;
+  /** The topic name: Kafka's directory layout is `<topic>-<partition>`. */
+  readonly topic: string;
   readonly partitions: number;
-  /** Topic-level overrides only, by Kafka's topic config names. */
-  readonly configs: Readonly<Record<string, string>>;
+  /** The topic's effective log config (resolved by the broker's config table). */
+  readonly config: LogConfig;
 }
 
 export interface LogManagerOptions {
@@ -62,11 +62,8 @@ export interface LogManagerOptions {
   fs?: FileSystem;
   logger?: Logger;
   clock?: Clock;
-  /**
-   * A topic's effective log config from its overrides (topic names). The broker's
-   * config table owns names, defaults and validation; storage only applies the result.
-   */
-  logConfig: LogConfigResolver;
+  /** The logs that exist; directories of any other partition are deleted at start. */
+  topics?: readonly TopicLogs[];
   /** producer.id.expiration.ms (Kafka's default: one day). */
   producerIdExpirationMs?: number;
   /** log.retention.check.interval.ms (Kafka's default: five minutes). */
@@ -87,15 +84,17 @@ export interface LogManagerOptions {
   background?: boolean;
 }
 
-interface TopicsFile {
-  version: 1;
-  topics: TopicInfo[];
+interface OpenTopic {
+  topicId: string;
+  topic: string;
+  logs: (PartitionLog | undefined)[];
 }
 
-/** Kafka's legal topic names (the rules in topic-name.ts); also what keeps partition directories inside the data dir. */
-export function checkTopicName(name: string): void {
-  const problem = invalidTopicNameReason(name);
-  if (problem) throw new LogError('INVALID_TOPIC_EXCEPTION', problem);
+/** Partition directories stay inside the data directory whatever the broker passes. */
+function checkDirectoryName(topic: string): void {
+  if (topic === '' || topic === '.' || topic === '..' || /[/\\\0]/.test(topic)) {
+    throw new LogError('KAFKA_STORAGE_ERROR', `'${topic}' cannot name a partition directory`);
+  }
 }
 
 /** Kafka's base64 form of a UUID (partition.metadata, Uuid.toString). */
@@ -108,14 +107,14 @@ export class LogManager {
   readonly fs: FileSystem;
   private readonly logger: Logger;
   private readonly clock: Clock;
-  private readonly resolveConfig: LogConfigResolver;
   private readonly producerIdExpirationMs: number;
   private readonly retentionCheckIntervalMs: number;
   private readonly checkpointIntervalMs: number;
   private readonly tailCacheBytes: number;
   private readonly tailCacheBudgetBytes: number;
   private readonly decompress: Decompressor | undefined;
-  private readonly topicsByName = new Map<string, TopicInfo>();
+  private readonly byId = new Map<string, OpenTopic>();
+  /** Directory name (`<topic>-<partition>`) to log. */
   private readonly logsByKey = new Map<string, PartitionLog>();
   private mutex: Promise<unknown> = Promise.resolve();
   private timers: { cancel(): void }[] = [];
@@ -128,7 +127,6 @@ export class LogManager {
     this.fs = opts.fs ?? new RealFileSystem();
     this.logger = (opts.logger ?? silentLogger).child({ component: 'log-manager' });
     this.clock = opts.clock ?? systemClock;
-    this.resolveConfig = opts.logConfig;
     this.producerIdExpirationMs = opts.producerIdExpirationMs ?? 86_400_000;
     this.retentionCheckIntervalMs = opts.retentionCheckIntervalMs ?? 300_000;
     this.checkpointIntervalMs = opts.checkpointIntervalMs ?? 60_000;
@@ -137,10 +135,10 @@ export class LogManager {
     this.decompress = opts.decompress;
   }
 
-  /** Opens the data directory, creating it if needed, and loads (recovering) every log. */
+  /** Opens the data directory, creating it if needed, and loads (recovering) every named log. */
   static async open(opts: LogManagerOptions): Promise<LogManager> {
     const m = new LogManager(opts);
-    await m.load();
+    await m.load(opts.topics ?? []);
     if (opts.background ?? true) m.startBackground();
     return m;
   }
@@ -151,19 +149,12 @@ export class LogManager {
 
   // ---- queries -----------------------------------------------------------------------------
 
-  topics(): TopicInfo[] {
-    return [...this.topicsByName.values()];
+  /** A partition's log by topic id. */
+  logOf(topicId: string, partition: number): PartitionLog | undefined {
+    return this.byId.get(topicId)?.logs[partition];
   }
 
-  topic(name: string): TopicInfo | undefined {
-    return this.topicsByName.get(name);
-  }
-
-  topicById(topicId: string): TopicInfo | undefined {
-    for (const t of this.topicsByName.values()) if (t.topicId === topicId) return t;
-    return undefined;
-  }
-
+  /** A partition's log by topic name (its directory, `<topic>-<partition>`). */
   log(topic: string, partition: number): PartitionLog | undefined {
     return this.logsByKey.get(partitionKey(topic, partition));
   }
@@ -172,14 +163,7 @@ export class LogManager {
     return this.logsByKey.values();
   }
 
-  /** Effective config of a topic's logs (overrides over broker settings over defaults). */
-  logConfig(topic: string): LogConfig {
-    const t = this.topicsByName.get(topic);
-    if (!t) throw new LogError('UNKNOWN_TOPIC_OR_PARTITION', `unknown topic ${topic}`);
-    return this.resolveConfig(t.configs);
-  }
-
-  // ---- topic changes (serialized) ------------------------------------------------------------
+  // ---- changes (serialized) ------------------------------------------------------------------
 
   private serialized<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.mutex.then(fn, fn);
@@ -188,117 +172,49 @@ export class LogManager {
   }
 
   /**
-   * CreateTopics. Throws LogError: INVALID_TOPIC_EXCEPTION, TOPIC_ALREADY_EXISTS,
-   * INVALID_PARTITIONS, INVALID_CONFIG. With `validateOnly` nothing changes.
+   * Creates partitions [from, to) of a topic (all of a new topic, or the ones
+   * CreatePartitions adds). On failure nothing of them is left behind.
    */
-  createTopic(
-    name: string,
-    partitions: number,
-    configs: Readonly<Record<string, string>> = {},
-    opts: { topicId?: string; validateOnly?: boolean } = {},
-  ): Promise<TopicInfo> {
-    checkTopicName(name);
-    if (!Number.isSafeInteger(partitions) || partitions < 1) throw new LogError('INVALID_PARTITIONS', `partition count ${partitions} must be at least 1`);
-    this.resolveConfig(configs);
+  createLogs(t: Omit<TopicLogs, 'partitions'>, from: number, to: number): Promise<void> {
+    checkDirectoryName(t.topic);
     return this.serialized(async () => {
       this.checkOpen();
-      if (this.topicsByName.has(name)) throw new LogError('TOPIC_ALREADY_EXISTS', `topic '${name}' already exists`);
-      const info: TopicInfo = { name, topicId: opts.topicId ?? randomUUID(), partitions, configs: { ...configs } };
-      if (opts.validateOnly) return info;
-      this.topicsByName.set(name, info);
+      const open = this.byId.get(t.topicId) ?? { topicId: t.topicId, topic: t.topic, logs: [] };
+      this.byId.set(t.topicId, open);
       try {
-        await this.writeTopicsFile();
+        await this.openNewPartitions(open, t.config, from, to);
       } catch (e) {
-        this.topicsByName.delete(name);
+        await this.undoNewPartitions(open, from, to);
+        if (open.logs.length === 0) this.byId.delete(t.topicId);
         throw e;
       }
-      try {
-        await this.openNewPartitions(info, 0, partitions);
-      } catch (e) {
-        // No half-made topic: the broker never learns of it, so undo it here.
-        this.topicsByName.delete(name);
-        await this.undoNewPartitions(name, 0, partitions);
-        throw e;
-      }
-      this.logger.info({ topic: name, partitions, topicId: info.topicId }, 'created topic');
-      return info;
+      this.logger.info({ topic: t.topic, topicId: t.topicId, from, to }, 'created partition logs');
     });
   }
 
-  /** DeleteTopics: the topic disappears from the topic file first, then its directories. */
-  deleteTopic(name: string): Promise<void> {
+  /** Deletes every log of a topic and its directories. */
+  deleteLogs(topicId: string): Promise<void> {
     return this.serialized(async () => {
       this.checkOpen();
-      const t = this.topicsByName.get(name);
-      if (!t) throw new LogError('UNKNOWN_TOPIC_OR_PARTITION', `unknown topic ${name}`);
-      this.topicsByName.delete(name);
-      try {
-        await this.writeTopicsFile();
-      } catch (e) {
-        this.topicsByName.set(name, t);
-        throw e;
-      }
-      for (let p = 0; p < t.partitions; p++) {
-        const key = partitionKey(name, p);
-        const log = this.logsByKey.get(key);
-        this.logsByKey.delete(key);
+      const t = this.byId.get(topicId);
+      if (!t) return;
+      this.byId.delete(topicId);
+      for (let p = 0; p < t.logs.length; p++) {
+        const key = partitionKey(t.topic, p);
+        const log = t.logs[p];
+        if (log && this.logsByKey.get(key) === log) this.logsByKey.delete(key);
         if (log) await log.discard();
         await this.fs.rmrf(joinPath(this.dataDir, key));
       }
       await this.fs.syncDir(this.dataDir);
       this.shareTailCaches();
-      this.logger.info({ topic: name }, 'deleted topic');
+      this.logger.info({ topic: t.topic, topicId }, 'deleted partition logs');
     });
   }
 
-  /** CreatePartitions: grows the topic to `totalCount` partitions (INVALID_PARTITIONS otherwise). */
-  createPartitions(name: string, totalCount: number, opts: { validateOnly?: boolean } = {}): Promise<TopicInfo> {
-    return this.serialized(async () => {
-      this.checkOpen();
-      const t = this.topicsByName.get(name);
-      if (!t) throw new LogError('UNKNOWN_TOPIC_OR_PARTITION', `unknown topic ${name}`);
-      if (!Number.isSafeInteger(totalCount) || totalCount <= t.partitions) {
-        throw new LogError('INVALID_PARTITIONS', `topic '${name}' has ${t.partitions} partitions; ${totalCount} is not more`);
-      }
-      const info: TopicInfo = { ...t, partitions: totalCount };
-      if (opts.validateOnly) return info;
-      this.topicsByName.set(name, info);
-      try {
-        await this.writeTopicsFile();
-      } catch (e) {
-        this.topicsByName.set(name, t);
-        throw e;
-      }
-      try {
-        await this.openNewPartitions(info, t.partitions, totalCount);
-      } catch (e) {
-        this.topicsByName.set(name, t);
-        await this.undoNewPartitions(name, t.partitions, totalCount);
-        throw e;
-      }
-      return info;
-    });
-  }
-
-  /** Replaces a topic's overrides (AlterConfigs; callers merge for the incremental API). */
-  alterTopicConfigs(name: string, configs: Readonly<Record<string, string>>, opts: { validateOnly?: boolean } = {}): Promise<TopicInfo> {
-    const resolved = this.resolveConfig(configs);
-    return this.serialized(async () => {
-      this.checkOpen();
-      const t = this.topicsByName.get(name);
-      if (!t) throw new LogError('UNKNOWN_TOPIC_OR_PARTITION', `unknown topic ${name}`);
-      const info: TopicInfo = { ...t, configs: { ...configs } };
-      if (opts.validateOnly) return info;
-      this.topicsByName.set(name, info);
-      try {
-        await this.writeTopicsFile();
-      } catch (e) {
-        this.topicsByName.set(name, t);
-        throw e;
-      }
-      for (let p = 0; p < info.partitions; p++) this.log(name, p)?.updateConfig(resolved);
-      return info;
-    });
+  /** Applies a topic's new effective config to its logs. */
+  setConfig(topicId: string, config: LogConfig): void {
+    for (const log of this.byId.get(topicId)?.logs ?? []) log?.updateConfig(config);
   }
 
   /** Each log's tail cache size when `logs` logs share the budget. */
@@ -316,41 +232,36 @@ export class LogManager {
     if (this.closed) throw new LogError('KAFKA_STORAGE_ERROR', 'the log manager is closed');
   }
 
-  private async writeTopicsFile(): Promise<void> {
-    const data: TopicsFile = { version: 1, topics: [...this.topicsByName.values()] };
-    await writeFileAtomic(this.fs, joinPath(this.dataDir, TOPICS_FILE), Buffer.from(`${JSON.stringify(data, null, 2)}\n`));
-  }
-
-  private async openNewPartitions(info: TopicInfo, from: number, to: number): Promise<void> {
-    const config = this.resolveConfig(info.configs);
+  private async openNewPartitions(t: OpenTopic, config: LogConfig, from: number, to: number): Promise<void> {
     for (let p = from; p < to; p++) {
-      const dir = joinPath(this.dataDir, partitionKey(info.name, p));
+      const dir = joinPath(this.dataDir, partitionKey(t.topic, p));
       await this.fs.rmrf(dir); // leftovers of an interrupted delete of a same-named topic
       await this.fs.mkdir(dir);
-      await this.writePartitionMetadata(dir, info.topicId);
+      await this.writePartitionMetadata(dir, t.topicId);
     }
     await this.fs.syncDir(this.dataDir);
     for (let p = from; p < to; p++) {
-      const log = await this.openLog(info, p, config, { hadCleanShutdown: true, recoveryPoint: 0, logStartOffset: 0 });
-      this.logsByKey.set(partitionKey(info.name, p), log);
+      const log = await this.openLog(t, p, config, { hadCleanShutdown: true, recoveryPoint: 0, logStartOffset: 0 });
+      this.addLog(t, p, log);
     }
     this.shareTailCaches();
   }
 
-  /**
-   * After openNewPartitions failed: closes the logs it opened, removes their
-   * directories and rewrites the topic file without them, as far as the disk
-   * lets us (a start deletes directories of partitions the topic file lacks).
-   */
-  private async undoNewPartitions(name: string, from: number, to: number): Promise<void> {
+  private addLog(t: OpenTopic, partition: number, log: PartitionLog): void {
+    t.logs[partition] = log;
+    this.logsByKey.set(partitionKey(t.topic, partition), log);
+  }
+
+  /** After openNewPartitions failed: closes the logs it opened and removes their directories, as far as the disk lets us. */
+  private async undoNewPartitions(t: OpenTopic, from: number, to: number): Promise<void> {
     for (let p = from; p < to; p++) {
-      const key = partitionKey(name, p);
-      const log = this.logsByKey.get(key);
-      this.logsByKey.delete(key);
+      const key = partitionKey(t.topic, p);
+      const log = t.logs[p];
+      if (log && this.logsByKey.get(key) === log) this.logsByKey.delete(key);
       await log?.discard().catch(() => undefined);
       await this.fs.rmrf(joinPath(this.dataDir, key)).catch(() => undefined);
     }
-    await this.writeTopicsFile().catch((e: unknown) => this.logger.error({ err: e, topic: name }, 'cannot undo a failed topic change in the topic file'));
+    t.logs.length = Math.min(t.logs.length, from);
   }
 
   private async writePartitionMetadata(dir: string, topicId: string): Promise<void> {
@@ -358,15 +269,15 @@ export class LogManager {
   }
 
   private openLog(
-    info: TopicInfo,
+    t: OpenTopic,
     partition: number,
     config: LogConfig,
     load: { hadCleanShutdown: boolean; recoveryPoint: number; logStartOffset: number },
   ): Promise<PartitionLog> {
     return PartitionLog.open({
       fs: this.fs,
-      dir: joinPath(this.dataDir, partitionKey(info.name, partition)),
-      topic: info.name,
+      dir: joinPath(this.dataDir, partitionKey(t.topic, partition)),
+      topic: t.topic,
       partition,
       config,
       logger: this.logger,
@@ -381,20 +292,9 @@ export class LogManager {
 
   // ---- start -----------------------------------------------------------------------------------
 
-  private async load(): Promise<void> {
+  private async load(topics: readonly TopicLogs[]): Promise<void> {
     const fs = this.fs;
     await mkdirDurable(fs, this.dataDir);
-    const raw = await readFileIfExists(fs, joinPath(this.dataDir, TOPICS_FILE));
-    if (raw !== undefined) {
-      let parsed: TopicsFile;
-      try {
-        parsed = JSON.parse(raw.toString('utf8')) as TopicsFile;
-      } catch (e) {
-        throw new Error(`${joinPath(this.dataDir, TOPICS_FILE)} is not valid JSON; refusing to start`, { cause: e });
-      }
-      if (parsed.version !== 1 || !Array.isArray(parsed.topics)) throw new Error(`${TOPICS_FILE}: unsupported version`);
-      for (const t of parsed.topics) this.topicsByName.set(t.name, { name: t.name, topicId: t.topicId, partitions: t.partitions, configs: t.configs ?? {} });
-    }
     const markerPath = joinPath(this.dataDir, CLEAN_SHUTDOWN_FILE);
     this._hadCleanShutdown = await fs.exists(markerPath);
     let recoveryPoints = await readCheckpoint(fs, joinPath(this.dataDir, RECOVERY_POINT_CHECKPOINT));
@@ -404,15 +304,18 @@ export class LogManager {
     }
     const logStarts = (await readCheckpoint(fs, joinPath(this.dataDir, LOG_START_OFFSET_CHECKPOINT))) ?? new Map<string, number>();
 
-    // directories of topics that are gone (or were re-created with another id)
-    const wanted = new Map<string, TopicInfo>();
-    for (const t of this.topicsByName.values()) for (let p = 0; p < t.partitions; p++) wanted.set(partitionKey(t.name, p), t);
+    // directories of partitions that are gone (or belong to an older topic of the same name)
+    const wanted = new Map<string, { t: TopicLogs; partition: number }>();
+    for (const t of topics) {
+      checkDirectoryName(t.topic);
+      for (let p = 0; p < t.partitions; p++) wanted.set(partitionKey(t.topic, p), { t, partition: p });
+    }
     for (const name of await fs.readdir(this.dataDir)) {
       const path = joinPath(this.dataDir, name);
       const st = await fs.stat(path);
       if (!st.isDirectory) continue;
-      const t = wanted.get(name);
-      if (!t) {
+      const w = wanted.get(name);
+      if (!w) {
         if (/-\d+$/.test(name) || name.endsWith('-delete')) {
           this.logger.warn({ dir: name }, 'deleting the directory of a partition that no longer exists');
           await fs.rmrf(path);
@@ -421,15 +324,15 @@ export class LogManager {
       }
       const meta = await readFileIfExists(fs, joinPath(path, PARTITION_METADATA_FILE));
       const id = meta?.toString('utf8').match(/topic_id:\s*(\S+)/)?.[1];
-      if (id !== undefined && id !== uuidToBase64(t.topicId)) {
+      if (id !== undefined && id !== uuidToBase64(w.t.topicId)) {
         this.logger.warn({ dir: name }, 'partition directory belongs to an older topic of the same name; deleting it');
         await fs.rmrf(path);
       }
     }
 
+    for (const t of topics) this.byId.set(t.topicId, { topicId: t.topicId, topic: t.topic, logs: [] });
     const jobs: (() => Promise<void>)[] = [];
-    for (const [key, t] of wanted) {
-      const partition = Number(key.slice(t.name.length + 1));
+    for (const [key, { t, partition }] of wanted) {
       jobs.push(async () => {
         const dir = joinPath(this.dataDir, key);
         if (!(await fs.exists(joinPath(dir, PARTITION_METADATA_FILE)))) {
@@ -437,12 +340,13 @@ export class LogManager {
           await this.writePartitionMetadata(dir, t.topicId);
           await fs.syncDir(this.dataDir);
         }
-        const log = await this.openLog(t, partition, this.resolveConfig(t.configs), {
+        const open = this.byId.get(t.topicId)!;
+        const log = await this.openLog(open, partition, t.config, {
           hadCleanShutdown: this._hadCleanShutdown,
           recoveryPoint: recoveryPoints.get(key) ?? 0,
           logStartOffset: logStarts.get(key) ?? 0,
         });
-        this.logsByKey.set(key, log);
+        this.addLog(open, partition, log);
       });
     }
     for (let i = 0; i < jobs.length; i += LOAD_CONCURRENCY) await Promise.all(jobs.slice(i, i + LOAD_CONCURRENCY).map((j) => j()));
@@ -453,7 +357,7 @@ export class LogManager {
       await fs.syncDir(this.dataDir);
     }
     await this.checkpoint();
-    this.logger.info({ topics: this.topicsByName.size, partitions: this.logsByKey.size, clean: this._hadCleanShutdown }, 'logs loaded');
+    this.logger.info({ topics: this.byId.size, partitions: this.logsByKey.size, clean: this._hadCleanShutdown }, 'logs loaded');
   }
 
   private startBackground(): void {

@@ -8,7 +8,7 @@ import { readInt64, OFF_LAST_OFFSET_DELTA } from './batch.js';
 import { joinPath, type FileSystem } from './fs.js';
 import { MemoryFileSystem } from './fs-memory.js';
 import { RealFileSystem } from './fs-real.js';
-import type { LogConfig, LogConfigResolver } from './log-config.js';
+import type { LogConfig } from './log-config.js';
 // Tests take defaults from the broker's config table, the only place they live.
 import { resolveBrokerConfig } from '../broker/config.js';
 import { logConfigResolver } from '../broker/log-config.js';
@@ -41,11 +41,6 @@ const defaults = logConfigResolver(resolveBrokerConfig({}));
 
 export function testConfig(over: Partial<LogConfig> = {}): LogConfig {
   return { ...defaults({}), ...over };
-}
-
-/** A resolver for LogManager: the table's defaults and topic overrides, then `over` on top (tests may go below Kafka's minimums). */
-export function testResolver(over: Partial<LogConfig> = {}): LogConfigResolver {
-  return (overrides) => ({ ...defaults(overrides), ...over });
 }
 
 export function openLog(env: TestEnv, over: Partial<PartitionLogOptions> & { config?: LogConfig } = {}): Promise<PartitionLog> {

@@ -7,7 +7,10 @@
 // by any append that moves a fetched partition's high watermark.
 // OFFSET_OUT_OF_RANGE outside [log start, high watermark]; topic names up to
 // v12, topic ids from v13 (UNKNOWN_TOPIC_ID when unknown); current leader epoch
-// checked (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH).
+// checked (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH). Only the partition's
+// leader serves it: another node answers NOT_LEADER_OR_FOLLOWER, from v12 with
+// the current leader and from v16 its endpoint (KIP-951); a parked fetch whose
+// partition moves away answers at once with that error.
 // Fetch sessions (KIP-227): answered session-less. Every answer carries session
 // id 0, so clients keep sending full fetch requests; an incremental request
 // for a session we never created gets FETCH_SESSION_ID_NOT_FOUND.
@@ -19,7 +22,9 @@ import { type EncodeInput, ZERO_UUID, EMPTY_BUFFER } from '../../protocol/codec-
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from '../registry.js';
 import type { RequestContext } from '../context.js';
-import { lookupPartition } from '../partition-lookup.js';
+import { lookupPartition, stillLeads, currentLeaderOf, nodeEndpoints } from '../partition-lookup.js';
+import { onLeadershipChange } from '../leadership.js';
+import type { TopicInfo } from '../cluster.js';
 import { isLogError } from '../../storage/errors.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 
@@ -27,6 +32,7 @@ type PartitionOut = EncodeInput<FetchResponsePartitionData>;
 
 interface Slot {
   topicIndex: number;
+  topic?: TopicInfo;
   out: PartitionOut;
   log?: PartitionLog;
   fetchOffset: number;
@@ -44,10 +50,11 @@ function resolve(ctx: RequestContext, req: FetchRequest): { slots: Slot[]; topic
   const topics = req.topics.map((t, topicIndex) => {
     const topic = byId ? cluster.topicById(t.topicId) : cluster.topic(t.topic);
     for (const p of t.partitions) {
-      const found = lookupPartition(ctx.broker, topic, p.partition, p.currentLeaderEpoch);
+      const found = lookupPartition(ctx, topic, p.partition, p.currentLeaderEpoch);
       const errorCode = !topic && byId ? ErrorCode.UNKNOWN_TOPIC_ID : found.errorCode;
       slots.push({
         topicIndex,
+        topic,
         out: emptyPartition(p.partition, errorCode),
         log: found.log,
         fetchOffset: Number(p.fetchOffset),
@@ -60,10 +67,16 @@ function resolve(ctx: RequestContext, req: FetchRequest): { slots: Slot[]; topic
 }
 
 /** One pass over every partition; returns the bytes gathered. */
-async function readAll(slots: Slot[], maxBytes: number, readCommitted: boolean): Promise<number> {
+async function readAll(ctx: RequestContext, slots: Slot[], maxBytes: number, readCommitted: boolean): Promise<number> {
   let total = 0;
   for (const s of slots) {
     if (!s.log) continue;
+    if (!stillLeads(ctx, s.topic!, s.out.partitionIndex as number)) {
+      // The leadership moved while the fetch was parked.
+      Object.assign(s.out, emptyPartition(s.out.partitionIndex as number, ErrorCode.NOT_LEADER_OR_FOLLOWER));
+      s.log = undefined;
+      continue;
+    }
     const limit = Math.max(0, Math.min(s.maxBytes, maxBytes - total));
     try {
       const r = await s.log.read(s.fetchOffset, limit, total === 0);
@@ -85,7 +98,7 @@ async function readAll(slots: Slot[], maxBytes: number, readCommitted: boolean):
   return total;
 }
 
-/** Resolves when any of the logs' high watermarks moves, or after `ms`. */
+/** Resolves when any of the logs' high watermarks moves, any leadership changes, or after `ms`. */
 function waitForData(ctx: RequestContext, logs: PartitionLog[], ms: number): Promise<void> {
   return new Promise((done) => {
     const unsubscribe: (() => void)[] = [];
@@ -96,6 +109,7 @@ function waitForData(ctx: RequestContext, logs: PartitionLog[], ms: number): Pro
     };
     const timer = ctx.broker.clock.setTimeout(finish, ms);
     for (const log of logs) unsubscribe.push(log.onHighWatermark(finish));
+    unsubscribe.push(onLeadershipChange(ctx.broker.cluster, finish));
   });
 }
 
@@ -116,20 +130,29 @@ export const fetchHandler = defineHandler({
     // The broker's fetch.max.bytes caps what a client may ask for, as in Kafka.
     const maxBytes = Math.min(ctx.apiVersion >= 3 ? req.maxBytes : 0x7fffffff, ctx.broker.config.values['fetch.max.bytes']);
     const readCommitted = req.isolationLevel === 1;
-    let bytes = await readAll(slots, maxBytes, readCommitted);
-    const hasError = slots.some((s) => s.out.errorCode !== ErrorCode.NONE);
-    if (bytes < req.minBytes && req.maxWaitMs > 0 && !hasError) {
+    let bytes = await readAll(ctx, slots, maxBytes, readCommitted);
+    const hasError = () => slots.some((s) => s.out.errorCode !== ErrorCode.NONE);
+    if (bytes < req.minBytes && req.maxWaitMs > 0 && !hasError()) {
       const deadline = ctx.broker.clock.now() + req.maxWaitMs;
       const logs = slots.flatMap((s) => (s.log ? [s.log] : []));
-      while (bytes < req.minBytes) {
+      while (bytes < req.minBytes && !hasError()) {
         const left = deadline - ctx.broker.clock.now();
         if (left <= 0) break;
         await waitForData(ctx, logs, left);
-        bytes = await readAll(slots, maxBytes, readCommitted);
+        bytes = await readAll(ctx, slots, maxBytes, readCommitted);
       }
     }
     const responses = topics.map((t) => ({ topic: t.topic, topicId: t.topicId, partitions: [] as PartitionOut[] }));
-    for (const s of slots) responses[s.topicIndex].partitions.push(s.out);
-    return { errorCode: ErrorCode.NONE, sessionId: 0, responses };
+    const leaders: number[] = [];
+    for (const s of slots) {
+      if (s.out.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER && ctx.apiVersion >= 12) {
+        const leader = currentLeaderOf(s.topic, s.out.partitionIndex as number);
+        s.out.currentLeader = leader;
+        leaders.push(leader.leaderId);
+      }
+      responses[s.topicIndex].partitions.push(s.out);
+    }
+    if (ctx.apiVersion < 16) return { errorCode: ErrorCode.NONE, sessionId: 0, responses };
+    return { errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: nodeEndpoints(ctx, leaders) };
   },
 });

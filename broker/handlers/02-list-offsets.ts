@@ -42,7 +42,7 @@ export const listOffsetsHandler = defineHandler({
           out.errorCode = ErrorCode.INVALID_REQUEST;
           continue;
         }
-        const found = lookupPartition(ctx.broker, topic, p.partitionIndex, v >= 4 ? p.currentLeaderEpoch : -1);
+        const found = lookupPartition(ctx, topic, p.partitionIndex, v >= 4 ? p.currentLeaderEpoch : -1);
         if (!found.log) {
           out.errorCode = found.errorCode;
           continue;

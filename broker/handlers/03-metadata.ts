@@ -12,7 +12,7 @@ import { ZERO_UUID } from '../../protocol/codec-runtime.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from '../registry.js';
 import type { TopicInfo } from '../cluster.js';
-import { invalidTopicNameReason } from '../../storage/topic-name.js';
+import { invalidTopicNameReason } from '../topic-name.js';
 import { TOPIC_OPERATIONS, CLUSTER_OPERATIONS, NOT_REQUESTED } from '../acl-operations.js';
 import type { RequestContext } from '../context.js';
 import { storageFailure } from '../storage-errors.js';

@@ -30,7 +30,7 @@ export const findCoordinatorHandler = defineHandler({
   handle(ctx, req) {
     const { cluster } = ctx.broker;
     const v = ctx.apiVersion;
-    const self = cluster.nodes.find((n) => n.nodeId === cluster.localNodeId) ?? cluster.nodes[0];
+    const self = ctx.node;
     const node = { nodeId: self.nodeId, host: self.host, port: self.port };
     const keyType = req.keyType;
     const known = keyType === GROUP || keyType === TRANSACTION || keyType === SHARE;

@@ -18,7 +18,7 @@ import type { EncodeInput } from '../../protocol/codec-runtime.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from '../registry.js';
 import type { RequestContext } from '../context.js';
-import { invalidTopicNameReason } from '../../storage/topic-name.js';
+import { invalidTopicNameReason } from '../topic-name.js';
 import { storageFailure } from '../storage-errors.js';
 import { validateTopicConfigs, describeTopicConfigs } from '../config.js';
 

@@ -19,7 +19,7 @@ export const deleteRecordsHandler = defineHandler({
         const topic = ctx.broker.cluster.topic(t.name);
         const partitions = await Promise.all(
           t.partitions.map(async (p) => {
-            const found = lookupPartition(ctx.broker, topic, p.partitionIndex);
+            const found = lookupPartition(ctx, topic, p.partitionIndex);
             if (!found.log) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: found.errorCode };
             const log = found.log;
             const target = p.offset === -1n ? log.highWatermark : Number(p.offset);

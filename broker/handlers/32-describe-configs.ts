@@ -43,8 +43,8 @@ export const describeConfigsHandler = defineHandler({
         return { ...base, errorCode: ErrorCode.NONE, configs: describeTopicConfigs(config, topic.configs, r.configurationKeys).map(toWire) };
       }
       if (r.resourceType === BROKER) {
-        if (r.resourceName !== '' && r.resourceName !== String(cluster.localNodeId)) {
-          return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${cluster.localNodeId} or empty string, but received ${r.resourceName}`, configs: [] };
+        if (r.resourceName !== '' && r.resourceName !== String(ctx.node.nodeId)) {
+          return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${ctx.node.nodeId} or empty string, but received ${r.resourceName}`, configs: [] };
         }
         return { ...base, errorCode: ErrorCode.NONE, configs: describeBrokerConfigs(config, r.configurationKeys).map(toWire) };
       }

@@ -1,4 +1,4 @@
-// Kafka's topic name rules (org.apache.kafka.common.internals.Topic). Storage needs them too: names become directory names.
+// Kafka's topic name rules (org.apache.kafka.common.internals.Topic): the broker's admin checks (CreateTopics, Metadata auto-creation).
 
 export const MAX_TOPIC_NAME_LENGTH = 249;
 const LEGAL = /^[a-zA-Z0-9._-]+$/;
