@@ -1,4 +1,4 @@
-// kafkalite as a library: start a broker inside a process (a test run, a dev server).
-export { startBroker, type BrokerOptions, type RunningBroker } from './broker/broker.js';
+// kafkalite as a library: start a broker, or several nodes, inside a process (a test run, a dev server).
+export { startBroker, startCluster, type BrokerOptions, type ClusterOptions, type RunningBroker, type RunningCluster } from './broker/broker.js';
 export { ManualClock, systemClock, type Clock } from './broker/clock.js';
 export { MemoryFileSystem, type FaultSpec } from './storage/fs-memory.js';

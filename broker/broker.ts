@@ -1,12 +1,18 @@
-// startBroker(): the whole broker in one call. For a test run it defaults to an
-// ephemeral port and in-memory storage; the CLI passes a data directory.
-import { createServer, type Server, type Socket } from 'node:net';
+// startBroker() and startCluster(): the whole broker in one call. For a test run
+// they default to ephemeral ports and in-memory storage; the CLI passes a data
+// directory.
+//
+// Several nodes in one process share one Cluster (topic metadata, leaders), one
+// LogManager (one data directory: where Kafka keeps a log directory per broker,
+// here the partitions live once, and leadership decides which node serves them)
+// and one set of group coordinator shards. Each node has its own listeners and
+// answers as the node it is: leadership (NOT_LEADER_OR_FOLLOWER) and
+// coordination (NOT_COORDINATOR) are checked per node.
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
-import { resolveBrokerConfig, type BrokerConfig } from './config.js';
+import { parseListenerList, parseProtocolMap, resolveBrokerConfig, type BrokerConfig, type Listener } from './config.js';
 import { Cluster, type BrokerNode, type TopicInfo } from './cluster.js';
 import { systemClock, type Clock } from './clock.js';
-import { Connection } from './connection.js';
 import { HandlerRegistry } from './registry.js';
 import { HANDLERS } from './handlers/index.js';
 import type { BrokerContext } from './context.js';
@@ -19,10 +25,11 @@ import { loadOrCreateMetaProperties } from './meta-properties.js';
 import { logConfigResolver } from './log-config.js';
 import { ProducerIdManager } from './producer-ids.js';
 import { ClusterStore } from './cluster-store.js';
-import { createGroupCoordinator, waitForGroupState, type WaitForGroupOptions } from './group-service.js';
-import type { GroupCoordinator } from './groups/coordinator.js';
+import { waitForGroupState, type WaitForGroupOptions } from './group-service.js';
+import { GroupShards } from './group-shards.js';
 import { OffsetsTopic } from './offsets/offsets-topic.js';
 import type { GroupSnapshot } from './groups/classic-group.js';
+import { NodeServer, type BindAddress } from './node-server.js';
 
 export interface BrokerOptions {
   /** Kafka config overrides by Kafka name (`num.partitions`, `log.retention.ms`, ...). */
@@ -40,10 +47,22 @@ export interface BrokerOptions {
   clock?: Clock;
 }
 
-export interface RunningBroker {
-  /** Host and port clients should use (the advertised listener). */
-  readonly host: string;
-  readonly port: number;
+export interface ClusterOptions extends Omit<BrokerOptions, 'port'> {
+  /** Number of nodes (default 3). Node ids are node.id, node.id + 1, ... unless `nodeIds` names them. */
+  nodes?: number;
+  nodeIds?: number[];
+  /** Per node: the port of its one listener (default: any free port, or consecutive from the `listeners` config's port). */
+  ports?: number[];
+  /** Per node: its listeners in Kafka's form (`PLAINTEXT://127.0.0.1:9092`, several comma-separated); overrides `ports`. */
+  listeners?: string[];
+  /** Per node: what Metadata tells clients, in Kafka's form (default: the listeners, with the ports bound). */
+  advertisedListeners?: string[];
+}
+
+/** What groups a test or tool can watch across the coordinator shards. */
+export type ClusterGroups = GroupShards;
+
+interface RunningParts {
   /** `host:port`, ready for a client's bootstrap list. */
   readonly bootstrap: string;
   readonly clusterId: string;
@@ -54,14 +73,31 @@ export interface RunningBroker {
   readonly dataDir: string | null;
   /** Resolves once the topic exists (created by any client or by auto-creation). */
   waitForTopic(name: string, opts?: { timeoutMs?: number }): Promise<TopicInfo>;
-  /** The classic group coordinator (state, rebalance history, onRebalance). */
-  readonly groups: GroupCoordinator;
+  /** The classic group coordinators (state, rebalance history, onRebalance), across shards. */
+  readonly groups: ClusterGroups;
   /**
    * Resolves once the consumer group is Stable (or Empty), optionally with exactly
    * `members` members: what a test awaits before producing to a group it started.
    */
   waitForGroupState(groupId: string, state?: 'Stable' | 'Empty', opts?: WaitForGroupOptions): Promise<GroupSnapshot>;
   close(): Promise<void>;
+}
+
+export interface RunningBroker extends RunningParts {
+  /** Host and port clients should use (the advertised listener). */
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface RunningCluster extends RunningParts {
+  /** Every node (live or stopped), by node id. */
+  readonly nodes: readonly BrokerNode[];
+  /** Makes `nodeId` the partition's leader (its epoch bumps); waiting fetches and produces on the old leader answer NOT_LEADER_OR_FOLLOWER. */
+  moveLeader(topic: string, partition: number, nodeId: number): Promise<void>;
+  /** The node's listeners close and refuse connections, its connections close, and its partitions and coordinator shards move to live nodes. */
+  stopNode(nodeId: number): Promise<void>;
+  /** The node listens again on the same ports; partitions left without a leader move to it. */
+  startNode(nodeId: number): Promise<void>;
 }
 
 function waitForTopic(cluster: Cluster, name: string, timeoutMs = 30_000): Promise<TopicInfo> {
@@ -87,15 +123,46 @@ function advertisableHost(bindHost: string): string {
   return bindHost === '' || bindHost === '0.0.0.0' || bindHost === '::' ? hostname() : bindHost;
 }
 
-export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBroker> {
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** One node to start: where it binds, and what it advertises (null: its bind addresses). */
+interface NodeSpec {
+  nodeId: number;
+  binds: BindAddress[];
+  advertised: readonly { name: string; host: string; port: number }[] | null;
+}
+
+/** Per-node listener text, checked as `listeners` is: PLAINTEXT only, with a clear reason otherwise. */
+function nodeListeners(config: BrokerConfig, text: string, what: string): { name: string; host: string; port: number }[] {
+  const protocols = parseProtocolMap(config.values['listener.security.protocol.map']);
+  const list = parseListenerList(text);
+  if (list.length === 0) throw new Error(`${what}: no listener in "${text}"`);
+  for (const l of list) {
+    const protocol = protocols.get(l.name);
+    if (protocol === undefined) throw new Error(`${what}: no security protocol defined for listener ${l.name} (see listener.security.protocol.map)`);
+    if (protocol !== 'PLAINTEXT') throw new Error(`${what}: listener ${l.name} uses ${protocol}; kafkalite serves PLAINTEXT only (SSL and SASL are not supported yet)`);
+  }
+  return list;
+}
+
+function advertisedNode(spec: NodeSpec): BrokerNode {
+  const endpoints = spec.binds.map((b) => {
+    const a = spec.advertised?.find((x) => x.name === b.name);
+    return { listener: b.name, host: a ? a.host : advertisableHost(b.host), port: a && a.port !== 0 ? a.port : b.port };
+  });
+  return { nodeId: spec.nodeId, host: endpoints[0].host, port: endpoints[0].port, rack: null, endpoints };
+}
+
+interface Launch {
+  config: BrokerConfig;
+  specs: NodeSpec[];
+  opts: BrokerOptions;
+}
+
+async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> {
   const logger = opts.logger ?? pino({ level: 'silent' });
-  const overrides: Record<string, string> = { ...opts.config };
-  const explicitListener = overrides['listeners'] !== undefined;
-  if (opts.dataDir !== undefined) overrides['log.dirs'] = opts.dataDir;
-  const config = resolveBrokerConfig(overrides, { logger });
-  const listener = config.listeners[0];
-  const bindHost = opts.host ?? listener?.host ?? '127.0.0.1';
-  const bindPort = opts.port ?? (explicitListener ? listener.port : 0);
   const clock = opts.clock ?? systemClock;
   const explicitDir = opts.dataDir !== undefined || config.explicit.has('log.dirs') || config.explicit.has('log.dir');
   const memory = opts.memory ?? !explicitDir;
@@ -119,69 +186,130 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   });
   const producerIds = await ProducerIdManager.open(fs, dataDir);
 
-  const server: Server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: bindHost, port: bindPort }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const boundPort = typeof address === 'object' && address ? address.port : bindPort;
-
-  // Advertise what was configured, with the bound port where the config said 0 or the options overrode it.
-  const advertised = config.advertisedListeners[0];
-  const sameAsListener = config.advertisedListeners === config.listeners || overrides['advertised.listeners'] === undefined;
-  const node: BrokerNode = {
-    nodeId: config.nodeId,
-    host: sameAsListener ? advertisableHost(bindHost) : advertised.host,
-    port: sameAsListener || advertised.port === 0 ? boundPort : advertised.port,
-    rack: null,
-  };
+  const servers = specs.map((s) => new NodeServer(s.nodeId, s.binds, logger));
+  try {
+    for (const s of servers) await s.listen();
+  } catch (err) {
+    await Promise.all(servers.map((s) => s.stop()));
+    await logs.close();
+    throw err;
+  }
+  const nodes = specs.map(advertisedNode);
   const clusterId = meta.clusterId;
-  const cluster = new Cluster(clusterId, [node], { store, logs, logConfig: resolveLogConfig });
+  const cluster = new Cluster(clusterId, nodes, { store, logs, logConfig: resolveLogConfig });
   cluster.load(stored);
   const registry = new HandlerRegistry(HANDLERS);
   const offsetsTopic = new OffsetsTopic(cluster, logs, config, logger, () => clock.now());
-  const groups = createGroupCoordinator({ config, clock, logger, persist: (records) => offsetsTopic.persist(records) });
-  const replayStart = performance.now();
-  const replayed = await offsetsTopic.load((record) => groups.loadRecord(record));
-  groups.finishLoading();
-  if (replayed > 0) logger.info({ records: replayed, ms: Math.round(performance.now() - replayStart) }, 'group coordinator state loaded from __consumer_offsets');
-  const ctx: BrokerContext = { node, config, cluster, clock, logger, registry, logs, producerIds, groups };
+  const groups = new GroupShards({ cluster, offsetsTopic, config, clock, logger });
+  await groups.start();
+  for (const [i, server] of servers.entries()) {
+    const node = nodes[i];
+    server.serve(new Map(node.endpoints.map((e) => [e.listener, { node, listener: e.listener, config, cluster, clock, logger, registry, logs, producerIds, groups } satisfies BrokerContext])));
+  }
 
-  const connections = new Set<Connection>();
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    connections.add(new Connection(socket, ctx, (c) => connections.delete(c)));
-  });
-
+  const serverOf = (nodeId: number): NodeServer => {
+    const s = servers.find((x) => x.nodeId === nodeId);
+    if (!s) throw new Error(`no node ${nodeId} in this cluster`);
+    return s;
+  };
   let closing: Promise<void> | undefined;
   return {
-    host: node.host,
-    port: node.port,
-    bootstrap: `${node.host}:${node.port}`,
+    get bootstrap() {
+      return cluster.nodes.map((n) => hostPort(n.host, n.port)).join(',');
+    },
     clusterId,
     config,
     cluster,
     logs,
     dataDir: memory ? null : dataDir,
+    nodes,
     waitForTopic: (name, o) => waitForTopic(cluster, name, o?.timeoutMs),
     groups,
     waitForGroupState: (groupId, state = 'Stable', o) => waitForGroupState(groups, groupId, state, o),
+    async moveLeader(topic, partition, nodeId) {
+      await cluster.moveLeader(topic, partition, nodeId);
+      logger.info({ topic, partition, node: nodeId }, 'leader moved');
+    },
+    async stopNode(nodeId) {
+      await serverOf(nodeId).stop();
+      await cluster.stopNode(nodeId);
+    },
+    async startNode(nodeId) {
+      await serverOf(nodeId).listen();
+      await cluster.startNode(nodeId);
+      logger.info({ node: nodeId }, 'node started');
+    },
     close() {
       closing ??= (async () => {
         groups.close();
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        for (const s of sockets) s.destroy();
-        await stopped;
+        await Promise.all(servers.map((s) => s.stop()));
         await logs.close();
         logger.info('broker stopped');
       })();
       return closing;
     },
   };
+}
+
+/** The broker's listeners: the first one's host and port as the options say. */
+function singleNodeSpec(config: BrokerConfig, overrides: Record<string, string>, opts: BrokerOptions): NodeSpec {
+  const explicitListener = overrides['listeners'] !== undefined;
+  const binds = config.listeners.map((l: Listener, i) => ({
+    name: l.name,
+    host: i === 0 ? (opts.host ?? l.host ?? '127.0.0.1') : l.host,
+    port: i === 0 ? (opts.port ?? (explicitListener ? l.port : 0)) : l.port,
+  }));
+  // Advertise what was configured, with the bound port where the config said 0 or the options overrode it.
+  const advertised = overrides['advertised.listeners'] === undefined ? null : config.advertisedListeners;
+  return { nodeId: config.nodeId, binds, advertised };
+}
+
+export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBroker> {
+  const overrides: Record<string, string> = { ...opts.config };
+  if (opts.dataDir !== undefined) overrides['log.dirs'] = opts.dataDir;
+  const config = resolveBrokerConfig(overrides, { logger: opts.logger ?? pino({ level: 'silent' }) });
+  const running = await launch({ config, specs: [singleNodeSpec(config, overrides, opts)], opts });
+  const node = running.nodes[0];
+  return {
+    host: node.host,
+    port: node.port,
+    bootstrap: hostPort(node.host, node.port),
+    clusterId: running.clusterId,
+    config: running.config,
+    cluster: running.cluster,
+    logs: running.logs,
+    dataDir: running.dataDir,
+    waitForTopic: running.waitForTopic,
+    groups: running.groups,
+    waitForGroupState: running.waitForGroupState,
+    close: running.close,
+  };
+}
+
+/**
+ * Several nodes in one process (default 3), sharing one cluster and one storage.
+ * New partitions are led round-robin over the live nodes (cluster.ts).
+ */
+export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCluster> {
+  const overrides: Record<string, string> = { ...opts.config };
+  if (opts.dataDir !== undefined) overrides['log.dirs'] = opts.dataDir;
+  const config = resolveBrokerConfig(overrides, { logger: opts.logger ?? pino({ level: 'silent' }) });
+  const count = opts.nodes ?? opts.nodeIds?.length ?? opts.listeners?.length ?? 3;
+  if (!Number.isInteger(count) || count < 1) throw new Error(`a cluster needs at least one node, not ${count}`);
+  const ids = opts.nodeIds ?? Array.from({ length: count }, (_, i) => config.nodeId + i);
+  if (ids.length !== count || new Set(ids).size !== count || ids.some((id) => !Number.isInteger(id) || id < 0)) {
+    throw new Error(`node ids must be ${count} distinct non-negative integers: ${ids.join(',')}`);
+  }
+  const first = config.listeners[0];
+  const explicitListener = overrides['listeners'] !== undefined;
+  const specs = ids.map((nodeId, i): NodeSpec => {
+    const text = opts.listeners?.[i];
+    const binds: BindAddress[] =
+      text !== undefined
+        ? nodeListeners(config, text, `listeners of node ${nodeId}`)
+        : [{ name: first.name, host: opts.host ?? first.host, port: opts.ports?.[i] ?? (explicitListener && first.port !== 0 ? first.port + i : 0) }];
+    const adv = opts.advertisedListeners?.[i];
+    return { nodeId, binds, advertised: adv === undefined ? null : nodeListeners(config, adv, `advertised listeners of node ${nodeId}`) };
+  });
+  return launch({ config, specs, opts });
 }

@@ -17,11 +17,27 @@ import { unifyCollisionChars } from './topic-name.js';
 import type { ClusterStore, StoredTopic } from './cluster-store.js';
 import type { LogConfig, LogConfigResolver } from '../storage/log-config.js';
 
+export interface Endpoint {
+  /** The listener name (PLAINTEXT, ...). */
+  listener: string;
+  host: string;
+  port: number;
+}
+
 export interface BrokerNode {
   nodeId: number;
+  /** The first listener's advertised address. */
   host: string;
   port: number;
   rack: string | null;
+  /** Advertised address per listener: a client is told the one of the listener it came in on. */
+  endpoints: Endpoint[];
+}
+
+/** A node's address as seen through `listener` (Kafka answers with the same listener's endpoints). */
+export function endpointFor(node: BrokerNode, listener: string): { nodeId: number; host: string; port: number; rack: string | null } {
+  const e = node.endpoints.find((x) => x.listener === listener) ?? node;
+  return { nodeId: node.nodeId, host: e.host, port: e.port, rack: node.rack };
 }
 
 export interface PartitionInfo {
@@ -84,6 +100,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     opts: ClusterOptions = {},
   ) {
     super();
+    // Every parked fetch and acks=-1 produce listens for leadership changes.
+    this.setMaxListeners(0);
     this.allNodes = [...nodes].sort((a, b) => a.nodeId - b.nodeId);
     for (const n of nodes) this.live.add(n.nodeId);
     this.store = opts.store;
@@ -135,6 +153,12 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   logConfig(topic: TopicInfo): LogConfig {
     if (!this.resolveLogConfig) throw new Error('this cluster has no log config resolver');
     return this.resolveLogConfig(topic.configs);
+  }
+
+  /** A partition's leader; for a topic not created yet, the node that would lead it if it were created now. */
+  leaderFor(topicName: string, partition: number): number {
+    const t = this.byName.get(topicName);
+    return t ? (t.partitions[partition]?.leaderId ?? NO_LEADER) : this.roundRobinLeader(partition);
   }
 
   /**

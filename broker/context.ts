@@ -7,11 +7,13 @@ import type { Clock } from './clock.js';
 import type { HandlerRegistry } from './registry.js';
 import type { LogManager } from '../storage/log-manager.js';
 import type { ProducerIdManager } from './producer-ids.js';
-import type { GroupCoordinator } from './groups/coordinator.js';
+import type { GroupShards } from './group-shards.js';
 
 export interface BrokerContext {
   /** The node this context serves (each node of a cluster has its own context over the shared parts). */
   readonly node: BrokerNode;
+  /** The listener the connection came in on (its endpoints are what clients are told). */
+  readonly listener: string;
   readonly config: BrokerConfig;
   readonly cluster: Cluster;
   readonly clock: Clock;
@@ -19,8 +21,8 @@ export interface BrokerContext {
   readonly registry: HandlerRegistry;
   readonly logs: LogManager;
   readonly producerIds: ProducerIdManager;
-  /** The classic group coordinator (JoinGroup ... OffsetDelete). */
-  readonly groups: GroupCoordinator;
+  /** The classic group coordinators, one per __consumer_offsets partition (JoinGroup ... OffsetDelete). */
+  readonly groups: GroupShards;
 }
 
 export interface RequestContext {

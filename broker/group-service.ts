@@ -14,7 +14,7 @@ import type { BrokerConfig } from './config.js';
 import type { Clock } from './clock.js';
 import { GroupCoordinator, type GroupCoordinatorOptions } from './groups/coordinator.js';
 import type { GroupSnapshot } from './groups/classic-group.js';
-import { GROUP_CONFIG_NAMES, type CoordinatorRecord, type GroupCoordinatorConfig } from './groups/types.js';
+import { GROUP_CONFIG_NAMES, type CoordinatorRecord, type GroupCoordinatorConfig, type RebalanceSummary } from './groups/types.js';
 
 /** The coordinator's configuration, read from the broker config by Kafka's names. */
 export function groupCoordinatorConfig(config: BrokerConfig): Partial<GroupCoordinatorConfig> {
@@ -101,8 +101,14 @@ export interface WaitForGroupOptions {
  * released one turn of the event loop later, after the members' own JoinGroup /
  * SyncGroup answers have been written to their sockets.
  */
+/** What waitForGroupState watches: one coordinator, or all of them (GroupShards). */
+export interface GroupWatch {
+  groupSnapshot(groupId: string): GroupSnapshot | undefined;
+  onRebalance(listener: (summary: RebalanceSummary) => void): () => void;
+}
+
 export function waitForGroupState(
-  groups: GroupCoordinator,
+  groups: GroupWatch,
   groupId: string,
   state: 'Stable' | 'Empty',
   opts: WaitForGroupOptions = {},

@@ -5,7 +5,7 @@
 // goes through here.
 import { ErrorCode } from '../protocol/errors.js';
 import type { PartitionLog } from '../storage/partition-log.js';
-import type { BrokerNode, PartitionInfo, TopicInfo } from './cluster.js';
+import { endpointFor, type BrokerNode, type PartitionInfo, type TopicInfo } from './cluster.js';
 import type { RequestContext } from './context.js';
 
 export type PartitionLookup = { log: PartitionLog; errorCode: 0 } | { log?: undefined; errorCode: number };
@@ -39,5 +39,5 @@ export function nodeEndpoints(ctx: RequestContext, leaderIds: Iterable<number>):
     const n = ctx.broker.cluster.node(id);
     if (n && ctx.broker.cluster.isLive(id)) out.push(n);
   }
-  return out.map((n) => ({ nodeId: n.nodeId, host: n.host, port: n.port, rack: n.rack }));
+  return out.map((n) => endpointFor(n, ctx.broker.listener));
 }

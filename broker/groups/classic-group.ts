@@ -204,7 +204,7 @@ export function joinError(memberId: string, errorCode: number): JoinGroupResult 
   };
 }
 
-function syncError(errorCode: number): SyncGroupResult {
+export function syncError(errorCode: number): SyncGroupResult {
   return { errorCode, protocolType: null, protocolName: null, assignment: EMPTY_BYTES };
 }
 

@@ -1,5 +1,8 @@
 // Metadata (key 3), versions 0-12.
-// This broker is every partition's leader and the controller. A null topic list
+// Every live node (with its address on the listener the request came in on),
+// each partition's real leader and epoch (replicas and ISR: the leader alone, as
+// replication is not simulated), and the live node with the lowest id as the
+// controller (Kafka answers any live node). A null topic list
 // (v1+) or an empty one in v0 means all topics. Unknown topics are auto-created
 // when auto.create.topics.enable is on and the client allows it (always in v0-v3),
 // and the new topic is returned at once with no error: creation here is
@@ -11,7 +14,7 @@ import type { EncodeInput } from '../../protocol/codec-runtime.js';
 import { ZERO_UUID } from '../../protocol/codec-runtime.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from '../registry.js';
-import type { TopicInfo } from '../cluster.js';
+import { endpointFor, type TopicInfo } from '../cluster.js';
 import { invalidTopicNameReason } from '../topic-name.js';
 import { TOPIC_OPERATIONS, CLUSTER_OPERATIONS, NOT_REQUESTED } from '../acl-operations.js';
 import type { RequestContext } from '../context.js';
@@ -24,7 +27,8 @@ function describeTopic(t: TopicInfo, withOperations: boolean): EncodeInput<Metad
     topicId: t.id,
     isInternal: t.internal,
     partitions: t.partitions.map((p) => ({
-      errorCode: ErrorCode.NONE,
+      // Every node that could lead it is stopped.
+      errorCode: p.leaderId < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
       partitionIndex: p.index,
       leaderId: p.leaderId,
       leaderEpoch: p.leaderEpoch,
@@ -90,7 +94,7 @@ export const metadataHandler = defineHandler({
       }
     }
     return {
-      brokers: cluster.nodes.map((n) => ({ nodeId: n.nodeId, host: n.host, port: n.port, rack: n.rack })),
+      brokers: cluster.nodes.map((n) => endpointFor(n, ctx.broker.listener)),
       clusterId: cluster.clusterId,
       controllerId: cluster.controllerId,
       topics,

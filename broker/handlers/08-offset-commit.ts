@@ -17,6 +17,9 @@
 // v6+: leader epoch per partition. v7+: group.instance.id.
 // Deliberate difference: v0 commits are kept by the coordinator like the others
 // (Kafka stored v0 commits in ZooKeeper, and Kafka 4 removed v0/v1).
+// On a node that does not coordinate the group (another node leads its
+// __consumer_offsets partition): NOT_COORDINATOR; while its shard loads:
+// COORDINATOR_LOAD_IN_PROGRESS.
 // Not done: authorization.
 import { OffsetCommitApi, type OffsetCommitResponsePartition } from '../../protocol/messages/08-offset-commit.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -32,6 +35,7 @@ export const offsetCommitHandler = defineHandler({
   maxVersion: 9,
   async handle(ctx, req) {
     const { cluster, groups } = ctx.broker;
+    const shard = await groups.coordinatorFor(req.groupId, ctx.node.nodeId);
     const v = ctx.apiVersion;
     const results = new TopicPartitionResults<PartitionResult>();
     const valid: OffsetCommitTopic[] = [];
@@ -57,8 +61,12 @@ export const offsetCommitHandler = defineHandler({
       if (partitions.length > 0) valid.push({ name: t.name, partitions });
     }
     if (valid.length === 0) return { topics: results.topics() };
+    if (!shard.coordinator) {
+      for (const t of valid) for (const p of t.partitions) results.add(t.name, { partitionIndex: p.partitionIndex, errorCode: shard.errorCode });
+      return { topics: results.topics() };
+    }
 
-    const pending = groups.commitOffsets({
+    const pending = shard.coordinator.commitOffsets({
       groupId: req.groupId,
       generationIdOrMemberEpoch: req.generationIdOrMemberEpoch,
       memberId: req.memberId,

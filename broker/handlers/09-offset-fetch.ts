@@ -11,6 +11,9 @@
 // Deliberate difference: v0 reads the offsets the coordinator keeps; Kafka read
 // v0 offsets from ZooKeeper, where a partition with no offset (or an unknown one)
 // answered UNKNOWN_TOPIC_OR_PARTITION, and that error is kept here for v0.
+// On a node that does not coordinate the group (another node leads its
+// __consumer_offsets partition): NOT_COORDINATOR; while its shard loads:
+// COORDINATOR_LOAD_IN_PROGRESS.
 // Not done: authorization.
 import { OffsetFetchApi } from '../../protocol/messages/09-offset-fetch.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -20,8 +23,15 @@ import type { OffsetFetchResult } from '../groups/types.js';
 
 type Topics = readonly { readonly name: string; readonly partitionIndexes: readonly number[] }[] | null;
 
-function fetchGroup(ctx: RequestContext, groupId: string, topics: Topics, requireStable: boolean): Promise<OffsetFetchResult> {
-  return ctx.broker.groups.fetchOffsets({ groupId, topics, requireStable });
+async function fetchGroup(ctx: RequestContext, groupId: string, topics: Topics, requireStable: boolean): Promise<OffsetFetchResult> {
+  const shard = await ctx.broker.groups.coordinatorFor(groupId, ctx.node.nodeId);
+  if (shard.coordinator) return shard.coordinator.fetchOffsets({ groupId, topics, requireStable });
+  // Below v2 the group's error goes on each requested partition, so they are listed.
+  const unanswered = (topics ?? []).map((t) => ({
+    name: t.name,
+    partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE })),
+  }));
+  return { groupId, errorCode: shard.errorCode, topics: ctx.apiVersion < 2 ? unanswered : [] };
 }
 
 export const offsetFetchHandler = defineHandler({

@@ -1,6 +1,11 @@
 // FindCoordinator (key 10), versions 0-6.
-// This broker is the coordinator of every group (key type 0) and every
-// transactional id (key type 1), so a known key type always answers this node.
+// The coordinator of a group (key type 0) is the node leading partition
+// abs(javaHash(key)) % offsets.topic.num.partitions of __consumer_offsets (the
+// first lookup creates the topic, as Kafka does); that of a transactional id (key
+// type 1) the node leading its partition of __transaction_state
+// (transaction.state.log.num.partitions): while that topic does not exist, the
+// node the cluster's round-robin rule would make its leader. Any node answers
+// the same. A partition without a live leader: COORDINATOR_NOT_AVAILABLE.
 // v0-v3 look up one key (v0 has no key type: group); v4+ look up a batch of
 // CoordinatorKeys, each with its own error. As in Kafka:
 // - a key type other than 0, 1 or 2 fails the whole request with INVALID_REQUEST
@@ -10,12 +15,16 @@
 // - an empty key is a valid key (Kafka hashes it like any other);
 // - v1-v3 answers carry the error message "NONE" on success (Kafka sends the
 //   error's name when there is no exception text).
-// Not done: authorization; Kafka's first lookup creates __consumer_offsets /
-// __transaction_state and answers COORDINATOR_NOT_AVAILABLE until it exists, where
-// this broker's coordinators are always ready.
+// Not done: authorization; transactions themselves (the transaction coordinator
+// is found, not yet served).
 import { FindCoordinatorApi } from '../../protocol/messages/10-find-coordinator.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from '../registry.js';
+import type { RequestContext } from '../context.js';
+import { endpointFor } from '../cluster.js';
+import { offsetsPartitionFor } from '../offsets/records.js';
+
+const TRANSACTION_STATE_TOPIC = '__transaction_state';
 
 const GROUP = 0;
 const TRANSACTION = 1;
@@ -23,15 +32,28 @@ const SHARE = 2;
 
 const NO_NODE = { nodeId: -1, host: '', port: -1 } as const;
 
+/** The live node leading the key's partition of the coordinator's internal topic. */
+async function coordinatorOf(ctx: RequestContext, keyType: number, key: string): Promise<{ errorCode: number; nodeId: number; host: string; port: number }> {
+  const { cluster, config, groups } = ctx.broker;
+  let leaderId: number;
+  if (keyType === GROUP) {
+    leaderId = await groups.coordinatorNode(key);
+  } else {
+    const partitions = cluster.topic(TRANSACTION_STATE_TOPIC)?.partitions.length ?? config.values['transaction.state.log.num.partitions'];
+    leaderId = cluster.leaderFor(TRANSACTION_STATE_TOPIC, offsetsPartitionFor(key, partitions));
+  }
+  const node = cluster.isLive(leaderId) ? cluster.node(leaderId) : undefined;
+  if (!node) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, ...NO_NODE };
+  const { host, port } = endpointFor(node, ctx.broker.listener);
+  return { errorCode: ErrorCode.NONE, nodeId: node.nodeId, host, port };
+}
+
 export const findCoordinatorHandler = defineHandler({
   api: FindCoordinatorApi,
   minVersion: 0,
   maxVersion: 6,
-  handle(ctx, req) {
-    const { cluster } = ctx.broker;
+  async handle(ctx, req) {
     const v = ctx.apiVersion;
-    const self = ctx.node;
-    const node = { nodeId: self.nodeId, host: self.host, port: self.port };
     const keyType = req.keyType;
     const known = keyType === GROUP || keyType === TRANSACTION || keyType === SHARE;
 
@@ -42,7 +64,8 @@ export const findCoordinatorHandler = defineHandler({
       if (keyType === SHARE) {
         return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'No share coordinator runs on this broker.', ...NO_NODE };
       }
-      return { errorCode: ErrorCode.NONE, errorMessage: 'NONE', ...node };
+      const found = await coordinatorOf(ctx, keyType, req.key);
+      return found.errorCode === ErrorCode.NONE ? { ...found, errorMessage: 'NONE' } : { ...found, errorMessage: 'The coordinator is not available.' };
     }
 
     if (!known) {
@@ -50,8 +73,8 @@ export const findCoordinatorHandler = defineHandler({
       return { coordinators: req.coordinatorKeys.map((key) => ({ key, errorCode: ErrorCode.INVALID_REQUEST, errorMessage, ...NO_NODE })) };
     }
     return {
-      coordinators: req.coordinatorKeys.map((key) =>
-        keyType === SHARE ? { key, errorCode: ErrorCode.INVALID_REQUEST, ...NO_NODE } : { key, errorCode: ErrorCode.NONE, ...node },
+      coordinators: await Promise.all(
+        req.coordinatorKeys.map(async (key) => (keyType === SHARE ? { key, errorCode: ErrorCode.INVALID_REQUEST, ...NO_NODE } : { key, ...(await coordinatorOf(ctx, keyType, key)) })),
       ),
     };
   },

@@ -12,8 +12,12 @@
 // - v9: skipAssignment tells a static leader that rejoined a Stable group to keep
 //   the current assignment.
 // Member clientId is the request header's client id, clientHost "/<address>".
+// On a node that does not coordinate the group (another node leads its
+// __consumer_offsets partition): NOT_COORDINATOR; while its shard loads:
+// COORDINATOR_LOAD_IN_PROGRESS.
 // Not done: authorization.
 import { JoinGroupApi } from '../../protocol/messages/11-join-group.js';
+import { joinError } from '../groups/classic-group.js';
 import { defineHandler } from '../registry.js';
 import { asBuffer, clientHostOf } from '../group-service.js';
 
@@ -23,7 +27,8 @@ export const joinGroupHandler = defineHandler({
   maxVersion: 9,
   async handle(ctx, req) {
     const v = ctx.apiVersion;
-    const res = await ctx.broker.groups.joinGroup({
+    const shard = await ctx.broker.groups.coordinatorFor(req.groupId, ctx.node.nodeId);
+    const res = !shard.coordinator ? joinError(req.memberId, shard.errorCode) : await shard.coordinator.joinGroup({
       groupId: req.groupId,
       memberId: req.memberId,
       groupInstanceId: req.groupInstanceId,

@@ -3,6 +3,9 @@
 // REBALANCE_IN_PROGRESS while the group prepares or completes a rebalance the
 // member must join, ILLEGAL_GENERATION / UNKNOWN_MEMBER_ID / FENCED_INSTANCE_ID as
 // the group coordinator decides (Kafka's classic rules). v3+: group.instance.id.
+// On a node that does not coordinate the group (another node leads its
+// __consumer_offsets partition): NOT_COORDINATOR; while its shard loads:
+// COORDINATOR_LOAD_IN_PROGRESS.
 // Not done: authorization.
 import { HeartbeatApi } from '../../protocol/messages/12-heartbeat.js';
 import { defineHandler } from '../registry.js';
@@ -12,7 +15,9 @@ export const heartbeatHandler = defineHandler({
   minVersion: 0,
   maxVersion: 4,
   async handle(ctx, req) {
-    const res = await ctx.broker.groups.heartbeat({
+    const shard = await ctx.broker.groups.coordinatorFor(req.groupId, ctx.node.nodeId);
+    if (!shard.coordinator) return { errorCode: shard.errorCode };
+    const res = await shard.coordinator.heartbeat({
       groupId: req.groupId,
       generationId: req.generationId,
       memberId: req.memberId,

@@ -7,6 +7,9 @@
 // level; an unknown group answers UNKNOWN_MEMBER_ID for every member with no
 // top-level error. v0-v2 have only the top-level error: it is the top-level error
 // if there is one, else the member's own.
+// On a node that does not coordinate the group (another node leads its
+// __consumer_offsets partition): NOT_COORDINATOR; while its shard loads:
+// COORDINATOR_LOAD_IN_PROGRESS.
 // Not done: authorization.
 import { LeaveGroupApi } from '../../protocol/messages/13-leave-group.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -22,7 +25,8 @@ export const leaveGroupHandler = defineHandler({
       v <= 2
         ? [{ memberId: req.memberId, groupInstanceId: null, reason: null }]
         : req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, reason: m.reason }));
-    const res = await ctx.broker.groups.leaveGroup({ groupId: req.groupId, members });
+    const shard = await ctx.broker.groups.coordinatorFor(req.groupId, ctx.node.nodeId);
+    const res = shard.coordinator ? await shard.coordinator.leaveGroup({ groupId: req.groupId, members }) : { errorCode: shard.errorCode, members: [] };
     if (v <= 2) {
       const errorCode = res.errorCode !== ErrorCode.NONE ? res.errorCode : (res.members[0]?.errorCode ?? ErrorCode.NONE);
       return { errorCode };

@@ -5,8 +5,12 @@
 // protocolType and protocolName are mandatory in the request (missing ->
 // INCONSISTENT_GROUP_PROTOCOL, checked before the group, as KafkaApis does),
 // must match the group's, and are echoed in the answer.
+// On a node that does not coordinate the group (another node leads its
+// __consumer_offsets partition): NOT_COORDINATOR; while its shard loads:
+// COORDINATOR_LOAD_IN_PROGRESS.
 // Not done: authorization.
 import { SyncGroupApi } from '../../protocol/messages/14-sync-group.js';
+import { syncError } from '../groups/classic-group.js';
 import { defineHandler } from '../registry.js';
 import { asBuffer } from '../group-service.js';
 
@@ -16,7 +20,8 @@ export const syncGroupHandler = defineHandler({
   maxVersion: 5,
   async handle(ctx, req) {
     const v = ctx.apiVersion;
-    const res = await ctx.broker.groups.syncGroup({
+    const shard = await ctx.broker.groups.coordinatorFor(req.groupId, ctx.node.nodeId);
+    const res = !shard.coordinator ? syncError(shard.errorCode) : await shard.coordinator.syncGroup({
       groupId: req.groupId,
       generationId: req.generationId,
       memberId: req.memberId,

@@ -6,9 +6,13 @@
 // described like any other (Kafka keeps it for backwards compatibility).
 // v3+: authorized operations (READ, DESCRIBE, DELETE: no authorizer here) when
 // asked for, on groups without an error. v4+: members' group.instance.id.
+// On a node that does not coordinate the group (another node leads its
+// __consumer_offsets partition): NOT_COORDINATOR; while its shard loads:
+// COORDINATOR_LOAD_IN_PROGRESS.
 // Not done: authorization.
 import { DescribeGroupsApi } from '../../protocol/messages/15-describe-groups.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import type { DescribedGroup } from '../groups/types.js';
 import { defineHandler } from '../registry.js';
 import { GROUP_OPERATIONS, NOT_REQUESTED } from '../acl-operations.js';
 import { asBuffer } from '../group-service.js';
@@ -17,10 +21,17 @@ export const describeGroupsHandler = defineHandler({
   api: DescribeGroupsApi,
   minVersion: 0,
   maxVersion: 5,
-  handle(ctx, req) {
+  async handle(ctx, req) {
     const withOperations = ctx.apiVersion >= 3 && req.includeAuthorizedOperations;
+    const described = await Promise.all(
+      req.groups.map(async (groupId): Promise<DescribedGroup> => {
+        const shard = await ctx.broker.groups.coordinatorFor(groupId, ctx.node.nodeId);
+        if (shard.coordinator) return shard.coordinator.describeGroups([groupId])[0]!;
+        return { groupId, errorCode: shard.errorCode, groupState: 'Dead', protocolType: '', protocolData: '', members: [] };
+      }),
+    );
     return {
-      groups: ctx.broker.groups.describeGroups(req.groups).map((g) => ({
+      groups: described.map((g) => ({
         errorCode: g.errorCode,
         groupId: g.groupId,
         groupState: g.groupState,

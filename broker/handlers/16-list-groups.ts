@@ -1,5 +1,6 @@
 // ListGroups (key 16), versions 0-5.
-// Every group the coordinator holds, with its protocol type ('' for groups that
+// Every group this node coordinates (the loaded shards of the __consumer_offsets
+// partitions it leads), with its protocol type ('' for groups that
 // only commit offsets). v4+: the group state, and a states filter (case-
 // insensitive; empty = all). v5+: the group type ("classic") and a types filter
 // (case-insensitive; a filter without "classic" lists nothing, since this
@@ -16,7 +17,7 @@ export const listGroupsHandler = defineHandler({
   maxVersion: 5,
   handle(ctx, req) {
     const v = ctx.apiVersion;
-    const groups = ctx.broker.groups.listGroups(v >= 4 ? req.statesFilter : [], v >= 5 ? req.typesFilter : []);
+    const groups = ctx.broker.groups.coordinatorsOf(ctx.node.nodeId).flatMap((c) => c.listGroups(v >= 4 ? req.statesFilter : [], v >= 5 ? req.typesFilter : []));
     return {
       errorCode: ErrorCode.NONE,
       groups: groups.map((g) => ({

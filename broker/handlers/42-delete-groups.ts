@@ -3,6 +3,9 @@
 // its offsets. Per group, as Kafka: GROUP_ID_NOT_FOUND when unknown (or already
 // Dead), NON_EMPTY_GROUP while it has members. A name repeated in one request is
 // answered once. An empty group id is handled like any other name.
+// On a node that does not coordinate the group (another node leads its
+// __consumer_offsets partition): NOT_COORDINATOR; while its shard loads:
+// COORDINATOR_LOAD_IN_PROGRESS.
 // Not done: authorization.
 import { DeleteGroupsApi } from '../../protocol/messages/42-delete-groups.js';
 import { defineHandler } from '../registry.js';
@@ -12,7 +15,14 @@ export const deleteGroupsHandler = defineHandler({
   minVersion: 0,
   maxVersion: 2,
   async handle(ctx, req) {
-    const results = await ctx.broker.groups.deleteGroups(req.groupsNames);
-    return { results: results.map((r) => ({ groupId: r.groupId, errorCode: r.errorCode })) };
+    const results = await Promise.all(
+      [...new Set(req.groupsNames)].map(async (groupId) => {
+        const shard = await ctx.broker.groups.coordinatorFor(groupId, ctx.node.nodeId);
+        if (!shard.coordinator) return { groupId, errorCode: shard.errorCode };
+        const [r] = await shard.coordinator.deleteGroups([groupId]);
+        return { groupId, errorCode: r!.errorCode };
+      }),
+    );
+    return { results };
   },
 });

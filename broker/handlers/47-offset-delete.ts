@@ -8,6 +8,9 @@
 // with members, partitions of a topic some member is subscribed to answer
 // GROUP_SUBSCRIBED_TO_TOPIC (subscriptions read from the members'
 // ConsumerProtocolSubscription); deleting a partition with no offset succeeds.
+// On a node that does not coordinate the group (another node leads its
+// __consumer_offsets partition): NOT_COORDINATOR; while its shard loads:
+// COORDINATOR_LOAD_IN_PROGRESS.
 // Not done: authorization.
 import { OffsetDeleteApi, type OffsetDeleteResponsePartition } from '../../protocol/messages/47-offset-delete.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -22,6 +25,8 @@ export const offsetDeleteHandler = defineHandler({
   maxVersion: 0,
   async handle(ctx, req) {
     const { cluster, groups } = ctx.broker;
+    const shard = await groups.coordinatorFor(req.groupId, ctx.node.nodeId);
+    if (!shard.coordinator) return { errorCode: shard.errorCode, topics: [] };
     const results = new TopicPartitionResults<PartitionResult>();
     const valid: { name: string; partitionIndexes: number[] }[] = [];
     for (const t of req.topics) {
@@ -33,7 +38,7 @@ export const offsetDeleteHandler = defineHandler({
       }
       if (partitionIndexes.length > 0) valid.push({ name: t.name, partitionIndexes });
     }
-    const res = await groups.deleteOffsets({ groupId: req.groupId, topics: valid });
+    const res = await shard.coordinator.deleteOffsets({ groupId: req.groupId, topics: valid });
     if (res.errorCode !== ErrorCode.NONE) return { errorCode: res.errorCode, topics: [] };
     results.merge(res.topics);
     return { errorCode: ErrorCode.NONE, topics: results.topics() };

@@ -1,8 +1,9 @@
 // The internal __consumer_offsets topic: the group coordinator's durable state.
 // Every record batch the coordinator emits is appended (through the same log
 // as any topic) to the partition its group hashes to, and the broker answers
-// only once the batch is as durable as an acks=-1 produce. At start-up the
-// records are replayed into the coordinator.
+// only once the batch is as durable as an acks=-1 produce. A partition's records
+// are replayed into its coordinator shard when a node starts leading it
+// (group-shards.ts).
 //
 // Bounded replay: storage does not compact, so each partition is snapshotted
 // instead. Once a partition has taken more records than max(10,000, 2 x its
@@ -33,7 +34,6 @@ interface PartitionState {
 }
 
 export class OffsetsTopic {
-  private topic: TopicInfo | undefined;
   private creating: Promise<TopicInfo> | null = null;
   private readonly partitions = new Map<number, PartitionState>();
 
@@ -44,15 +44,18 @@ export class OffsetsTopic {
     private readonly logger: Logger,
     private readonly now: () => number,
   ) {
-    this.topic = cluster.topic(OFFSETS_TOPIC);
   }
 
-  private get numPartitions(): number {
+  private get topic(): TopicInfo | undefined {
+    return this.cluster.topic(OFFSETS_TOPIC);
+  }
+
+  get numPartitions(): number {
     return this.topic?.partitions.length ?? this.config.values['offsets.topic.num.partitions'];
   }
 
   /** The topic, created on first use with Kafka's settings for it. */
-  private ensureTopic(): Promise<TopicInfo> {
+  ensureTopic(): Promise<TopicInfo> {
     if (this.topic) return Promise.resolve(this.topic);
     this.creating ??= (async () => {
       const existing = this.cluster.topic(OFFSETS_TOPIC);
@@ -64,7 +67,6 @@ export class OffsetsTopic {
             'segment.bytes': String(this.config.values['offsets.topic.segment.bytes']),
           }),
         ));
-      this.topic = t;
       return t;
     })().finally(() => (this.creating = null));
     return this.creating;
@@ -85,30 +87,35 @@ export class OffsetsTopic {
     return log;
   }
 
-  /** Replays every partition into `apply`; returns the number of records read. */
-  async load(apply: (rec: CoordinatorRecord) => void): Promise<number> {
-    if (!this.topic) return 0;
+  /** Whether a partition has records to replay (a new one has none, and its shard is ready at once). */
+  hasRecords(partition: number): boolean {
+    const log = this.log(partition);
+    return log.highWatermark > log.logStartOffset;
+  }
+
+  /** Replays one partition into `apply`; returns the number of records read. */
+  async loadPartition(partition: number, apply: (rec: CoordinatorRecord) => void): Promise<number> {
+    const log = this.log(partition);
+    // Rebuilt from the log: a shard loaded again (leadership came back) starts afresh.
+    this.partitions.delete(partition);
+    const s = this.state(partition);
     let count = 0;
-    for (let p = 0; p < this.topic.partitions.length; p++) {
-      const log = this.log(p);
-      const s = this.state(p);
-      let offset = log.logStartOffset;
-      while (offset < log.highWatermark) {
-        const { batches } = await log.read(offset, READ_CHUNK, true);
-        if (batches.length === 0) break;
-        for (const buf of batches) {
-          for (const span of walkBatches(buf).batches) {
-            const payload = batchRecordsPayloadSync(buf, span);
-            for (const r of iterateRecords(span.header, payload)) {
-              if (r.key === null) continue;
-              // Slices of what the log read: copied, so the live map keeps no read buffers alive.
-              this.remember(s, { key: Buffer.from(r.key), value: r.value && Buffer.from(r.value) });
-              const rec = decodeCoordinatorRecord(r.key, r.value);
-              if (rec) apply(rec);
-              count++;
-            }
-            offset = Number(span.header.baseOffset) + span.header.lastOffsetDelta + 1;
+    let offset = log.logStartOffset;
+    while (offset < log.highWatermark) {
+      const { batches } = await log.read(offset, READ_CHUNK, true);
+      if (batches.length === 0) break;
+      for (const buf of batches) {
+        for (const span of walkBatches(buf).batches) {
+          const payload = batchRecordsPayloadSync(buf, span);
+          for (const r of iterateRecords(span.header, payload)) {
+            if (r.key === null) continue;
+            // Slices of what the log read: copied, so the live map keeps no read buffers alive.
+            this.remember(s, { key: Buffer.from(r.key), value: r.value && Buffer.from(r.value) });
+            const rec = decodeCoordinatorRecord(r.key, r.value);
+            if (rec) apply(rec);
+            count++;
           }
+          offset = Number(span.header.baseOffset) + span.header.lastOffsetDelta + 1;
         }
       }
     }

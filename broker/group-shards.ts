@@ -1,0 +1,186 @@
+// Group coordination sharded by __consumer_offsets partition, as Kafka's
+// coordinator runtime: a group belongs to partition abs(javaHash(groupId)) %
+// partitions, and that partition's leader coordinates it. Each partition has
+// its own GroupCoordinator (the pure machine of broker/groups/), loaded by
+// replaying the partition when a node starts leading it and unloaded (parked
+// JoinGroup/SyncGroup answered NOT_COORDINATOR, timers cancelled) when the
+// leadership moves away. Requests meanwhile get COORDINATOR_LOAD_IN_PROGRESS;
+// requests on a node that does not lead the partition get NOT_COORDINATOR.
+//
+// The reads a test or tool makes (snapshots, history, onRebalance) go to
+// whichever shard holds the group, so they work across shards.
+import type { Logger } from 'pino';
+import { ErrorCode } from '../protocol/errors.js';
+import type { BrokerConfig } from './config.js';
+import type { Clock } from './clock.js';
+import type { Cluster, PartitionInfo, TopicInfo } from './cluster.js';
+import { createGroupCoordinator } from './group-service.js';
+import type { GroupCoordinator } from './groups/coordinator.js';
+import type { GroupSnapshot } from './groups/classic-group.js';
+import type { OffsetStore } from './groups/offset-store.js';
+import type { DescribedGroup, ListedGroup, RebalanceSummary } from './groups/types.js';
+import { OFFSETS_TOPIC, type OffsetsTopic } from './offsets/offsets-topic.js';
+import { offsetsPartitionFor } from './offsets/records.js';
+
+interface Shard {
+  readonly partition: number;
+  readonly leaderId: number;
+  readonly coordinator: GroupCoordinator;
+  loading: boolean;
+}
+
+export type ShardLookup = { coordinator: GroupCoordinator; errorCode: 0 } | { coordinator?: undefined; errorCode: number };
+
+export interface GroupShardsOptions {
+  readonly cluster: Cluster;
+  readonly offsetsTopic: OffsetsTopic;
+  readonly config: BrokerConfig;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+export class GroupShards {
+  private readonly shards = new Map<number, Shard>();
+  private readonly listeners = new Set<(summary: RebalanceSummary) => void>();
+  private readonly cluster: Cluster;
+  private readonly offsetsTopic: OffsetsTopic;
+  private readonly logger: Logger;
+  private closed = false;
+
+  constructor(private readonly opts: GroupShardsOptions) {
+    this.cluster = opts.cluster;
+    this.offsetsTopic = opts.offsetsTopic;
+    this.logger = opts.logger.child({ component: 'group-shards' });
+    this.cluster.on('topicCreated', (t) => {
+      if (t.name === OFFSETS_TOPIC) for (const p of t.partitions) void this.load(p);
+    });
+    this.cluster.on('leaderChanged', (t, p) => {
+      if (t.name === OFFSETS_TOPIC) void this.load(p);
+    });
+  }
+
+  /** Loads the shards of an existing __consumer_offsets (at start-up). */
+  async start(): Promise<void> {
+    const t = this.cluster.topic(OFFSETS_TOPIC);
+    if (t) await Promise.all(t.partitions.map((p) => this.load(p)));
+  }
+
+  /** The __consumer_offsets partition a group belongs to. */
+  partitionFor(groupId: string): number {
+    return offsetsPartitionFor(groupId, this.offsetsTopic.numPartitions);
+  }
+
+  /**
+   * The coordinator of `groupId` if `nodeId` coordinates it: NOT_COORDINATOR when
+   * another node leads its partition, COORDINATOR_LOAD_IN_PROGRESS while loading.
+   * Creates __consumer_offsets on first use, as Kafka does.
+   */
+  async coordinatorFor(groupId: string, nodeId: number): Promise<ShardLookup> {
+    let topic: TopicInfo;
+    try {
+      topic = await this.offsetsTopic.ensureTopic();
+    } catch (err) {
+      this.logger.error({ err }, `cannot create ${OFFSETS_TOPIC}`);
+      return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
+    }
+    const partition = offsetsPartitionFor(groupId, topic.partitions.length);
+    if (topic.partitions[partition]?.leaderId !== nodeId) return { errorCode: ErrorCode.NOT_COORDINATOR };
+    const shard = this.shards.get(partition);
+    if (!shard || shard.leaderId !== nodeId) return { errorCode: ErrorCode.NOT_COORDINATOR };
+    if (shard.loading) return { errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS };
+    return { coordinator: shard.coordinator, errorCode: 0 };
+  }
+
+  /** The node that coordinates `groupId` (-1 when none can); creates __consumer_offsets on first use. */
+  async coordinatorNode(groupId: string): Promise<number> {
+    try {
+      const topic = await this.offsetsTopic.ensureTopic();
+      return topic.partitions[offsetsPartitionFor(groupId, topic.partitions.length)]?.leaderId ?? -1;
+    } catch (err) {
+      this.logger.error({ err }, `cannot create ${OFFSETS_TOPIC}`);
+      return -1;
+    }
+  }
+
+  /** The loaded coordinators `nodeId` leads (ListGroups answers only its own groups). */
+  coordinatorsOf(nodeId: number): GroupCoordinator[] {
+    return [...this.shards.values()].filter((s) => s.leaderId === nodeId && !s.loading).map((s) => s.coordinator);
+  }
+
+  /**
+   * (Re)loads a partition's shard for its current leader: the old shard (if
+   * any) is unloaded first, then the partition replayed into a new one.
+   */
+  private async load(p: PartitionInfo): Promise<void> {
+    const old = this.shards.get(p.index);
+    if (old && old.leaderId === p.leaderId) return;
+    if (old) {
+      this.shards.delete(p.index);
+      old.coordinator.close();
+      this.logger.info({ partition: p.index, from: old.leaderId, to: p.leaderId }, 'group coordinator shard unloaded');
+    }
+    if (this.closed || p.leaderId < 0) return;
+    const coordinator = createGroupCoordinator({
+      config: this.opts.config,
+      clock: this.opts.clock,
+      logger: this.opts.logger,
+      persist: (records) => this.offsetsTopic.persist(records),
+    });
+    coordinator.onRebalance((summary) => {
+      for (const l of this.listeners) l(summary);
+    });
+    const shard: Shard = { partition: p.index, leaderId: p.leaderId, coordinator, loading: true };
+    this.shards.set(p.index, shard);
+    if (this.offsetsTopic.hasRecords(p.index)) {
+      try {
+        const replayed = await this.offsetsTopic.loadPartition(p.index, (record) => coordinator.loadRecord(record));
+        this.logger.info({ partition: p.index, node: p.leaderId, records: replayed }, 'group coordinator shard loaded');
+      } catch (err) {
+        this.logger.error({ err, partition: p.index }, 'loading a group coordinator shard failed');
+      }
+      if (this.shards.get(p.index) !== shard) return; // moved again meanwhile
+    }
+    coordinator.finishLoading();
+    shard.loading = false;
+  }
+
+  // ---- reads across shards (tests, tools) --------------------------------------------------
+
+  private shardOf(groupId: string): Shard | undefined {
+    return this.shards.get(this.partitionFor(groupId));
+  }
+
+  groupSnapshot(groupId: string): GroupSnapshot | undefined {
+    return this.shardOf(groupId)?.coordinator.groupSnapshot(groupId);
+  }
+
+  rebalanceHistory(groupId: string): readonly RebalanceSummary[] {
+    return this.shardOf(groupId)?.coordinator.rebalanceHistory(groupId) ?? [];
+  }
+
+  describeGroups(groupIds: readonly string[]): DescribedGroup[] {
+    return groupIds.flatMap((g) => this.shardOf(g)?.coordinator.describeGroups([g]) ?? []);
+  }
+
+  listGroups(): ListedGroup[] {
+    return [...this.shards.values()].flatMap((s) => s.coordinator.listGroups());
+  }
+
+  /** Committed offsets of any group, read-only. */
+  get state(): { readonly offsets: Pick<OffsetStore, 'group'> } {
+    return { offsets: { group: (groupId: string) => this.shardOf(groupId)?.coordinator.state.offsets.group(groupId) } };
+  }
+
+  /** Called after every completed rebalance in any shard; returns an unsubscribe function. */
+  onRebalance(listener: (summary: RebalanceSummary) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Unloads every shard (broker shutdown). */
+  close(): void {
+    this.closed = true;
+    for (const s of this.shards.values()) s.coordinator.close();
+    this.shards.clear();
+  }
+}
