@@ -182,3 +182,30 @@ describe('resolveStartConfig', () => {
     );
   });
 });
+
+describe('several nodes (--nodes, --node-listeners)', () => {
+  it('gives node i every listener of the config at its port + i, advertised listeners alike', async () => {
+    const text = 'listeners=PLAINTEXT://127.0.0.1:9092,INTERNAL://127.0.0.1:9192\nlistener.security.protocol.map=PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT\nadvertised.listeners=PLAINTEXT://kafka:9092,INTERNAL://127.0.0.1:9192\n';
+    const { nodes } = await resolveStartConfig(startOptions(['start', '--config', 'server.properties', '--nodes', '3']), files({ 'server.properties': text }));
+    expect(nodes?.map((n) => n.listeners)).toEqual([
+      'PLAINTEXT://127.0.0.1:9092,INTERNAL://127.0.0.1:9192',
+      'PLAINTEXT://127.0.0.1:9093,INTERNAL://127.0.0.1:9193',
+      'PLAINTEXT://127.0.0.1:9094,INTERNAL://127.0.0.1:9194',
+    ]);
+    expect(nodes?.[2]?.advertisedListeners).toBe('PLAINTEXT://kafka:9094,INTERNAL://127.0.0.1:9194');
+    expect((await resolveStartConfig(startOptions(['start', '--port', '0', '--nodes', '2']))).nodes?.map((n) => n.listeners)).toEqual([
+      'PLAINTEXT://127.0.0.1:0',
+      'PLAINTEXT://127.0.0.1:0',
+    ]);
+    expect((await resolveStartConfig(startOptions(['start']))).nodes).toBeUndefined();
+  });
+
+  it('takes explicit listeners per node, and refuses a count that does not match or a bad listener', async () => {
+    const { nodes } = await resolveStartConfig(startOptions(['start', '--node-listeners', 'PLAINTEXT://127.0.0.1:19092', '--node-listeners', 'PLAINTEXT://127.0.0.1:29092']));
+    expect(nodes?.map((n) => n.listeners)).toEqual(['PLAINTEXT://127.0.0.1:19092', 'PLAINTEXT://127.0.0.1:29092']);
+    expect(usageError(() => startOptions(['start', '--nodes', '3', '--node-listeners', 'PLAINTEXT://127.0.0.1:1']))).toMatch(/once per node/);
+    expect(usageError(() => startOptions(['start', '--nodes', '0']))).toMatch(/--nodes must be a whole number/);
+    expect(await usageErrorAsync(resolveStartConfig(startOptions(['start', '--node-listeners', 'nonsense'])))).toMatch(/listeners of node 0/);
+    expect(await usageErrorAsync(resolveStartConfig(startOptions(['start', '--set', 'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SECURE:SSL', '--node-listeners', 'SECURE://127.0.0.1:9093'])))).toMatch(/SECURE uses SSL; kafkalite serves PLAINTEXT only/);
+  });
+});

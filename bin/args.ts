@@ -34,6 +34,10 @@ export interface StartOptions {
   /** --config FILE */
   readonly configFile?: string;
   readonly logLevel: LogLevel;
+  /** --nodes: how many nodes to run in this process (default 1, or the number of --node-listeners). */
+  readonly nodes?: number;
+  /** --node-listeners, one per node in Kafka's `listeners` form. */
+  readonly nodeListeners?: readonly string[];
 }
 
 export type CliCommand =
@@ -53,6 +57,11 @@ Options:
   --config FILE        read broker configs from a server.properties file
   --set KEY=VALUE      set a broker config by its Kafka name (repeatable),
                        e.g. --set num.partitions=3 --set log.retention.hours=1
+  --nodes N            run N nodes in this process (default 1); node i has node id
+                       node.id + i and listens on each listener's port + i
+  --node-listeners L   the listeners of one node in Kafka's form, e.g.
+                       PLAINTEXT://127.0.0.1:19092 (repeatable: one per node,
+                       in node id order; sets --nodes when that is not given)
   --log-level LEVEL    fatal, error, warn, info, debug, trace or silent (default info)
   -h, --help           show this help
   -v, --version        print the version
@@ -76,6 +85,8 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
         set: { type: 'string', multiple: true },
         config: { type: 'string' },
         'log-level': { type: 'string' },
+        nodes: { type: 'string' },
+        'node-listeners': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -130,6 +141,16 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
     throw new CliUsageError('--config must name a file');
   }
 
+  let nodes: number | undefined;
+  if (values.nodes !== undefined) {
+    nodes = /^\d+$/.test(values.nodes.trim()) ? Number(values.nodes.trim()) : NaN;
+    if (!Number.isInteger(nodes) || nodes < 1 || nodes > 64) throw new CliUsageError(`--nodes must be a whole number from 1 to 64, got "${values.nodes}"`);
+  }
+  const nodeListeners = values['node-listeners'];
+  if (nodeListeners !== undefined && nodes !== undefined && nodeListeners.length !== nodes) {
+    throw new CliUsageError(`--node-listeners was given ${nodeListeners.length} time(s) for --nodes ${nodes}; give it once per node`);
+  }
+
   return {
     command: 'start',
     options: {
@@ -140,6 +161,8 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       set,
       ...(values.config !== undefined ? { configFile: values.config } : {}),
       logLevel,
+      ...(nodes !== undefined ? { nodes } : {}),
+      ...(nodeListeners !== undefined ? { nodeListeners } : {}),
     },
   };
 }
@@ -149,6 +172,13 @@ export interface StartConfig {
   readonly config: Record<string, string>;
   /** The same, resolved and validated. */
   readonly broker: BrokerConfig;
+  /** With several nodes: each node's listeners and advertised listeners, in Kafka's form. */
+  readonly nodes?: readonly { readonly listeners: string; readonly advertisedListeners?: string }[];
+}
+
+/** The config's listeners for node i of several: each port + i (0 stays "any free port"). */
+function shiftedListeners(listeners: readonly { name: string; host: string; port: number }[], i: number): string {
+  return formatListeners(listeners.map((l) => ({ name: l.name, host: l.host, port: l.port === 0 ? 0 : l.port + i })));
 }
 
 /**
@@ -204,7 +234,22 @@ export async function resolveStartConfig(
       config['log.dirs'] = options.dataDir;
     }
     const broker = resolveBrokerConfig({ ...config });
-    return { config: { ...config }, broker };
+    const count = options.nodes ?? options.nodeListeners?.length ?? 1;
+    if (count === 1 && options.nodeListeners === undefined) return { config: { ...config }, broker };
+    const advertised = config['advertised.listeners'] !== undefined ? broker.advertisedListeners : null;
+    const nodes = Array.from({ length: count }, (_, i) => ({
+      listeners: options.nodeListeners?.[i] ?? shiftedListeners(broker.listeners, i),
+      ...(advertised && options.nodeListeners === undefined ? { advertisedListeners: shiftedListeners(advertised, i) } : {}),
+    }));
+    // Each node's listeners checked as `listeners` is (PLAINTEXT only, with the reason otherwise).
+    for (const [i, l] of nodes.entries()) {
+      try {
+        resolveBrokerConfig({ ...config, listeners: l.listeners, ...(l.advertisedListeners ? { 'advertised.listeners': l.advertisedListeners } : {}) });
+      } catch (e) {
+        throw new CliUsageError(`listeners of node ${i}: ${(e as Error).message}`);
+      }
+    }
+    return { config: { ...config }, broker, nodes };
   } catch (e) {
     if (e instanceof ConfigError) throw new CliUsageError(e.message);
     throw e;

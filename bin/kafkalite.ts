@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `kafkalite start`: runs one broker until SIGINT/SIGTERM.
+// `kafkalite start`: runs one broker (or, with --nodes, several nodes of one
+// cluster in this process) until SIGINT/SIGTERM.
 //
 // Exit codes: 0 after a clean shutdown (or --help/--version), 2 for a bad command
 // line or config (one line on stderr), 1 when the broker fails to start or to
@@ -10,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CliUsageError, parseCliArgs, resolveStartConfig, USAGE, type StartOptions } from './args.js';
 import { createLogger } from '../broker/logger.js';
-import { startBroker, type BrokerOptions } from '../broker/broker.js';
+import { startBroker, startCluster, type BrokerOptions } from '../broker/broker.js';
 
 function packageVersion(): string {
   // Works from bin/ (tsx) and from dist/bin/ (built).
@@ -65,30 +66,40 @@ async function start(options: StartOptions): Promise<void> {
     ...(options.memory ? {} : { dataDir: brokerConfig.logDir }),
   };
 
-  let running;
+  const dataDir = resolve(brokerConfig.logDir);
+  const stored = options.memory ? ', data in memory' : `, data in ${dataDir}`;
+  let running: { close(): Promise<void> };
   try {
-    running = await startBroker(brokerOptions);
+    if (resolved.nodes) {
+      const { host: _host, port: _port, ...clusterOptions } = brokerOptions;
+      const cluster = await startCluster({
+        ...clusterOptions,
+        nodes: resolved.nodes.length,
+        listeners: resolved.nodes.map((n) => n.listeners),
+        ...(resolved.nodes.every((n) => n.advertisedListeners !== undefined) ? { advertisedListeners: resolved.nodes.map((n) => n.advertisedListeners!) } : {}),
+      });
+      running = cluster;
+      // One banner line: every node, what clients are told, where data lives.
+      logger.info(
+        { nodes: cluster.nodes.map((n) => ({ nodeId: n.nodeId, advertised: hostPort(n.host, n.port) })), ...(options.memory ? { memory: true } : { dataDir }) },
+        `kafkalite ${packageVersion()}: ${cluster.nodes.length} nodes listening, bootstrap ${cluster.bootstrap}${stored}`,
+      );
+    } else {
+      const broker = await startBroker(brokerOptions);
+      running = broker;
+      // One banner line: where it listens, what clients are told, where data lives.
+      const bindPort = listener.port !== 0 ? listener.port : broker.port;
+      const where = hostPort(listener.host === '' ? '0.0.0.0' : listener.host, bindPort);
+      const clientsUse = hostPort(broker.host, broker.port);
+      logger.info(
+        { listen: where, advertised: clientsUse, nodeId: brokerConfig.nodeId, ...(options.memory ? { memory: true } : { dataDir }) },
+        `kafkalite ${packageVersion()} listening on ${where}` + (clientsUse !== where ? ` (advertised as ${clientsUse})` : '') + stored,
+      );
+    }
   } catch (e) {
     logger.fatal({ err: e }, `kafkalite failed to start: ${(e as Error).message}`);
     process.exit(1);
   }
-
-  // One banner line: where it listens, what clients are told, where data lives.
-  const bindPort = listener.port !== 0 ? listener.port : running.port;
-  const where = hostPort(listener.host === '' ? '0.0.0.0' : listener.host, bindPort);
-  const clientsUse = hostPort(running.host, running.port);
-  const dataDir = resolve(brokerConfig.logDir);
-  logger.info(
-    {
-      listen: where,
-      advertised: clientsUse,
-      nodeId: brokerConfig.nodeId,
-      ...(options.memory ? { memory: true } : { dataDir }),
-    },
-    `kafkalite ${packageVersion()} listening on ${where}` +
-      (clientsUse !== where ? ` (advertised as ${clientsUse})` : '') +
-      (options.memory ? ', data in memory' : `, data in ${dataDir}`),
-  );
 
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {

@@ -6,7 +6,7 @@
 // of the group's __consumer_offsets partition, and waiting requests end when
 // the leadership moves.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, type RunningCluster } from '../../broker/broker.js';
+import { startBroker, startCluster, type RunningCluster } from '../../broker/broker.js';
 import { RawClient } from '../support/raw-client.js';
 import { CreateTopicsApi } from '../../protocol/messages/19-create-topics.js';
 import { MetadataApi } from '../../protocol/messages/03-metadata.js';
@@ -199,5 +199,35 @@ describe('several nodes in one process', () => {
     clients.set(victim, again);
     const md2 = await again.request(MetadataApi, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
     expect(md2.brokers.map((b) => b.nodeId).sort()).toEqual([0, 1, 2]);
+  });
+});
+
+describe('a node with several listeners', () => {
+  it('serves every PLAINTEXT listener and tells each client the addresses of the listener it came in on', async () => {
+    const broker = await startBroker({
+      config: {
+        listeners: 'PLAINTEXT://127.0.0.1:0,INTERNAL://127.0.0.1:0',
+        'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT',
+      },
+    });
+    try {
+      const endpoints = broker.cluster.nodes[0].endpoints;
+      expect(endpoints.map((e) => e.listener)).toEqual(['PLAINTEXT', 'INTERNAL']);
+      expect(endpoints[0].port).not.toBe(endpoints[1].port);
+      for (const e of endpoints) {
+        const c = await RawClient.connect(e.host, e.port);
+        const md = await c.request(MetadataApi, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+        expect(md.brokers).toEqual([{ nodeId: 0, host: e.host, port: e.port, rack: null }]);
+        c.close();
+      }
+    } finally {
+      await broker.close();
+    }
+  });
+
+  it('refuses a per-node SSL listener with the reason', async () => {
+    await expect(
+      startCluster({ nodes: 1, listeners: ['SECURE://127.0.0.1:0'], config: { 'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SECURE:SSL' } }),
+    ).rejects.toThrow(/SECURE uses SSL; kafkalite serves PLAINTEXT only/);
   });
 });
