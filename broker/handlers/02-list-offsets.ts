@@ -6,7 +6,8 @@
 // pending upload (v9+, none without tiered storage: offset -1). Any other
 // timestamp finds, through the time index, the first offset whose timestamp is
 // at or after it, or -1 when there is none. v0 answers the old "offsets" list.
-// A partition named twice is INVALID_REQUEST, as Kafka answers.
+// A partition named twice is INVALID_REQUEST, as Kafka answers. Only the
+// partition's leader answers: another node gets NOT_LEADER_OR_FOLLOWER.
 // Not done: follower requests (replica id >= 0 is answered like a consumer's).
 import { ListOffsetsApi, type ListOffsetsResponseListOffsetsPartitionResponse } from '../../protocol/messages/02-list-offsets.js';
 import type { EncodeInput } from '../../protocol/codec-runtime.js';

@@ -2,12 +2,14 @@
 // Kafka's checks, in Kafka's order: duplicate names in one request
 // (INVALID_REQUEST), topic name rules and '.'/'_' collisions
 // (INVALID_TOPIC_EXCEPTION), existing topics (TOPIC_ALREADY_EXISTS), partition
-// count (INVALID_PARTITIONS), replication factor 1 or -1 only on one node
+// count (INVALID_PARTITIONS), replication factor at most the live nodes
 // (INVALID_REPLICATION_FACTOR), manual assignments (INVALID_REPLICA_ASSIGNMENT),
 // topic configs (INVALID_CONFIG). -1 partitions / replication factor take the
 // broker defaults (v4+). validateOnly checks everything and creates nothing.
 // v5+ answers with the topic's partitions, replication factor and configs; v7
-// with its id.
+// with its id. Leaders: round-robin over the live nodes, or a manual
+// assignment's first broker. Replication is not simulated: each partition's
+// replicas and ISR are its leader alone (so the answer's replication factor is 1).
 // Not done: timeoutMs is not needed (creation completes before the answer).
 import {
   CreateTopicsApi,
@@ -78,7 +80,8 @@ async function createOne(ctx: RequestContext, t: CreateTopicsRequestCreatableTop
   );
   if (configProblem) return failure(t.name, configProblem.errorCode, configProblem.errorMessage);
 
-  const topic = cluster.newTopic(t.name, numPartitions, overrides);
+  const preferred = [...t.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex).map((a) => a.brokerIds[0]!);
+  const topic = cluster.newTopic(t.name, numPartitions, overrides, preferred);
   if (!validateOnly) {
     try {
       await cluster.createTopic(topic);

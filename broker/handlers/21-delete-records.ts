@@ -2,7 +2,8 @@
 // Moves a partition's log start offset forward: offset -1 means the high
 // watermark; an offset above the high watermark is OFFSET_OUT_OF_RANGE; one at
 // or below the current start changes nothing. Whole segments below the new
-// start are deleted. The answer carries the new low watermark.
+// start are deleted. The answer carries the new low watermark. Only the
+// partition's leader does it: another node answers NOT_LEADER_OR_FOLLOWER.
 import { DeleteRecordsApi } from '../../protocol/messages/21-delete-records.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from '../registry.js';

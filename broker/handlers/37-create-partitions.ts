@@ -1,7 +1,8 @@
 // CreatePartitions (key 37), versions 0-3.
 // Raises a topic's partition count. A count not above the current one is
 // INVALID_PARTITIONS; manual assignments must name one assignment per new
-// partition with this node only (INVALID_REPLICA_ASSIGNMENT); a topic named
+// partition with known nodes (INVALID_REPLICA_ASSIGNMENT), and the first one
+// leads it (else round-robin over the live nodes); a topic named
 // twice is INVALID_REQUEST; unknown topics UNKNOWN_TOPIC_OR_PARTITION.
 // validateOnly checks and changes nothing.
 import { CreatePartitionsApi } from '../../protocol/messages/37-create-partitions.js';
@@ -53,7 +54,7 @@ export const createPartitionsHandler = defineHandler({
       }
       if (!req.validateOnly) {
         try {
-          await cluster.addPartitions(topic, t.count);
+          await cluster.addPartitions(topic, t.count, t.assignments?.map((a) => a.brokerIds[0]!) ?? []);
         } catch (err) {
           const f = storageFailure(err, ctx.logger, `adding partitions to ${t.name}`);
           results.push(fail(f.errorCode, f.errorMessage));

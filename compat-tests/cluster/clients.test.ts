@@ -34,17 +34,23 @@ async function metadataEpoch(cluster: RunningCluster, topic: string, partition: 
   }
 }
 
+/** A kafkajs client of the cluster (patient retries), a topic created through its admin, and a connected producer. */
+async function kafkajsOn(started: Promise<RunningCluster>, clientId: string, topic: string, numPartitions: number) {
+  const cluster = await started;
+  const kafka = new Kafka({ clientId, brokers: cluster.bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 50 } });
+  const admin = kafka.admin();
+  await admin.connect();
+  cleanups.push(() => admin.disconnect());
+  await admin.createTopics({ topics: [{ topic, numPartitions }] });
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  cleanups.push(() => producer.disconnect());
+  return { cluster, kafka, producer };
+}
+
 describe('kafkajs on a 3-node cluster', () => {
   it('a producer retries through a moved leader: offsets stay contiguous, nothing is duplicated, the epoch grows by one', async () => {
-    const cluster = await threeNodes();
-    const kafka = new Kafka({ clientId: 'moved-leader', brokers: cluster.bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 50 } });
-    const admin = kafka.admin();
-    await admin.connect();
-    cleanups.push(() => admin.disconnect());
-    await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 1 }] });
-    const producer = kafka.producer({ allowAutoTopicCreation: false });
-    await producer.connect();
-    cleanups.push(() => producer.disconnect());
+    const { cluster, kafka, producer } = await kafkajsOn(threeNodes(), 'moved-leader', 'orders', 1);
 
     const before = await metadataEpoch(cluster, 'orders', 0);
     const offsets: string[] = [];
@@ -76,15 +82,7 @@ describe('kafkajs on a 3-node cluster', () => {
   });
 
   it("a consumer group whose coordinator's node stops carries on with its committed offsets", async () => {
-    const cluster = await threeNodes();
-    const kafka = new Kafka({ clientId: 'coordinator-stops', brokers: cluster.bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 50 } });
-    const admin = kafka.admin();
-    await admin.connect();
-    cleanups.push(() => admin.disconnect());
-    await admin.createTopics({ topics: [{ topic: 'events', numPartitions: 3 }] });
-    const producer = kafka.producer({ allowAutoTopicCreation: false });
-    await producer.connect();
-    cleanups.push(() => producer.disconnect());
+    const { cluster, kafka, producer } = await kafkajsOn(threeNodes(), 'coordinator-stops', 'events', 3);
     const groupId = 'survivors';
 
     const consumer = kafka.consumer({ groupId, sessionTimeout: 3_000, heartbeatInterval: 100, maxWaitTimeInMs: 100 });

@@ -169,6 +169,24 @@ describe('several nodes in one process', () => {
     expect(after.groups[0].topics[0].partitions[0]).toMatchObject({ partitionIndex: 0, committedOffset: 5n });
   });
 
+  it('a JoinGroup parked on the coordinator is answered NOT_COORDINATOR when its partition moves away', async () => {
+    const groupId = 'parked-group';
+    const find = await client(0).request(FindCoordinatorApi, 4, { keyType: 0, coordinatorKeys: [groupId] });
+    const coordinator = find.coordinators[0].nodeId;
+    const other = cluster.nodes.map((n) => n.nodeId).find((id) => id !== coordinator)!;
+    const join = (memberId: string) =>
+      client(coordinator).request(JoinGroupApi, 3, { groupId, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId, groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }], reason: null });
+    const first = await join('');
+    expect(first.errorCode).toBe(ErrorCode.NONE);
+    // A second member makes the group wait for the first to rejoin: its JoinGroup parks.
+    const parked = join('');
+    const offsets = cluster.cluster.topic('__consumer_offsets')!;
+    // The second JoinGroup has reached the coordinator once the group prepares a rebalance.
+    while (cluster.groups.groupSnapshot(groupId)?.state !== 'PreparingRebalance') await new Promise((r) => setImmediate(r));
+    await cluster.moveLeader('__consumer_offsets', offsetsPartitionFor(groupId, offsets.partitions.length), other);
+    expect((await parked).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+  });
+
   it('FindCoordinator for a transactional id names the leader of its __transaction_state partition', async () => {
     const key = 'txn-a';
     const partitions = cluster.config.values['transaction.state.log.num.partitions'];
