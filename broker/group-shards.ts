@@ -7,6 +7,9 @@
 // leadership moves away. Requests meanwhile get COORDINATOR_LOAD_IN_PROGRESS;
 // requests on a node that does not lead the partition get NOT_COORDINATOR.
 //
+// Left out: records an unloaded shard was still persisting when its partition
+// moved may land after the new shard's replay (Kafka fences them by epoch).
+//
 // The reads a test or tool makes (snapshots, history, onRebalance) go to
 // whichever shard holds the group, so they work across shards.
 import type { Logger } from 'pino';
@@ -102,9 +105,14 @@ export class GroupShards {
     }
   }
 
-  /** The loaded coordinators `nodeId` leads (ListGroups answers only its own groups). */
-  coordinatorsOf(nodeId: number): GroupCoordinator[] {
-    return [...this.shards.values()].filter((s) => s.leaderId === nodeId && !s.loading).map((s) => s.coordinator);
+  /**
+   * The coordinators `nodeId` leads (ListGroups answers only its own groups), and
+   * COORDINATOR_LOAD_IN_PROGRESS while any of them loads, as Kafka answers.
+   */
+  coordinatorsOf(nodeId: number): { coordinators: GroupCoordinator[]; errorCode: number } {
+    const mine = [...this.shards.values()].filter((s) => s.leaderId === nodeId);
+    const loading = mine.some((s) => s.loading);
+    return { coordinators: mine.filter((s) => !s.loading).map((s) => s.coordinator), errorCode: loading ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE };
   }
 
   /**

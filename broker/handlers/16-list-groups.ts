@@ -1,6 +1,7 @@
 // ListGroups (key 16), versions 0-5.
 // Every group this node coordinates (the loaded shards of the __consumer_offsets
-// partitions it leads), with its protocol type ('' for groups that
+// partitions it leads;
+// COORDINATOR_LOAD_IN_PROGRESS, with the groups loaded so far, while one loads), with its protocol type ('' for groups that
 // only commit offsets). v4+: the group state, and a states filter (case-
 // insensitive; empty = all). v5+: the group type ("classic") and a types filter
 // (case-insensitive; a filter without "classic" lists nothing, since this
@@ -17,9 +18,10 @@ export const listGroupsHandler = defineHandler({
   maxVersion: 5,
   handle(ctx, req) {
     const v = ctx.apiVersion;
-    const groups = ctx.broker.groups.coordinatorsOf(ctx.node.nodeId).flatMap((c) => c.listGroups(v >= 4 ? req.statesFilter : [], v >= 5 ? req.typesFilter : []));
+    const mine = ctx.broker.groups.coordinatorsOf(ctx.node.nodeId);
+    const groups = mine.coordinators.flatMap((c) => c.listGroups(v >= 4 ? req.statesFilter : [], v >= 5 ? req.typesFilter : []));
     return {
-      errorCode: ErrorCode.NONE,
+      errorCode: mine.errorCode,
       groups: groups.map((g) => ({
         groupId: g.groupId,
         protocolType: g.protocolType,

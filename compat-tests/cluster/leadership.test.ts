@@ -24,6 +24,7 @@ import { DescribeGroupsApi } from '../../protocol/messages/15-describe-groups.js
 import { buildRecordBatchSync } from '../../protocol/record-batch.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { offsetsPartitionFor } from '../../broker/offsets/records.js';
+import { MemoryFileSystem } from '../../storage/fs-memory.js';
 
 let cluster: RunningCluster;
 const clients = new Map<number, RawClient>();
@@ -247,5 +248,40 @@ describe('a node with several listeners', () => {
     await expect(
       startCluster({ nodes: 1, listeners: ['SECURE://127.0.0.1:0'], config: { 'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SECURE:SSL' } }),
     ).rejects.toThrow(/SECURE uses SSL; kafkalite serves PLAINTEXT only/);
+  });
+});
+
+describe('an acks=-1 produce waiting for durability', () => {
+  it('is answered NOT_LEADER_OR_FOLLOWER as soon as its partition moves to another node', async () => {
+    // Group commit answers acks=-1 only after an fsync; the fsyncs stall until released.
+    let stalled = false;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const fs = new MemoryFileSystem({ syncDelay: () => (stalled ? gate : Promise.resolve()) });
+    const two = await startCluster({ nodes: 2, fs, config: { 'log.flush.mode': 'group-commit' } });
+    try {
+      await two.cluster.createTopic(two.cluster.newTopic('durable', 1));
+      const leader = two.cluster.topic('durable')!.partitions[0].leaderId;
+      const node = two.nodes.find((n) => n.nodeId === leader)!;
+      const c = await RawClient.connect(node.host, node.port);
+      stalled = true;
+      const waiting = c.request(ProduceApi, 11, { acks: -1, timeoutMs: 60_000, topicData: [{ name: 'durable', partitionData: [{ index: 0, records: batch('waits') }] }] });
+      // The append is in once the log end moved; its fsync is what stalls.
+      const log = two.logs.log('durable', 0)!;
+      while (log.logEndOffset === 0) await new Promise((r) => setImmediate(r));
+      // (Persisting the new leader syncs too, so the move completes only after the release.)
+      const moved = two.moveLeader('durable', 0, two.nodes.find((n) => n.nodeId !== leader)!.nodeId);
+      const answer = await waiting;
+      expect(answer.responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      expect(log.highWatermark).toBe(0);
+      stalled = false;
+      release();
+      await moved;
+      c.close();
+    } finally {
+      stalled = false;
+      release();
+      await two.close();
+    }
   });
 });
