@@ -31,5 +31,5 @@ export {
 } from './producer-state.js';
 export { CLEAN_SHUTDOWN_FILE, LogManager, type LogManagerOptions, type TopicLogs } from './log-manager.js';
 export { type Decompressor } from './batch.js';
-export { appendProduced, validateProducedRecords, type ValidateOptions } from './validator.js';
+export { validateProducedRecords, type ValidateOptions } from './validator.js';
 export { type Clock, systemClock } from './logger.js';

@@ -17,7 +17,6 @@ import { errorName } from '../protocol/errors.js';
 import { ATTR_COMPRESSION_MASK, OFF_ATTRIBUTES, OFF_MAGIC } from '../protocol/record-batch-layout.js';
 import { LogError, type StorageErrorName } from './errors.js';
 import type { LogConfig } from './log-config.js';
-import type { AppendResult, PartitionLog } from './partition-log.js';
 
 /** The first Produce version that may carry zstd (KIP-110). */
 const ZSTD_MIN_PRODUCE_VERSION = 7;
@@ -101,10 +100,4 @@ export async function validateProducedRecords(records: Buffer, cfg: LogConfig, o
       );
     }
   }
-}
-
-/** A producer's batch: validated, then appended with the leader's epoch stamped in. */
-export async function appendProduced(log: PartitionLog, records: Buffer, opts: ValidateOptions & { leaderEpoch: number }): Promise<AppendResult> {
-  await validateProducedRecords(records, log.config, opts);
-  return log.append(records, { leaderEpoch: opts.leaderEpoch });
 }

@@ -34,7 +34,7 @@ import type { RequestContext } from '../context.js';
 import type { TopicInfo } from '../cluster.js';
 import { lookupPartition, stillLeads, currentLeaderOf, nodeEndpoints } from '../partition-lookup.js';
 import { onLeadershipChange } from '../leadership.js';
-import { appendProduced } from '../../storage/validator.js';
+import { validateProducedRecords } from '../../storage/validator.js';
 import { isLogError } from '../../storage/errors.js';
 import { AppendResult } from '../../storage/partition-log.js';
 
@@ -84,14 +84,10 @@ async function appendPartition(ctx: RequestContext, topic: TopicInfo | undefined
   try {
     const legacyMagic = ctx.apiVersion < 3 && records.length > LEGACY_ATTRIBUTES_AT ? records[16] : 2;
     if (legacyMagic < 2) records = await upConvert(records);
-    // The validation awaited: the leadership may have moved meanwhile.
-    const result = appendProduced(found.log, records, {
-      produceVersion: ctx.apiVersion,
-      checkTimestamps: legacyMagic !== 0,
-      now: ctx.broker.clock.now(),
-      leaderEpoch: topic!.partitions[p.index].leaderEpoch,
-    });
-    return await result;
+    await validateProducedRecords(records, found.log.config, { produceVersion: ctx.apiVersion, checkTimestamps: legacyMagic !== 0, now: ctx.broker.clock.now() });
+    // Validation may have awaited (decompression): the leadership may have moved meanwhile.
+    if (!stillLeads(ctx, topic!, p.index)) return notLeaderAware(ctx, failed(p.index, ErrorCode.NOT_LEADER_OR_FOLLOWER), topic);
+    return found.log.append(records, { leaderEpoch: topic!.partitions[p.index].leaderEpoch });
   } catch (err) {
     if (err instanceof ProduceError) return failed(p.index, err.errorCode, err.message);
     if (isLogError(err)) return failed(p.index, ErrorCode[err.code], err.message);

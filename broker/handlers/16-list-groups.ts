@@ -9,7 +9,6 @@
 // Not done: authorization (Kafka filters by DESCRIBE on each group unless the
 // client may DESCRIBE the cluster).
 import { ListGroupsApi } from '../../protocol/messages/16-list-groups.js';
-import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from '../registry.js';
 
 export const listGroupsHandler = defineHandler({
