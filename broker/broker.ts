@@ -10,7 +10,7 @@
 // coordination (NOT_COORDINATOR) are checked per node.
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
-import { parseListenerList, parseProtocolMap, resolveBrokerConfig, type BrokerConfig, type Listener } from './config.js';
+import { parseProtocolMap, resolveBrokerConfig, resolveListenerList, type BrokerConfig, type Listener } from './config.js';
 import { Cluster, type BrokerNode, type TopicInfo } from './cluster.js';
 import { systemClock, type Clock } from './clock.js';
 import { HandlerRegistry } from './registry.js';
@@ -134,17 +134,16 @@ interface NodeSpec {
   advertised: readonly { name: string; host: string; port: number }[] | null;
 }
 
-/** Per-node listener text, checked as `listeners` is: PLAINTEXT only, with a clear reason otherwise. */
+/** Per-node listener text, checked as `listeners` is: PLAINTEXT only, with the reason otherwise. */
 function nodeListeners(config: BrokerConfig, text: string, what: string): { name: string; host: string; port: number }[] {
-  const protocols = parseProtocolMap(config.values['listener.security.protocol.map']);
-  const list = parseListenerList(text);
-  if (list.length === 0) throw new Error(`${what}: no listener in "${text}"`);
-  for (const l of list) {
-    const protocol = protocols.get(l.name);
-    if (protocol === undefined) throw new Error(`${what}: no security protocol defined for listener ${l.name} (see listener.security.protocol.map)`);
-    if (protocol !== 'PLAINTEXT') throw new Error(`${what}: listener ${l.name} uses ${protocol}; kafkalite serves PLAINTEXT only (SSL and SASL are not supported yet)`);
+  let list: Listener[];
+  try {
+    list = resolveListenerList(what, text, parseProtocolMap(config.values['listener.security.protocol.map']));
+  } catch (err) {
+    throw new Error(`${what}: ${(err as Error).message}`, { cause: err });
   }
-  return list;
+  if (list.length === 0) throw new Error(`${what}: no listener in "${text}"`);
+  return list.map((l) => ({ name: l.name, host: l.host, port: l.port }));
 }
 
 function advertisedNode(spec: NodeSpec): BrokerNode {

@@ -829,6 +829,23 @@ export function parseListenerList(value: string): { name: string; host: string; 
   return out;
 }
 
+/**
+ * Listeners with their security protocols (from listener.security.protocol.map);
+ * anything but PLAINTEXT is refused with the reason. `key` names the setting in errors.
+ */
+export function resolveListenerList(key: string, text: string, protocols: ReadonlyMap<string, string>): Listener[] {
+  return parseListenerList(text).map((l) => {
+    const securityProtocol = protocols.get(l.name);
+    if (securityProtocol === undefined) {
+      throw new ConfigError(key, `No security protocol defined for listener ${l.name} (see listener.security.protocol.map)`);
+    }
+    if (securityProtocol !== 'PLAINTEXT') {
+      throw new ConfigError(key, `Listener ${l.name} uses ${securityProtocol}; kafkalite serves PLAINTEXT only (SSL and SASL are not supported yet)`);
+    }
+    return { ...l, securityProtocol };
+  });
+}
+
 /** Parses `NAME:PROTOCOL,...` into a map. */
 export function parseProtocolMap(value: string): Map<string, string> {
   const map = new Map<string, string>();
@@ -982,17 +999,7 @@ export function resolveBrokerConfig(overrides: ConfigInput = {}, options: Resolv
 
   // listeners
   const protocols = parseProtocolMap(values['listener.security.protocol.map'] as string);
-  const resolveListeners = (key: string, text: string): Listener[] =>
-    parseListenerList(text).map((l) => {
-      const securityProtocol = protocols.get(l.name);
-      if (securityProtocol === undefined) {
-        throw new ConfigError(key, `No security protocol defined for listener ${l.name} (see listener.security.protocol.map)`);
-      }
-      if (securityProtocol !== 'PLAINTEXT') {
-        throw new ConfigError(key, `Listener ${l.name} uses ${securityProtocol}; kafkalite serves PLAINTEXT only`);
-      }
-      return { ...l, securityProtocol };
-    });
+  const resolveListeners = (key: string, text: string): Listener[] => resolveListenerList(key, text, protocols);
   const listeners = resolveListeners('listeners', values['listeners'] as string);
   const advertisedText = values['advertised.listeners'] as string | null;
   const advertisedListeners = advertisedText === null ? listeners : resolveListeners('advertised.listeners', advertisedText);
