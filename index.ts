@@ -2,3 +2,4 @@
 export { startBroker, type BrokerOptions, type RunningBroker } from './broker/broker.js';
 export { ManualClock, systemClock, type Clock } from './broker/clock.js';
 export { MemoryFileSystem, type FaultSpec } from './storage/fs-memory.js';
+export { DataDirLockedError } from './storage/dir-lock.js';

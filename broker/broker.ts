@@ -114,16 +114,27 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     checkpointIntervalMs: config.values['log.flush.offset.checkpoint.interval.ms'],
     decompress: (codec, data) => decompress(codec as never, data),
   });
-  const producerIds = await ProducerIdManager.open(fs, dataDir);
+  // a start that fails after this point releases the data directory (and its lock)
+  const orCloseLogs = async <T>(step: Promise<T>): Promise<T> => {
+    try {
+      return await step;
+    } catch (e) {
+      await logs.close().catch(() => undefined);
+      throw e;
+    }
+  };
+  const producerIds = await orCloseLogs(ProducerIdManager.open(fs, dataDir));
 
   const server: Server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: bindHost, port: bindPort }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await orCloseLogs(
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: bindHost, port: bindPort }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    }),
+  );
   const address = server.address();
   const boundPort = typeof address === 'object' && address ? address.port : bindPort;
 
@@ -143,7 +154,12 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   const offsetsTopic = new OffsetsTopic(cluster, logs, config, logger, () => clock.now());
   const groups = createGroupCoordinator({ config, clock, logger, persist: (records) => offsetsTopic.persist(records) });
   const replayStart = performance.now();
-  const replayed = await offsetsTopic.load((record) => groups.loadRecord(record));
+  const replayed = await orCloseLogs(
+    offsetsTopic.load((record) => groups.loadRecord(record)).catch((e: unknown) => {
+      server.close();
+      throw e;
+    }),
+  );
   groups.finishLoading();
   if (replayed > 0) logger.info({ records: replayed, ms: Math.round(performance.now() - replayStart) }, 'group coordinator state loaded from __consumer_offsets');
   const ctx: BrokerContext = { config, cluster, clock, logger, registry, logs, producerIds, groups };

@@ -5,7 +5,7 @@ import { joinPath } from './fs.js';
 import { MemoryFileSystem } from './fs-memory.js';
 import { CLEAN_SHUTDOWN_FILE, LogManager, TOPICS_FILE, uuidToBase64 } from './log-manager.js';
 import { simpleBatch } from './test-batches.js';
-import { ENVS, memoryEnv, readAll, testResolver, type TestEnv } from './test-env.js';
+import { ENVS, dyingProcessFs, memoryEnv, readAll, testResolver, type TestEnv } from './test-env.js';
 import type { LogConfig } from './log-config.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -82,7 +82,7 @@ describe.each(ENVS)('LogManager (%s)', (_name, make) => {
   it('after an unclean stop recovers every log and writes the marker only on a clean close', async () => {
     const env = await make();
     cleanups.push(env.cleanup);
-    const m = await open(env, { segmentBytes: 2000 });
+    const m = await open({ ...env, fs: dyingProcessFs(env.fs) }, { segmentBytes: 2000 });
     await m.createTopic('t', 2);
     for (let i = 0; i < 30; i++) await m.log('t', i % 2)!.append(simpleBatch(2, { valueBytes: 50 })).written;
     await m.checkpoint();

@@ -16,8 +16,9 @@
 //   single writev at the segment's end (group commit for writes too). A batch is
 //   "written" once in the file (page cache); a write error takes the log
 //   offline (appends and reads answer KAFKA_STORAGE_ERROR), rejects every
-//   pending waiter, and reloads the log from disk with crash recovery; the log
-//   then comes back online by itself.
+//   pending waiter, and reloads the log from disk with crash recovery (again
+//   and again, with a growing pause, while the reload fails: EMFILE or a full
+//   disk pass); the log then comes back online by itself.
 //
 // Flusher: at most one fsync in flight per log. It covers everything written
 //   before it started: all waiters up to that offset resolve together. Policies
@@ -88,6 +89,9 @@ const MAX_TIMER_MS = 0x7fffffff;
 const SNAPSHOTS_TO_KEEP = 3;
 /** Pause before an fsync that failed is tried again for the appends it did not cover. */
 const FLUSH_RETRY_MS = 10;
+/** Pauses between attempts to reload a log that failed (doubling up to the max). */
+const RELOAD_RETRY_MIN_MS = 100;
+const RELOAD_RETRY_MAX_MS = 30_000;
 const MAX_WRITE_BYTES = 32 * 1024 * 1024;
 const MAX_WRITE_BUFFERS = 1024;
 
@@ -283,6 +287,8 @@ export class PartitionLog {
   private dirDirty = false;
   private _lastFlushMs = 0;
   private reloading: Promise<void> | null = null;
+  private reloadStopped = false;
+  private stopReloadWait: (() => void) | null = null;
   private snapshotOffsets: number[] = [];
   private maintenanceChain: Promise<unknown> = Promise.resolve();
 
@@ -765,20 +771,50 @@ export class PartitionLog {
     if (!closing) this.reloading = this.reload();
   }
 
+  /**
+   * Reloads from disk until it works: the failure may be passing (EMFILE, a
+   * full disk), so a failed reload is retried with a growing pause, until close.
+   */
   private async reload(): Promise<void> {
+    let delay = RELOAD_RETRY_MIN_MS;
     try {
-      await this.waitFlushIdle();
-      const recoveryPoint = this.durableOffset;
-      const logStart = this._logStartOffset;
-      for (const s of this.segments) s.retire();
-      await this.load(false, recoveryPoint, logStart);
-      this._state = 'online';
-      this.logger.info({ logEndOffset: this._nextOffset }, 'log reloaded and back online');
-    } catch (e) {
-      this.logger.error({ err: e }, 'reloading the log failed; it stays offline');
+      for (;;) {
+        try {
+          await this.waitFlushIdle();
+          const recoveryPoint = this.durableOffset;
+          const logStart = this._logStartOffset;
+          for (const s of this.segments) s.retire();
+          await this.load(false, recoveryPoint, logStart);
+          this._state = 'online';
+          this.logger.info({ logEndOffset: this._nextOffset }, 'log reloaded and back online');
+          return;
+        } catch (e) {
+          if (this.reloadStopped) return;
+          this.logger.error({ err: e, retryInMs: delay }, 'reloading the log failed; it stays offline and tries again');
+        }
+        await new Promise<void>((resolve) => {
+          const t = this.clock.setTimeout(() => {
+            this.stopReloadWait = null;
+            resolve();
+          }, delay);
+          this.stopReloadWait = () => {
+            t.cancel();
+            resolve();
+          };
+        });
+        if (this.reloadStopped) return;
+        delay = Math.min(delay * 2, RELOAD_RETRY_MAX_MS);
+      }
     } finally {
       this.reloading = null;
     }
+  }
+
+  /** Ends a reload retry loop (close, discard): the log stays offline. */
+  private stopReloading(): void {
+    this.reloadStopped = true;
+    this.stopReloadWait?.();
+    this.stopReloadWait = null;
   }
 
   /** Resolves when a reload after a failure (if any) has finished. */
@@ -1200,6 +1236,7 @@ export class PartitionLog {
    */
   async close(): Promise<boolean> {
     if (this._state === 'closed') return false;
+    this.stopReloading();
     await this.whenSettled();
     await this.maintenance(async () => undefined);
     const wasOnline = this._state === 'online';
@@ -1239,6 +1276,7 @@ export class PartitionLog {
   /** Stops the log without flushing (its files are about to be deleted). */
   async discard(): Promise<void> {
     if (this._state === 'closed') return;
+    this.stopReloading();
     await this.whenSettled();
     this._state = 'closing';
     this.flushTimer?.cancel();
@@ -1426,13 +1464,16 @@ export class PartitionLog {
     for (let i = usable.length - 1; i >= 0; i--) {
       const off = usable[i]!;
       const path = joinPath(this.dir, offsetFileName(off, SNAPSHOT_SUFFIX));
-      let ok = false;
+      // A snapshot that cannot be READ (EMFILE, EIO, EACCES...) says nothing about
+      // its contents: the load fails and the file stays. Only one read whole and
+      // found invalid is deleted.
+      let raw: Buffer;
       try {
-        ok = this.producers.load(await fs.readFile(path));
+        raw = await fs.readFile(path);
       } catch (e) {
-        this.logger.warn({ err: e, snapshot: path }, 'cannot read producer snapshot');
+        throw storageError(`cannot read producer snapshot ${path}: ${(e as Error).message}`, e);
       }
-      if (ok) {
+      if (this.producers.load(raw)) {
         replayFrom = Math.max(off, segs[0]!.baseOffset);
         break;
       }
