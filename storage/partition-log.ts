@@ -35,9 +35,11 @@
 //
 // Reads return whole batches as Buffer slices: from the tail cache when the
 //   offset is recent, otherwise via the sparse index and a header scan, one
-//   pread for the data. A read stays within one segment, as in Kafka.
+//   pread for the data. A read stays within one segment, as in Kafka. Unlike
+//   Kafka, every batch read from disk is checked (CRC32C, offsets) before it
+//   is served: corruption answers KAFKA_STORAGE_ERROR, logged once per place.
 //
-// Recovery (load): Kafka's LogLoader. Clean shutdown: trust the segments,
+// Recovery (load): Kafka's LogLoader. Clean shutdown: trust the segments (reads check them),
 //   load indexes lazily (checked), find the end of the last segment from its
 //   last index entry. Unclean: from the segment holding the recovery point on,
 //   check every batch (length, magic, CRC32C, contiguous offsets), truncate at
@@ -59,6 +61,7 @@ import {
   OFF_PRODUCER_ID,
   batchCrcMatches,
   batchMaxTimestamp,
+  checkBatch,
   readInt64,
   readProducerInfo,
   restampCrc,
@@ -66,7 +69,7 @@ import {
   writeInt64,
   type Decompressor,
 } from './batch.js';
-import { LogError, storageError } from './errors.js';
+import { LogError, isLogError, storageError } from './errors.js';
 import { joinPath, mkdirDurable, type FileSystem } from './fs.js';
 import type { LogConfig } from './log-config.js';
 import { silentLogger, systemClock, type Clock, type Logger } from './logger.js';
@@ -302,7 +305,9 @@ export class PartitionLog {
   private readonly hwListeners = new Set<(hw: number) => void>();
 
   /** Counters for tests and benchmarks. */
-  readonly stats = { fsyncs: 0, writes: 0, bytesWritten: 0, cacheReads: 0, diskReads: 0 };
+  readonly stats = { fsyncs: 0, writes: 0, bytesWritten: 0, cacheReads: 0, diskReads: 0, crcChecks: 0 };
+  /** `file:position` of corrupt batches already logged. */
+  private readonly reportedCorruption = new Set<string>();
 
   private constructor(opts: PartitionLogOptions) {
     this.topic = opts.topic;
@@ -897,18 +902,66 @@ export class PartitionLog {
       seg.acquire();
       let out: Buffer[];
       let exhausted = false;
+      let pos = 0;
+      let base = seg.baseOffset;
       try {
         const upper = seg.visibleSize;
-        const pos = offset <= seg.baseOffset ? 0 : await seg.findPosition(offset, upper, this.cfg.indexIntervalBytes);
+        if (offset > seg.baseOffset) ({ position: pos, base } = await seg.locate(offset, upper, this.cfg.indexIntervalBytes));
         out = await seg.readBatches(pos, maxBytes, upper, minOneBatch);
         exhausted = pos >= upper && seg.sealed && upper === seg.size;
+      } catch (e) {
+        // a header that cannot be right (length, index check) is corruption too, and either way a storage error
+        if (isLogError(e)) throw e;
+        throw this.corruption(seg, pos, e instanceof Error ? e.message : String(e), e);
       } finally {
         seg.release();
       }
+      this.checkServed(seg, pos, base, out);
       this.stats.diskReads++;
       if (out.length > 0 || !exhausted) return out;
     }
     return [];
+  }
+
+  /**
+   * Beyond Kafka: every batch read from disk is checked before it is served
+   * (length, magic, CRC32C, and offsets following on from the base the index
+   * look-up established: the base offset is outside the CRC), so bytes that rotted on disk, after a clean
+   * shutdown or in an old segment, never reach a client, whether or not it
+   * checks CRCs. The tail cache holds what was validated on append and is not
+   * re-checked.
+   */
+  private checkServed(seg: Segment, pos: number, expectedBase: number, batches: Buffer[]): void {
+    let at = pos;
+    let expected = expectedBase;
+    const end = seg === this.activeSegment() ? this._nextOffset : seg.nextOffset;
+    for (const b of batches) {
+      const problem = checkBatch(b, 0, b.length, true);
+      const base = readInt64(b, 0);
+      const last = base + b.readInt32BE(OFF_LAST_OFFSET_DELTA);
+      const bad =
+        problem !== null
+          ? problem
+          : base !== expected
+            ? `batch base offset ${base}, expected ${expected}`
+            : last >= end
+              ? `offsets ${base}..${last} run past the segment's end ${end}`
+              : null;
+      if (bad !== null) throw this.corruption(seg, at, bad, undefined);
+      expected = last + 1;
+      at += b.length;
+    }
+    this.stats.crcChecks += batches.length;
+  }
+
+  /** The error for corrupt bytes at `seg`/`position`: KAFKA_STORAGE_ERROR, logged once per place. */
+  private corruption(seg: Segment, position: number, problem: string, cause: unknown): LogError {
+    const where = `${seg.logPath}:${position}`;
+    if (!this.reportedCorruption.has(where)) {
+      this.reportedCorruption.add(where);
+      this.logger.error({ file: seg.logPath, position, problem }, 'corrupt batch on disk; reads that reach it answer KAFKA_STORAGE_ERROR');
+    }
+    return storageError(`corrupt batch in ${where}: ${problem}`, cause);
   }
 
   private segmentIndexFor(offset: number): number {
