@@ -916,7 +916,7 @@ export class PartitionLog {
       } finally {
         seg.release();
       }
-      this.checkServed(seg, pos, base, out);
+      out = this.checkServed(seg, pos, base, out);
       this.stats.diskReads++;
       if (out.length > 0 || !exhausted) return out;
     }
@@ -928,14 +928,16 @@ export class PartitionLog {
    * (length, magic, CRC32C, and offsets following on from the base the index
    * look-up established: the base offset is outside the CRC), so bytes that rotted on disk, after a clean
    * shutdown or in an old segment, never reach a client, whether or not it
-   * checks CRCs. The tail cache holds what was validated on append and is not
+   * checks CRCs. Returns the batches before the first bad one; throws if that
+   * is the first. The tail cache holds what was validated on append and is not
    * re-checked.
    */
-  private checkServed(seg: Segment, pos: number, expectedBase: number, batches: Buffer[]): void {
+  private checkServed(seg: Segment, pos: number, expectedBase: number, batches: Buffer[]): Buffer[] {
     let at = pos;
     let expected = expectedBase;
     const end = seg === this.activeSegment() ? this._nextOffset : seg.nextOffset;
-    for (const b of batches) {
+    for (let i = 0; i < batches.length; i++) {
+      const b = batches[i]!;
       const problem = checkBatch(b, 0, b.length, true);
       const base = readInt64(b, 0);
       const last = base + b.readInt32BE(OFF_LAST_OFFSET_DELTA);
@@ -947,11 +949,17 @@ export class PartitionLog {
             : last >= end
               ? `offsets ${base}..${last} run past the segment's end ${end}`
               : null;
-      if (bad !== null) throw this.corruption(seg, at, bad, undefined);
+      if (bad !== null) {
+        // the good batches before it are served; the read that starts at it fails
+        if (i === 0) throw this.corruption(seg, at, bad, undefined);
+        this.stats.crcChecks += i;
+        return batches.slice(0, i);
+      }
       expected = last + 1;
       at += b.length;
     }
     this.stats.crcChecks += batches.length;
+    return batches;
   }
 
   /** The error for corrupt bytes at `seg`/`position`: KAFKA_STORAGE_ERROR, logged once per place. */
