@@ -2,3 +2,4 @@
 export { startBroker, startCluster, type BrokerOptions, type ClusterOptions, type RunningBroker, type RunningCluster } from './broker/broker.js';
 export { ManualClock, systemClock, type Clock } from './broker/clock.js';
 export { MemoryFileSystem, type FaultSpec } from './storage/fs-memory.js';
+export { DataDirLockedError } from './storage/dir-lock.js';

@@ -40,12 +40,19 @@ export interface StartOptions {
   readonly nodeListeners?: readonly string[];
 }
 
+/** Offline tools with their own options (bin/<name>.ts parses the rest of the line). */
+export const TOOLS = ['verify', 'dump'] as const;
+export type ToolName = (typeof TOOLS)[number];
+
 export type CliCommand =
   | { readonly command: 'help' }
   | { readonly command: 'version' }
-  | { readonly command: 'start'; readonly options: StartOptions };
+  | { readonly command: 'start'; readonly options: StartOptions }
+  | { readonly command: 'tool'; readonly name: ToolName; readonly argv: readonly string[] };
 
 export const USAGE = `Usage: kafkalite start [options]
+       kafkalite verify --data-dir DIR [--json]
+       kafkalite dump --data-dir DIR [--topic T] [--partition P] [--records] [--files] [--json]
 
 A Kafka broker in one process: real Kafka clients connect to it unchanged.
 
@@ -71,6 +78,8 @@ Options:
 
 /** Parses `kafkalite` arguments (without the node and script paths). */
 export function parseCliArgs(argv: readonly string[]): CliCommand {
+  const tool = TOOLS.find((t) => t === argv[0]);
+  if (tool !== undefined) return { command: 'tool', name: tool, argv: argv.slice(1) };
   let parsed;
   try {
     parsed = parseArgs({

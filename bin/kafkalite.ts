@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `kafkalite start`: runs one broker (or, with --nodes, several nodes of one
-// cluster in this process) until SIGINT/SIGTERM.
+// cluster in this process) until SIGINT/SIGTERM; `kafkalite verify` and
+// `kafkalite dump` are offline tools on a data directory (bin/verify.ts, bin/dump.ts).
 //
 // Exit codes: 0 after a clean shutdown (or --help/--version), 2 for a bad command
 // line or config (one line on stderr), 1 when the broker fails to start or to
@@ -142,6 +143,16 @@ async function main(argv: readonly string[]): Promise<void> {
     case 'start':
       await start(command.options);
       return;
+    case 'tool': {
+      const run = command.name === 'verify' ? (await import('./verify.js')).verifyCommand : (await import('./dump.js')).dumpCommand;
+      try {
+        process.exitCode = await run(command.argv);
+      } catch (e) {
+        if (e instanceof CliUsageError) usageError(`${e.message} (see kafkalite ${command.name} --help)`);
+        throw e;
+      }
+      return;
+    }
   }
 }
 

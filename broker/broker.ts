@@ -19,7 +19,8 @@ import type { BrokerContext } from './context.js';
 import { LogManager } from '../storage/log-manager.js';
 import { RealFileSystem } from '../storage/fs-real.js';
 import { MemoryFileSystem } from '../storage/fs-memory.js';
-import type { FileSystem } from '../storage/fs.js';
+import { mkdirDurable, type FileSystem } from '../storage/fs.js';
+import { lockDataDir } from '../storage/dir-lock.js';
 import { decompress } from '../protocol/compression.js';
 import { loadOrCreateMetaProperties } from './meta-properties.js';
 import { logConfigResolver } from './log-config.js';
@@ -167,40 +168,55 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
   const memory = opts.memory ?? !explicitDir;
   const fs = opts.fs ?? (memory ? new MemoryFileSystem() : new RealFileSystem());
   const dataDir = memory ? '/kafkalite-memory' : config.logDir;
-
-  const meta = await loadOrCreateMetaProperties(fs, dataDir, { clusterId: config.clusterId, nodeId: config.nodeId });
   const resolveLogConfig = logConfigResolver(config);
-  const store = new ClusterStore(fs, dataDir);
-  const stored = await store.load();
-  const logs = await LogManager.open({
-    dataDir,
-    fs,
-    logger,
-    clock,
-    topics: stored.map((t) => ({ topicId: t.topicId, topic: t.name, partitions: t.partitions, config: resolveLogConfig(t.configs) })),
-    producerIdExpirationMs: config.values['producer.id.expiration.ms'],
-    retentionCheckIntervalMs: config.values['log.retention.check.interval.ms'],
-    checkpointIntervalMs: config.values['log.flush.offset.checkpoint.interval.ms'],
-    decompress: (codec, data) => decompress(codec as never, data),
-  });
-  const producerIds = await ProducerIdManager.open(fs, dataDir);
 
-  const servers = specs.map((s) => new NodeServer(s.nodeId, s.binds, logger));
+  // One broker per data directory: the lock comes before anything reads or writes it.
+  await mkdirDurable(fs, dataDir);
+  const dirLock = await lockDataDir(fs, dataDir, clock.now());
+  let openedLogs: LogManager | undefined;
+  const servers: NodeServer[] = [];
+  let started;
   try {
-    for (const s of servers) await s.listen();
+    started = await openCluster();
   } catch (err) {
+    // A failed start leaves nothing behind: closing the logs releases the lock too.
     await Promise.all(servers.map((s) => s.stop()));
-    await logs.close();
+    if (openedLogs) await openedLogs.close().catch(() => undefined);
+    else await dirLock.release().catch(() => undefined);
     throw err;
   }
-  const nodes = specs.map(advertisedNode);
+  const { meta, cluster, groups, producerIds, nodes, logs } = started;
+
+  async function openCluster() {
+    const meta = await loadOrCreateMetaProperties(fs, dataDir, { clusterId: config.clusterId, nodeId: config.nodeId });
+    const store = new ClusterStore(fs, dataDir);
+    const stored = await store.load();
+    const opened = await LogManager.open({
+      dataDir,
+      fs,
+      logger,
+      clock,
+      dirLock,
+      topics: stored.map((t) => ({ topicId: t.topicId, topic: t.name, partitions: t.partitions, config: resolveLogConfig(t.configs) })),
+      producerIdExpirationMs: config.values['producer.id.expiration.ms'],
+      retentionCheckIntervalMs: config.values['log.retention.check.interval.ms'],
+      checkpointIntervalMs: config.values['log.flush.offset.checkpoint.interval.ms'],
+      decompress: (codec, data) => decompress(codec as never, data),
+    });
+    openedLogs = opened;
+    const producerIds = await ProducerIdManager.open(fs, dataDir);
+    for (const s of specs) servers.push(new NodeServer(s.nodeId, s.binds, logger));
+    for (const s of servers) await s.listen();
+    const nodes = specs.map(advertisedNode);
+    const cluster = new Cluster(meta.clusterId, nodes, { store, logs: opened, logConfig: resolveLogConfig });
+    cluster.load(stored);
+    const offsetsTopic = new OffsetsTopic(cluster, opened, config, logger, () => clock.now());
+    const groups = new GroupShards({ cluster, offsetsTopic, config, clock, logger });
+    await groups.start();
+    return { meta, cluster, groups, producerIds, nodes, logs: opened };
+  }
   const clusterId = meta.clusterId;
-  const cluster = new Cluster(clusterId, nodes, { store, logs, logConfig: resolveLogConfig });
-  cluster.load(stored);
   const registry = new HandlerRegistry(HANDLERS);
-  const offsetsTopic = new OffsetsTopic(cluster, logs, config, logger, () => clock.now());
-  const groups = new GroupShards({ cluster, offsetsTopic, config, clock, logger });
-  await groups.start();
   for (const [i, server] of servers.entries()) {
     const node = nodes[i];
     server.serve(new Map(node.endpoints.map((e) => [e.listener, { node, listener: e.listener, config, cluster, clock, logger, registry, logs, producerIds, groups } satisfies BrokerContext])));

@@ -12,16 +12,18 @@
 // After `crash()` every handle opened before it is dead (any call throws EIO),
 // so writers left over from the "previous process" cannot touch the new state.
 //
-// Faults: `failNextWrite()` / `failNextSync()` make the next matching call
-// throw (EIO by default); a failed write can first apply a prefix of its bytes
-// (`partialBytes`), a torn write. A failed sync leaves the durable state as it
+// Faults: `failNextWrite()` / `failNextSync()` / `failNextOpen()` /
+// `failNextRead()` make the next matching call throw (EIO by default, or the
+// errno in `code`: EMFILE, ENOSPC, EACCES...; `times` for more than one call);
+// a failed write can first apply a prefix of its bytes (`partialBytes`), a torn
+// write. readFile counts as an open and a read. A failed sync leaves the durable state as it
 // was (the dirty bytes stay dirty and a later sync may still persist them:
 // kinder than Linux after an fsync error, which may drop them).
 //
 // Storage: files are arrays of 64 KiB chunks, copy-on-write against the last
 // synced version, so a sync costs one array copy, not a copy of the data.
 
-import { dirName, fsError, type FileHandle, type FileStat, type FileSystem, type OpenMode } from './fs.js';
+import { dirName, fsError, type FileHandle, type FileLock, type FileStat, type FileSystem, type OpenMode } from './fs.js';
 
 const CHUNK = 64 * 1024;
 
@@ -103,13 +105,25 @@ class Inode {
   }
 }
 
+type FaultKind = 'open' | 'read' | 'write' | 'sync';
+
+/** The error an injected fault throws. */
+function faultError(spec: FaultSpec, path: string, what: string): Error {
+  const code = spec.code ?? 'EIO';
+  return spec.error ?? fsError(code, `${path}: injected ${what} failure`);
+}
+
 type Node = { kind: 'file'; inode: Inode } | { kind: 'dir'; mtimeMs: number };
 
 export interface FaultSpec {
   /** Only calls on a matching path fail (default: any). */
   path?: string | RegExp;
-  /** What to throw (default: an EIO error). */
+  /** What to throw (default: an error with `code`, EIO unless given). */
   error?: Error;
+  /** The errno of the default error (default 'EIO'). */
+  code?: string;
+  /** How many matching calls fail (default 1; Infinity: until clearFaults()). */
+  times?: number;
   /** Writes only: apply this many bytes of the write before failing. */
   partialBytes?: number;
 }
@@ -164,6 +178,8 @@ class MemFileHandle implements FileHandle {
     this.fs.stats.reads++;
     await Promise.resolve();
     this.check();
+    const fault = this.fs.takeFault('read', this.path);
+    if (fault) throw faultError(fault, this.path, 'read');
     return this.inode.read(buf, offset, length, position);
   }
 
@@ -183,7 +199,7 @@ class MemFileHandle implements FileHandle {
       budget -= piece.length;
     }
     this.inode.mtimeMs = this.fs.now();
-    if (fault) throw fault.error ?? fsError('EIO', `${this.path}: injected write failure`);
+    if (fault) throw faultError(fault, this.path, 'write');
     this.fs.stats.writes++;
     this.fs.stats.bytesWritten += pos - position;
   }
@@ -195,7 +211,7 @@ class MemFileHandle implements FileHandle {
     if (this.fs.syncDelay) await this.fs.syncDelay();
     else await tick();
     this.check();
-    if (fault) throw fault.error ?? fsError('EIO', `${this.path}: injected fsync failure`);
+    if (fault) throw faultError(fault, this.path, 'fsync');
     if (snap) {
       this.inode.durableChunks = snap.chunks;
       this.inode.durableSize = snap.size;
@@ -232,7 +248,9 @@ export class MemoryFileSystem implements FileSystem {
 
   private names = new Map<string, Node>();
   private durableNames = new Map<string, Node>();
-  private faults: { kind: 'write' | 'sync'; spec: FaultSpec }[] = [];
+  private faults: { kind: FaultKind; spec: FaultSpec; left: number }[] = [];
+  /** Paths locked by lock(); a crash (the process died) releases them all. */
+  private locked = new Set<string>();
 
   constructor(opts: MemoryFileSystemOptions = {}) {
     this.trackDurability = opts.trackDurability ?? true;
@@ -247,12 +265,26 @@ export class MemoryFileSystem implements FileSystem {
 
   /** The next write (to a matching path) fails. */
   failNextWrite(spec: FaultSpec = {}): void {
-    this.faults.push({ kind: 'write', spec });
+    this.addFault('write', spec);
   }
 
   /** The next file sync (of a matching path) fails. */
   failNextSync(spec: FaultSpec = {}): void {
-    this.faults.push({ kind: 'sync', spec });
+    this.addFault('sync', spec);
+  }
+
+  /** The next open (open, readFile, writeFile, lock) of a matching path fails. */
+  failNextOpen(spec: FaultSpec = {}): void {
+    this.addFault('open', spec);
+  }
+
+  /** The next read (handle read or readFile) of a matching path fails. */
+  failNextRead(spec: FaultSpec = {}): void {
+    this.addFault('read', spec);
+  }
+
+  private addFault(kind: FaultKind, spec: FaultSpec): void {
+    this.faults.push({ kind, spec, left: spec.times ?? 1 });
   }
 
   clearFaults(): void {
@@ -260,14 +292,17 @@ export class MemoryFileSystem implements FileSystem {
   }
 
   /** @internal */
-  takeFault(kind: 'write' | 'sync', path: string): FaultSpec | undefined {
+  takeFault(kind: FaultKind, path: string): FaultSpec | undefined {
+    const p = normalize(path);
     const i = this.faults.findIndex(
       (f) =>
         f.kind === kind &&
-        (f.spec.path === undefined || (typeof f.spec.path === 'string' ? f.spec.path === path : f.spec.path.test(path))),
+        (f.spec.path === undefined || (typeof f.spec.path === 'string' ? normalize(f.spec.path) === p : f.spec.path.test(p))),
     );
     if (i < 0) return undefined;
-    return this.faults.splice(i, 1)[0]!.spec;
+    const f = this.faults[i]!;
+    if (--f.left <= 0) this.faults.splice(i, 1);
+    return f.spec;
   }
 
   /**
@@ -278,6 +313,7 @@ export class MemoryFileSystem implements FileSystem {
     if (!this.trackDurability) throw new Error('crash() needs trackDurability');
     this.generation++;
     this.faults = [];
+    this.locked.clear();
     const kept = new Map<string, Node>();
     // shortest paths first, so a name survives only under a surviving directory
     const paths = [...this.durableNames.keys()].sort((a, b) => a.length - b.length);
@@ -309,6 +345,8 @@ export class MemoryFileSystem implements FileSystem {
   async open(path: string, mode: OpenMode): Promise<FileHandle> {
     await Promise.resolve();
     const p = normalize(path);
+    const fault = this.takeFault('open', p);
+    if (fault) throw faultError(fault, p, 'open');
     let node = this.names.get(p);
     if (node === undefined) {
       if (mode === 'r') throw fsError('ENOENT', `${p}: no such file`);
@@ -323,7 +361,10 @@ export class MemoryFileSystem implements FileSystem {
 
   async readFile(path: string): Promise<Buffer> {
     await Promise.resolve();
-    const { inode } = this.fileNode(normalize(path));
+    const p = normalize(path);
+    const fault = this.takeFault('open', p) ?? this.takeFault('read', p);
+    if (fault) throw faultError(fault, p, 'read');
+    const { inode } = this.fileNode(p);
     const out = Buffer.allocUnsafe(inode.size);
     inode.read(out, 0, inode.size, 0);
     return out;
@@ -408,6 +449,25 @@ export class MemoryFileSystem implements FileSystem {
   async exists(path: string): Promise<boolean> {
     await Promise.resolve();
     return this.names.has(normalize(path));
+  }
+
+  async lock(path: string): Promise<FileLock | null> {
+    const handle = await this.open(path, 'rw');
+    const p = normalize(path);
+    if (this.locked.has(p)) {
+      await handle.close();
+      return null;
+    }
+    this.locked.add(p);
+    const generation = this.generation;
+    return {
+      handle,
+      release: async () => {
+        // a lock from before a crash died with its process
+        if (this.generation === generation) this.locked.delete(p);
+        await handle.close();
+      },
+    };
   }
 
   async syncDir(path: string): Promise<void> {

@@ -1,14 +1,28 @@
 // FileSystem on node:fs/promises. `sync()` is fdatasync (the size change of an
 // append is metadata fdatasync does flush); `syncDir()` opens the directory and
 // fsyncs it, which is how a new or renamed name becomes durable on Linux.
+//
+// `lock()` is a real OS lock: Node has none, so it comes from fs-native-extensions
+// (prebuilt binaries, no install script), which takes an open-file-description
+// lock (fcntl F_OFD_SETLK) on Linux, flock on macOS, LockFileEx on Windows. Such
+// a lock is tied to one open() of the file: a second open in the same process
+// conflicts too, and the kernel drops it when the process dies (no stale locks,
+// no pid guessing).
 
 import { constants, promises as fsp } from 'node:fs';
-import type { FileHandle, FileStat, FileSystem, OpenMode } from './fs.js';
+import { createRequire } from 'node:module';
+import type { FileHandle, FileLock, FileStat, FileSystem, OpenMode } from './fs.js';
+
+interface NativeLocks {
+  tryLock(fd: number): boolean;
+  unlock(fd: number): void;
+}
+const nativeLocks = createRequire(import.meta.url)('fs-native-extensions') as NativeLocks;
 
 class RealFileHandle implements FileHandle {
   constructor(
     readonly path: string,
-    private readonly fh: fsp.FileHandle,
+    readonly fh: fsp.FileHandle,
   ) {}
 
   async read(buf: Buffer, offset: number, length: number, position: number): Promise<number> {
@@ -113,9 +127,34 @@ export class RealFileSystem implements FileSystem {
     try {
       await fsp.access(path);
       return true;
-    } catch {
-      return false;
+    } catch (e) {
+      // only "not there" means absent; EACCES, EIO, EMFILE... are failures, not answers
+      const code = (e as { code?: unknown }).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+      throw e;
     }
+  }
+
+  async lock(path: string): Promise<FileLock | null> {
+    const handle = new RealFileHandle(path, await fsp.open(path, FLAGS.rw, 0o644));
+    let locked: boolean;
+    try {
+      locked = nativeLocks.tryLock(handle.fh.fd);
+    } catch (e) {
+      await handle.close();
+      throw e;
+    }
+    if (!locked) {
+      await handle.close();
+      return null;
+    }
+    return {
+      handle,
+      release: async () => {
+        nativeLocks.unlock(handle.fh.fd);
+        await handle.close();
+      },
+    };
   }
 
   async syncDir(path: string): Promise<void> {

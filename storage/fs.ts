@@ -42,6 +42,13 @@ export type OpenMode =
   /** read and write; created if missing, truncated to 0 */
   | 'rw-truncate';
 
+/** An exclusive lock on a file, held until released (or the process ends). */
+export interface FileLock {
+  /** The locked file, open for reading and writing (the holder may note who it is in it). */
+  readonly handle: FileHandle;
+  release(): Promise<void>;
+}
+
 export interface FileSystem {
   /** 'real' or 'memory', for logs and the odd test. */
   readonly kind: 'real' | 'memory';
@@ -62,6 +69,11 @@ export interface FileSystem {
   exists(path: string): Promise<boolean>;
   /** Makes the names in a directory (creates, renames, unlinks) durable. */
   syncDir(path: string): Promise<void>;
+  /**
+   * Creates `path` if missing and takes an exclusive lock on it; null when it is
+   * held already, by another process or by another lock() in this one.
+   */
+  lock(path: string): Promise<FileLock | null>;
 }
 
 /** Joins path pieces with '/', the only separator storage uses. */

@@ -9,7 +9,8 @@
 //                   fault injection, crash simulation)
 
 export { LogError, isLogError, type StorageErrorName } from './errors.js';
-export { type FileSystem, type FileHandle, type OpenMode, type FileStat, writeFileAtomic, mkdirDurable } from './fs.js';
+export { DataDirLockedError, LOCK_FILE, type LockHolder } from './dir-lock.js';
+export { type FileSystem, type FileHandle, type FileLock, type OpenMode, type FileStat, writeFileAtomic, mkdirDurable } from './fs.js';
 export { RealFileSystem } from './fs-real.js';
 export { MemoryFileSystem, type FaultSpec, type MemoryFileSystemOptions, type MemoryFsStats } from './fs-memory.js';
 export type { FlushMode, LogConfig, LogConfigResolver, TimestampType } from './log-config.js';

@@ -5,7 +5,7 @@ import { joinPath } from './fs.js';
 import { MemoryFileSystem } from './fs-memory.js';
 import { CLEAN_SHUTDOWN_FILE, LogManager, uuidToBase64, type TopicLogs } from './log-manager.js';
 import { simpleBatch } from './test-batches.js';
-import { ENVS, memoryEnv, readAll, testConfig, type TestEnv } from './test-env.js';
+import { ENVS, dyingProcessFs, memoryEnv, readAll, testConfig, type TestEnv } from './test-env.js';
 import type { LogConfig } from './log-config.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -71,7 +71,7 @@ describe.each(ENVS)('LogManager (%s)', (_name, make) => {
   it('after an unclean stop recovers every log and writes the marker only on a clean close', async () => {
     const env = await make();
     cleanups.push(env.cleanup);
-    const m = await open(env);
+    const m = await open({ ...env, fs: dyingProcessFs(env.fs) });
     const t = await create(m, topic('t', 2, { segmentBytes: 2000 }));
     for (let i = 0; i < 30; i++) await m.log('t', i % 2)!.append(simpleBatch(2, { valueBytes: 50 })).written;
     await m.checkpoint();

@@ -7,6 +7,7 @@
 //   recovery-point-offset-checkpoint   Kafka's format; per partition, offsets below are fsynced
 //   log-start-offset-checkpoint        Kafka's format; per partition, the log start offset
 //   .kafka_cleanshutdown               present only after a clean shutdown (Kafka's marker)
+//   .lock                              locked while a broker uses the directory (dir-lock.ts)
 //   <topic>-<partition>/               one PartitionLog each (see partition-log.ts), with
 //     partition.metadata               Kafka's file: version and topic id (base64)
 //
@@ -32,8 +33,9 @@ import {
   readCheckpoint,
   writeCheckpoint,
 } from './checkpoint.js';
+import { lockDataDir } from './dir-lock.js';
 import { LogError } from './errors.js';
-import { joinPath, mkdirDurable, readFileIfExists, writeFileAtomic, type FileSystem } from './fs.js';
+import { joinPath, mkdirDurable, readFileIfExists, writeFileAtomic, type FileLock, type FileSystem } from './fs.js';
 import { RealFileSystem } from './fs-real.js';
 import type { LogConfig } from './log-config.js';
 import { silentLogger, systemClock, type Clock, type Logger } from './logger.js';
@@ -64,6 +66,8 @@ export interface LogManagerOptions {
   clock?: Clock;
   /** The logs that exist; directories of any other partition are deleted at start. */
   topics?: readonly TopicLogs[];
+  /** The data directory's lock (dir-lock.ts) when the caller took it first; released on close. */
+  dirLock?: FileLock;
   /** producer.id.expiration.ms (Kafka's default: one day). */
   producerIdExpirationMs?: number;
   /** log.retention.check.interval.ms (Kafka's default: five minutes). */
@@ -121,6 +125,7 @@ export class LogManager {
   private closed = false;
   private _hadCleanShutdown = false;
   private checkpointQueued: Promise<void> | null = null;
+  private dirLock: FileLock | null = null;
 
   private constructor(opts: LogManagerOptions) {
     this.dataDir = opts.dataDir;
@@ -135,10 +140,21 @@ export class LogManager {
     this.decompress = opts.decompress;
   }
 
-  /** Opens the data directory, creating it if needed, and loads (recovering) every named log. */
+  /**
+   * Opens the data directory, creating it if needed, locks it (DataDirLockedError
+   * if another broker has it; a caller that locked it already passes `dirLock`)
+   * and loads (recovering) every named log.
+   */
   static async open(opts: LogManagerOptions): Promise<LogManager> {
     const m = new LogManager(opts);
-    await m.load(opts.topics ?? []);
+    await mkdirDurable(m.fs, m.dataDir);
+    m.dirLock = opts.dirLock ?? (await lockDataDir(m.fs, m.dataDir, m.clock.now()));
+    try {
+      await m.load(opts.topics ?? []);
+    } catch (e) {
+      await m.releaseDirLock();
+      throw e;
+    }
     if (opts.background ?? true) m.startBackground();
     return m;
   }
@@ -294,7 +310,6 @@ export class LogManager {
 
   private async load(topics: readonly TopicLogs[]): Promise<void> {
     const fs = this.fs;
-    await mkdirDurable(fs, this.dataDir);
     const markerPath = joinPath(this.dataDir, CLEAN_SHUTDOWN_FILE);
     this._hadCleanShutdown = await fs.exists(markerPath);
     let recoveryPoints = await readCheckpoint(fs, joinPath(this.dataDir, RECOVERY_POINT_CHECKPOINT));
@@ -435,13 +450,23 @@ export class LogManager {
     return this.serialized(async () => {
       if (this.closed) return;
       this.closed = true;
-      let clean = true;
-      for (const log of this.logsByKey.values()) clean = (await log.close()) && clean;
-      await this.writeCheckpoints();
-      if (clean) {
-        await writeFileAtomic(this.fs, joinPath(this.dataDir, CLEAN_SHUTDOWN_FILE), Buffer.from(`{"version":0,"closedAt":${this.clock.now()}}\n`));
-      } else this.logger.warn('some logs did not close cleanly; no clean-shutdown marker');
-      this.logger.info({ clean }, 'log manager closed');
+      try {
+        let clean = true;
+        for (const log of this.logsByKey.values()) clean = (await log.close()) && clean;
+        await this.writeCheckpoints();
+        if (clean) {
+          await writeFileAtomic(this.fs, joinPath(this.dataDir, CLEAN_SHUTDOWN_FILE), Buffer.from(`{"version":0,"closedAt":${this.clock.now()}}\n`));
+        } else this.logger.warn('some logs did not close cleanly; no clean-shutdown marker');
+        this.logger.info({ clean }, 'log manager closed');
+      } finally {
+        await this.releaseDirLock();
+      }
     });
+  }
+
+  private async releaseDirLock(): Promise<void> {
+    const lock = this.dirLock;
+    this.dirLock = null;
+    await lock?.release().catch((e: unknown) => this.logger.warn({ err: e }, 'releasing the data directory lock failed'));
   }
 }

@@ -16,8 +16,9 @@
 //   single writev at the segment's end (group commit for writes too). A batch is
 //   "written" once in the file (page cache); a write error takes the log
 //   offline (appends and reads answer KAFKA_STORAGE_ERROR), rejects every
-//   pending waiter, and reloads the log from disk with crash recovery; the log
-//   then comes back online by itself.
+//   pending waiter, and reloads the log from disk with crash recovery (again
+//   and again, with a growing pause, while the reload fails: EMFILE or a full
+//   disk pass); the log then comes back online by itself.
 //
 // Flusher: at most one fsync in flight per log. It covers everything written
 //   before it started: all waiters up to that offset resolve together. Policies
@@ -34,9 +35,11 @@
 //
 // Reads return whole batches as Buffer slices: from the tail cache when the
 //   offset is recent, otherwise via the sparse index and a header scan, one
-//   pread for the data. A read stays within one segment, as in Kafka.
+//   pread for the data. A read stays within one segment, as in Kafka. Unlike
+//   Kafka, every batch read from disk is checked (CRC32C, offsets) before it
+//   is served: corruption answers KAFKA_STORAGE_ERROR, logged once per place.
 //
-// Recovery (load): Kafka's LogLoader. Clean shutdown: trust the segments,
+// Recovery (load): Kafka's LogLoader. Clean shutdown: trust the segments (reads check them),
 //   load indexes lazily (checked), find the end of the last segment from its
 //   last index entry. Unclean: from the segment holding the recovery point on,
 //   check every batch (length, magic, CRC32C, contiguous offsets), truncate at
@@ -58,6 +61,7 @@ import {
   OFF_PRODUCER_ID,
   batchCrcMatches,
   batchMaxTimestamp,
+  checkBatch,
   readInt64,
   readProducerInfo,
   restampCrc,
@@ -65,7 +69,7 @@ import {
   writeInt64,
   type Decompressor,
 } from './batch.js';
-import { LogError, storageError } from './errors.js';
+import { LogError, isLogError, storageError } from './errors.js';
 import { joinPath, mkdirDurable, type FileSystem } from './fs.js';
 import type { LogConfig } from './log-config.js';
 import { silentLogger, systemClock, type Clock, type Logger } from './logger.js';
@@ -88,6 +92,9 @@ const MAX_TIMER_MS = 0x7fffffff;
 const SNAPSHOTS_TO_KEEP = 3;
 /** Pause before an fsync that failed is tried again for the appends it did not cover. */
 const FLUSH_RETRY_MS = 10;
+/** Pauses between attempts to reload a log that failed (doubling up to the max). */
+const RELOAD_RETRY_MIN_MS = 100;
+const RELOAD_RETRY_MAX_MS = 30_000;
 const MAX_WRITE_BYTES = 32 * 1024 * 1024;
 const MAX_WRITE_BUFFERS = 1024;
 
@@ -283,6 +290,8 @@ export class PartitionLog {
   private dirDirty = false;
   private _lastFlushMs = 0;
   private reloading: Promise<void> | null = null;
+  private reloadStopped = false;
+  private stopReloadWait: (() => void) | null = null;
   private snapshotOffsets: number[] = [];
   private maintenanceChain: Promise<unknown> = Promise.resolve();
 
@@ -296,7 +305,9 @@ export class PartitionLog {
   private readonly hwListeners = new Set<(hw: number) => void>();
 
   /** Counters for tests and benchmarks. */
-  readonly stats = { fsyncs: 0, writes: 0, bytesWritten: 0, cacheReads: 0, diskReads: 0 };
+  readonly stats = { fsyncs: 0, writes: 0, bytesWritten: 0, cacheReads: 0, diskReads: 0, crcChecks: 0 };
+  /** `file:position` of corrupt batches already logged. */
+  private readonly reportedCorruption = new Set<string>();
 
   private constructor(opts: PartitionLogOptions) {
     this.topic = opts.topic;
@@ -765,20 +776,50 @@ export class PartitionLog {
     if (!closing) this.reloading = this.reload();
   }
 
+  /**
+   * Reloads from disk until it works: the failure may be passing (EMFILE, a
+   * full disk), so a failed reload is retried with a growing pause, until close.
+   */
   private async reload(): Promise<void> {
+    let delay = RELOAD_RETRY_MIN_MS;
     try {
-      await this.waitFlushIdle();
-      const recoveryPoint = this.durableOffset;
-      const logStart = this._logStartOffset;
-      for (const s of this.segments) s.retire();
-      await this.load(false, recoveryPoint, logStart);
-      this._state = 'online';
-      this.logger.info({ logEndOffset: this._nextOffset }, 'log reloaded and back online');
-    } catch (e) {
-      this.logger.error({ err: e }, 'reloading the log failed; it stays offline');
+      for (;;) {
+        try {
+          await this.waitFlushIdle();
+          const recoveryPoint = this.durableOffset;
+          const logStart = this._logStartOffset;
+          for (const s of this.segments) s.retire();
+          await this.load(false, recoveryPoint, logStart);
+          this._state = 'online';
+          this.logger.info({ logEndOffset: this._nextOffset }, 'log reloaded and back online');
+          return;
+        } catch (e) {
+          if (this.reloadStopped) return;
+          this.logger.error({ err: e, retryInMs: delay }, 'reloading the log failed; it stays offline and tries again');
+        }
+        await new Promise<void>((resolve) => {
+          const t = this.clock.setTimeout(() => {
+            this.stopReloadWait = null;
+            resolve();
+          }, delay);
+          this.stopReloadWait = () => {
+            t.cancel();
+            resolve();
+          };
+        });
+        if (this.reloadStopped) return;
+        delay = Math.min(delay * 2, RELOAD_RETRY_MAX_MS);
+      }
     } finally {
       this.reloading = null;
     }
+  }
+
+  /** Ends a reload retry loop (close, discard): the log stays offline. */
+  private stopReloading(): void {
+    this.reloadStopped = true;
+    this.stopReloadWait?.();
+    this.stopReloadWait = null;
   }
 
   /** Resolves when a reload after a failure (if any) has finished. */
@@ -861,18 +902,74 @@ export class PartitionLog {
       seg.acquire();
       let out: Buffer[];
       let exhausted = false;
+      let pos = 0;
+      let base = seg.baseOffset;
       try {
         const upper = seg.visibleSize;
-        const pos = offset <= seg.baseOffset ? 0 : await seg.findPosition(offset, upper, this.cfg.indexIntervalBytes);
+        if (offset > seg.baseOffset) ({ position: pos, base } = await seg.locate(offset, upper, this.cfg.indexIntervalBytes));
         out = await seg.readBatches(pos, maxBytes, upper, minOneBatch);
         exhausted = pos >= upper && seg.sealed && upper === seg.size;
+      } catch (e) {
+        // a header that cannot be right (length, index check) is corruption too, and either way a storage error
+        if (isLogError(e)) throw e;
+        throw this.corruption(seg, pos, e instanceof Error ? e.message : String(e), e);
       } finally {
         seg.release();
       }
+      out = this.checkServed(seg, pos, base, out);
       this.stats.diskReads++;
       if (out.length > 0 || !exhausted) return out;
     }
     return [];
+  }
+
+  /**
+   * Beyond Kafka: every batch read from disk is checked before it is served
+   * (length, magic, CRC32C, and offsets following on from the base the index
+   * look-up established: the base offset is outside the CRC), so bytes that rotted on disk, after a clean
+   * shutdown or in an old segment, never reach a client, whether or not it
+   * checks CRCs. Returns the batches before the first bad one; throws if that
+   * is the first. The tail cache holds what was validated on append and is not
+   * re-checked.
+   */
+  private checkServed(seg: Segment, pos: number, expectedBase: number, batches: Buffer[]): Buffer[] {
+    let at = pos;
+    let expected = expectedBase;
+    const end = seg === this.activeSegment() ? this._nextOffset : seg.nextOffset;
+    for (let i = 0; i < batches.length; i++) {
+      const b = batches[i]!;
+      const problem = checkBatch(b, 0, b.length, true);
+      const base = readInt64(b, 0);
+      const last = base + b.readInt32BE(OFF_LAST_OFFSET_DELTA);
+      const bad =
+        problem !== null
+          ? problem
+          : base !== expected
+            ? `batch base offset ${base}, expected ${expected}`
+            : last >= end
+              ? `offsets ${base}..${last} run past the segment's end ${end}`
+              : null;
+      if (bad !== null) {
+        // the good batches before it are served; the read that starts at it fails
+        if (i === 0) throw this.corruption(seg, at, bad, undefined);
+        this.stats.crcChecks += i;
+        return batches.slice(0, i);
+      }
+      expected = last + 1;
+      at += b.length;
+    }
+    this.stats.crcChecks += batches.length;
+    return batches;
+  }
+
+  /** The error for corrupt bytes at `seg`/`position`: KAFKA_STORAGE_ERROR, logged once per place. */
+  private corruption(seg: Segment, position: number, problem: string, cause: unknown): LogError {
+    const where = `${seg.logPath}:${position}`;
+    if (!this.reportedCorruption.has(where)) {
+      this.reportedCorruption.add(where);
+      this.logger.error({ file: seg.logPath, position, problem }, 'corrupt batch on disk; reads that reach it answer KAFKA_STORAGE_ERROR');
+    }
+    return storageError(`corrupt batch in ${where}: ${problem}`, cause);
   }
 
   private segmentIndexFor(offset: number): number {
@@ -1200,6 +1297,7 @@ export class PartitionLog {
    */
   async close(): Promise<boolean> {
     if (this._state === 'closed') return false;
+    this.stopReloading();
     await this.whenSettled();
     await this.maintenance(async () => undefined);
     const wasOnline = this._state === 'online';
@@ -1239,6 +1337,7 @@ export class PartitionLog {
   /** Stops the log without flushing (its files are about to be deleted). */
   async discard(): Promise<void> {
     if (this._state === 'closed') return;
+    this.stopReloading();
     await this.whenSettled();
     this._state = 'closing';
     this.flushTimer?.cancel();
@@ -1426,13 +1525,16 @@ export class PartitionLog {
     for (let i = usable.length - 1; i >= 0; i--) {
       const off = usable[i]!;
       const path = joinPath(this.dir, offsetFileName(off, SNAPSHOT_SUFFIX));
-      let ok = false;
+      // A snapshot that cannot be READ (EMFILE, EIO, EACCES...) says nothing about
+      // its contents: the load fails and the file stays. Only one read whole and
+      // found invalid is deleted.
+      let raw: Buffer;
       try {
-        ok = this.producers.load(await fs.readFile(path));
+        raw = await fs.readFile(path);
       } catch (e) {
-        this.logger.warn({ err: e, snapshot: path }, 'cannot read producer snapshot');
+        throw storageError(`cannot read producer snapshot ${path}: ${(e as Error).message}`, e);
       }
-      if (ok) {
+      if (this.producers.load(raw)) {
         replayFrom = Math.max(off, segs[0]!.baseOffset);
         break;
       }

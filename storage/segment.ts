@@ -393,6 +393,16 @@ export class Segment {
    * against the batch it points at, rebuilding the indexes once on a mismatch.
    */
   async findPosition(offset: number, upper: number, indexIntervalBytes: number): Promise<number> {
+    return (await this.locate(offset, upper, indexIntervalBytes)).position;
+  }
+
+  /**
+   * `findPosition`, plus the base offset the batch there must have: the scan
+   * checks that the index entry names the last offset of the batch it points at
+   * and that offsets follow on from there (or from the segment's base offset),
+   * so a reader can tell a batch whose (CRC-less) base offset rotted.
+   */
+  async locate(offset: number, upper: number, indexIntervalBytes: number): Promise<{ position: number; base: number }> {
     await this.ensureIndexes();
     for (let attempt = 0; ; attempt++) {
       const idx = this.offsetIndex!;
@@ -400,7 +410,7 @@ export class Segment {
       const start = i >= 0 ? idx.positionAt(i) : 0;
       const claimed = i >= 0 ? this.baseOffset + idx.relOffsetAt(i) : -1;
       let found = upper;
-      let first = true;
+      let expected = claimed >= 0 ? -1 : this.baseOffset;
       const r = await this.scan(
         Math.min(start, upper),
         upper,
@@ -408,17 +418,20 @@ export class Segment {
         (buf, at, filePos) => {
           const base = readInt64(buf, at);
           const last = base + buf.readInt32BE(at + OFF_LAST_OFFSET_DELTA);
-          if (first && claimed >= 0 && !(base <= claimed && claimed <= last)) return 'index entry does not match the batch it points at';
-          first = false;
+          if (expected < 0) {
+            if (last !== claimed) return 'index entry does not match the batch it points at';
+          } else if (base !== expected) return `batch base offset ${base}, expected ${expected}`;
+          expected = base;
           if (last >= offset) {
             found = filePos;
             return true;
           }
+          expected = last + 1;
           return undefined;
         },
         16 * 1024,
       );
-      if (r.problem === null) return found;
+      if (r.problem === null) return { position: found, base: expected };
       if (attempt > 0 || (i < 0 && start === 0)) throw new Error(`${this.logPath}: ${r.problem} at position ${r.end}`);
       this.env.logger.warn({ segment: this.logPath, problem: r.problem, position: r.end }, 'index look-up failed its check; rebuilding indexes');
       await this.rebuildIndexes(indexIntervalBytes);

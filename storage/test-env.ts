@@ -72,3 +72,18 @@ export async function readAll(log: PartitionLog, chunk = 1 << 20): Promise<Buffe
   }
   return out;
 }
+
+/**
+ * `fs` for a "process" that will die without closing: its data-directory lock
+ * is not taken, as the kernel drops a dead process's locks, so the test can
+ * open the directory again in the same process as a restart would.
+ */
+export function dyingProcessFs(fs: FileSystem): FileSystem {
+  return new Proxy(fs, {
+    get(target, prop, receiver) {
+      if (prop === 'lock') return async (path: string) => ({ handle: await target.open(path, 'rw'), release: async () => {} });
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}

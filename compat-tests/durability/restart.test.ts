@@ -20,7 +20,7 @@ import { DeleteRecordsApi } from '../../protocol/messages/21-delete-records.js';
 import { CreatePartitionsApi } from '../../protocol/messages/37-create-partitions.js';
 import { startBroker, type RunningBroker } from '../../broker/broker.js';
 import { MemoryFileSystem } from '../../storage/fs-memory.js';
-import type { FileHandle, FileStat, FileSystem, OpenMode } from '../../storage/fs.js';
+import type { FileHandle, FileLock, FileStat, FileSystem, OpenMode } from '../../storage/fs.js';
 import { RawClient as Client } from '../support/raw-client.js';
 import {
   ChildBroker,
@@ -296,6 +296,9 @@ class FencedFileSystem implements FileSystem {
   }
   syncDir(path: string): Promise<void> {
     return this.gate(() => this.inner.syncDir(path));
+  }
+  lock(path: string): Promise<FileLock | null> {
+    return this.gate(() => this.inner.lock(path));
   }
 }
 
