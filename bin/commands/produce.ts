@@ -8,7 +8,7 @@ import { Compression, type CompressionName } from '../../protocol/compression.js
 import type { RecordHeader } from '../../protocol/record-batch.js';
 import { TopicProducer, type ProduceRecord } from '../../client/producer.js';
 import { COMMON_OPTIONS, COMMON_USAGE, usageErrors, CommandError, commonOptions, intOption, keyValues, requireArg, withClient } from './common.js';
-import { printJson, Progress } from './output.js';
+import { Progress } from './output.js';
 
 const USAGE = `Usage: kafkalite produce TOPIC [options]
 
@@ -30,7 +30,8 @@ Options:
   --batch-size N         records per batch (default 1000)
 
 Input stops at the first bad line: the lines before it are produced, and the
-command fails with the line's number (exit 1). A summary goes to stderr.
+command fails with the line's number (exit 1). A summary goes to stderr; here
+--json names the input format, not the output.
 
 ${COMMON_USAGE}`;
 
@@ -118,8 +119,8 @@ export async function produceCommand(argv: string[]): Promise<void> {
       throw e;
     }
     await flush();
-    progress.done(`produced ${produced} record(s) to ${topicName}${acks === 0 ? ' (acks=0: not confirmed)' : ''}`);
-    if (common.json) printJson({ topic: topicName, records: produced, partitions: Object.fromEntries([...perPartition].sort((a, b) => a[0] - b[0])) });
+    const where = [...perPartition].sort((a, b) => a[0] - b[0]).map(([p, c]) => `${c} to partition ${p}`).join(', ');
+    progress.done(`produced ${produced} record(s) to ${topicName}${where ? ` (${where})` : ''}${acks === 0 ? ', acks=0: not confirmed' : ''}`);
   });
 }
 
