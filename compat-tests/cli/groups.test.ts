@@ -7,7 +7,8 @@ import { startBroker, type RunningBroker } from '../../broker/broker.js';
 import { uniqueTopic } from '../support/broker.js';
 import { cliJson, runCli } from './run-cli.js';
 
-describe('kafkalite groups', () => {
+// Every test spawns the CLI a few times (~1 s each, more on a loaded machine).
+describe('kafkalite groups', { timeout: 120_000 }, () => {
   let broker: RunningBroker;
   let kafka: Kafka;
   let admin: Admin;

@@ -15,7 +15,8 @@ interface Seen {
   headers: Record<string, string>;
 }
 
-describe('kafkalite produce / consume', () => {
+// Every test spawns the CLI a few times (~1 s each, more on a loaded machine).
+describe('kafkalite produce / consume', { timeout: 120_000 }, () => {
   let broker: RunningBroker;
   let kafka: Kafka;
   let admin: Admin;
