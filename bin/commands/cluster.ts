@@ -1,7 +1,6 @@
 // `kafkalite cluster describe`: cluster id, controller and brokers (Metadata).
-import { parseArgs } from 'node:util';
 import { CliUsageError } from '../args.js';
-import { COMMON_OPTIONS, COMMON_USAGE, usageErrors, commonOptions, noExtraArgs, withClient } from './common.js';
+import { COMMON_USAGE, parseCommand, noExtraArgs, withClient } from './common.js';
 import { printJson, table } from './output.js';
 
 const USAGE = `Usage: kafkalite cluster describe
@@ -12,12 +11,9 @@ host, port, rack) as the brokers advertise them.
 ${COMMON_USAGE}`;
 
 export async function clusterCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = usageErrors(() => parseArgs({ args: argv, allowPositionals: true, strict: true, options: COMMON_OPTIONS }));
-  if (values.help === true) {
-    process.stdout.write(USAGE);
-    return;
-  }
-  const common = commonOptions(values);
+  const parsed = parseCommand(argv, {}, USAGE);
+  if (parsed === null) return;
+  const { values, positionals, common } = parsed;
   const [sub, ...args] = positionals;
   if (sub !== 'describe') throw new CliUsageError(sub === undefined ? 'missing subcommand: describe' : `unknown subcommand "${sub}": describe`);
   noExtraArgs(args);

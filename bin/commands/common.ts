@@ -1,7 +1,7 @@
 // What every client command shares: its options (--bootstrap, --timeout,
 // --json, --debug), parsing with node:util parseArgs into one-line usage
 // errors, and a connected client that is closed afterwards.
-import type { ParseArgsConfig } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CliUsageError } from '../args.js';
 import { KafkaClient, type HostPort } from '../../client/kafka-client.js';
 
@@ -30,8 +30,25 @@ export interface CommonOptions {
   readonly json: boolean;
 }
 
+type Options = NonNullable<ParseArgsConfig['options']>;
+type ToolConfig<O extends Options> = { args: string[]; allowPositionals: true; strict: true; options: typeof COMMON_OPTIONS & O };
+export type ParsedTool<O extends Options> = ReturnType<typeof parseArgs<ToolConfig<O>>>;
+
+/**
+ * Parses a command's arguments with the common options added. Prints `usage`
+ * and returns null for --help.
+ */
+export function parseCommand<O extends Options>(argv: string[], options: O, usage: string): (ParsedTool<O> & { common: CommonOptions }) | null {
+  const parsed = usageErrors(() => parseArgs<ToolConfig<O>>({ args: argv, allowPositionals: true, strict: true, options: { ...COMMON_OPTIONS, ...options } }));
+  if ((parsed.values as { help?: boolean }).help === true) {
+    process.stdout.write(usage);
+    return null;
+  }
+  return { ...parsed, common: commonOptions(parsed.values as { bootstrap?: string; timeout?: string; json?: boolean }) };
+}
+
 /** Runs node's parseArgs, turning its errors into one-line usage errors. */
-export function usageErrors<T>(parse: () => T): T {
+function usageErrors<T>(parse: () => T): T {
   try {
     return parse();
   } catch (e) {

@@ -1,8 +1,7 @@
 // `kafkalite configs describe|alter` for a topic or a broker.
-import { parseArgs } from 'node:util';
 import { CliUsageError } from '../args.js';
 import { alterConfigs, describeConfigs, type ResourceKind } from '../../client/admin-configs.js';
-import { COMMON_OPTIONS, COMMON_USAGE, usageErrors, commonOptions, keyValues, noExtraArgs, withClient } from './common.js';
+import { COMMON_USAGE, parseCommand, keyValues, noExtraArgs, withClient } from './common.js';
 import { printJson, table } from './output.js';
 
 const USAGE = `Usage:
@@ -24,12 +23,9 @@ const OPTIONS = {
 } as const;
 
 export async function configsCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = usageErrors(() => parseArgs({ args: argv, allowPositionals: true, strict: true, options: { ...COMMON_OPTIONS, ...OPTIONS } }));
-  if (values.help === true) {
-    process.stdout.write(USAGE);
-    return;
-  }
-  const common = commonOptions(values);
+  const parsed = parseCommand(argv, OPTIONS, USAGE);
+  if (parsed === null) return;
+  const { values, positionals, common } = parsed;
   const [sub, ...args] = positionals;
   noExtraArgs(args);
   if ((values.topic === undefined) === (values.broker === undefined)) throw new CliUsageError('name one resource: --topic TOPIC or --broker ID');

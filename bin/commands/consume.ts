@@ -1,11 +1,10 @@
 // `kafkalite consume TOPIC`: prints records, alone (every or chosen partitions)
 // or as a member of a consumer group, until a count, the end of the partitions
 // as they were at start, or Ctrl-C with --follow.
-import { parseArgs } from 'node:util';
 import { CliUsageError } from '../args.js';
 import { IsolationLevel } from '../../client/offsets.js';
 import { consume, type StartFrom } from '../../client/consumer.js';
-import { COMMON_OPTIONS, COMMON_USAGE, usageErrors, commonOptions, intOption, requireArg, withClient } from './common.js';
+import { COMMON_USAGE, parseCommand, intOption, requireArg, withClient } from './common.js';
 import { Progress } from './output.js';
 import { recordFormatter } from './record-format.js';
 
@@ -59,12 +58,9 @@ export function parseFrom(text: string | undefined): StartFrom {
 }
 
 export async function consumeCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = usageErrors(() => parseArgs({ args: argv, allowPositionals: true, strict: true, options: { ...COMMON_OPTIONS, ...OPTIONS } }));
-  if (values.help === true) {
-    process.stdout.write(USAGE);
-    return;
-  }
-  const common = commonOptions(values);
+  const parsed = parseCommand(argv, OPTIONS, USAGE);
+  if (parsed === null) return;
+  const { values, positionals, common } = parsed;
   const topicName = requireArg(positionals[0], 'topic name');
   if (positionals.length > 1) throw new CliUsageError(`unexpected argument "${positionals[1]}"`);
   const from = parseFrom(values.from);

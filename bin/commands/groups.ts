@@ -1,14 +1,13 @@
 // `kafkalite groups list|describe|delete|reset-offsets`, with Kafka's
 // kafka-consumer-groups semantics: reset-offsets prints the plan unless
 // --execute, and only touches an inactive group (Empty, or unknown).
-import { parseArgs } from 'node:util';
 import { CliUsageError } from '../args.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { KafkaError } from '../../client/errors.js';
 import type { KafkaClient } from '../../client/kafka-client.js';
 import { deleteGroup, describeGroup, listGroups, type GroupDescription } from '../../client/admin-groups.js';
 import { EARLIEST, LATEST, commitOffsets, fetchCommitted, listOffsets, tpKey, type TopicPartition } from '../../client/offsets.js';
-import { COMMON_OPTIONS, COMMON_USAGE, usageErrors, CommandError, commonOptions, intOption, noExtraArgs, requireArg, withClient } from './common.js';
+import { COMMON_USAGE, parseCommand, CommandError, intOption, noExtraArgs, requireArg, withClient } from './common.js';
 import { printJson, Progress, table } from './output.js';
 
 const USAGE = `Usage:
@@ -26,7 +25,9 @@ kafka-consumer-groups does: the group must be inactive (no members); without
 --execute it only prints the plan (--dry-run, the default). SPEC is one of:
   --to-earliest  --to-latest  --to-offset N  --to-datetime TIME (ms or ISO 8601)
   --shift-by N (may be negative)
-Offsets outside a partition's range are moved to its nearest end.
+Offsets outside a partition's range are moved to its nearest end; --shift-by
+needs a committed offset in every partition it moves. A negative number is
+written --shift-by=-N.
 --all-topics resets every partition the group has committed.
 
 ${COMMON_USAGE}`;
@@ -51,12 +52,9 @@ type ResetSpec =
   | { kind: 'shift'; by: bigint };
 
 export async function groupsCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = usageErrors(() => parseArgs({ args: argv, allowPositionals: true, strict: true, options: { ...COMMON_OPTIONS, ...OPTIONS } }));
-  if (values.help === true) {
-    process.stdout.write(USAGE);
-    return;
-  }
-  const common = commonOptions(values);
+  const parsed = parseCommand(argv, OPTIONS, USAGE);
+  if (parsed === null) return;
+  const { values, positionals, common } = parsed;
   const [sub, ...args] = positionals;
   switch (sub) {
     case 'list':
@@ -233,8 +231,9 @@ async function resetOffsets(client: KafkaClient, groupId: string, topics: readon
         break;
       }
       case 'shift':
-        // With nothing committed, Kafka's tool shifts from the log start.
-        target = (now >= 0n ? now : lo) + spec.by;
+        // As Kafka's tool: a shift needs an offset to shift from.
+        if (now < 0n) throw new CommandError(`cannot shift the offset of ${tp.topic}-${tp.partition}: group "${groupId}" has no committed offset there`);
+        target = now + spec.by;
         break;
     }
     if (target < lo) target = lo;

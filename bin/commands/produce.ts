@@ -1,13 +1,12 @@
 // `kafkalite produce TOPIC`: one record per input line (stdin or --file), as
 // plain values, KEY<sep>VALUE with --key-separator, or JSON objects with --json.
-import { parseArgs } from 'node:util';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { CliUsageError } from '../args.js';
 import { Compression, type CompressionName } from '../../protocol/compression.js';
 import type { RecordHeader } from '../../protocol/record-batch.js';
 import { TopicProducer, type ProduceRecord } from '../../client/producer.js';
-import { COMMON_OPTIONS, COMMON_USAGE, usageErrors, CommandError, commonOptions, intOption, keyValues, requireArg, withClient } from './common.js';
+import { COMMON_USAGE, parseCommand, CommandError, intOption, keyValues, requireArg, withClient } from './common.js';
 import { Progress } from './output.js';
 
 const USAGE = `Usage: kafkalite produce TOPIC [options]
@@ -48,12 +47,9 @@ const OPTIONS = {
 const ACKS: Readonly<Record<string, number>> = { all: -1, '-1': -1, '1': 1, '0': 0 };
 
 export async function produceCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = usageErrors(() => parseArgs({ args: argv, allowPositionals: true, strict: true, options: { ...COMMON_OPTIONS, ...OPTIONS } }));
-  if (values.help === true) {
-    process.stdout.write(USAGE);
-    return;
-  }
-  const common = commonOptions(values);
+  const parsed = parseCommand(argv, OPTIONS, USAGE);
+  if (parsed === null) return;
+  const { values, positionals, common } = parsed;
   const topicName = requireArg(positionals[0], 'topic name');
   if (positionals.length > 1) throw new CliUsageError(`unexpected argument "${positionals[1]}"`);
   const jsonInput = common.json;

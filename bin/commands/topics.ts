@@ -1,5 +1,4 @@
 // `kafkalite topics list|describe|create|delete|alter`.
-import { parseArgs } from 'node:util';
 import { CliUsageError } from '../args.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { KafkaError } from '../../client/errors.js';
@@ -7,7 +6,7 @@ import type { KafkaClient, TopicInfo } from '../../client/kafka-client.js';
 import { EARLIEST, LATEST, listOffsets, tpKey } from '../../client/offsets.js';
 import { createPartitions, createTopic, deleteTopic } from '../../client/admin-topics.js';
 import { alterConfigs, describeConfigs } from '../../client/admin-configs.js';
-import { COMMON_OPTIONS, COMMON_USAGE, usageErrors, commonOptions, intOption, keyValues, noExtraArgs, requireArg, withClient } from './common.js';
+import { COMMON_USAGE, parseCommand, intOption, keyValues, noExtraArgs, requireArg, withClient } from './common.js';
 import { printJson, table } from './output.js';
 
 const USAGE = `Usage:
@@ -37,12 +36,9 @@ const OPTIONS = {
 } as const;
 
 export async function topicsCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = usageErrors(() => parseArgs({ args: argv, allowPositionals: true, strict: true, options: { ...COMMON_OPTIONS, ...OPTIONS } }));
-  if (values.help === true) {
-    process.stdout.write(USAGE);
-    return;
-  }
-  const common = commonOptions(values);
+  const parsed = parseCommand(argv, OPTIONS, USAGE);
+  if (parsed === null) return;
+  const { values, positionals, common } = parsed;
   const [sub, ...args] = positionals;
   switch (sub) {
     case 'list':
