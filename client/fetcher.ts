@@ -116,7 +116,11 @@ export async function fetchRound(client: KafkaClient, positions: readonly FetchP
   return { records, ends };
 }
 
-async function readBatches(
+/**
+ * Appends the records of `buf` (one partition's fetched bytes) at or after the
+ * position to `out` and moves the position past every whole batch read.
+ */
+export async function readBatches(
   buf: Buffer,
   pos: FetchPosition,
   isolationLevel: number,
