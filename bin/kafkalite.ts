@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { CliUsageError, parseCliArgs, resolveStartConfig, USAGE, type StartOptions } from './args.js';
 import { createLogger } from '../broker/logger.js';
 import { startBroker, startCluster, type BrokerOptions } from '../broker/broker.js';
+import { isToolCommand, runTool, TOOL_USAGE } from './commands/index.js';
 
 function packageVersion(): string {
   // Works from bin/ (tsx) and from dist/bin/ (built).
@@ -126,6 +127,10 @@ async function start(options: StartOptions): Promise<void> {
 }
 
 async function main(argv: readonly string[]): Promise<void> {
+  if (isToolCommand(argv[0])) {
+    process.exitCode = await runTool(argv);
+    return;
+  }
   let command;
   try {
     command = parseCliArgs(argv);
@@ -135,7 +140,7 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   switch (command.command) {
     case 'help':
-      process.stdout.write(USAGE);
+      process.stdout.write(`${USAGE}\n${TOOL_USAGE}`);
       return;
     case 'version':
       process.stdout.write(`${packageVersion()}\n`);

@@ -60,7 +60,7 @@ function buildSources(): string[] {
       } else if (name.endsWith('.ts') && !name.endsWith('.test.ts') && !name.endsWith('.d.ts')) out.push(p);
     }
   };
-  for (const d of ['protocol', 'broker', 'storage', 'bin']) walk(join(REPO, d));
+  for (const d of ['protocol', 'broker', 'storage', 'bin', 'client']) walk(join(REPO, d));
   out.push(join(REPO, 'index.ts'));
   return out;
 }
