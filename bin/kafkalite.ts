@@ -60,6 +60,7 @@ async function start(options: StartOptions): Promise<void> {
     config,
     memory: options.memory,
     logger,
+    testDefaults: false,
     host: listener.host,
     port: listener.port,
     ...(options.memory ? {} : { dataDir: brokerConfig.logDir }),

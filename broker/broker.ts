@@ -23,6 +23,7 @@ import { createGroupCoordinator, waitForGroupState, type WaitForGroupOptions } f
 import type { GroupCoordinator } from './groups/coordinator.js';
 import { OffsetsTopic } from './offsets/offsets-topic.js';
 import type { GroupSnapshot } from './groups/classic-group.js';
+import { TEST_DOUBLE_CONFIG } from './double/defaults.js';
 
 export interface BrokerOptions {
   /** Kafka config overrides by Kafka name (`num.partitions`, `log.retention.ms`, ...). */
@@ -38,6 +39,11 @@ export interface BrokerOptions {
   fs?: FileSystem;
   logger?: Logger;
   clock?: Clock;
+  /**
+   * Apply the test double's deliberate differences from Kafka's defaults
+   * (TEST_DOUBLE_CONFIG: group.initial.rebalance.delay.ms=0). Default true; the CLI passes false.
+   */
+  testDefaults?: boolean;
 }
 
 export interface RunningBroker {
@@ -89,7 +95,7 @@ function advertisableHost(bindHost: string): string {
 
 export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBroker> {
   const logger = opts.logger ?? pino({ level: 'silent' });
-  const overrides: Record<string, string> = { ...opts.config };
+  const overrides: Record<string, string> = { ...(opts.testDefaults === false ? {} : TEST_DOUBLE_CONFIG), ...opts.config };
   const explicitListener = overrides['listeners'] !== undefined;
   if (opts.dataDir !== undefined) overrides['log.dirs'] = opts.dataDir;
   const config = resolveBrokerConfig(overrides, { logger });
