@@ -61,6 +61,7 @@ async function start(options: StartOptions): Promise<void> {
     memory: options.memory,
     logger,
     testDefaults: false,
+    requestLogSize: 0,
     host: listener.host,
     port: listener.port,
     ...(options.memory ? {} : { dataDir: brokerConfig.logDir }),

@@ -24,6 +24,10 @@ import type { GroupCoordinator } from './groups/coordinator.js';
 import { OffsetsTopic } from './offsets/offsets-topic.js';
 import type { GroupSnapshot } from './groups/classic-group.js';
 import { TEST_DOUBLE_CONFIG } from './double/defaults.js';
+import { FaultInjector } from './faults/faults.js';
+import { RequestLog, DEFAULT_REQUEST_LOG_SIZE } from './faults/request-log.js';
+import { testDoubleDispatch } from './faults/dispatch.js';
+import { resetBroker, type ResetResult } from './double/reset.js';
 
 export interface BrokerOptions {
   /** Kafka config overrides by Kafka name (`num.partitions`, `log.retention.ms`, ...). */
@@ -44,6 +48,8 @@ export interface BrokerOptions {
    * (TEST_DOUBLE_CONFIG: group.initial.rebalance.delay.ms=0). Default true; the CLI passes false.
    */
   testDefaults?: boolean;
+  /** Requests kept by `requests` (a ring buffer); default 1000, 0 keeps none (the CLI). */
+  requestLogSize?: number;
 }
 
 export interface RunningBroker {
@@ -67,6 +73,16 @@ export interface RunningBroker {
    * `members` members: what a test awaits before producing to a group it started.
    */
   waitForGroupState(groupId: string, state?: 'Stable' | 'Empty', opts?: WaitForGroupOptions): Promise<GroupSnapshot>;
+  /** Injected faults: failNext, delay, disconnectOn, hold, stallSync. */
+  readonly faults: FaultInjector;
+  /** Every request and its answer, decoded (the last `requestLogSize`). */
+  readonly requests: RequestLog;
+  /**
+   * Back to an empty broker in milliseconds: every topic, group, committed offset
+   * and producer state gone, faults removed, request log cleared; ports and config
+   * unchanged. Reports the faults that never fired.
+   */
+  reset(): Promise<ResetResult>;
   close(): Promise<void>;
 }
 
@@ -152,7 +168,10 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   const replayed = await offsetsTopic.load((record) => groups.loadRecord(record));
   groups.finishLoading();
   if (replayed > 0) logger.info({ records: replayed, ms: Math.round(performance.now() - replayStart) }, 'group coordinator state loaded from __consumer_offsets');
-  const ctx: BrokerContext = { config, cluster, clock, logger, registry, logs, producerIds, groups };
+  const faults = new FaultInjector(logger, (key) => registry.get(key) !== undefined, fs instanceof MemoryFileSystem ? fs : undefined);
+  const requests = new RequestLog(opts.requestLogSize ?? DEFAULT_REQUEST_LOG_SIZE);
+  const dispatch = testDoubleDispatch(faults, requests);
+  const ctx: BrokerContext = { config, cluster, clock, logger, registry, logs, producerIds, groups, dispatch };
 
   const connections = new Set<Connection>();
   const sockets = new Set<Socket>();
@@ -175,6 +194,9 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     waitForTopic: (name, o) => waitForTopic(cluster, name, o?.timeoutMs),
     groups,
     waitForGroupState: (groupId, state = 'Stable', o) => waitForGroupState(groups, groupId, state, o),
+    faults,
+    requests,
+    reset: () => resetBroker({ cluster, groups, offsetsTopic, producerIds, faults, requests, logger }),
     close() {
       closing ??= (async () => {
         groups.close();

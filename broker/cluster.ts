@@ -126,6 +126,11 @@ export class Cluster extends EventEmitter<{ topicCreated: [TopicInfo]; topicDele
     this.emit('topicDeleted', topic);
   }
 
+  /** Deletes every topic, internal ones included (the test double's reset). */
+  async deleteAllTopics(): Promise<void> {
+    for (const t of [...this.byName.values()]) await this.deleteTopic(t);
+  }
+
   async addPartitions(topic: TopicInfo, newTotal: number): Promise<PartitionInfo[]> {
     const added: PartitionInfo[] = [];
     for (let i = topic.partitions.length; i < newTotal; i++) added.push(this.newPartition(i));

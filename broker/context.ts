@@ -7,6 +7,7 @@ import type { HandlerRegistry } from './registry.js';
 import type { LogManager } from '../storage/log-manager.js';
 import type { ProducerIdManager } from './producer-ids.js';
 import type { GroupCoordinator } from './groups/coordinator.js';
+import type { Dispatch } from './faults/dispatch.js';
 
 export interface BrokerContext {
   readonly config: BrokerConfig;
@@ -18,6 +19,8 @@ export interface BrokerContext {
   readonly producerIds: ProducerIdManager;
   /** The classic group coordinator (JoinGroup ... OffsetDelete). */
   readonly groups: GroupCoordinator;
+  /** Wraps every handler call (the test double's request log and faults); without it handlers are called directly. */
+  readonly dispatch?: Dispatch;
 }
 
 export interface RequestContext {

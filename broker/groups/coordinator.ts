@@ -76,7 +76,9 @@ const MEMBERS_IN_LOG = 100;
 const REASONS_IN_LOG = 10;
 
 export class GroupCoordinator {
-  readonly state: GroupCoordinatorState;
+  /** Replaced only by clear() (the test double's reset). */
+  state: GroupCoordinatorState;
+  private readonly options: GroupCoordinatorOptions;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly persist: GroupCoordinatorOptions['persist'];
@@ -92,6 +94,7 @@ export class GroupCoordinator {
   private closed = false;
 
   constructor(options: GroupCoordinatorOptions = {}) {
+    this.options = options;
     this.state = new GroupCoordinatorState(options);
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? pino({ level: 'silent' });
@@ -196,6 +199,22 @@ export class GroupCoordinator {
     this.closed = true;
     for (const slot of this.timers.values()) slot.handle?.cancel();
     this.timers.clear();
+  }
+
+  /**
+   * Forgets every group and committed offset (the test double's reset): parked
+   * requests are answered NOT_COORDINATOR as on unload, timers stop, and a fresh,
+   * loaded state serves what comes next.
+   */
+  clear(): void {
+    if (this.closed) return;
+    this.run({ type: 'unload' });
+    for (const slot of this.timers.values()) slot.handle?.cancel();
+    this.timers.clear();
+    this.history.clear();
+    this.state = new GroupCoordinatorState(this.options);
+    this.run({ type: 'start' });
+    this.run({ type: 'load-complete' });
   }
 
   // -------------------------------------------------------------------------

@@ -85,6 +85,12 @@ export class OffsetsTopic {
     return log;
   }
 
+  /** Forgets the topic and its live records after every topic was deleted (the test double's reset); it is made again on first use. */
+  forget(): void {
+    this.topic = undefined;
+    this.partitions.clear();
+  }
+
   /** Replays every partition into `apply`; returns the number of records read. */
   async load(apply: (rec: CoordinatorRecord) => void): Promise<number> {
     if (!this.topic) return 0;
