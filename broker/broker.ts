@@ -28,6 +28,8 @@ import { FaultInjector } from './faults/faults.js';
 import { RequestLog, DEFAULT_REQUEST_LOG_SIZE } from './faults/request-log.js';
 import { testDoubleDispatch } from './faults/dispatch.js';
 import { resetBroker, type ResetResult } from './double/reset.js';
+import { committedOffsets, groupAssignment, partitionRecords, type CommittedOffset, type GroupAssignment, type StoredRecord } from './double/readiness.js';
+import { DEFAULT_WAIT_MS } from './double/wait.js';
 
 export interface BrokerOptions {
   /** Kafka config overrides by Kafka name (`num.partitions`, `log.retention.ms`, ...). */
@@ -64,7 +66,7 @@ export interface RunningBroker {
   readonly logs: LogManager;
   /** The data directory, or null when storage is in memory. */
   readonly dataDir: string | null;
-  /** Resolves once the topic exists (created by any client or by auto-creation). */
+  /** Resolves once the topic exists (created by any client or by auto-creation); rejects after 4 s (DEFAULT_WAIT_MS) by default. */
   waitForTopic(name: string, opts?: { timeoutMs?: number }): Promise<TopicInfo>;
   /** The classic group coordinator (state, rebalance history, onRebalance). */
   readonly groups: GroupCoordinator;
@@ -83,10 +85,16 @@ export interface RunningBroker {
    * unchanged. Reports the faults that never fired.
    */
   reset(): Promise<ResetResult>;
+  /** Who holds which partitions in the group now; undefined when there is no such group. */
+  assignment(groupId: string): GroupAssignment | undefined;
+  /** topic -> partition -> the group's committed offset and metadata. */
+  committedOffsets(groupId: string): Promise<Record<string, Record<number, CommittedOffset>>>;
+  /** A partition's records, decoded, from `from` (default the log start), at most `max` (default 1000). */
+  records(topic: string, partition: number, opts?: { from?: number; max?: number }): Promise<StoredRecord[]>;
   close(): Promise<void>;
 }
 
-function waitForTopic(cluster: Cluster, name: string, timeoutMs = 30_000): Promise<TopicInfo> {
+function waitForTopic(cluster: Cluster, name: string, timeoutMs = DEFAULT_WAIT_MS): Promise<TopicInfo> {
   const existing = cluster.topic(name);
   if (existing) return Promise.resolve(existing);
   return new Promise((resolve, reject) => {
@@ -197,6 +205,9 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     faults,
     requests,
     reset: () => resetBroker({ cluster, groups, offsetsTopic, producerIds, faults, requests, logger }),
+    assignment: (groupId) => groupAssignment(groups, groupId),
+    committedOffsets: (groupId) => committedOffsets(groups, groupId),
+    records: (topic, partition, o) => partitionRecords(logs, topic, partition, o),
     close() {
       closing ??= (async () => {
         groups.close();

@@ -37,15 +37,16 @@ export function testDoubleDispatch(faults: FaultInjector, log: RequestLog): Disp
       : undefined;
     const result = plan === null ? handler.handle(ctx, request) : withFaults(plan, handler, ctx, request, topicName);
     if (entry === undefined) return result;
-    if (result instanceof Promise) return result.then((res) => answered(entry, res));
-    return answered(entry, result);
+    if (result instanceof Promise) return result.then((res) => answered(log, entry, res));
+    return answered(log, entry, result);
   };
 }
 
-function answered(entry: RequestLogEntry, res: HandlerResult<unknown>): HandlerResult<unknown> {
+function answered(log: RequestLog, entry: RequestLogEntry, res: HandlerResult<unknown>): HandlerResult<unknown> {
   if (res !== NO_RESPONSE && !(res instanceof CloseConnection)) {
     entry.response = res;
     entry.respondedAt = Date.now();
+    log.responded(entry);
   }
   return res;
 }

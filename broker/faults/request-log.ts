@@ -37,6 +37,7 @@ export class RequestLog {
   private next = 0;
   private seq = 0;
   private readonly listeners = new Set<Listener>();
+  private readonly responseListeners = new Set<Listener>();
 
   constructor(readonly capacity: number = DEFAULT_REQUEST_LOG_SIZE) {
     this.ring = new Array(Math.max(0, capacity));
@@ -74,20 +75,32 @@ export class RequestLog {
     return () => this.listeners.delete(fn);
   }
 
+  /** Calls `fn` with every entry once its answer was built (not for acks=0 produces or dropped connections). */
+  onResponse(fn: Listener): () => void {
+    this.responseListeners.add(fn);
+    return () => this.responseListeners.delete(fn);
+  }
+
+  /** Called by dispatch when an entry's answer is set. */
+  responded(entry: RequestLogEntry): void {
+    for (const fn of this.responseListeners) fn(entry);
+  }
+
   /**
    * Resolves with the first `count` (default 1) requests of `api` in the log,
-   * counting those already there, once that many have arrived. Rejects after
-   * `timeoutMs` (default DEFAULT_WAIT_MS, below a test runner's 5 s) saying how
-   * many came.
+   * counting those already there, once that many have arrived (with `answered`,
+   * once that many were answered: what the broker did for them is done). Rejects
+   * after `timeoutMs` (default DEFAULT_WAIT_MS, below a test runner's 5 s) saying
+   * how many came.
    */
-  waitFor(api: ApiRef, opts: { count?: number; timeoutMs?: number } = {}): Promise<RequestLogEntry[]> {
+  waitFor(api: ApiRef, opts: { count?: number; answered?: boolean; timeoutMs?: number } = {}): Promise<RequestLogEntry[]> {
     const key = apiKeyOf(api);
     const count = opts.count ?? 1;
     const timeoutMs = opts.timeoutMs ?? DEFAULT_WAIT_MS;
-    const seen = this.entries(key);
+    const seen = this.entries(key).filter((e) => !opts.answered || e.respondedAt !== null);
     if (seen.length >= count) return Promise.resolve(seen.slice(0, count));
     return new Promise((resolve, reject) => {
-      const off = this.onRequest((e) => {
+      const off = (opts.answered ? this.onResponse : this.onRequest).call(this, (e) => {
         if (e.apiKey !== key) return;
         seen.push(e);
         if (seen.length < count) return;
@@ -97,7 +110,7 @@ export class RequestLog {
       });
       const timer = setTimeout(() => {
         off();
-        reject(new Error(`${seen.length} of ${count} ${apiNameOf(key)} request(s) arrived within ${timeoutMs} ms`));
+        reject(new Error(`${seen.length} of ${count} ${apiNameOf(key)} request(s) ${opts.answered ? 'answered' : 'arrived'} within ${timeoutMs} ms`));
       }, timeoutMs);
     });
   }
