@@ -69,7 +69,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { startBroker } from '../broker/broker.js';
-import { RawClient } from '../compat-tests/support/raw-client.js';
+import { RawClient } from '../test/support/raw-client.js';
 import { Reader } from '../protocol/reader.js';
 import { Writer } from '../protocol/writer.js';
 import { ErrorCode } from '../protocol/errors.js';
