@@ -180,7 +180,7 @@ async function childMain(): Promise<void> {
   };
   const logger = pino({ level: 'info' }, sink);
   const t0 = performance.now();
-  const broker = await startBroker({ config, dataDir: argv['data-dir'], logger, host: '127.0.0.1', port: 0 });
+  const broker = await startBroker({ config, dataDir: argv['data-dir'], logger, host: '127.0.0.1', port: 0, requestLogSize: 0 });
   emit({ ev: 'listening', port: broker.port, startBrokerMs: performance.now() - t0, sinceProcessStartMs: performance.now() });
   let stopping = false;
   process.on('SIGTERM', () => {
