@@ -69,7 +69,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { startBroker } from '../broker/broker.js';
-import { RawClient } from '../compat-tests/support/raw-client.js';
+import { RawClient } from '../test/support/raw-client.js';
 import { Reader } from '../protocol/reader.js';
 import { Writer } from '../protocol/writer.js';
 import { ErrorCode } from '../protocol/errors.js';
@@ -180,7 +180,7 @@ async function childMain(): Promise<void> {
   };
   const logger = pino({ level: 'info' }, sink);
   const t0 = performance.now();
-  const broker = await startBroker({ config, dataDir: argv['data-dir'], logger, host: '127.0.0.1', port: 0 });
+  const broker = await startBroker({ config, dataDir: argv['data-dir'], logger, host: '127.0.0.1', port: 0, requestLogSize: 0 });
   emit({ ev: 'listening', port: broker.port, startBrokerMs: performance.now() - t0, sinceProcessStartMs: performance.now() });
   let stopping = false;
   process.on('SIGTERM', () => {

@@ -49,7 +49,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { RawClient } from '../compat-tests/support/raw-client.js';
+import { RawClient } from '../test/support/raw-client.js';
 import { Reader } from '../protocol/reader.js';
 import { readResponseHeader } from '../protocol/messages/data/response-header.js';
 import { ProduceApi } from '../protocol/messages/00-produce.js';

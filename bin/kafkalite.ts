@@ -63,6 +63,8 @@ async function start(options: StartOptions): Promise<void> {
     config,
     memory: options.memory,
     logger,
+    testDefaults: false,
+    requestLogSize: 0,
     host: listener.host,
     port: listener.port,
     ...(options.memory ? {} : { dataDir: brokerConfig.logDir }),

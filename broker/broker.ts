@@ -31,6 +31,13 @@ import { GroupShards } from './group-shards.js';
 import { OffsetsTopic } from './offsets/offsets-topic.js';
 import type { GroupSnapshot } from './groups/classic-group.js';
 import { NodeServer, type BindAddress } from './node-server.js';
+import { TEST_DOUBLE_CONFIG } from './double/defaults.js';
+import { FaultInjector } from './faults/faults.js';
+import { RequestLog, DEFAULT_REQUEST_LOG_SIZE } from './faults/request-log.js';
+import { testDoubleDispatch } from './faults/dispatch.js';
+import { resetBroker, type ResetResult } from './double/reset.js';
+import { committedOffsets, groupAssignment, partitionRecords, type CommittedOffset, type GroupAssignment, type StoredRecord } from './double/readiness.js';
+import { DEFAULT_WAIT_MS } from './double/wait.js';
 
 export interface BrokerOptions {
   /** Kafka config overrides by Kafka name (`num.partitions`, `log.retention.ms`, ...). */
@@ -46,6 +53,13 @@ export interface BrokerOptions {
   fs?: FileSystem;
   logger?: Logger;
   clock?: Clock;
+  /**
+   * Apply the test double's deliberate differences from Kafka's defaults
+   * (TEST_DOUBLE_CONFIG: group.initial.rebalance.delay.ms=0). Default true; the CLI passes false.
+   */
+  testDefaults?: boolean;
+  /** Requests kept by `requests` (a ring buffer); default 1000, 0 keeps none (the CLI). */
+  requestLogSize?: number;
 }
 
 export interface ClusterOptions extends Omit<BrokerOptions, 'port'> {
@@ -72,7 +86,7 @@ interface RunningParts {
   readonly logs: LogManager;
   /** The data directory, or null when storage is in memory. */
   readonly dataDir: string | null;
-  /** Resolves once the topic exists (created by any client or by auto-creation). */
+  /** Resolves once the topic exists (created by any client or by auto-creation); rejects after 4 s (DEFAULT_WAIT_MS) by default. */
   waitForTopic(name: string, opts?: { timeoutMs?: number }): Promise<TopicInfo>;
   /** The classic group coordinators (state, rebalance history, onRebalance), across shards. */
   readonly groups: ClusterGroups;
@@ -81,6 +95,22 @@ interface RunningParts {
    * `members` members: what a test awaits before producing to a group it started.
    */
   waitForGroupState(groupId: string, state?: 'Stable' | 'Empty', opts?: WaitForGroupOptions): Promise<GroupSnapshot>;
+  /** Injected faults: failNext, delay, disconnectOn, hold, stallSync. */
+  readonly faults: FaultInjector;
+  /** Every request and its answer, decoded (the last `requestLogSize`). */
+  readonly requests: RequestLog;
+  /**
+   * Back to an empty broker in milliseconds: every topic, group, committed offset
+   * and producer state gone, faults removed, request log cleared; ports and config
+   * unchanged. Reports the faults that never fired.
+   */
+  reset(): Promise<ResetResult>;
+  /** Who holds which partitions in the group now; undefined when there is no such group. */
+  assignment(groupId: string): GroupAssignment | undefined;
+  /** topic -> partition -> the group's committed offset and metadata. */
+  committedOffsets(groupId: string): Promise<Record<string, Record<number, CommittedOffset>>>;
+  /** A partition's records, decoded, from `from` (default the log start), at most `max` (default 1000). */
+  records(topic: string, partition: number, opts?: { from?: number; max?: number }): Promise<StoredRecord[]>;
   close(): Promise<void>;
 }
 
@@ -101,7 +131,7 @@ export interface RunningCluster extends RunningParts {
   startNode(nodeId: number): Promise<void>;
 }
 
-function waitForTopic(cluster: Cluster, name: string, timeoutMs = 30_000): Promise<TopicInfo> {
+function waitForTopic(cluster: Cluster, name: string, timeoutMs = DEFAULT_WAIT_MS): Promise<TopicInfo> {
   const existing = cluster.topic(name);
   if (existing) return Promise.resolve(existing);
   return new Promise((resolve, reject) => {
@@ -213,13 +243,17 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     const offsetsTopic = new OffsetsTopic(cluster, opened, config, logger, () => clock.now());
     const groups = new GroupShards({ cluster, offsetsTopic, config, clock, logger });
     await groups.start();
-    return { meta, cluster, groups, producerIds, nodes, logs: opened };
+    return { meta, cluster, groups, producerIds, nodes, logs: opened, offsetsTopic };
   }
   const clusterId = meta.clusterId;
   const registry = new HandlerRegistry(HANDLERS);
+  const offsetsTopic = started.offsetsTopic;
+  const faults = new FaultInjector(logger, (key) => registry.get(key) !== undefined, fs instanceof MemoryFileSystem ? fs : undefined);
+  const requests = new RequestLog(opts.requestLogSize ?? DEFAULT_REQUEST_LOG_SIZE);
+  const dispatch = testDoubleDispatch(faults, requests);
   for (const [i, server] of servers.entries()) {
     const node = nodes[i];
-    server.serve(new Map(node.endpoints.map((e) => [e.listener, { node, listener: e.listener, config, cluster, clock, logger, registry, logs, producerIds, groups } satisfies BrokerContext])));
+    server.serve(new Map(node.endpoints.map((e) => [e.listener, { node, listener: e.listener, config, cluster, clock, logger, registry, logs, producerIds, groups, dispatch } satisfies BrokerContext])));
   }
 
   const serverOf = (nodeId: number): NodeServer => {
@@ -254,6 +288,12 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
       await cluster.startNode(nodeId);
       logger.info({ node: nodeId }, 'node started');
     },
+    faults,
+    requests,
+    reset: () => resetBroker({ cluster, offsetsTopic, producerIds, faults, requests, logger }),
+    assignment: (groupId) => groupAssignment(groups, groupId),
+    committedOffsets: (groupId) => committedOffsets(groups, groupId),
+    records: (topic, partition, o) => partitionRecords(logs, topic, partition, o),
     close() {
       closing ??= (async () => {
         groups.close();
@@ -279,26 +319,17 @@ function singleNodeSpec(config: BrokerConfig, overrides: Record<string, string>,
   return { nodeId: config.nodeId, binds, advertised };
 }
 
-export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBroker> {
-  const overrides: Record<string, string> = { ...opts.config };
+/** The config overrides a start resolves: the test double's defaults (unless turned off), then the caller's. */
+function resolveStartConfig(opts: BrokerOptions): { overrides: Record<string, string>; config: BrokerConfig } {
+  const overrides: Record<string, string> = { ...(opts.testDefaults === false ? {} : TEST_DOUBLE_CONFIG), ...opts.config };
   if (opts.dataDir !== undefined) overrides['log.dirs'] = opts.dataDir;
-  const config = resolveBrokerConfig(overrides, { logger: opts.logger ?? pino({ level: 'silent' }) });
-  const running = await launch({ config, specs: [singleNodeSpec(config, overrides, opts)], opts });
-  const node = running.nodes[0];
-  return {
-    host: node.host,
-    port: node.port,
-    bootstrap: hostPort(node.host, node.port),
-    clusterId: running.clusterId,
-    config: running.config,
-    cluster: running.cluster,
-    logs: running.logs,
-    dataDir: running.dataDir,
-    waitForTopic: running.waitForTopic,
-    groups: running.groups,
-    waitForGroupState: running.waitForGroupState,
-    close: running.close,
-  };
+  return { overrides, config: resolveBrokerConfig(overrides, { logger: opts.logger ?? pino({ level: 'silent' }) }) };
+}
+
+export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBroker> {
+  const { overrides, config } = resolveStartConfig(opts);
+  const { nodes, moveLeader: _m, stopNode: _s, startNode: _r, ...running } = await launch({ config, specs: [singleNodeSpec(config, overrides, opts)], opts });
+  return { ...running, host: nodes[0].host, port: nodes[0].port, bootstrap: hostPort(nodes[0].host, nodes[0].port) };
 }
 
 /**
@@ -306,9 +337,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
  * New partitions are led round-robin over the live nodes (cluster.ts).
  */
 export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCluster> {
-  const overrides: Record<string, string> = { ...opts.config };
-  if (opts.dataDir !== undefined) overrides['log.dirs'] = opts.dataDir;
-  const config = resolveBrokerConfig(overrides, { logger: opts.logger ?? pino({ level: 'silent' }) });
+  const { overrides, config } = resolveStartConfig(opts);
   const count = opts.nodes ?? opts.nodeIds?.length ?? opts.listeners?.length ?? 3;
   if (!Number.isInteger(count) || count < 1) throw new Error(`a cluster needs at least one node, not ${count}`);
   const ids = opts.nodeIds ?? Array.from({ length: count }, (_, i) => config.nodeId + i);

@@ -229,6 +229,11 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     await this.partitionLogs?.deleteLogs(topic.id);
   }
 
+  /** Deletes every topic, internal ones included (the test double's reset). */
+  async deleteAllTopics(): Promise<void> {
+    for (const t of [...this.byName.values()]) await this.deleteTopic(t);
+  }
+
   async addPartitions(topic: TopicInfo, newTotal: number, preferredLeaders: readonly number[] = []): Promise<PartitionInfo[]> {
     const from = topic.partitions.length;
     const added: PartitionInfo[] = [];

@@ -506,7 +506,7 @@ export const CONFIG_DEFS = [
   },
   {
     name: 'group.initial.rebalance.delay.ms', type: 'int', default: 3000, scope: 'broker',
-    doc: 'Wait for more members before the first rebalance of a new classic group.',
+    doc: 'Wait for more members before the first rebalance of a new classic group (startBroker() sets 0 unless told otherwise; the CLI keeps 3000).',
   },
   {
     name: 'group.min.session.timeout.ms', type: 'int', default: 6000, scope: 'broker',

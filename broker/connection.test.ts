@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { startBroker, type RunningBroker } from './broker.js';
-import { RawClient } from '../compat-tests/support/raw-client.js';
+import { RawClient } from '../test/support/raw-client.js';
 import { ApiVersionsApi } from '../protocol/messages/18-api-versions.js';
 import { MetadataApi } from '../protocol/messages/03-metadata.js';
 import { Reader } from '../protocol/reader.js';

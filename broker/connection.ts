@@ -182,7 +182,7 @@ export class Connection {
       if (this.closed) return releaseOrder();
       let result;
       try {
-        result = handler.handle(ctx, request);
+        result = this.broker.dispatch ? this.broker.dispatch(handler, ctx, request) : handler.handle(ctx, request);
       } catch (err) {
         releaseOrder();
         this.onHandlerError(handler, apiVersion, err);

@@ -8,6 +8,7 @@ import type { HandlerRegistry } from './registry.js';
 import type { LogManager } from '../storage/log-manager.js';
 import type { ProducerIdManager } from './producer-ids.js';
 import type { GroupShards } from './group-shards.js';
+import type { Dispatch } from './faults/dispatch.js';
 
 export interface BrokerContext {
   /** The node this context serves (each node of a cluster has its own context over the shared parts). */
@@ -23,6 +24,8 @@ export interface BrokerContext {
   readonly producerIds: ProducerIdManager;
   /** The classic group coordinators, one per __consumer_offsets partition (JoinGroup ... OffsetDelete). */
   readonly groups: GroupShards;
+  /** Wraps every handler call (the test double's request log and faults); without it handlers are called directly. */
+  readonly dispatch?: Dispatch;
 }
 
 export interface RequestContext {

@@ -11,6 +11,7 @@ import {
   readConsumerProtocolAssignment,
 } from '../protocol/messages/data/consumer-protocol-assignment.js';
 import type { BrokerConfig } from './config.js';
+import { DEFAULT_WAIT_MS } from './double/wait.js';
 import type { Clock } from './clock.js';
 import { GroupCoordinator, type GroupCoordinatorOptions } from './groups/coordinator.js';
 import type { GroupSnapshot } from './groups/classic-group.js';
@@ -90,7 +91,7 @@ export interface WaitForGroupOptions {
   readonly members?: number;
   /** Also require a generation at least this high. */
   readonly minGenerationId?: number;
-  /** Default 30 s. */
+  /** Default DEFAULT_WAIT_MS (4 s), below a test runner's 5 s. */
   readonly timeoutMs?: number;
 }
 
@@ -113,7 +114,7 @@ export function waitForGroupState(
   state: 'Stable' | 'Empty',
   opts: WaitForGroupOptions = {},
 ): Promise<GroupSnapshot> {
-  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_WAIT_MS;
   const matches = (): GroupSnapshot | undefined => {
     const s = groups.groupSnapshot(groupId);
     if (s === undefined || s.state !== state) return undefined;

@@ -21,7 +21,7 @@ import { createGroupCoordinator } from './group-service.js';
 import type { GroupCoordinator } from './groups/coordinator.js';
 import type { GroupSnapshot } from './groups/classic-group.js';
 import type { OffsetStore } from './groups/offset-store.js';
-import type { DescribedGroup, ListedGroup, RebalanceSummary } from './groups/types.js';
+import type { DescribedGroup, ListedGroup, OffsetFetchRequest, OffsetFetchResult, RebalanceSummary } from './groups/types.js';
 import { OFFSETS_TOPIC, type OffsetsTopic } from './offsets/offsets-topic.js';
 import { offsetsPartitionFor } from './offsets/records.js';
 
@@ -59,6 +59,10 @@ export class GroupShards {
     });
     this.cluster.on('leaderChanged', (t, p) => {
       if (t.name === OFFSETS_TOPIC) void this.load(p);
+    });
+    // Its groups and offsets went with it (the test double's reset deletes every topic).
+    this.cluster.on('topicDeleted', (t) => {
+      if (t.name === OFFSETS_TOPIC) this.unloadAll();
     });
   }
 
@@ -170,6 +174,11 @@ export class GroupShards {
     return groupIds.flatMap((g) => this.shardOf(g)?.coordinator.describeGroups([g]) ?? []);
   }
 
+  /** A group's committed offsets, from whichever shard holds it (undefined when no shard does). */
+  fetchOffsets(request: OffsetFetchRequest): Promise<OffsetFetchResult> | undefined {
+    return this.shardOf(request.groupId)?.coordinator.fetchOffsets(request);
+  }
+
   listGroups(): ListedGroup[] {
     return [...this.shards.values()].flatMap((s) => s.coordinator.listGroups());
   }
@@ -188,6 +197,10 @@ export class GroupShards {
   /** Unloads every shard (broker shutdown). */
   close(): void {
     this.closed = true;
+    this.unloadAll();
+  }
+
+  private unloadAll(): void {
     for (const s of this.shards.values()) s.coordinator.close();
     this.shards.clear();
   }

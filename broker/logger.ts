@@ -6,9 +6,13 @@
 // rather than a worker-thread transport: a dev broker logs little, and this way
 // the last lines before exit (shutdown messages, a fatal error) are never lost
 // and no extra thread is started inside test runs.
+//
+// pino-pretty is an optional dependency loaded only when pretty lines are wanted,
+// so a library user (or a broker logging JSON) never loads it.
 
+import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type Level, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -28,7 +32,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const usePretty = options.pretty ?? process.stdout.isTTY === true;
   const base = { level, ...(options.name !== undefined ? { name: options.name } : {}) };
 
-  if (usePretty) {
+  const pretty = usePretty ? loadPinoPretty() : undefined;
+  if (pretty !== undefined) {
     const stream = pretty({
       sync: true,
       colorize: options.destination === undefined ? process.stdout.isTTY === true : false,
@@ -41,4 +46,13 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   }
   const destination = options.destination ?? pino.destination({ dest: 1, sync: true });
   return pino(base, destination as DestinationStream);
+}
+
+/** pino-pretty when installed; without it (an optional dependency) lines stay JSON. */
+function loadPinoPretty(): typeof PinoPretty | undefined {
+  try {
+    return createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+  } catch {
+    return undefined;
+  }
 }

@@ -28,6 +28,13 @@ export class ProducerIdManager {
     return m;
   }
 
+  /** Hands out ids from 0 again (the test double's reset, once no log holds producer state). */
+  async reset(): Promise<void> {
+    await this.reserving;
+    if (await this.fs.exists(this.path)) await this.fs.unlink(this.path);
+    this.next = this.reservedUpTo = 0;
+  }
+
   async nextId(): Promise<bigint> {
     while (this.next >= this.reservedUpTo) {
       this.reserving ??= (async () => {

@@ -287,6 +287,25 @@ export class MemoryFileSystem implements FileSystem {
     this.faults.push({ kind, spec, left: spec.times ?? 1 });
   }
 
+  /**
+   * Every file sync from now on waits (a stalled disk) until the returned
+   * function is called; then the waiting syncs complete.
+   */
+  stallSync(): () => void {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const before = this.syncDelay;
+    const stalled = async () => {
+      await gate;
+      await before?.();
+    };
+    this.syncDelay = stalled;
+    return () => {
+      if (this.syncDelay === stalled) this.syncDelay = before;
+      release();
+    };
+  }
+
   clearFaults(): void {
     this.faults = [];
   }

@@ -3,7 +3,7 @@
 // answers. Scenarios with real consumers live under compat-tests/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../broker.js';
-import { RawClient } from '../../compat-tests/support/raw-client.js';
+import { RawClient } from '../../test/support/raw-client.js';
 import { Writer } from '../../protocol/writer.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { ApiVersionsApi } from '../../protocol/messages/18-api-versions.js';

@@ -2,7 +2,7 @@
 // protocol level, over real TCP: Kafka's answers for good and bad input.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startBroker, type RunningBroker } from '../broker.js';
-import { RawClient } from '../../compat-tests/support/raw-client.js';
+import { RawClient } from '../../test/support/raw-client.js';
 import { ProduceApi } from '../../protocol/messages/00-produce.js';
 import { FetchApi } from '../../protocol/messages/01-fetch.js';
 import { ListOffsetsApi } from '../../protocol/messages/02-list-offsets.js';
@@ -200,9 +200,11 @@ describe('Fetch', () => {
   it('waits for data up to max_wait_ms and wakes on an append', async () => {
     await createTopic('pf-wait');
     const started = Date.now();
+    // Produce once the Fetch has reached the broker (the request log sees it), not after a guessed sleep.
+    const fetches = broker.requests.entries('Fetch').length;
     const waiting = fetch('pf-wait', 0n, { maxWaitMs: 10_000 });
     const other = await RawClient.connect(broker.host, broker.port);
-    const produced = new Promise((r) => setTimeout(r, 50)).then(() => other.request(ProduceApi, 9, { acks: 1, timeoutMs: 1000, topicData: [{ name: 'pf-wait', partitionData: [{ index: 0, records: batch(1) }] }] }));
+    const produced = broker.requests.waitFor('Fetch', { count: fetches + 1 }).then(() => other.request(ProduceApi, 9, { acks: 1, timeoutMs: 1000, topicData: [{ name: 'pf-wait', partitionData: [{ index: 0, records: batch(1) }] }] }));
     const p = await waiting;
     expect(values(p.records)).toEqual(['v0']);
     expect(Date.now() - started).toBeLessThan(10_000);

@@ -3,7 +3,7 @@
 import { describe, it, expect } from 'vitest';
 import { startBroker } from '../broker.js';
 import { MemoryFileSystem } from '../../storage/fs-memory.js';
-import { RawClient } from '../../compat-tests/support/raw-client.js';
+import { RawClient } from '../../test/support/raw-client.js';
 import { OffsetCommitApi } from '../../protocol/messages/08-offset-commit.js';
 import { OffsetFetchApi } from '../../protocol/messages/09-offset-fetch.js';
 import { CreateTopicsApi } from '../../protocol/messages/19-create-topics.js';

@@ -87,6 +87,11 @@ export class OffsetsTopic {
     return log;
   }
 
+  /** Forgets the live records after every topic was deleted (the test double's reset); the topic is made again on first use. */
+  forget(): void {
+    this.partitions.clear();
+  }
+
   /** Whether a partition has records to replay (a new one has none, and its shard is ready at once). */
   hasRecords(partition: number): boolean {
     const log = this.log(partition);

@@ -1,7 +1,7 @@
 // Runs the real `kafkalite` CLI in a child process (built dist/ when fresh, else
 // tsx, as the durability tests choose) and collects its output and exit code.
 import { spawn } from 'node:child_process';
-import { cliCommand, REPO } from '../durability/helpers.js';
+import { cliCommand, REPO } from '../../test/durability/helpers.js';
 
 export interface CliResult {
   code: number | null;

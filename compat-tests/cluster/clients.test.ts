@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
 import { startCluster, type RunningCluster } from '../../broker/broker.js';
-import { RawClient } from '../support/raw-client.js';
+import { RawClient } from '../../test/support/raw-client.js';
 import { Condition } from '../support/groups.js';
 import { MetadataApi } from '../../protocol/messages/03-metadata.js';
 import { offsetsPartitionFor } from '../../broker/offsets/records.js';

@@ -7,7 +7,7 @@
 // the leadership moves.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, startCluster, type RunningCluster } from '../../broker/broker.js';
-import { RawClient } from '../support/raw-client.js';
+import { RawClient } from '../../test/support/raw-client.js';
 import { CreateTopicsApi } from '../../protocol/messages/19-create-topics.js';
 import { MetadataApi } from '../../protocol/messages/03-metadata.js';
 import { ProduceApi } from '../../protocol/messages/00-produce.js';

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { kcat, kcatVersion } from '../support/kcat.js';
-import { cliCommand, REPO } from '../durability/helpers.js';
+import { cliCommand, REPO } from '../../test/durability/helpers.js';
 
 interface Banner {
   nodes: { nodeId: number; advertised: string }[];

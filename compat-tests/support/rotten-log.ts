@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildRecordBatchSync } from '../../protocol/record-batch.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import { ChildBroker, createTopic, produce } from '../durability/helpers.js';
+import { ChildBroker, createTopic, produce } from '../../test/durability/helpers.js';
 
 export const BATCHES = 12;
 export const RECORDS_PER_BATCH = 3;

@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { Consumer, stringDeserializers } from '@platformatic/kafka';
-import { Condition } from '../support/groups.js';
-import { HEALTHY_RECORDS, rottenLog, valueOf, type RottenLog } from '../support/rotten-log.js';
+import { Condition } from '../../compat-tests/support/groups.js';
+import { HEALTHY_RECORDS, rottenLog, valueOf, type RottenLog } from '../../compat-tests/support/rotten-log.js';
 
 interface Got {
   topic: string;

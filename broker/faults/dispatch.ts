@@ -1,0 +1,88 @@
+// The test double's one call site in the connection: every request passes here on
+// its way to its handler, so the request log sees it (and its answer) and the
+// injected faults can delay, hold, fail or drop it.
+import type { Handler, HandlerResult } from '../registry.js';
+import { CloseConnection, NO_RESPONSE } from '../registry.js';
+import type { RequestContext } from '../context.js';
+import { errorResponse } from './error-responses.js';
+import type { FaultInjector, FaultPlan } from './faults.js';
+import type { RequestLog, RequestLogEntry } from './request-log.js';
+import { PARTITION_SCOPES, type TopicPartitionRef } from './scopes.js';
+
+type Result = HandlerResult<unknown> | Promise<HandlerResult<unknown>>;
+
+/** How the connection hands a decoded request to its handler. */
+export type Dispatch = (handler: Handler, ctx: RequestContext, request: unknown) => Result;
+
+export function testDoubleDispatch(faults: FaultInjector, log: RequestLog): Dispatch {
+  return (handler, ctx, request) => {
+    const topicName = (id: string) => ctx.broker.cluster.topicById(id)?.name;
+    const node = ctx.broker.node.nodeId;
+    const plan = faults.plan({ apiKey: ctx.apiKey, version: ctx.apiVersion, node, clientId: ctx.clientId, request, topicName });
+    const entry = log.enabled
+      ? log.record({
+          apiKey: ctx.apiKey,
+          api: handler.api.name,
+          version: ctx.apiVersion,
+          correlationId: ctx.correlationId,
+          clientId: ctx.clientId,
+          connection: ctx.connectionId,
+          node,
+          receivedAt: Date.now(),
+          respondedAt: null,
+          request,
+          response: null,
+          faultId: plan?.faultId ?? null,
+        })
+      : undefined;
+    const result = plan === null ? handler.handle(ctx, request) : withFaults(plan, handler, ctx, request, topicName);
+    if (entry === undefined) return result;
+    if (result instanceof Promise) return result.then((res) => answered(log, entry, res));
+    return answered(log, entry, result);
+  };
+}
+
+function answered(log: RequestLog, entry: RequestLogEntry, res: HandlerResult<unknown>): HandlerResult<unknown> {
+  if (res !== NO_RESPONSE && !(res instanceof CloseConnection)) {
+    entry.response = res;
+    entry.respondedAt = Date.now();
+    log.responded(entry);
+  }
+  return res;
+}
+
+async function withFaults(
+  plan: FaultPlan,
+  handler: Handler,
+  ctx: RequestContext,
+  request: unknown,
+  topicName: (id: string) => string | undefined,
+): Promise<HandlerResult<unknown>> {
+  for (const w of plan.waits) {
+    if (w.kind === 'delay') await new Promise<void>((resolve) => ctx.broker.clock.setTimeout(resolve, w.delayMs));
+    else await w.until?.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+  if (plan.disconnect) return new CloseConnection(`${plan.disconnect.describe()}: connection dropped`);
+  // Kafka closes the connection on a failed acks=0 produce: nothing else tells the producer.
+  const silent = ctx.apiKey === 0 && (request as { acks: number }).acks === 0;
+  if (plan.error) {
+    return silent
+      ? new CloseConnection(`${plan.error.fault.describe()}: acks=0 produce failed`)
+      : errorResponse(ctx.apiKey, request, ctx.apiVersion, plan.error.code);
+  }
+  const errors = plan.partitionErrors;
+  if (errors === undefined) return handler.handle(ctx, request);
+  const scope = PARTITION_SCOPES.get(ctx.apiKey)!;
+  const faulted = (tp: TopicPartitionRef) => errors.some((e) => e.topic === tp.topic && e.partition === tp.partition);
+  const rest = scope.without(request, ctx.apiVersion, faulted, topicName);
+  const served =
+    scope.partitions(rest, ctx.apiVersion, topicName).length > 0
+      ? await handler.handle(ctx, rest)
+      : errorResponse(ctx.apiKey, rest, ctx.apiVersion, 0);
+  if (silent) return served instanceof CloseConnection ? served : new CloseConnection(`${errors[0].fault.describe()}: acks=0 produce failed`);
+  if (served === NO_RESPONSE || served instanceof CloseConnection) return served;
+  return scope.withErrors(served, ctx.apiVersion, errors) as HandlerResult<unknown>;
+}

@@ -1,0 +1,124 @@
+// One error response per served API, built from the request as Kafka's
+// AbstractRequest.getErrorResponse builds it: every topic, partition, group or
+// resource the request names gets the error code, and the fields that would carry
+// data hold Kafka's "none" values (-1 offsets, empty members). Fault injection
+// answers a whole request with these; a test checks each one encodes at every
+// served version.
+import type { EncodeInput } from '../../protocol/codec-runtime.js';
+import type * as M from '../../protocol/messages/index.js';
+
+type Builder<Req, Res> = (request: Req, version: number, errorCode: number) => EncodeInput<Res>;
+
+function builder<Req, Res>(apiKey: number, build: Builder<Req, Res>): [number, Builder<unknown, unknown>] {
+  return [apiKey, build as Builder<unknown, unknown>];
+}
+
+const ERROR_RESPONSES = new Map<number, Builder<unknown, unknown>>([
+  builder<M.ProduceRequest, M.ProduceResponse>(0, (req, _v, errorCode) => ({
+    responses: req.topicData.map((t) => ({
+      name: t.name,
+      partitionResponses: t.partitionData.map((p) => ({ index: p.index, errorCode, baseOffset: -1n })),
+    })),
+  })),
+  builder<M.FetchRequest, M.FetchResponse>(1, (req, v, errorCode) => ({
+    ...(v >= 7 ? { errorCode } : {}),
+    responses: req.topics.map((t) => ({
+      ...(v >= 13 ? { topicId: t.topicId } : { topic: t.topic }),
+      partitions: t.partitions.map((p) => ({ partitionIndex: p.partition, errorCode, highWatermark: -1n })),
+    })),
+  })),
+  builder<M.ListOffsetsRequest, M.ListOffsetsResponse>(2, (req, _v, errorCode) => ({
+    topics: req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
+    })),
+  })),
+  builder<M.MetadataRequest, M.MetadataResponse>(3, (req, v, errorCode) => ({
+    brokers: [],
+    controllerId: -1,
+    topics: (req.topics ?? []).map((t) => ({
+      errorCode,
+      name: t.name ?? (v >= 12 ? null : ''),
+      ...(v >= 10 ? { topicId: t.topicId } : {}),
+      partitions: [],
+    })),
+  })),
+  builder<M.OffsetCommitRequest, M.OffsetCommitResponse>(8, (req, _v, errorCode) => ({
+    topics: req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
+    })),
+  })),
+  builder<M.OffsetFetchRequest, M.OffsetFetchResponse>(9, (req, v, errorCode) => {
+    const topics = (ts: readonly { name: string; partitionIndexes: readonly number[] }[] | null) =>
+      (ts ?? []).map((t) => ({
+        name: t.name,
+        partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: -1n, metadata: '', errorCode })),
+      }));
+    if (v >= 8) return { groups: req.groups.map((g) => ({ groupId: g.groupId, topics: [], errorCode })) };
+    return { topics: topics(req.topics), ...(v >= 2 ? { errorCode } : {}) };
+  }),
+  builder<M.FindCoordinatorRequest, M.FindCoordinatorResponse>(10, (req, v, errorCode) =>
+    v >= 4
+      ? { coordinators: req.coordinatorKeys.map((key) => ({ key, nodeId: -1, host: '', port: -1, errorCode })) }
+      : { errorCode, nodeId: -1, host: '', port: -1 },
+  ),
+  builder<M.JoinGroupRequest, M.JoinGroupResponse>(11, (_req, v, errorCode) => ({
+    errorCode,
+    generationId: -1,
+    protocolName: v >= 7 ? null : '',
+    leader: '',
+    memberId: '',
+    members: [],
+  })),
+  builder<M.HeartbeatRequest, M.HeartbeatResponse>(12, (_req, _v, errorCode) => ({ errorCode })),
+  builder<M.LeaveGroupRequest, M.LeaveGroupResponse>(13, (_req, _v, errorCode) => ({ errorCode })),
+  builder<M.SyncGroupRequest, M.SyncGroupResponse>(14, (_req, _v, errorCode) => ({ errorCode, assignment: Buffer.alloc(0) })),
+  builder<M.DescribeGroupsRequest, M.DescribeGroupsResponse>(15, (req, _v, errorCode) => ({
+    groups: req.groups.map((groupId) => ({ errorCode, groupId, groupState: '', protocolType: '', protocolData: '', members: [] })),
+  })),
+  builder<M.ListGroupsRequest, M.ListGroupsResponse>(16, (_req, _v, errorCode) => ({ errorCode, groups: [] })),
+  builder<M.ApiVersionsRequest, M.ApiVersionsResponse>(18, (_req, _v, errorCode) => ({ errorCode, apiKeys: [] })),
+  builder<M.CreateTopicsRequest, M.CreateTopicsResponse>(19, (req, _v, errorCode) => ({
+    topics: req.topics.map((t) => ({ name: t.name, errorCode })),
+  })),
+  builder<M.DeleteTopicsRequest, M.DeleteTopicsResponse>(20, (req, v, errorCode) => ({
+    responses:
+      v >= 6
+        ? req.topics.map((t) => ({ name: t.name, topicId: t.topicId, errorCode }))
+        : req.topicNames.map((name) => ({ name, errorCode })),
+  })),
+  builder<M.DeleteRecordsRequest, M.DeleteRecordsResponse>(21, (req, _v, errorCode) => ({
+    topics: req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode })),
+    })),
+  })),
+  builder<M.InitProducerIdRequest, M.InitProducerIdResponse>(22, (_req, _v, errorCode) => ({
+    errorCode,
+    producerId: -1n,
+    producerEpoch: -1,
+  })),
+  builder<M.DescribeConfigsRequest, M.DescribeConfigsResponse>(32, (req, _v, errorCode) => ({
+    results: req.resources.map((r) => ({ errorCode, resourceType: r.resourceType, resourceName: r.resourceName, configs: [] })),
+  })),
+  builder<M.CreatePartitionsRequest, M.CreatePartitionsResponse>(37, (req, _v, errorCode) => ({
+    results: req.topics.map((t) => ({ name: t.name, errorCode })),
+  })),
+  builder<M.DeleteGroupsRequest, M.DeleteGroupsResponse>(42, (req, _v, errorCode) => ({
+    results: req.groupsNames.map((groupId) => ({ groupId, errorCode })),
+  })),
+  builder<M.OffsetDeleteRequest, M.OffsetDeleteResponse>(47, (_req, _v, errorCode) => ({ errorCode, topics: [] })),
+]);
+
+/** Whether a whole-request error response exists for this API key. */
+export function hasErrorResponse(apiKey: number): boolean {
+  return ERROR_RESPONSES.has(apiKey);
+}
+
+/** The response to `request` (at `version`) that answers everything in it with `errorCode`. */
+export function errorResponse(apiKey: number, request: unknown, version: number, errorCode: number): unknown {
+  const build = ERROR_RESPONSES.get(apiKey);
+  if (build === undefined) throw new Error(`no error response for API key ${apiKey}`);
+  return build(request, version, errorCode);
+}

@@ -1,0 +1,3 @@
+import { vitestGlobalSetup } from '../../testing/index.js';
+
+export default vitestGlobalSetup();
