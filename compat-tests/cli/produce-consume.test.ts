@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompressionTypes, Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { startBroker, type RunningBroker } from '../../broker/broker.js';
 import { uniqueTopic } from '../support/broker.js';
-import { cliOk, runCli } from './run-cli.js';
+import { cliOk, runCli, spawnCli } from './run-cli.js';
 
 interface Seen {
   partition: number;
@@ -170,5 +170,24 @@ describe('kafkalite produce / consume', { timeout: 120_000 }, () => {
     expect(await cliOk(['consume', topic, ...b, '--group', group])).toBe('m2\nm3\nm4\n');
     const after = await admin.fetchOffsets({ groupId: group, topics: [topic] });
     expect(after[0]!.partitions[0]!.offset).toBe('5');
+  });
+
+  it('consume --follow in a group prints new records until Ctrl-C, then commits and leaves', async () => {
+    const topic = uniqueTopic('cli-follow');
+    const group = uniqueTopic('cli-follow-group');
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] });
+    const cli = spawnCli(['consume', topic, ...b, '--group', group, '--follow', '--format', '%p:%s\\n']);
+    // Nothing committed: the member starts at the beginning (--from's default), whenever the records land.
+    await broker.waitForGroupState(group, 'Stable', { members: 1 });
+    await producer.send({ topic, messages: [{ partition: 0, value: 'a' }, { partition: 1, value: 'b' }, { partition: 0, value: 'c' }] });
+    await cli.waitForStdout((out) => out.split('\n').filter(Boolean).length === 3);
+    cli.proc.kill('SIGINT');
+    const r = await cli.result;
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n').filter(Boolean).sort()).toEqual(['0:a', '0:c', '1:b']);
+    expect(r.stderr).toBe(`consumed 3 record(s) from ${topic}\n`);
+    const offsets = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    expect(offsets[0]!.partitions.map((p) => [p.partition, p.offset]).sort()).toEqual([[0, '2'], [1, '1']]);
+    expect((await admin.describeGroups([group])).groups[0]!.state).toBe('Empty');
   });
 });
