@@ -112,6 +112,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     producerIdExpirationMs: config.values['producer.id.expiration.ms'],
     retentionCheckIntervalMs: config.values['log.retention.check.interval.ms'],
     checkpointIntervalMs: config.values['log.flush.offset.checkpoint.interval.ms'],
+    maxOpenFiles: config.values['log.max.open.files'] ?? undefined,
     decompress: (codec, data) => decompress(codec as never, data),
   });
   // a start that fails after this point releases the data directory (and its lock)
