@@ -33,8 +33,9 @@ describe.skipIf(process.platform !== 'linux')(`${TOPICS * PARTITIONS} partitions
 
   it('are created, written, restarted and all served, with open descriptors under the limit', { timeout: 600_000 }, async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'kafkalite-fds-'));
-    const first = await ChildBroker.start({ dataDir, ulimitNoFile: NOFILE });
+    const first = ChildBroker.spawn({ dataDir, ulimitNoFile: NOFILE });
     brokers.push(first);
+    await first.ready();
     const c = await first.connect();
     let peak = openFds(first.proc.pid!);
     for (let t = 0; t < TOPICS; t++) {
@@ -56,8 +57,9 @@ describe.skipIf(process.platform !== 'linux')(`${TOPICS * PARTITIONS} partitions
     c.close();
     expect(await first.stop(120_000)).toBe(0);
 
-    const second = await ChildBroker.start({ dataDir, ulimitNoFile: NOFILE, startTimeoutMs: 300_000 });
+    const second = ChildBroker.spawn({ dataDir, ulimitNoFile: NOFILE });
     brokers.push(second);
+    await second.ready(300_000);
     const c2 = await second.connect();
     const md = await metadata(c2);
     const ids = new Map(md.topics.map((t) => [t.name, t.topicId]));
