@@ -231,6 +231,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
       producerIdExpirationMs: config.values['producer.id.expiration.ms'],
       retentionCheckIntervalMs: config.values['log.retention.check.interval.ms'],
       checkpointIntervalMs: config.values['log.flush.offset.checkpoint.interval.ms'],
+      maxOpenFiles: config.values['log.max.open.files'] ?? undefined,
       decompress: (codec, data) => decompress(codec as never, data),
     });
     openedLogs = opened;

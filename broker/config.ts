@@ -303,6 +303,11 @@ export const CONFIG_DEFS = [
     doc: 'interval: fsync by the flush.* settings, as Kafka. group-commit: an acks=all produce is answered only after an fsync covering its batch; concurrent producers share fsyncs.',
   },
   {
+    name: 'log.max.open.files', type: 'int', default: null, range: { min: 1 }, scope: 'broker',
+    kafkalite: true,
+    doc: 'Most segment files held open at once over all partitions; the least recently used are closed and reopened on demand. Default: half the process\'s open-file soft limit (ulimit -n), the rest left to sockets.',
+  },
+  {
     name: 'log.flush.offset.checkpoint.interval.ms', type: 'int', default: 60000, range: { min: 0 }, scope: 'broker',
     doc: 'How often the recovery point (last flushed offset) is checkpointed.',
   },

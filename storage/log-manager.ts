@@ -35,6 +35,7 @@ import {
 } from './checkpoint.js';
 import { lockDataDir } from './dir-lock.js';
 import { LogError } from './errors.js';
+import { HandlePool, defaultOpenFileLimit } from './handle-pool.js';
 import { joinPath, mkdirDurable, readFileIfExists, writeFileAtomic, type FileLock, type FileSystem } from './fs.js';
 import { RealFileSystem } from './fs-real.js';
 import type { LogConfig } from './log-config.js';
@@ -86,6 +87,8 @@ export interface LogManagerOptions {
   decompress?: Decompressor;
   /** Run retention and checkpoints on timers (default true). */
   background?: boolean;
+  /** log.max.open.files: segment files open at once over all logs (default: half of ulimit -n). */
+  maxOpenFiles?: number;
 }
 
 interface OpenTopic {
@@ -126,6 +129,8 @@ export class LogManager {
   private _hadCleanShutdown = false;
   private checkpointQueued: Promise<void> | null = null;
   private dirLock: FileLock | null = null;
+  /** Every log's segment files share this budget of open handles. */
+  readonly files: HandlePool;
 
   private constructor(opts: LogManagerOptions) {
     this.dataDir = opts.dataDir;
@@ -138,6 +143,7 @@ export class LogManager {
     this.tailCacheBytes = opts.tailCacheBytes ?? DEFAULT_TAIL_CACHE_BYTES;
     this.tailCacheBudgetBytes = opts.tailCacheBudgetBytes ?? DEFAULT_TAIL_CACHE_BUDGET_BYTES;
     this.decompress = opts.decompress;
+    this.files = new HandlePool(this.fs, opts.maxOpenFiles ?? defaultOpenFileLimit(), this.logger);
   }
 
   /**
@@ -303,6 +309,7 @@ export class LogManager {
       producerIdExpirationMs: this.producerIdExpirationMs,
       ...load,
       onLogStartOffsetChanged: () => void this.requestCheckpoint(),
+      files: this.files,
     });
   }
 
@@ -364,7 +371,9 @@ export class LogManager {
         this.addLog(open, partition, log);
       });
     }
-    for (let i = 0; i < jobs.length; i += LOAD_CONCURRENCY) await Promise.all(jobs.slice(i, i + LOAD_CONCURRENCY).map((j) => j()));
+    // each load holds one segment file open at a time: stay within the file budget
+    const concurrency = Math.max(1, Math.min(LOAD_CONCURRENCY, this.files.limit));
+    for (let i = 0; i < jobs.length; i += concurrency) await Promise.all(jobs.slice(i, i + concurrency).map((j) => j()));
     this.shareTailCaches();
 
     if (this._hadCleanShutdown) {

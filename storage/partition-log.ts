@@ -70,6 +70,7 @@ import {
   type Decompressor,
 } from './batch.js';
 import { LogError, isLogError, storageError } from './errors.js';
+import { HandlePool } from './handle-pool.js';
 import { joinPath, mkdirDurable, type FileSystem } from './fs.js';
 import type { LogConfig } from './log-config.js';
 import { silentLogger, systemClock, type Clock, type Logger } from './logger.js';
@@ -118,6 +119,8 @@ export interface PartitionLogOptions {
   logStartOffset?: number;
   /** Called when the log start offset moved (retention, DeleteRecords), to persist it. */
   onLogStartOffsetChanged?: (log: PartitionLog) => void;
+  /** Open segment files, shared by the logs of a data directory (default: this log's own, unbounded). */
+  files?: HandlePool;
 }
 
 export interface AppendOptions {
@@ -320,7 +323,7 @@ export class PartitionLog {
     this.tailCacheLimit = opts.tailCacheBytes ?? 8 * 1024 * 1024;
     this.decompress = opts.decompress;
     this.onLogStartOffsetChanged = opts.onLogStartOffsetChanged;
-    this.env = { fs: this.fs, dir: this.dir, logger: this.logger };
+    this.env = { fs: this.fs, dir: this.dir, logger: this.logger, files: opts.files ?? new HandlePool(this.fs, Infinity) };
     this.producers = new ProducerStateManager(`${opts.topic}-${opts.partition}`, { producerIdExpirationMs: opts.producerIdExpirationMs });
   }
 
@@ -543,8 +546,8 @@ export class PartitionLog {
       while (this.pendingHead < this.pending.length && (this._state === 'online' || this._state === 'closing')) {
         const seg = this.pending[this.pendingHead]!.seg;
         await this.sealBefore(seg);
-        if (!seg.fh) {
-          seg.fh = await this.fs.open(seg.logPath, 'rw');
+        if (!seg.fileExists) {
+          seg.fileExists = true; // the write creates it
           this.dirDirty = true;
         }
         const bufs: Buffer[] = [];
@@ -557,7 +560,7 @@ export class PartitionLog {
           i++;
         }
         const end = this.pending[i - 1]!.end;
-        await seg.fh.writev(bufs, seg.writtenSize);
+        await seg.withFile((fh) => fh.writev(bufs, seg.writtenSize));
         if (this._state !== 'online' && this._state !== 'closing') break;
         for (let k = this.pendingHead; k < i; k++) this.pending[k] = undefined as unknown as PendingWrite;
         this.pendingHead = i;
@@ -676,14 +679,14 @@ export class PartitionLog {
         const work: { seg: Segment; size: number }[] = [];
         for (const s of this.segments) {
           if (s.baseOffset >= covered) break;
-          if (s.syncedSize < s.writtenSize && s.fh) work.push({ seg: s, size: s.writtenSize });
+          if (s.syncedSize < s.writtenSize && s.fileExists) work.push({ seg: s, size: s.writtenSize });
         }
         attempted = covered;
         for (const { seg, size } of work) {
           seg.acquire();
           try {
-            if (!seg.fh) continue; // deleted by retention meanwhile
-            await seg.fh.sync();
+            if (seg.isRetired) continue; // deleted by retention meanwhile
+            await seg.withFile((fh) => fh.sync());
           } finally {
             seg.release();
           }
@@ -854,8 +857,10 @@ export class PartitionLog {
           continue;
         }
         const pos = await s.findPosition(target, s.writtenSize, this.cfg.indexIntervalBytes);
-        await s.fh!.truncate(pos);
-        await s.fh!.sync();
+        await s.withFile(async (fh) => {
+          await fh.truncate(pos);
+          await fh.sync();
+        });
         break;
       }
       const recoveryPoint = Math.min(this.durableOffset, target);
@@ -1309,8 +1314,9 @@ export class PartitionLog {
       await this.waitWriterIdle();
       if (wasOnline && (this._state as LogState) === 'closing') {
         const active = this.activeSegment();
-        if (!active.fh) {
-          active.fh = await this.fs.open(active.logPath, 'rw');
+        if (!active.fileExists) {
+          await active.withFile(async () => undefined); // creates it
+          active.fileExists = true;
           this.dirDirty = true;
         }
         await this.waitFlushIdle();
@@ -1354,9 +1360,9 @@ export class PartitionLog {
   /** fsyncs every segment with unsynced bytes (used by close, outside the flusher). */
   private async flushSegments(): Promise<void> {
     for (const s of this.segments) {
-      if (s.fh && s.syncedSize < s.writtenSize) {
+      if (s.fileExists && s.syncedSize < s.writtenSize) {
         const size = s.writtenSize;
-        await s.fh.sync();
+        await s.withFile((fh) => fh.sync());
         this.stats.fsyncs++;
         s.syncedSize = size;
       }
@@ -1420,7 +1426,7 @@ export class PartitionLog {
     for (const base of bases) {
       const seg = new Segment(this.env, base);
       seg.indexIntervalForRebuild = cfg.indexIntervalBytes;
-      seg.fh = await fs.open(seg.logPath, 'rw');
+      seg.fileExists = true;
       const st = await fs.stat(seg.logPath);
       seg.size = seg.writtenSize = seg.syncedSize = seg.visibleSize = st.size;
       seg.lastModifiedMs = st.mtimeMs;
@@ -1474,7 +1480,8 @@ export class PartitionLog {
       const seg = new Segment(this.env, logStartCheckpoint);
       seg.indexIntervalForRebuild = cfg.indexIntervalBytes;
       seg.resetIndexes();
-      seg.fh = await fs.open(seg.logPath, 'rw');
+      await seg.withFile(async () => undefined); // creates it
+      seg.fileExists = true;
       seg.createdMs = seg.lastModifiedMs = this.clock.now();
       this.dirDirty = true;
       segs.push(seg);
@@ -1503,8 +1510,8 @@ export class PartitionLog {
     if (!hadCleanShutdown) {
       // make the recovered state durable (truncations, names) before serving it
       for (const s of segs) {
-        if (recovered.has(s) && s.fh) {
-          await s.fh.sync();
+        if (recovered.has(s)) {
+          await s.withFile((fh) => fh.sync());
           s.syncedSize = s.writtenSize;
         }
       }
@@ -1550,9 +1557,9 @@ export class PartitionLog {
   }
 
   private async firstBatchTimestamp(seg: Segment): Promise<number> {
-    if (seg.size === 0 || !seg.fh) return -1;
+    if (seg.size === 0 || !seg.fileExists) return -1;
     const b = Buffer.alloc(LOG_OVERHEAD + MIN_BATCH_LENGTH);
-    const n = await seg.fh.read(b, 0, b.length, 0);
+    const n = await seg.withFile((fh) => fh.read(b, 0, b.length, 0));
     return n === b.length ? readInt64(b, OFF_MAX_TIMESTAMP) : -1;
   }
 

@@ -1,6 +1,8 @@
 // One log segment: `<base>.log` with the batches exactly as appended, and its
 // sparse `.index` / `.timeindex` (see indexes.ts). The segment knows its
 // files and sizes; the order of writes, syncs and rolls is PartitionLog's.
+// Its `.log` handle comes from the data directory's HandlePool on each use
+// (handle-pool.ts), so an idle segment holds no file descriptor.
 //
 // Sizes, in bytes from the start of the file, each <= the previous:
 //   size         assigned to batches (some may still be queued for writing)
@@ -26,6 +28,7 @@ import {
   readInt64,
 } from './batch.js';
 import { joinPath, isNotFound, type FileHandle, type FileSystem } from './fs.js';
+import type { HandlePool } from './handle-pool.js';
 import { OffsetIndex, TimeIndex, OFFSET_ENTRY_SIZE, TIME_ENTRY_SIZE } from './indexes.js';
 import type { Logger } from './logger.js';
 
@@ -52,6 +55,10 @@ export interface SegmentEnv {
   fs: FileSystem;
   dir: string;
   logger: Logger;
+  /** Where the `.log` file's handle comes from (opened on demand, under a budget). */
+  files: HandlePool;
+  /** Open read-only (offline tools). */
+  readOnly?: boolean;
 }
 
 /** Visitor for `scan`: return a string to stop with that problem, true to stop quietly. */
@@ -65,7 +72,8 @@ export interface ScanResult {
 }
 
 export class Segment {
-  fh: FileHandle | null = null;
+  /** The `.log` file exists (it is created by the first write to a new segment). */
+  fileExists = false;
   size = 0;
   writtenSize = 0;
   syncedSize = 0;
@@ -114,11 +122,7 @@ export class Segment {
   }
 
   release(): void {
-    if (--this.refs === 0 && this.fh) {
-      const fh = this.fh;
-      this.fh = null;
-      fh.close().catch((e: unknown) => this.env.logger.warn({ err: e, file: this.logPath }, 'closing segment failed'));
-    }
+    if (--this.refs === 0) void this.env.files.close(this);
   }
 
   /** Drops the log's own reference: the file closes once in-flight reads finish. */
@@ -126,6 +130,21 @@ export class Segment {
     if (this.retired) return;
     this.retired = true;
     this.release();
+  }
+
+  get isRetired(): boolean {
+    return this.retired;
+  }
+
+  /** For the handle pool: the handle may be closed when only the log holds the segment. */
+  evictable(): boolean {
+    return this.refs <= 1;
+  }
+
+  /** Runs `fn` with the `.log` file open (from the pool; created if missing). */
+  withFile<T>(fn: (fh: FileHandle) => Promise<T>): Promise<T> {
+    if (this.retired && !this.env.files.isOpen(this)) return Promise.reject(new Error(`${this.logPath}: segment was deleted`));
+    return this.env.files.use(this, this.logPath, this.env.readOnly ? 'r' : 'rw', fn);
   }
 
   /** Removes the segment's files (open handles keep reading until released). */
@@ -347,8 +366,11 @@ export class Segment {
    * without, only headers are guaranteed to be in `buf` (the body may not be).
    */
   async scan(from: number, to: number, verifyCrc: boolean, visit: BatchVisitor, chunkBytes = 1 << 20): Promise<ScanResult> {
-    const fh = this.fh;
-    if (!fh) return { end: from, problem: from < to ? 'segment file not open' : null };
+    if (from >= to) return { end: from, problem: null };
+    return this.withFile((fh) => this.scanWith(fh, from, to, verifyCrc, visit, chunkBytes));
+  }
+
+  private async scanWith(fh: FileHandle, from: number, to: number, verifyCrc: boolean, visit: BatchVisitor, chunkBytes: number): Promise<ScanResult> {
     let chunk = Buffer.alloc(0);
     let chunkStart = from;
     let pos = from;
@@ -443,8 +465,11 @@ export class Segment {
    * `upper`; with `minOneBatch` the first batch is returned even if larger.
    */
   async readBatches(position: number, maxBytes: number, upper: number, minOneBatch: boolean): Promise<Buffer[]> {
-    const fh = this.fh;
-    if (!fh || position >= upper) return [];
+    if (position >= upper) return [];
+    return this.withFile((fh) => this.readBatchesWith(fh, position, maxBytes, upper, minOneBatch));
+  }
+
+  private async readBatchesWith(fh: FileHandle, position: number, maxBytes: number, upper: number, minOneBatch: boolean): Promise<Buffer[]> {
     const avail = upper - position;
     let want = Math.min(avail, maxBytes);
     if (want < LOG_OVERHEAD) want = minOneBatch ? Math.min(avail, BATCH_HEADER_SIZE) : 0;
@@ -497,7 +522,7 @@ export class Segment {
     const cut = fileSize - r.end;
     if (cut > 0) {
       this.env.logger.warn({ segment: this.logPath, position: r.end, bytes: cut, problem: r.problem }, 'truncating invalid bytes at the end of the segment');
-      await this.fh!.truncate(r.end);
+      await this.withFile((fh) => fh.truncate(r.end));
     }
     this.size = this.writtenSize = this.visibleSize = r.end;
     this.syncedSize = Math.min(this.syncedSize, r.end);

@@ -13,6 +13,7 @@
 import { OFF_LAST_OFFSET_DELTA, OFF_MAX_TIMESTAMP, OFF_RECORD_COUNT, readInt64 } from './batch.js';
 import { LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, parseCheckpoint } from './checkpoint.js';
 import { joinPath, type FileSystem } from './fs.js';
+import { HandlePool } from './handle-pool.js';
 import { OffsetIndex, TimeIndex } from './indexes.js';
 import { silentLogger } from './logger.js';
 import { ProducerStateManager } from './producer-state.js';
@@ -84,7 +85,7 @@ async function verifyPartition(fs: FileSystem, dataDir: string, dirName: string,
   const names = (await fs.readdir(dir)).sort();
   const out: PartitionReport = { dir: dirName, segments: [], indexEntries: 0, timeIndexEntries: 0, snapshots: 0 };
   const rel = (n: string): string => `${dirName}/${n}`;
-  const env = { fs, dir, logger: silentLogger };
+  const env = { fs, dir, logger: silentLogger, files: new HandlePool(fs, 1), readOnly: true };
 
   const meta = names.includes('partition.metadata') ? (await fs.readFile(joinPath(dir, 'partition.metadata'))).toString('utf8') : undefined;
   if (meta !== undefined && !/^version: 0\ntopic_id: \S+\n?$/.test(meta)) faults.push({ file: rel('partition.metadata'), problem: 'malformed' });
@@ -94,12 +95,11 @@ async function verifyPartition(fs: FileSystem, dataDir: string, dirName: string,
     const base = parseOffsetFileName(name, LOG_SUFFIX);
     if (base === undefined) continue;
     const seg = new Segment(env, base);
-    seg.fh = await fs.open(seg.logPath, 'r');
     const batches: BatchAt[] = [];
     let records = 0;
     let scan;
     try {
-      const size = await seg.fh.size();
+      const size = (await fs.stat(seg.logPath)).size;
       seg.writtenSize = size;
       let expected = base;
       scan = await seg.scan(0, size, true, (buf, at, filePos) => {
@@ -122,7 +122,7 @@ async function verifyPartition(fs: FileSystem, dataDir: string, dirName: string,
       out.indexEntries += await verifyOffsetIndex(fs, seg, batches, scan.end, faults, rel);
       out.timeIndexEntries += await verifyTimeIndex(fs, seg, batches, faults, rel);
     } finally {
-      await seg.fh.close();
+      seg.retire();
     }
   }
 

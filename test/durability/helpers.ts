@@ -100,6 +100,8 @@ export interface ChildBrokerOptions {
   startTimeoutMs?: number;
   /** --log-level (default info). */
   logLevel?: string;
+  /** Run under `ulimit -n` this many open files (a bash wrapper that execs the broker). */
+  ulimitNoFile?: number;
 }
 
 /** `kafkalite start` in a child process on a free port. */
@@ -132,7 +134,9 @@ export class ChildBroker {
     const cmd = cliCommand();
     const args = [...cmd.args, 'start', '--port', '0', '--data-dir', opts.dataDir, '--log-level', opts.logLevel ?? 'info'];
     for (const [k, v] of Object.entries(opts.set ?? {})) args.push('--set', `${k}=${v}`);
-    const proc = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+    const [bin, argv] =
+      opts.ulimitNoFile === undefined ? [process.execPath, args] : ['bash', ['-c', `ulimit -n ${opts.ulimitNoFile} && exec "$0" "$@"`, process.execPath, ...args]];
+    const proc = spawn(bin, argv, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
     return new ChildBroker(proc, performance.now());
   }
 
