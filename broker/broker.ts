@@ -7,6 +7,7 @@ import { resolveBrokerConfig, type BrokerConfig } from './config.js';
 import { Cluster, type BrokerNode, type TopicInfo } from './cluster.js';
 import { systemClock, type Clock } from './clock.js';
 import { Connection } from './connection.js';
+import { RequestBudget } from './request-budget.js';
 import { HandlerRegistry } from './registry.js';
 import { HANDLERS } from './handlers/index.js';
 import type { BrokerContext } from './context.js';
@@ -146,7 +147,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   const replayed = await offsetsTopic.load((record) => groups.loadRecord(record));
   groups.finishLoading();
   if (replayed > 0) logger.info({ records: replayed, ms: Math.round(performance.now() - replayStart) }, 'group coordinator state loaded from __consumer_offsets');
-  const ctx: BrokerContext = { config, cluster, clock, logger, registry, logs, producerIds, groups };
+  const requestBudget = new RequestBudget(config.values['queued.max.requests'], config.values['queued.max.request.bytes']);
+  const ctx: BrokerContext = { config, cluster, clock, logger, registry, logs, producerIds, groups, requestBudget };
 
   const connections = new Set<Connection>();
   const sockets = new Set<Socket>();
@@ -174,6 +176,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
         groups.close();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const s of sockets) s.destroy();
+        // Requests already read are not handled once the broker stops (their peers may have closed).
+        for (const c of connections) c.close('broker stopping', 'debug');
         await stopped;
         await logs.close();
         logger.info('broker stopped');

@@ -7,6 +7,7 @@ import type { HandlerRegistry } from './registry.js';
 import type { LogManager } from '../storage/log-manager.js';
 import type { ProducerIdManager } from './producer-ids.js';
 import type { GroupCoordinator } from './groups/coordinator.js';
+import type { RequestBudget } from './request-budget.js';
 
 export interface BrokerContext {
   readonly config: BrokerConfig;
@@ -18,6 +19,8 @@ export interface BrokerContext {
   readonly producerIds: ProducerIdManager;
   /** The classic group coordinator (JoinGroup ... OffsetDelete). */
   readonly groups: GroupCoordinator;
+  /** Requests held in memory across all connections (queued.max.requests, queued.max.request.bytes). */
+  readonly requestBudget: RequestBudget;
 }
 
 export interface RequestContext {
