@@ -24,6 +24,12 @@ import type { RequestBudget } from './request-budget.js';
 const MAX_PENDING_REQUESTS = 16;
 const MAX_PENDING_BYTES = 16 * 1024 * 1024;
 const MAX_UNSENT_BYTES = 64 * 1024;
+/**
+ * Requests one connection may start per event-loop turn. Answers complete in
+ * microtasks, which would otherwise read the next request before any other
+ * socket is polled: a client with thousands buffered would starve the rest.
+ */
+const MAX_REQUESTS_PER_TURN = 4;
 
 let nextConnectionId = 1;
 
@@ -51,6 +57,9 @@ export class Connection {
   private finished = false;
   private paused = false;
   private corked = false;
+  /** Requests started in this event-loop turn, and whether the next turn is scheduled. */
+  private startedThisTurn = 0;
+  private nextTurn: NodeJS.Immediate | undefined;
   private readonly budget: RequestBudget;
   private readonly onBudget = () => this.pump();
 
@@ -116,6 +125,15 @@ export class Connection {
           return;
         }
         if (!this.mayReserve()) break;
+        if (this.startedThisTurn >= MAX_REQUESTS_PER_TURN) {
+          this.nextTurn ??= setImmediate(() => {
+            this.nextTurn = undefined;
+            this.startedThisTurn = 0;
+            this.pump();
+          });
+          break;
+        }
+        this.startedThisTurn++;
         this.take(4);
         this.frameSize = size;
         this.pending++;
@@ -130,7 +148,7 @@ export class Connection {
     }
     if (this.aborted) return this.finish();
     // Bytes are wanted while a reserved frame is incomplete, or between frames when another may be reserved.
-    const wantBytes = !this.peerGone && (this.frameSize >= 0 || this.mayReserve());
+    const wantBytes = !this.peerGone && this.nextTurn === undefined && (this.frameSize >= 0 || this.mayReserve());
     if (wantBytes && this.paused) {
       this.paused = false;
       this.socket.resume();
@@ -169,6 +187,7 @@ export class Connection {
     this.finished = true;
     if (!this.socketClosed) this.socket.destroy();
     this.budget.cancel(this.onBudget);
+    if (this.nextTurn) clearImmediate(this.nextTurn);
     this.budget.release(this.pending, this.pendingBytes);
     this.pending = 0;
     this.pendingBytes = 0;
