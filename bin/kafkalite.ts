@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { CliUsageError, parseCliArgs, resolveStartConfig, USAGE, type StartOptions } from './args.js';
 import { createLogger } from '../broker/logger.js';
 import { startBroker, type BrokerOptions } from '../broker/broker.js';
+import { describeStartupError } from './startup-errors.js';
 
 function packageVersion(): string {
   // Works from bin/ (tsx) and from dist/bin/ (built).
@@ -69,7 +70,9 @@ async function start(options: StartOptions): Promise<void> {
   try {
     running = await startBroker(brokerOptions);
   } catch (e) {
-    logger.fatal({ err: e }, `kafkalite failed to start: ${(e as Error).message}`);
+    // One line with a hint for the operator; the stack only at debug level.
+    logger.debug({ err: e }, 'start-up failed');
+    process.stderr.write(`kafkalite: ${describeStartupError(e, { host: listener.host, port: listener.port, dataDir: options.memory ? undefined : brokerConfig.logDir })}\n`);
     process.exit(1);
   }
 
