@@ -8,6 +8,7 @@ import { Cluster, type BrokerNode, type TopicInfo } from './cluster.js';
 import { systemClock, type Clock } from './clock.js';
 import { Connection } from './connection.js';
 import { RequestBudget } from './request-budget.js';
+import { RateLimitedLog } from './rate-limited-log.js';
 import { HandlerRegistry } from './registry.js';
 import { HANDLERS } from './handlers/index.js';
 import type { BrokerContext } from './context.js';
@@ -148,7 +149,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   groups.finishLoading();
   if (replayed > 0) logger.info({ records: replayed, ms: Math.round(performance.now() - replayStart) }, 'group coordinator state loaded from __consumer_offsets');
   const requestBudget = new RequestBudget(config.values['queued.max.requests'], config.values['queued.max.request.bytes']);
-  const ctx: BrokerContext = { config, cluster, clock, logger, registry, logs, producerIds, groups, requestBudget };
+  const ctx: BrokerContext = { config, cluster, clock, logger, registry, logs, producerIds, groups, requestBudget, rateLimitedLog: new RateLimitedLog(10_000, () => clock.now()) };
 
   const connections = new Set<Connection>();
   const sockets = new Set<Socket>();

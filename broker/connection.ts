@@ -94,7 +94,8 @@ export class Connection {
 
   close(reason: string, level: 'warn' | 'debug' | 'error' = 'warn'): void {
     if (this.aborted) return;
-    this.log[level]({ reason }, 'closing connection');
+    // Many connections closed for the same reason make one line per interval.
+    this.broker.rateLimitedLog.log(this.log, level, `close: ${reason}`, { reason }, 'closing connection');
     this.aborted = true;
     this.socket.destroy();
     this.pump();
@@ -307,7 +308,7 @@ export class Connection {
   }
 
   private onHandlerError(handler: Handler, version: number, err: unknown): void {
-    this.log.error({ err, api: handler.api.name, version }, 'handler failed');
+    this.broker.rateLimitedLog.log(this.log, 'error', `handler failed: ${handler.api.name}`, { err, api: handler.api.name, version }, 'handler failed');
     this.close(`${handler.api.name} v${version} handler failed`, 'error');
   }
 

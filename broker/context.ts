@@ -8,6 +8,7 @@ import type { LogManager } from '../storage/log-manager.js';
 import type { ProducerIdManager } from './producer-ids.js';
 import type { GroupCoordinator } from './groups/coordinator.js';
 import type { RequestBudget } from './request-budget.js';
+import type { RateLimitedLog } from './rate-limited-log.js';
 
 export interface BrokerContext {
   readonly config: BrokerConfig;
@@ -21,6 +22,8 @@ export interface BrokerContext {
   readonly groups: GroupCoordinator;
   /** Requests held in memory across all connections (queued.max.requests, queued.max.request.bytes). */
   readonly requestBudget: RequestBudget;
+  /** For lines that can repeat per request or per write: once per cause per interval, with a count of the rest. */
+  readonly rateLimitedLog: RateLimitedLog;
 }
 
 export interface RequestContext {

@@ -55,7 +55,7 @@ export const createPartitionsHandler = defineHandler({
         try {
           await cluster.addPartitions(topic, t.count);
         } catch (err) {
-          const f = storageFailure(err, ctx.logger, `adding partitions to ${t.name}`);
+          const f = storageFailure(err, ctx, `adding partitions to ${t.name}`);
           results.push(fail(f.errorCode, f.errorMessage));
           continue;
         }

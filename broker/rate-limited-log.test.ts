@@ -1,0 +1,71 @@
+// Issue 7, item 6: lines that repeat per failure are rate-limited per cause with
+// a count of what was suppressed. Unit-tested with a hand-driven clock, and over
+// real TCP: a flood of connections closed for the same reason logs one line.
+import { describe, it, expect } from 'vitest';
+import { Writable } from 'node:stream';
+import { connect } from 'node:net';
+import pino from 'pino';
+import { RateLimitedLog } from './rate-limited-log.js';
+import { startBroker } from './broker.js';
+
+function capture(level = 'debug') {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l));
+      cb();
+    },
+  });
+  return { lines, logger: pino({ level }, sink) };
+}
+
+const flushed = () => new Promise((r) => setImmediate(r));
+
+describe('RateLimitedLog', () => {
+  it('lets one line per cause per interval through and counts the rest', async () => {
+    let now = 0;
+    const { lines, logger } = capture();
+    const rl = new RateLimitedLog(1000, () => now);
+    for (let i = 0; i < 5; i++) rl.log(logger, 'error', 'disk full', { i }, 'write failed');
+    rl.log(logger, 'error', 'other cause', {}, 'something else');
+    now = 999;
+    expect(rl.log(logger, 'error', 'disk full', {}, 'write failed')).toBe(false);
+    now = 1000;
+    expect(rl.log(logger, 'error', 'disk full', {}, 'write failed')).toBe(true);
+    await flushed();
+    expect(lines.map((l) => [l.msg, l.suppressed])).toEqual([
+      ['write failed', undefined],
+      ['something else', undefined],
+      ['write failed (5 more like this suppressed)', 5],
+    ]);
+  });
+});
+
+describe('issue 7: connections closed for the same reason', () => {
+  it('log one line for a flood of them', async () => {
+    const { lines, logger } = capture('warn');
+    const broker = await startBroker({ logger });
+    try {
+      const closes = Array.from(
+        { length: 20 },
+        () =>
+          new Promise<void>((resolve) => {
+            const s = connect({ host: broker.host, port: broker.port }, () => {
+              const frame = Buffer.alloc(4);
+              frame.writeInt32BE(-1, 0); // a negative size prefix: closed at once
+              s.write(frame);
+            });
+            s.on('error', () => {});
+            s.on('close', () => resolve());
+          }),
+      );
+      await Promise.all(closes);
+      await flushed();
+      const closing = lines.filter((l) => l.msg === 'closing connection');
+      expect(closing).toHaveLength(1);
+      expect(String(closing[0].reason)).toMatch(/^request size -1 is outside/);
+    } finally {
+      await broker.close();
+    }
+  });
+});
