@@ -397,6 +397,8 @@ export class LogManager {
     }
     const markerPath = joinPath(this.dataDir, CLEAN_SHUTDOWN_FILE);
     this._hadCleanShutdown = await fs.exists(markerPath);
+    // No topics file and no marker: nothing was ever stored here, so there is nothing to recover.
+    const newDataDirectory = raw === undefined && !this._hadCleanShutdown;
     let recoveryPoints = await readCheckpoint(fs, joinPath(this.dataDir, RECOVERY_POINT_CHECKPOINT));
     if (recoveryPoints === null) {
       this.logger.warn('recovery point checkpoint is malformed; recovering every log from its start');
@@ -453,7 +455,8 @@ export class LogManager {
       await fs.syncDir(this.dataDir);
     }
     await this.checkpoint();
-    this.logger.info({ topics: this.topicsByName.size, partitions: this.logsByKey.size, clean: this._hadCleanShutdown }, 'logs loaded');
+    const start = newDataDirectory ? { newDataDirectory: true } : { clean: this._hadCleanShutdown };
+    this.logger.info({ topics: this.topicsByName.size, partitions: this.logsByKey.size, ...start }, 'logs loaded');
   }
 
   private startBackground(): void {
