@@ -24,7 +24,7 @@
 // topic-level compression.type recompression.
 import { ProduceApi, type ProduceRequestPartitionProduceData, type ProduceResponsePartitionProduceResponse } from '../../protocol/messages/00-produce.js';
 import type { EncodeInput } from '../../protocol/codec-runtime.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode, errorName } from '../../protocol/errors.js';
 import { walkBatches, checkProducedBatch, batchRecordsPayload, recordsMagic, buildRecordBatch, decodeLegacyMessageSet, RECORD_BATCH_OVERHEAD, RecordBatchError, type BatchSpan } from '../../protocol/record-batch.js';
 
 /** Attributes byte of the first message of a legacy message set (offset 8, size 4, crc 4, magic 1). */
@@ -147,7 +147,12 @@ async function appendPartition(ctx: RequestContext, topic: TopicInfo | undefined
     await validateBatch(ctx, topic, records, legacyMagic !== 0);
     return log.append(records);
   } catch (err) {
-    if (err instanceof ProduceError) return failed(p.index, err.errorCode, err.message);
+    if (err instanceof ProduceError) {
+      // A refused batch (a compression bomb, a corrupt batch) is worth a line; a client repeating it, one per interval.
+      const error = errorName(err.errorCode);
+      ctx.broker.rateLimitedLog.log(ctx.logger, 'warn', `produce refused: ${error}`, { topic: topic.name, partition: p.index, error, reason: err.message }, 'refusing a produced batch');
+      return failed(p.index, err.errorCode, err.message);
+    }
     if (isLogError(err)) return failed(p.index, ErrorCode[err.code], err.message);
     throw err;
   }
