@@ -8,7 +8,7 @@ import { Cluster, type BrokerNode, type TopicInfo } from './cluster.js';
 import { systemClock, type Clock } from './clock.js';
 import { Connection } from './connection.js';
 import { RequestBudget } from './request-budget.js';
-import { RateLimitedLog } from './rate-limited-log.js';
+import { RateLimitedLog, rateLimitErrors } from './rate-limited-log.js';
 import { HandlerRegistry } from './registry.js';
 import { HANDLERS } from './handlers/index.js';
 import type { BrokerContext } from './context.js';
@@ -105,10 +105,11 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   const dataDir = memory ? '/kafkalite-memory' : config.logDir;
 
   const meta = await loadOrCreateMetaProperties(fs, dataDir, { clusterId: config.clusterId, nodeId: config.nodeId });
+  const rateLimitedLog = new RateLimitedLog(10_000, () => clock.now());
   const logs = await LogManager.open({
     dataDir,
     fs,
-    logger,
+    logger: rateLimitErrors(logger, rateLimitedLog),
     clock,
     logConfig: logConfigResolver(config),
     producerIdExpirationMs: config.values['producer.id.expiration.ms'],
@@ -149,7 +150,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   groups.finishLoading();
   if (replayed > 0) logger.info({ records: replayed, ms: Math.round(performance.now() - replayStart) }, 'group coordinator state loaded from __consumer_offsets');
   const requestBudget = new RequestBudget(config.values['queued.max.requests'], config.values['queued.max.request.bytes']);
-  const ctx: BrokerContext = { config, cluster, clock, logger, registry, logs, producerIds, groups, requestBudget, rateLimitedLog: new RateLimitedLog(10_000, () => clock.now()) };
+  const ctx: BrokerContext = { config, cluster, clock, logger, registry, logs, producerIds, groups, requestBudget, rateLimitedLog };
 
   const connections = new Set<Connection>();
   const sockets = new Set<Socket>();

@@ -7,6 +7,11 @@ import { connect } from 'node:net';
 import pino from 'pino';
 import { RateLimitedLog } from './rate-limited-log.js';
 import { startBroker } from './broker.js';
+import { MemoryFileSystem } from '../storage/fs-memory.js';
+import { RawClient } from '../compat-tests/support/raw-client.js';
+import { ProduceApi } from '../protocol/messages/00-produce.js';
+import { CreateTopicsApi } from '../protocol/messages/19-create-topics.js';
+import { buildRecordBatchSync } from '../protocol/record-batch.js';
 
 function capture(level = 'debug') {
   const lines: Record<string, unknown>[] = [];
@@ -65,6 +70,38 @@ describe('issue 7: connections closed for the same reason', () => {
       expect(closing).toHaveLength(1);
       expect(String(closing[0].reason)).toMatch(/^request size -1 is outside/);
     } finally {
+      await broker.close();
+    }
+  });
+});
+
+describe('issue 7: a disk that fails every write', () => {
+  it('logs each storage error once, not once per failed write', async () => {
+    const { lines, logger } = capture('warn');
+    const fs = new MemoryFileSystem();
+    const broker = await startBroker({ logger, fs });
+    const c = await RawClient.connect(broker.host, broker.port);
+    try {
+      await c.request(CreateTopicsApi, 5, { topics: [{ name: 'full', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+      const codes: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        fs.failNextWrite({ path: /\/full-0\/\d{20}\.log$/ });
+        const res = await c.request(ProduceApi, 9, {
+          transactionalId: null,
+          acks: 1,
+          timeoutMs: 5000,
+          topicData: [{ name: 'full', partitionData: [{ index: 0, records: buildRecordBatchSync({ records: [{ value: Buffer.from(`v${i}`), timestamp: Date.now() }] }) }] }],
+        });
+        codes.push(res.responses[0].partitionResponses[0].errorCode);
+        await broker.logs.log('full', 0)?.whenSettled();
+      }
+      expect(codes.every((code) => code !== 0)).toBe(true);
+      await flushed();
+      const errors = lines.filter((l) => l.level === 50).map((l) => String(l.msg));
+      expect(errors.length).toBeGreaterThan(0);
+      expect(new Set(errors).size).toBe(errors.length);
+    } finally {
+      c.close();
       await broker.close();
     }
   });

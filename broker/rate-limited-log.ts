@@ -46,3 +46,20 @@ export class RateLimitedLog {
     }
   }
 }
+
+/**
+ * The logger handed to storage: its error lines (a failing disk fails every
+ * write alike, on every partition) go through `limiter`, one per message and
+ * errno code per interval; other levels pass untouched. Children inherit it.
+ */
+export function rateLimitErrors(logger: Logger, limiter: RateLimitedLog): Logger {
+  const wrapped = Object.create(logger) as Logger;
+  const error = logger.error.bind(logger) as (...a: unknown[]) => void;
+  wrapped.error = ((obj: unknown, msg?: string, ...args: unknown[]) => {
+    if (typeof obj !== 'object' || obj === null || msg === undefined || args.length > 0) return error(obj, msg, ...args);
+    const code = ((obj as { err?: { code?: unknown } }).err?.code as string | undefined) ?? '';
+    limiter.log(logger, 'error', `${msg} ${code}`, obj as Record<string, unknown>, msg);
+  }) as Logger['error'];
+  wrapped.child = ((bindings: Record<string, unknown>) => rateLimitErrors(logger.child(bindings), limiter)) as unknown as Logger['child'];
+  return wrapped;
+}
