@@ -157,12 +157,15 @@ export class Connection {
       this.paused = true;
       this.socket.pause();
     }
-    if (this.socketClosed && this.pending === 0 && !this.frameBuffered()) this.finish();
+    // Gone for good: finish once every whole request it sent is answered. A frame still reserved here is
+    // incomplete and never will be; finish() returns its reservation.
+    const incomplete = this.frameSize >= 0 ? 1 : 0;
+    if (this.socketClosed && this.pending === incomplete && !this.frameBuffered()) this.finish();
   }
 
-  /** A whole frame waits in the buffer (read before the peer's close, held back by a bound). */
+  /** A whole frame (size prefix not yet read) waits in the buffer, held back by a bound. */
   private frameBuffered(): boolean {
-    return this.buffered >= 4 && this.buffered >= 4 + this.peekInt32();
+    return this.frameSize < 0 && this.buffered >= 4 && this.buffered >= 4 + this.peekInt32();
   }
 
   /** May the next request be read? Per connection (a small pipeline), then broker-wide (the budget). */

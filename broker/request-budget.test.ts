@@ -57,3 +57,21 @@ describe('issue 7: the broker-wide request budget', () => {
     expect(await servedWhileHeld({}, true)).toBe(true);
   });
 });
+
+describe('issue 7: a reservation is returned when its request never completes', () => {
+  it('a peer that closes in the middle of a request does not keep the budget', async () => {
+    const broker = await startBroker({ config: { 'queued.max.requests': '1' } });
+    try {
+      const a = await RawClient.connect(broker.host, broker.port);
+      a.write(a.encode(ApiVersionsApi, 3, body).subarray(0, 6));
+      await new Promise<void>((r) => a.socket.end(() => r()));
+      a.close();
+      await a.closed;
+      const b = await RawClient.connect(broker.host, broker.port);
+      expect((await b.request(ApiVersionsApi, 3, body)).errorCode).toBe(0);
+      b.close();
+    } finally {
+      await broker.close();
+    }
+  });
+});
