@@ -14,6 +14,7 @@ import { CliUsageError, parseCliArgs, resolveStartConfig, USAGE, type StartOptio
 import { createLogger } from '../broker/logger.js';
 import { startBroker, startCluster, type BrokerOptions } from '../broker/broker.js';
 import { isToolCommand, runTool, TOOL_USAGE } from './commands/index.js';
+import { describeStartupError } from './startup-errors.js';
 
 function packageVersion(): string {
   // Works from bin/ (tsx) and from dist/bin/ (built).
@@ -101,7 +102,9 @@ async function start(options: StartOptions): Promise<void> {
       );
     }
   } catch (e) {
-    logger.fatal({ err: e }, `kafkalite failed to start: ${(e as Error).message}`);
+    // One line with a hint for the operator; the stack only at debug level.
+    logger.debug({ err: e }, 'start-up failed');
+    process.stderr.write(`kafkalite: ${describeStartupError(e, { host: listener.host, port: listener.port, dataDir: options.memory ? undefined : brokerConfig.logDir })}\n`);
     process.exit(1);
   }
 

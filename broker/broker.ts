@@ -13,6 +13,8 @@ import pino, { type Logger } from 'pino';
 import { parseProtocolMap, resolveBrokerConfig, resolveListenerList, type BrokerConfig, type Listener } from './config.js';
 import { Cluster, type BrokerNode, type TopicInfo } from './cluster.js';
 import { systemClock, type Clock } from './clock.js';
+import { RequestBudget } from './request-budget.js';
+import { RateLimitedLog, rateLimitErrors } from './rate-limited-log.js';
 import { HandlerRegistry } from './registry.js';
 import { HANDLERS } from './handlers/index.js';
 import type { BrokerContext } from './context.js';
@@ -200,6 +202,8 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
   const dataDir = memory ? '/kafkalite-memory' : config.logDir;
   const resolveLogConfig = logConfigResolver(config);
 
+  const rateLimitedLog = new RateLimitedLog(10_000, () => clock.now());
+
   // One broker per data directory: the lock comes before anything reads or writes it.
   await mkdirDurable(fs, dataDir);
   const dirLock = await lockDataDir(fs, dataDir, clock.now());
@@ -224,7 +228,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     const opened = await LogManager.open({
       dataDir,
       fs,
-      logger,
+      logger: rateLimitErrors(logger, rateLimitedLog),
       clock,
       dirLock,
       topics: stored.map((t) => ({ topicId: t.topicId, topic: t.name, partitions: t.partitions, config: resolveLogConfig(t.configs) })),
@@ -252,9 +256,10 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
   const faults = new FaultInjector(logger, (key) => registry.get(key) !== undefined, fs instanceof MemoryFileSystem ? fs : undefined);
   const requests = new RequestLog(opts.requestLogSize ?? DEFAULT_REQUEST_LOG_SIZE);
   const dispatch = testDoubleDispatch(faults, requests);
+  const requestBudget = new RequestBudget(config.values['queued.max.requests'], config.values['queued.max.request.bytes']);
   for (const [i, server] of servers.entries()) {
     const node = nodes[i];
-    server.serve(new Map(node.endpoints.map((e) => [e.listener, { node, listener: e.listener, config, cluster, clock, logger, registry, logs, producerIds, groups, dispatch } satisfies BrokerContext])));
+    server.serve(new Map(node.endpoints.map((e) => [e.listener, { node, listener: e.listener, config, cluster, clock, logger, registry, logs, producerIds, groups, dispatch, requestBudget, rateLimitedLog } satisfies BrokerContext])));
   }
 
   const serverOf = (nodeId: number): NodeServer => {

@@ -80,6 +80,7 @@ describe('the table', () => {
         'log.dir',
         'node.id',
         'offsets.topic.replication.factor',
+        'queued.max.request.bytes',
         'transaction.state.log.min.isr',
         'transaction.state.log.replication.factor',
       ].sort(),

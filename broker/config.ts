@@ -160,6 +160,14 @@ export const CONFIG_DEFS = [
     doc: 'Connections idle for longer than this are closed.',
   },
   {
+    name: 'queued.max.requests', type: 'int', default: 500, range: { min: 1 }, scope: 'broker',
+    doc: 'Requests read from all connections and not yet answered; at this many, no connection is read until one is answered.',
+  },
+  {
+    name: 'queued.max.request.bytes', type: 'long', default: 104857600, range: { min: -1 }, scope: 'broker', kafkaDefault: '-1',
+    doc: 'Bytes of requests held from all connections (a frame is counted from its size prefix until it is answered); at this many, no new request is read. -1 = unbounded. kafkalite bounds it by default (Kafka: -1) so pipelining clients cannot grow memory without limit.',
+  },
+  {
     name: 'fetch.max.bytes', type: 'int', default: 57671680, range: { min: 1024 }, scope: 'broker',
     doc: 'Upper bound on the bytes one Fetch response returns, whatever the request asks for.',
   },

@@ -13,11 +13,23 @@ import { ApiVersionsApi } from '../protocol/messages/18-api-versions.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { BrokerContext, RequestContext } from './context.js';
 import { NO_RESPONSE, CloseConnection, isFlexible, type Handler } from './registry.js';
+import type { RequestBudget } from './request-budget.js';
 
-/** Requests decoded but not yet answered, per connection, before reading pauses. */
-const MAX_IN_FLIGHT = 256;
-/** Bytes queued on the socket before reading pauses (a slow consumer of big fetches). */
-const MAX_QUEUED_WRITE_BYTES = 64 * 1024 * 1024;
+/**
+ * A connection is read only while it holds few requests, as Kafka mutes a channel
+ * until its request is answered; a small pipeline (clients send up to 5) keeps
+ * throughput. Past either bound, or with more response bytes unsent than
+ * MAX_UNSENT_BYTES, the socket is paused until the connection drains.
+ */
+const MAX_PENDING_REQUESTS = 16;
+const MAX_PENDING_BYTES = 16 * 1024 * 1024;
+const MAX_UNSENT_BYTES = 64 * 1024;
+/**
+ * Requests one connection may start per event-loop turn. Answers complete in
+ * microtasks, which would otherwise read the next request before any other
+ * socket is polled: a client with thousands buffered would starve the rest.
+ */
+const MAX_REQUESTS_PER_TURN = 4;
 
 let nextConnectionId = 1;
 
@@ -27,16 +39,29 @@ export class Connection {
   private readonly log: Logger;
   private chunks: Buffer[] = [];
   private buffered = 0;
+  /** Size of the frame being received (its budget is reserved), or -1 between frames. */
   private frameSize = -1;
   private nextSeq = 0;
   private nextToSend = 0;
   private ready = new Map<number, Buffer[] | null>();
-  private inFlight = 0;
+  /** Requests reserved (size prefix read) and not yet answered, and their bytes. */
+  private pending = 0;
+  private pendingBytes = 0;
   /** Settles when the previous request lets the next one start (see RequestContext.releaseOrder). */
   private orderTail: Promise<void> = Promise.resolve();
-  private closed = false;
+  /** We closed it (bad input, handler failure, shutdown): nothing more is handled. */
+  private aborted = false;
+  /** The peer closed or half-closed: what it sent is still handled, answers are dropped. */
+  private peerGone = false;
+  private socketClosed = false;
+  private finished = false;
   private paused = false;
   private corked = false;
+  /** Requests started in this event-loop turn, and whether the next turn is scheduled. */
+  private startedThisTurn = 0;
+  private nextTurn: NodeJS.Immediate | undefined;
+  private readonly budget: RequestBudget;
+  private readonly onBudget = () => this.pump();
 
   constructor(
     private readonly socket: Socket,
@@ -45,55 +70,135 @@ export class Connection {
   ) {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
     this.log = broker.logger.child({ conn: this.id, remote: this.remote });
+    this.budget = broker.requestBudget;
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', (err) => this.log.debug({ err }, 'socket error'));
-    socket.on('close', () => this.teardown());
-    socket.on('drain', () => this.maybeResume());
+    socket.on('end', () => {
+      this.peerGone = true;
+      this.pump();
+    });
+    socket.on('close', () => {
+      this.peerGone = true;
+      this.socketClosed = true;
+      this.pump();
+    });
+    socket.on('drain', () => this.pump());
     const idleMs = broker.config.values['connections.max.idle.ms'];
     if (idleMs > 0) {
       socket.setTimeout(idleMs, () => {
-        if (this.inFlight === 0) this.close(`idle for ${idleMs} ms (connections.max.idle.ms)`, 'debug');
+        if (this.pending === 0) this.close(`idle for ${idleMs} ms (connections.max.idle.ms)`, 'debug');
       });
     }
   }
 
   close(reason: string, level: 'warn' | 'debug' | 'error' = 'warn'): void {
-    if (this.closed) return;
-    this.log[level]({ reason }, 'closing connection');
-    this.closed = true;
+    if (this.aborted) return;
+    // Many connections closed for the same reason make one line per interval.
+    this.broker.rateLimitedLog.log(this.log, level, `close: ${reason}`, { reason }, 'closing connection');
+    this.aborted = true;
     this.socket.destroy();
-    this.teardown();
-  }
-
-  private teardown(): void {
-    this.closed = true;
-    this.chunks = [];
-    this.ready.clear();
-    this.onClose(this);
+    this.pump();
   }
 
   private onData(chunk: Buffer): void {
-    if (this.closed) return;
+    if (this.aborted) return;
     this.chunks.push(chunk);
     this.buffered += chunk.length;
-    while (!this.closed) {
+    this.pump();
+  }
+
+  /**
+   * Turns buffered bytes into requests while the bounds allow, then reads from
+   * the socket only if that is what progress waits for. Called on every event
+   * that can change the answer: data, a request answered, drain, budget room, close.
+   */
+  private pump(): void {
+    if (this.finished) return;
+    if (this.aborted) return this.finish();
+    while (!this.aborted) {
       if (this.frameSize < 0) {
-        if (this.buffered < 4) return;
+        if (this.buffered < 4) break;
         const size = this.peekInt32();
         const max = this.broker.config.values['socket.request.max.bytes'];
         if (size < 0 || size > max) {
           this.close(`request size ${size} is outside 0..${max} (socket.request.max.bytes)`);
           return;
         }
+        if (!this.mayReserve()) break;
+        if (this.startedThisTurn >= MAX_REQUESTS_PER_TURN) {
+          this.nextTurn ??= setImmediate(() => {
+            this.nextTurn = undefined;
+            this.startedThisTurn = 0;
+            this.pump();
+          });
+          break;
+        }
+        this.startedThisTurn++;
         this.take(4);
         this.frameSize = size;
+        this.pending++;
+        this.pendingBytes += size;
+        this.budget.acquire(size);
       }
-      if (this.buffered < this.frameSize) return;
-      const frame = this.take(this.frameSize);
+      if (this.buffered < this.frameSize) break;
+      const size = this.frameSize;
+      const frame = this.take(size);
       this.frameSize = -1;
-      this.onFrame(frame);
+      this.onFrame(frame, size);
     }
+    if (this.aborted) return this.finish();
+    // Bytes are wanted while a reserved frame is incomplete, or between frames when another may be reserved.
+    const wantBytes = !this.peerGone && this.nextTurn === undefined && (this.frameSize >= 0 || this.mayReserve());
+    if (wantBytes && this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    } else if (!wantBytes && !this.paused && !this.peerGone) {
+      this.paused = true;
+      this.socket.pause();
+    }
+    // Gone for good: finish once every whole request it sent is answered. A frame still reserved here is
+    // incomplete and never will be; finish() returns its reservation.
+    const incomplete = this.frameSize >= 0 ? 1 : 0;
+    if (this.socketClosed && this.pending === incomplete && !this.frameBuffered()) this.finish();
+  }
+
+  /** A whole frame (size prefix not yet read) waits in the buffer, held back by a bound. */
+  private frameBuffered(): boolean {
+    return this.frameSize < 0 && this.buffered >= 4 && this.buffered >= 4 + this.peekInt32();
+  }
+
+  /** May the next request be read? Per connection (a small pipeline), then broker-wide (the budget). */
+  private mayReserve(): boolean {
+    if (this.pending >= MAX_PENDING_REQUESTS || (this.pending > 0 && this.pendingBytes >= MAX_PENDING_BYTES)) return false;
+    if (!this.peerGone && this.socket.writableLength > MAX_UNSENT_BYTES) return false;
+    if (this.budget.available) return true;
+    this.budget.wait(this.onBudget);
+    return false;
+  }
+
+  /** Returns a request's reservation once it is answered (or will never be). */
+  private release(size: number): void {
+    if (this.finished) return;
+    this.pending--;
+    this.pendingBytes -= size;
+    this.budget.release(1, size);
+  }
+
+  /** Drops everything the connection holds; what is left of its reservations goes back to the budget. */
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (!this.socketClosed) this.socket.destroy();
+    this.budget.cancel(this.onBudget);
+    if (this.nextTurn) clearImmediate(this.nextTurn);
+    this.budget.release(this.pending, this.pendingBytes);
+    this.pending = 0;
+    this.pendingBytes = 0;
+    this.chunks = [];
+    this.buffered = 0;
+    this.ready.clear();
+    this.onClose(this);
   }
 
   private peekInt32(): number {
@@ -105,6 +210,7 @@ export class Connection {
   /** Removes n buffered bytes; a slice when they sit in one chunk, else one copy. */
   private take(n: number): Buffer {
     this.buffered -= n;
+    if (n === 0) return Buffer.alloc(0);
     const first = this.chunks[0];
     if (first.length >= n) {
       if (first.length === n) this.chunks.shift();
@@ -124,7 +230,7 @@ export class Connection {
     return out;
   }
 
-  private onFrame(frame: Buffer): void {
+  private onFrame(frame: Buffer, size: number): void {
     if (frame.length < 8) {
       this.close(`request of ${frame.length} bytes is too short for a request header`);
       return;
@@ -140,6 +246,7 @@ export class Connection {
     }
     if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
       if (apiKey === ApiVersionsApi.apiKey) {
+        this.release(size);
         this.unsupportedApiVersions(correlationId, apiVersion);
         return;
       }
@@ -161,8 +268,6 @@ export class Connection {
       throw err;
     }
     const seq = this.nextSeq++;
-    this.inFlight++;
-    if (this.inFlight >= MAX_IN_FLIGHT) this.pause();
     const previous = this.orderTail;
     let releaseOrder!: () => void;
     this.orderTail = new Promise<void>((resolve) => (releaseOrder = resolve));
@@ -179,7 +284,7 @@ export class Connection {
       releaseOrder,
     };
     previous.then(() => {
-      if (this.closed) return releaseOrder();
+      if (this.aborted) return releaseOrder();
       let result;
       try {
         result = this.broker.dispatch ? this.broker.dispatch(handler, ctx, request) : handler.handle(ctx, request);
@@ -192,7 +297,7 @@ export class Connection {
         result.then(
           (res) => {
             releaseOrder();
-            this.complete(seq, handler, apiVersion, correlationId, res);
+            this.complete(seq, size, handler, apiVersion, correlationId, res);
           },
           (err) => {
             releaseOrder();
@@ -201,24 +306,25 @@ export class Connection {
         );
       } else {
         releaseOrder();
-        this.complete(seq, handler, apiVersion, correlationId, result);
+        this.complete(seq, size, handler, apiVersion, correlationId, result);
       }
     });
   }
 
   private onHandlerError(handler: Handler, version: number, err: unknown): void {
-    this.log.error({ err, api: handler.api.name, version }, 'handler failed');
+    this.broker.rateLimitedLog.log(this.log, 'error', `handler failed: ${handler.api.name}`, { err, api: handler.api.name, version }, 'handler failed');
     this.close(`${handler.api.name} v${version} handler failed`, 'error');
   }
 
-  private complete(seq: number, handler: Handler, version: number, correlationId: number, res: unknown): void {
-    if (this.closed) return;
-    this.inFlight--;
+  private complete(seq: number, size: number, handler: Handler, version: number, correlationId: number, res: unknown): void {
+    if (this.aborted) return;
+    this.release(size);
     if (res instanceof CloseConnection) {
       this.close(res.reason);
       return;
     }
-    if (res === NO_RESPONSE) {
+    // The peer is gone: the request has had its effect, its answer has no one to go to.
+    if (res === NO_RESPONSE || this.peerGone) {
       this.ready.set(seq, null);
     } else {
       const w = new Writer();
@@ -234,7 +340,7 @@ export class Connection {
       this.ready.set(seq, w.toBuffers());
     }
     this.flush();
-    this.maybeResume();
+    this.pump();
   }
 
   private unsupportedApiVersions(correlationId: number, requested: number): void {
@@ -255,10 +361,9 @@ export class Connection {
   }
 
   private flush(): void {
-    if (this.closed) return;
     for (let parts = this.ready.get(this.nextToSend); parts !== undefined; parts = this.ready.get(this.nextToSend)) {
       this.ready.delete(this.nextToSend++);
-      if (parts === null) continue;
+      if (parts === null || this.peerGone) continue;
       // Responses completed in the same turn leave in one vectored write.
       if (!this.corked) {
         this.corked = true;
@@ -274,21 +379,6 @@ export class Connection {
       prefix.writeInt32BE(size, 0);
       this.socket.write(prefix);
       for (const p of parts) this.socket.write(p);
-    }
-    if (this.socket.writableLength > MAX_QUEUED_WRITE_BYTES) this.pause();
-  }
-
-  private pause(): void {
-    if (!this.paused) {
-      this.paused = true;
-      this.socket.pause();
-    }
-  }
-
-  private maybeResume(): void {
-    if (this.paused && this.inFlight < MAX_IN_FLIGHT / 2 && this.socket.writableLength <= MAX_QUEUED_WRITE_BYTES) {
-      this.paused = false;
-      this.socket.resume();
     }
   }
 }

@@ -9,6 +9,8 @@ import type { LogManager } from '../storage/log-manager.js';
 import type { ProducerIdManager } from './producer-ids.js';
 import type { GroupShards } from './group-shards.js';
 import type { Dispatch } from './faults/dispatch.js';
+import type { RequestBudget } from './request-budget.js';
+import type { RateLimitedLog } from './rate-limited-log.js';
 
 export interface BrokerContext {
   /** The node this context serves (each node of a cluster has its own context over the shared parts). */
@@ -26,6 +28,10 @@ export interface BrokerContext {
   readonly groups: GroupShards;
   /** Wraps every handler call (the test double's request log and faults); without it handlers are called directly. */
   readonly dispatch?: Dispatch;
+  /** Requests held in memory across all connections (queued.max.requests, queued.max.request.bytes). */
+  readonly requestBudget: RequestBudget;
+  /** For lines that can repeat per request or per write: once per cause per interval, with a count of the rest. */
+  readonly rateLimitedLog: RateLimitedLog;
 }
 
 export interface RequestContext {

@@ -19,6 +19,7 @@ export interface BindAddress {
 export class NodeServer {
   private servers: Server[] = [];
   private readonly sockets = new Set<Socket>();
+  private readonly connections = new Set<Connection>();
   private contexts: ReadonlyMap<string, BrokerContext> | null = null;
   /** Connections accepted during start-up, served once the broker is ready. */
   private early: [string, Socket][] = [];
@@ -69,15 +70,16 @@ export class NodeServer {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     const ctx = this.contexts?.get(listener);
-    if (ctx) new Connection(socket, ctx, () => undefined);
+    if (ctx) this.connections.add(new Connection(socket, ctx, (c) => this.connections.delete(c)));
     else this.early.push([listener, socket]);
   }
 
-  /** Stops listening and closes every connection. */
+  /** Stops listening and closes every connection; requests already read are not handled (their answers could not be sent). */
   async stop(): Promise<void> {
     const servers = this.servers;
     this.servers = [];
     const closed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    for (const c of this.connections) c.close('node stopping', 'debug');
     for (const s of this.sockets) s.destroy();
     await closed;
     this.logger.info({ node: this.nodeId }, 'node stopped listening');

@@ -1,3 +1,4 @@
+import { ErrorCode } from './errors.js';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import zlib from 'node:zlib';
@@ -163,6 +164,20 @@ describe('decompression limits', () => {
       expect((await decompress(codec, z, { maxOutputBytes: 8 * 1024 * 1024 })).length).toBe(zeros.length);
     });
   }
+
+  it('answers a bomb and undecompressable bytes with CORRUPT_MESSAGE whatever the codec (issue 7)', async () => {
+    const garbage = Buffer.from('not compressed by anything, surely not by this codec');
+    for (const codec of [Compression.gzip, Compression.snappy, Compression.lz4, Compression.zstd]) {
+      const z = await compress(codec, zeros);
+      for (const input of [{ data: z, max: 1024 * 1024 }, { data: garbage, max: 1024 * 1024 }]) {
+        const err = await decompress(codec, input.data, { maxOutputBytes: input.max }).then(() => undefined, (e: unknown) => e);
+        expect(err, compressionName(codec)).toBeInstanceOf(CompressionError);
+        expect((err as CompressionError).errorCode, compressionName(codec)).toBe(ErrorCode.CORRUPT_MESSAGE);
+      }
+    }
+    const unknown = await decompress(7, zeros).then(() => undefined, (e: unknown) => e);
+    expect((unknown as CompressionError).errorCode).toBe(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
+  });
 
   it('accepts output of exactly the limit where the size is known (gzip, snappy)', async () => {
     for (const codec of [Compression.gzip, Compression.snappy]) {

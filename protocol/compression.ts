@@ -22,6 +22,7 @@
 
 import { createRequire } from 'node:module';
 import zlib from 'node:zlib';
+import { ErrorCode } from './errors.js';
 
 export const Compression = {
   none: 0,
@@ -63,6 +64,15 @@ export class CompressionError extends Error {
     options?: { cause?: unknown },
   ) {
     super(`${compressionName(codec)}: ${message}`, options);
+  }
+
+  /**
+   * The Kafka error a broker answers with: a batch it cannot decompress, or one
+   * that would decompress past the limit (a bomb), is CORRUPT_MESSAGE whatever
+   * the codec, as Kafka answers; an unknown codec is UNSUPPORTED_COMPRESSION_TYPE.
+   */
+  get errorCode(): number {
+    return this.reason === 'unsupported' ? ErrorCode.UNSUPPORTED_COMPRESSION_TYPE : ErrorCode.CORRUPT_MESSAGE;
   }
 }
 

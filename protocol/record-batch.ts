@@ -111,7 +111,8 @@ export class RecordBatchError extends Error {
 
   /** The Kafka error code a broker answers with (CORRUPT_MESSAGE, INVALID_RECORD, UNSUPPORTED_COMPRESSION_TYPE). */
   get errorCode(): number {
-    return KIND_TO_CODE[this.kind];
+    // A compression failure answers with its own code, so every codec and every caller agree.
+    return this.cause instanceof CompressionError ? this.cause.errorCode : KIND_TO_CODE[this.kind];
   }
 }
 

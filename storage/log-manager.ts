@@ -319,6 +319,8 @@ export class LogManager {
     const fs = this.fs;
     const markerPath = joinPath(this.dataDir, CLEAN_SHUTDOWN_FILE);
     this._hadCleanShutdown = await fs.exists(markerPath);
+    // No checkpoint and no marker: nothing was ever stored here, so there is nothing to recover.
+    const newDataDirectory = !this._hadCleanShutdown && !(await fs.exists(joinPath(this.dataDir, RECOVERY_POINT_CHECKPOINT)));
     let recoveryPoints = await readCheckpoint(fs, joinPath(this.dataDir, RECOVERY_POINT_CHECKPOINT));
     if (recoveryPoints === null) {
       this.logger.warn('recovery point checkpoint is malformed; recovering every log from its start');
@@ -381,7 +383,8 @@ export class LogManager {
       await fs.syncDir(this.dataDir);
     }
     await this.checkpoint();
-    this.logger.info({ topics: this.byId.size, partitions: this.logsByKey.size, clean: this._hadCleanShutdown }, 'logs loaded');
+    const start = newDataDirectory ? { newDataDirectory: true } : { clean: this._hadCleanShutdown };
+    this.logger.info({ topics: this.byId.size, partitions: this.logsByKey.size, ...start }, 'logs loaded');
   }
 
   private startBackground(): void {

@@ -24,7 +24,7 @@
 // topic-level compression.type recompression.
 import { ProduceApi, type ProduceRequestPartitionProduceData, type ProduceResponsePartitionProduceResponse } from '../../protocol/messages/00-produce.js';
 import type { EncodeInput } from '../../protocol/codec-runtime.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode, errorName } from '../../protocol/errors.js';
 import { buildRecordBatch, decodeLegacyMessageSet, RecordBatchError } from '../../protocol/record-batch.js';
 
 /** Attributes byte of the first message of a legacy message set (offset 8, size 4, crc 4, magic 1). */
@@ -85,11 +85,19 @@ async function appendPartition(ctx: RequestContext, topic: TopicInfo | undefined
     const legacyMagic = ctx.apiVersion < 3 && records.length > LEGACY_ATTRIBUTES_AT ? records[16] : 2;
     if (legacyMagic < 2) records = await upConvert(records);
     await validateProducedRecords(records, found.log.config, { produceVersion: ctx.apiVersion, checkTimestamps: legacyMagic !== 0, now: ctx.broker.clock.now() });
-    // Validation may have awaited (decompression): the leadership may have moved meanwhile.
-    if (!stillLeads(ctx, topic!, p.index)) return notLeaderAware(ctx, failed(p.index, ErrorCode.NOT_LEADER_OR_FOLLOWER), topic);
+  } catch (err) {
+    const refused = err instanceof ProduceError ? err.errorCode : isLogError(err) ? ErrorCode[err.code] : undefined;
+    if (refused === undefined) throw err;
+    // A refused batch (a compression bomb, a corrupt batch) is worth a line; a client repeating it, one per interval.
+    const error = errorName(refused);
+    ctx.broker.rateLimitedLog.log(ctx.logger, 'warn', `produce refused: ${error}`, { topic: topic!.name, partition: p.index, error, reason: (err as Error).message }, 'refusing a produced batch');
+    return failed(p.index, refused, (err as Error).message);
+  }
+  // Validation may have awaited (decompression): the leadership may have moved meanwhile.
+  if (!stillLeads(ctx, topic!, p.index)) return notLeaderAware(ctx, failed(p.index, ErrorCode.NOT_LEADER_OR_FOLLOWER), topic);
+  try {
     return found.log.append(records, { leaderEpoch: topic!.partitions[p.index].leaderEpoch });
   } catch (err) {
-    if (err instanceof ProduceError) return failed(p.index, err.errorCode, err.message);
     if (isLogError(err)) return failed(p.index, ErrorCode[err.code], err.message);
     throw err;
   }

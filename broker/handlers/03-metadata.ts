@@ -85,7 +85,7 @@ export const metadataHandler = defineHandler({
             topics.push(describeTopic(await autoCreate(ctx, wanted.name), withOps));
           } catch (err) {
             // Kafka answers a topic it could not create yet with LEADER_NOT_AVAILABLE; clients retry.
-            storageFailure(err, ctx.logger, `auto-creating topic ${wanted.name}`);
+            storageFailure(err, ctx, `auto-creating topic ${wanted.name}`);
             topics.push(topicError(ErrorCode.LEADER_NOT_AVAILABLE, wanted.name));
           }
         } else {

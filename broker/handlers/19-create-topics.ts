@@ -86,7 +86,7 @@ async function createOne(ctx: RequestContext, t: CreateTopicsRequestCreatableTop
     try {
       await cluster.createTopic(topic);
     } catch (err) {
-      const f = storageFailure(err, ctx.logger, `creating topic ${t.name}`);
+      const f = storageFailure(err, ctx, `creating topic ${t.name}`);
       return failure(t.name, f.errorCode, f.errorMessage);
     }
     ctx.logger.info({ topic: t.name, partitions: numPartitions }, 'created topic');

@@ -46,7 +46,7 @@ export const deleteTopicsHandler = defineHandler({
       try {
         await cluster.deleteTopic(topic);
       } catch (err) {
-        const f = storageFailure(err, ctx.logger, `deleting topic ${topic.name}`);
+        const f = storageFailure(err, ctx, `deleting topic ${topic.name}`);
         responses.push(fail(f.errorCode, f.errorMessage));
         continue;
       }

@@ -21,7 +21,7 @@ export const initProducerIdHandler = defineHandler({
       const producerId = await ctx.broker.producerIds.nextId();
       return { errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };
     } catch (err) {
-      return { errorCode: storageFailure(err, ctx.logger, 'reserving producer ids').errorCode, producerId: -1n, producerEpoch: -1 };
+      return { errorCode: storageFailure(err, ctx, 'reserving producer ids').errorCode, producerId: -1n, producerEpoch: -1 };
     }
   },
 });

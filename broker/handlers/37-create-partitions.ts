@@ -56,7 +56,7 @@ export const createPartitionsHandler = defineHandler({
         try {
           await cluster.addPartitions(topic, t.count, t.assignments?.map((a) => a.brokerIds[0]!) ?? []);
         } catch (err) {
-          const f = storageFailure(err, ctx.logger, `adding partitions to ${t.name}`);
+          const f = storageFailure(err, ctx, `adding partitions to ${t.name}`);
           results.push(fail(f.errorCode, f.errorMessage));
           continue;
         }
