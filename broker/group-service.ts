@@ -19,13 +19,13 @@ import { GROUP_CONFIG_NAMES, type CoordinatorRecord, type GroupCoordinatorConfig
 /** The coordinator's configuration, read from the broker config by Kafka's names. */
 export function groupCoordinatorConfig(config: BrokerConfig): Partial<GroupCoordinatorConfig> {
   const values = config.values as unknown as Readonly<Record<string, unknown>>;
-  const out: Partial<Record<keyof GroupCoordinatorConfig, number>> = {};
+  const out: Record<string, unknown> = {};
   for (const [field, name] of Object.entries(GROUP_CONFIG_NAMES) as [keyof GroupCoordinatorConfig, string | null][]) {
     if (name === null) continue;
     const v = values[name];
-    if (typeof v === 'number' && Number.isFinite(v)) out[field] = v;
+    if ((typeof v === 'number' && Number.isFinite(v)) || Array.isArray(v)) out[field] = v;
   }
-  return out;
+  return out as Partial<GroupCoordinatorConfig>;
 }
 
 /** Buffer view of a Uint8Array, without copying. */
