@@ -19,7 +19,7 @@ import { loadOrCreateMetaProperties } from './meta-properties.js';
 import { logConfigResolver } from './log-config.js';
 import { ProducerIdManager } from './producer-ids.js';
 import { storageTopicStore, clusterTopicFromStorage } from './topic-store.js';
-import { createGroupCoordinator, waitForGroupState, type WaitForGroupOptions } from './group-service.js';
+import { clusterTopicView, createGroupCoordinator, waitForGroupState, type WaitForGroupOptions } from './group-service.js';
 import type { GroupCoordinator } from './groups/coordinator.js';
 import { OffsetsTopic } from './offsets/offsets-topic.js';
 import type { GroupSnapshot } from './groups/classic-group.js';
@@ -141,7 +141,13 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   for (const t of logs.topics()) cluster.register(clusterTopicFromStorage(cluster, t));
   const registry = new HandlerRegistry(HANDLERS);
   const offsetsTopic = new OffsetsTopic(cluster, logs, config, logger, () => clock.now());
-  const groups = createGroupCoordinator({ config, clock, logger, persist: (records) => offsetsTopic.persist(records) });
+  const groups = createGroupCoordinator({
+    config,
+    clock,
+    logger,
+    persist: (records) => offsetsTopic.persist(records),
+    topics: clusterTopicView(cluster),
+  });
   const replayStart = performance.now();
   const replayed = await offsetsTopic.load((record) => groups.loadRecord(record));
   groups.finishLoading();

@@ -211,13 +211,17 @@ export class ConsumerGroupHeartbeats {
       member = group.members.get(memberId);
     } else if (member !== undefined && joining) {
       // A live member rejoining (epoch 0, same id) owns nothing any more.
+      this.tracker.memberRemoved(group, member, now);
       w({
         type: 'cg-current',
         groupId: group.groupId,
         memberId,
         value: { memberEpoch: 0, previousMemberEpoch: 0, state: MemberState.STABLE, assigned: [], pendingRevocation: [] },
       });
-      cause = 'join';
+      const sameSubscriptionAsBefore =
+        (req.subscribedTopicNames === null || sameNames(req.subscribedTopicNames, member.subscribedTopicNames)) &&
+        (req.subscribedTopicRegex === null || req.subscribedTopicRegex === member.subscribedTopicRegex);
+      if (sameSubscriptionAsBefore) cause = 'join';
     }
     const old = member;
     const meta: ConsumerMemberMetadata = {
@@ -390,6 +394,7 @@ export class ConsumerGroupHeartbeats {
   /** Removes a member (leave, session expiry, revocation timeout) and bumps the group epoch. */
   fence(group: ConsumerGroup, member: ConsumerMember, cause: ConsumerRebalanceCause, now: number, out: StepOutput): void {
     const w = (r: ConsumerGroupRecord) => this.host.write(r, out);
+    this.tracker.memberRemoved(group, member, now);
     w({ type: 'cg-current', groupId: group.groupId, memberId: member.memberId, value: null });
     w({ type: 'cg-target-member', groupId: group.groupId, memberId: member.memberId, value: null });
     w({ type: 'cg-member', groupId: group.groupId, memberId: member.memberId, value: null });
@@ -398,7 +403,6 @@ export class ConsumerGroupHeartbeats {
     this.bumpEpoch(group, cause, now, out);
     out.cancelTimer({ kind: 'consumer-session', groupId: group.groupId, memberId: member.memberId });
     out.cancelTimer({ kind: 'consumer-rebalance', groupId: group.groupId, memberId: member.memberId, epoch: 0 });
-    this.tracker.memberRemoved(group, member.memberId, now);
     this.tracker.observe(group, now, out);
   }
 
@@ -463,12 +467,12 @@ function metadataOf(m: ConsumerMember): ConsumerMemberMetadata {
   };
 }
 
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((n, i) => n === b[i]);
+}
+
 function sameSubscription(a: ConsumerMemberMetadata, b: ConsumerMemberMetadata): boolean {
-  return (
-    a.subscribedTopicRegex === b.subscribedTopicRegex &&
-    a.subscribedTopicNames.length === b.subscribedTopicNames.length &&
-    a.subscribedTopicNames.every((n, i) => n === b.subscribedTopicNames[i])
-  );
+  return a.subscribedTopicRegex === b.subscribedTopicRegex && sameNames(a.subscribedTopicNames, b.subscribedTopicNames);
 }
 
 function sameMetadata(a: ConsumerMemberMetadata, b: ConsumerMemberMetadata): boolean {

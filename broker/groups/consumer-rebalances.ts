@@ -7,7 +7,7 @@
 // Live bookkeeping only (not replayed): a restart starts with no open rebalance.
 
 import type { PartitionMap } from './consumer-assignors.js';
-import type { ConsumerGroup } from './consumer-group.js';
+import type { ConsumerGroup, ConsumerMember } from './consumer-group.js';
 import type { ConsumerRebalanceCause, MovedPartition } from './consumer-types.js';
 import type { StepOutput } from './types.js';
 
@@ -55,6 +55,8 @@ function split(key: string): [string, number] {
 
 export class ConsumerRebalanceTracker {
   private readonly episodes = new Map<string, Episode>();
+  /** Per group: partition -> the member that held it before it left or rejoined. */
+  private readonly released = new Map<string, Map<string, string>>();
 
   epochBumped(group: ConsumerGroup, cause: ConsumerRebalanceCause, now: number): void {
     let ep = this.episodes.get(group.groupId);
@@ -70,6 +72,11 @@ export class ConsumerRebalanceTracker {
   targetsComputed(group: ConsumerGroup, targets: ReadonlyMap<string, PartitionMap>, now: number): void {
     const ep = this.episodes.get(group.groupId);
     if (ep === undefined) return;
+    // A partition nobody owns now came from the member whose target held it.
+    const released = this.released.get(group.groupId);
+    this.released.delete(group.groupId);
+    const previousTarget = new Map<string, string>();
+    for (const [memberId, target] of group.targets) for (const [t, ps] of target) for (const p of ps) previousTarget.set(`${t}:${p}`, memberId);
     for (const [memberId, target] of targets) {
       const old = group.targets.get(memberId);
       for (const [t, ps] of target) {
@@ -79,16 +86,25 @@ export class ConsumerRebalanceTracker {
           const owner = group.ownerOf(t, p);
           const move = ep.moves.get(key);
           if (move !== undefined) move.to = memberId;
-          else if (owner !== memberId) ep.moves.set(key, { from: owner ?? null, to: memberId, releasedAt: owner === undefined ? now : null, ownedAt: null });
+          else if (owner !== memberId) {
+            const from = owner ?? previousTarget.get(key) ?? released?.get(key) ?? null;
+            ep.moves.set(key, { from, to: memberId, releasedAt: owner === undefined ? now : null, ownedAt: null });
+          }
         }
       }
     }
   }
 
-  memberRemoved(group: ConsumerGroup, memberId: string, now: number): void {
+  /** Called before a member's partitions are freed (leave, fencing, rejoin with epoch 0). */
+  memberRemoved(group: ConsumerGroup, member: ConsumerMember, now: number): void {
+    let released = this.released.get(group.groupId);
+    if (released === undefined) this.released.set(group.groupId, (released = new Map()));
+    for (const map of [member.assigned, member.pendingRevocation, group.targets.get(member.memberId) ?? new Map<string, Set<number>>()]) {
+      for (const [t, ps] of map) for (const p of ps) released.set(`${t}:${p}`, member.memberId);
+    }
     const ep = this.episodes.get(group.groupId);
     if (ep === undefined) return;
-    for (const m of ep.moves.values()) if (m.from === memberId && m.releasedAt === null) m.releasedAt = now;
+    for (const m of ep.moves.values()) if (m.from === member.memberId && m.releasedAt === null) m.releasedAt = now;
   }
 
   /** After every change: stamps releases and takeovers, closes the rebalance once the group is Stable or Empty. */
@@ -132,5 +148,6 @@ export class ConsumerRebalanceTracker {
 
   forget(groupId: string): void {
     this.episodes.delete(groupId);
+    this.released.delete(groupId);
   }
 }

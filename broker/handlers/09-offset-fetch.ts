@@ -7,7 +7,9 @@
 // requireStable (v7+) waits until every commit already accepted is durable
 // (Kafka's new coordinator does the same instead of UNSTABLE_OFFSET_COMMIT).
 // v2+ have a top-level error; below v2 a group error goes on each partition.
-// v5+: committed leader epoch. v9: member id / epoch, which classic groups ignore.
+// v5+: committed leader epoch. v9: member id / epoch, which classic groups ignore
+// and consumer groups check (UNKNOWN_MEMBER_ID, STALE_MEMBER_EPOCH; null id with
+// epoch -1 reads as an admin).
 // Deliberate difference: v0 reads the offsets the coordinator keeps; Kafka read
 // v0 offsets from ZooKeeper, where a partition with no offset (or an unknown one)
 // answered UNKNOWN_TOPIC_OR_PARTITION, and that error is kept here for v0.
@@ -20,8 +22,14 @@ import type { OffsetFetchResult } from '../groups/types.js';
 
 type Topics = readonly { readonly name: string; readonly partitionIndexes: readonly number[] }[] | null;
 
-function fetchGroup(ctx: RequestContext, groupId: string, topics: Topics, requireStable: boolean): Promise<OffsetFetchResult> {
-  return ctx.broker.groups.fetchOffsets({ groupId, topics, requireStable });
+function fetchGroup(
+  ctx: RequestContext,
+  groupId: string,
+  topics: Topics,
+  requireStable: boolean,
+  member: { memberId: string | null; memberEpoch: number } = { memberId: null, memberEpoch: -1 },
+): Promise<OffsetFetchResult> {
+  return ctx.broker.groups.fetchOffsets({ groupId, topics, requireStable, ...member });
 }
 
 export const offsetFetchHandler = defineHandler({
@@ -31,7 +39,9 @@ export const offsetFetchHandler = defineHandler({
   async handle(ctx, req) {
     const v = ctx.apiVersion;
     if (v >= 8) {
-      const results = await Promise.all(req.groups.map((g) => fetchGroup(ctx, g.groupId, g.topics, req.requireStable)));
+      const results = await Promise.all(req.groups.map((g) =>
+          fetchGroup(ctx, g.groupId, g.topics, req.requireStable, v >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : undefined),
+        ));
       return {
         groups: results.map((g) => ({
           groupId: g.groupId,

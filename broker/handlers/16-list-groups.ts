@@ -1,9 +1,9 @@
 // ListGroups (key 16), versions 0-5.
 // Every group the coordinator holds, with its protocol type ('' for groups that
 // only commit offsets). v4+: the group state, and a states filter (case-
-// insensitive; empty = all). v5+: the group type ("classic") and a types filter
-// (case-insensitive; a filter without "classic" lists nothing, since this
-// coordinator has only classic groups).
+// insensitive; empty = all). v5+: the group type ("classic" or "consumer") and
+// a types filter (case-insensitive). Consumer groups (KIP-848) list with protocol
+// type "consumer" and their states Empty, Assigning, Reconciling, Stable.
 // Not done: authorization (Kafka filters by DESCRIBE on each group unless the
 // client may DESCRIBE the cluster).
 import { ListGroupsApi } from '../../protocol/messages/16-list-groups.js';
