@@ -54,7 +54,7 @@ export interface RunningBroker {
   readonly dataDir: string | null;
   /** Resolves once the topic exists (created by any client or by auto-creation). */
   waitForTopic(name: string, opts?: { timeoutMs?: number }): Promise<TopicInfo>;
-  /** The classic group coordinator (state, rebalance history, onRebalance). */
+  /** The group coordinator, both protocols (state, rebalanceHistory / consumerRebalanceHistory, onRebalance / onConsumerRebalance). */
   readonly groups: GroupCoordinator;
   /**
    * Resolves once the consumer group is Stable (or Empty), optionally with exactly

@@ -96,6 +96,7 @@ export function createGroupCoordinator(opts: GroupServiceOptions): GroupCoordina
     clock: opts.clock,
     logger: opts.logger.child({ component: 'group-coordinator' }),
     parseSubscription: parseConsumerSubscription,
+    parseAssignment: parseConsumerAssignment,
     persist: opts.persist,
     newUuid: opts.newUuid,
     topics: opts.topics,

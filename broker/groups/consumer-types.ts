@@ -124,7 +124,7 @@ export interface DescribedConsumerGroup {
 // ---------------------------------------------------------------------------
 // Rebalance history of a consumer group
 
-export type ConsumerRebalanceCause = 'join' | 'leave' | 'timeout' | 'metadata-change' | 'subscription-change';
+export type { RebalanceCause as ConsumerRebalanceCause } from './types.js';
 
 export interface MovedPartition {
   readonly topicId: string;

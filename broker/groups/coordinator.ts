@@ -384,6 +384,8 @@ export class GroupCoordinator {
         generationId: summary.generationId,
         fromGenerationId: summary.fromGenerationId,
         outcome: summary.outcome,
+        cause: summary.cause,
+        partitionsMoved: summary.partitionsMoved.length,
         pausedMs: summary.pausedMs,
         protocol: summary.protocolName,
         leaderId: summary.leaderId,

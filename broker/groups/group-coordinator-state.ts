@@ -51,6 +51,7 @@ import {
   type OffsetFetchResult,
   type RequestHandle,
   type SubscriptionParser,
+  type AssignmentParser,
   type SyncGroupRequest,
   type TimerId,
   type TopicPartitionErrors,
@@ -79,6 +80,8 @@ export interface GroupCoordinatorStateOptions {
   readonly newUuid?: () => string;
   /** Topic names from a "consumer" member's subscription; see SubscriptionParser. */
   readonly parseSubscription?: SubscriptionParser | null;
+  /** Partitions from a "consumer" member's assignment, for rebalance summaries. */
+  readonly parseAssignment?: AssignmentParser | null;
   /** The cluster's topics, for consumer-group (KIP-848) subscriptions; none by default. */
   readonly topics?: TopicMetadataView;
 }
@@ -97,7 +100,12 @@ export class GroupCoordinatorState {
   constructor(options: GroupCoordinatorStateOptions = {}) {
     this.config = Object.freeze({ ...DEFAULT_GROUP_COORDINATOR_CONFIG, ...options.config });
     const newUuid = options.newUuid ?? (() => globalThis.crypto.randomUUID());
-    this.ctx = { config: this.config, newUuid, parseSubscription: options.parseSubscription ?? null };
+    this.ctx = {
+      config: this.config,
+      newUuid,
+      parseSubscription: options.parseSubscription ?? null,
+      parseAssignment: options.parseAssignment ?? null,
+    };
     this.consumer = new ConsumerGroupHeartbeats({
       config: this.config,
       topics: options.topics ?? NO_TOPICS,

@@ -450,7 +450,44 @@ export interface RebalanceReason {
   readonly at: number;
 }
 
+/** What started a rebalance, for both protocols. */
+export type RebalanceCause = 'join' | 'leave' | 'timeout' | 'metadata-change' | 'subscription-change';
+
+/** Kafka's reasons for a classic rebalance, as causes. */
+export const CLASSIC_REBALANCE_CAUSES: Readonly<Record<RebalanceReasonKind, RebalanceCause>> = Object.freeze({
+  'member-joined': 'join',
+  'member-rejoined-with-new-metadata': 'subscription-change',
+  'leader-rejoined': 'join',
+  'static-member-replaced': 'join',
+  'member-left': 'leave',
+  'session-timeout': 'timeout',
+  'not-rejoined-in-time': 'timeout',
+  'not-synced-in-time': 'timeout',
+  'group-max-size': 'join',
+  'loaded-over-capacity': 'metadata-change',
+});
+
+/** A partition whose owner changed in a classic rebalance (consumer protocol type only). */
+export interface ClassicMovedPartition {
+  readonly topic: string;
+  readonly partition: number;
+  /** null: nobody owned it before. */
+  readonly from: string | null;
+  /** null: nobody owns it after. */
+  readonly to: string | null;
+}
+
 export interface RebalanceSummary {
+  readonly protocol: 'classic';
+  /** What started it (the first reason's cause); null when no reason was recorded. */
+  readonly cause: RebalanceCause | null;
+  /**
+   * Partitions that changed owner between the assignment in force when the
+   * rebalance started and the one delivered (groups of protocol type "consumer"
+   * whose assignments parse; empty otherwise). In the classic protocol every
+   * partition of the group stops for pausedMs, moved or not.
+   */
+  readonly partitionsMoved: readonly ClassicMovedPartition[];
   readonly groupId: string;
   /** The generation the rebalance ended in. */
   readonly generationId: number;
@@ -511,6 +548,9 @@ export class StepOutput {
  * expiry of Stable consumer groups.
  */
 export type SubscriptionParser = (metadata: Uint8Array) => readonly string[] | null;
+
+/** Parses a "consumer" member's assignment into topic -> partitions; null when the bytes cannot be parsed. */
+export type AssignmentParser = (assignment: Uint8Array) => ReadonlyMap<string, readonly number[]> | null;
 
 export const EMPTY_BYTES: Uint8Array = new Uint8Array(0);
 

@@ -245,5 +245,15 @@ describe('@platformatic/kafka consumer groups (KIP-848)', () => {
       ['classic', 'classic', 'consumer'],
       ['modern', 'consumer', 'consumer'],
     ]);
+    // Both histories: the classic one stopped the group, the consumer one handed partitions out.
+    const classicHistory = broker.groups.rebalanceHistory(`classic-${topic}`);
+    expect(classicHistory[0]).toMatchObject({ protocol: 'classic', cause: 'join', outcome: 'Stable' });
+    expect(classicHistory[0].partitionsMoved.map((m) => [m.topic, m.partition, m.from])).toEqual([
+      [topic, 0, null],
+      [topic, 1, null],
+    ]);
+    const modernHistory = broker.groups.consumerRebalanceHistory(`modern-${topic}`);
+    expect(modernHistory[0]).toMatchObject({ protocol: 'consumer', causes: ['join'], groupEpoch: 1, outcome: 'Stable' });
+    expect(modernHistory[0].partitionsMoved).toHaveLength(2);
   });
 });
