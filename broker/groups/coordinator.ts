@@ -343,6 +343,16 @@ export class GroupCoordinator {
     this.run({ type: 'timer', timer: slot.timer });
   }
 
+  private notify<S>(listeners: ReadonlySet<(summary: S) => void>, summary: S): void {
+    for (const listener of listeners) {
+      try {
+        listener(summary);
+      } catch (err) {
+        this.logger.error({ err }, 'rebalance listener failed');
+      }
+    }
+  }
+
   private recordConsumerRebalance(summary: ConsumerRebalanceSummary): void {
     let list = this.consumerHistory.get(summary.groupId);
     if (list === undefined) this.consumerHistory.set(summary.groupId, (list = []));
@@ -364,13 +374,7 @@ export class GroupCoordinator {
       },
       'consumer group rebalance completed',
     );
-    for (const listener of this.consumerListeners) {
-      try {
-        listener(summary);
-      } catch (err) {
-        this.logger.error({ err }, 'rebalance listener failed');
-      }
-    }
+    this.notify(this.consumerListeners, summary);
   }
 
   private recordRebalance(summary: RebalanceSummary): void {
@@ -396,13 +400,7 @@ export class GroupCoordinator {
       },
       'group rebalance completed',
     );
-    for (const listener of this.listeners) {
-      try {
-        listener(summary);
-      } catch (err) {
-        this.logger.error({ err }, 'rebalance listener failed');
-      }
-    }
+    this.notify(this.listeners, summary);
   }
 }
 

@@ -29,6 +29,15 @@ describe('consumer group protocol (KIP-848) over TCP', () => {
     clients.push(c);
     return c;
   };
+  const classicJoin = (c: RawClient, groupId: string, memberId: string) =>
+    c.request(JoinGroupApi, 9, {
+      groupId,
+      sessionTimeoutMs: 10_000,
+      rebalanceTimeoutMs: 10_000,
+      memberId,
+      protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: Buffer.alloc(0) }],
+    });
   const join = (groupId: string, memberId: string, over: Partial<EncodeInput<ConsumerGroupHeartbeatRequest>> = {}) => ({
     groupId,
     memberId,
@@ -123,43 +132,15 @@ describe('consumer group protocol (KIP-848) over TCP', () => {
     const c = await client();
     const g = groupName('typed');
     await c.request(ConsumerGroupHeartbeatApi, 1, join(g, 'm'));
-    const classicJoin = await c.request(JoinGroupApi, 9, {
-      groupId: g,
-      sessionTimeoutMs: 10_000,
-      rebalanceTimeoutMs: 10_000,
-      memberId: '',
-      protocolType: 'consumer',
-      protocols: [{ name: 'range', metadata: Buffer.alloc(0) }],
-    });
-    expect(classicJoin.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    const mixed = await classicJoin(c, g, '');
+    expect(mixed.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
 
     const cg = groupName('classic');
-    const first = await c.request(JoinGroupApi, 9, {
-      groupId: cg,
-      sessionTimeoutMs: 10_000,
-      rebalanceTimeoutMs: 10_000,
-      memberId: 'x',
-      protocolType: 'consumer',
-      protocols: [{ name: 'range', metadata: Buffer.alloc(0) }],
-    });
+    const first = await classicJoin(c, cg, 'x');
     expect(first.errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     const c2 = await client();
-    const required = await c2.request(JoinGroupApi, 9, {
-      groupId: cg,
-      sessionTimeoutMs: 10_000,
-      rebalanceTimeoutMs: 10_000,
-      memberId: '',
-      protocolType: 'consumer',
-      protocols: [{ name: 'range', metadata: Buffer.alloc(0) }],
-    });
-    const joined = c2.request(JoinGroupApi, 9, {
-      groupId: cg,
-      sessionTimeoutMs: 10_000,
-      rebalanceTimeoutMs: 10_000,
-      memberId: required.memberId,
-      protocolType: 'consumer',
-      protocols: [{ name: 'range', metadata: Buffer.alloc(0) }],
-    });
+    const required = await classicJoin(c2, cg, '');
+    const joined = classicJoin(c2, cg, required.memberId);
     expect((await joined).errorCode).toBe(0);
     const hb = await c.request(ConsumerGroupHeartbeatApi, 1, join(cg, 'm'));
     expect(hb).toMatchObject({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${cg} is not a consumer group.` });
