@@ -90,7 +90,7 @@ interface RunningParts {
   readonly dataDir: string | null;
   /** Resolves once the topic exists (created by any client or by auto-creation); rejects after 4 s (DEFAULT_WAIT_MS) by default. */
   waitForTopic(name: string, opts?: { timeoutMs?: number }): Promise<TopicInfo>;
-  /** The classic group coordinators (state, rebalance history, onRebalance), across shards. */
+  /** The group coordinators across shards, both protocols (state, rebalanceHistory / consumerRebalanceHistory, onRebalance / onConsumerRebalance). */
   readonly groups: ClusterGroups;
   /**
    * Resolves once the consumer group is Stable (or Empty), optionally with exactly

@@ -16,17 +16,19 @@ import type { Clock } from './clock.js';
 import { GroupCoordinator, type GroupCoordinatorOptions } from './groups/coordinator.js';
 import type { GroupSnapshot } from './groups/classic-group.js';
 import { GROUP_CONFIG_NAMES, type CoordinatorRecord, type GroupCoordinatorConfig, type RebalanceSummary } from './groups/types.js';
+import type { TopicMetadata, TopicMetadataView } from './groups/consumer-types.js';
+import type { Cluster, TopicInfo } from './cluster.js';
 
 /** The coordinator's configuration, read from the broker config by Kafka's names. */
 export function groupCoordinatorConfig(config: BrokerConfig): Partial<GroupCoordinatorConfig> {
   const values = config.values as unknown as Readonly<Record<string, unknown>>;
-  const out: Partial<Record<keyof GroupCoordinatorConfig, number>> = {};
+  const out: Record<string, unknown> = {};
   for (const [field, name] of Object.entries(GROUP_CONFIG_NAMES) as [keyof GroupCoordinatorConfig, string | null][]) {
     if (name === null) continue;
     const v = values[name];
-    if (typeof v === 'number' && Number.isFinite(v)) out[field] = v;
+    if ((typeof v === 'number' && Number.isFinite(v)) || Array.isArray(v)) out[field] = v;
   }
-  return out;
+  return out as Partial<GroupCoordinatorConfig>;
 }
 
 /** Buffer view of a Uint8Array, without copying. */
@@ -64,6 +66,19 @@ export function parseConsumerAssignment(assignment: Uint8Array): Map<string, num
   }
 }
 
+/** The cluster's topics as consumer groups see them (internal topics left out, as Kafka's regex resolution does). */
+export function clusterTopicView(cluster: Cluster): TopicMetadataView {
+  const meta = (t: TopicInfo | undefined): TopicMetadata | undefined =>
+    t === undefined || t.internal ? undefined : { id: t.id, name: t.name, numPartitions: t.partitions.length };
+  return {
+    topicByName: (name) => meta(cluster.topic(name)),
+    topicById: (id) => meta(cluster.topicById(id)),
+    *topicNames() {
+      for (const t of cluster.topics()) if (!t.internal) yield t.name;
+    },
+  };
+}
+
 export interface GroupServiceOptions {
   readonly config: BrokerConfig;
   readonly clock: Clock;
@@ -72,6 +87,8 @@ export interface GroupServiceOptions {
   readonly persist?: (records: readonly CoordinatorRecord[]) => void | Promise<void>;
   /** Deterministic member ids in tests. */
   readonly newUuid?: () => string;
+  /** Topics for consumer-group (KIP-848) subscriptions. */
+  readonly topics?: TopicMetadataView;
 }
 
 export function createGroupCoordinator(opts: GroupServiceOptions): GroupCoordinator {
@@ -80,8 +97,10 @@ export function createGroupCoordinator(opts: GroupServiceOptions): GroupCoordina
     clock: opts.clock,
     logger: opts.logger.child({ component: 'group-coordinator' }),
     parseSubscription: parseConsumerSubscription,
+    parseAssignment: parseConsumerAssignment,
     persist: opts.persist,
     newUuid: opts.newUuid,
+    topics: opts.topics,
   };
   return new GroupCoordinator(options);
 }

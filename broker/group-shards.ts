@@ -17,9 +17,11 @@ import { ErrorCode } from '../protocol/errors.js';
 import type { BrokerConfig } from './config.js';
 import type { Clock } from './clock.js';
 import type { Cluster, PartitionInfo, TopicInfo } from './cluster.js';
-import { createGroupCoordinator } from './group-service.js';
+import { clusterTopicView, createGroupCoordinator } from './group-service.js';
 import type { GroupCoordinator } from './groups/coordinator.js';
 import type { GroupSnapshot } from './groups/classic-group.js';
+import type { ConsumerRebalanceSummary } from './groups/consumer-rebalances.js';
+import type { DescribedConsumerGroup, TopicMetadataView } from './groups/consumer-types.js';
 import type { OffsetStore } from './groups/offset-store.js';
 import type { DescribedGroup, ListedGroup, OffsetFetchRequest, OffsetFetchResult, RebalanceSummary } from './groups/types.js';
 import { OFFSETS_TOPIC, type OffsetsTopic } from './offsets/offsets-topic.js';
@@ -45,6 +47,9 @@ export interface GroupShardsOptions {
 export class GroupShards {
   private readonly shards = new Map<number, Shard>();
   private readonly listeners = new Set<(summary: RebalanceSummary) => void>();
+  private readonly consumerListeners = new Set<(summary: ConsumerRebalanceSummary) => void>();
+  /** What consumer-group subscriptions resolve against. */
+  private readonly topics: TopicMetadataView;
   private readonly cluster: Cluster;
   private readonly offsetsTopic: OffsetsTopic;
   private readonly logger: Logger;
@@ -52,6 +57,7 @@ export class GroupShards {
 
   constructor(private readonly opts: GroupShardsOptions) {
     this.cluster = opts.cluster;
+    this.topics = clusterTopicView(opts.cluster);
     this.offsetsTopic = opts.offsetsTopic;
     this.logger = opts.logger.child({ component: 'group-shards' });
     this.cluster.on('topicCreated', (t) => {
@@ -137,9 +143,13 @@ export class GroupShards {
       clock: this.opts.clock,
       logger: this.opts.logger,
       persist: (records) => this.offsetsTopic.persist(records),
+      topics: this.topics,
     });
     coordinator.onRebalance((summary) => {
       for (const l of this.listeners) l(summary);
+    });
+    coordinator.onConsumerRebalance((summary) => {
+      for (const l of this.consumerListeners) l(summary);
     });
     const shard: Shard = { partition: p.index, leaderId: p.leaderId, coordinator, loading: true };
     this.shards.set(p.index, shard);
@@ -170,6 +180,15 @@ export class GroupShards {
     return this.shardOf(groupId)?.coordinator.rebalanceHistory(groupId) ?? [];
   }
 
+  consumerRebalanceHistory(groupId: string): readonly ConsumerRebalanceSummary[] {
+    return this.shardOf(groupId)?.coordinator.consumerRebalanceHistory(groupId) ?? [];
+  }
+
+  /** Consumer (KIP-848) groups as ConsumerGroupDescribe sees them, from whichever shard holds each. */
+  describeConsumerGroups(groupIds: readonly string[]): DescribedConsumerGroup[] {
+    return groupIds.flatMap((g) => this.shardOf(g)?.coordinator.describeConsumerGroups([g]) ?? []);
+  }
+
   describeGroups(groupIds: readonly string[]): DescribedGroup[] {
     return groupIds.flatMap((g) => this.shardOf(g)?.coordinator.describeGroups([g]) ?? []);
   }
@@ -192,6 +211,12 @@ export class GroupShards {
   onRebalance(listener: (summary: RebalanceSummary) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Called after every consumer-group (KIP-848) rebalance step in any shard; returns an unsubscribe function. */
+  onConsumerRebalance(listener: (summary: ConsumerRebalanceSummary) => void): () => void {
+    this.consumerListeners.add(listener);
+    return () => this.consumerListeners.delete(listener);
   }
 
   /** Unloads every shard (broker shutdown). */

@@ -90,7 +90,7 @@ describe('state table', () => {
   });
 
   it('refuses a transition the table does not allow', () => {
-    const g = new ClassicGroup('g', { config: DEFAULT_GROUP_COORDINATOR_CONFIG, newUuid: () => 'u', parseSubscription: null }, 0);
+    const g = new ClassicGroup('g', { config: DEFAULT_GROUP_COORDINATOR_CONFIG, newUuid: () => 'u', parseSubscription: null, parseAssignment: null }, 0);
     expect(() => g.transitionTo('Stable', 1)).toThrow(IllegalStateTransition);
     expect(() => g.transitionTo('CompletingRebalance', 1)).toThrow(IllegalStateTransition);
     g.transitionTo('PreparingRebalance', 1);
@@ -102,7 +102,7 @@ describe('state table', () => {
   });
 
   it('a fresh group is Empty and emits nothing until asked', () => {
-    const g = new ClassicGroup('g', { config: DEFAULT_GROUP_COORDINATOR_CONFIG, newUuid: () => 'u', parseSubscription: null }, 0);
+    const g = new ClassicGroup('g', { config: DEFAULT_GROUP_COORDINATOR_CONFIG, newUuid: () => 'u', parseSubscription: null, parseAssignment: null }, 0);
     const out = new StepOutput();
     g.onJoinTimer(5, out);
     g.onSyncTimer(5, out);

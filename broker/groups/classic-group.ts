@@ -69,6 +69,9 @@ import {
   type RebalanceReasonKind,
   type RequestHandle,
   type SubscriptionParser,
+  type AssignmentParser,
+  type ClassicMovedPartition,
+  CLASSIC_REBALANCE_CAUSES,
   type SyncGroupRequest,
   type SyncGroupResult,
   type TimerId,
@@ -82,6 +85,8 @@ export interface GroupContext {
   /** Random UUID string for member ids (injectable for deterministic tests). */
   newUuid(): string;
   readonly parseSubscription: SubscriptionParser | null;
+  /** For the partitions moved in a rebalance's summary. */
+  readonly parseAssignment: AssignmentParser | null;
 }
 
 export class IllegalStateTransition extends Error {
@@ -164,6 +169,8 @@ interface RebalanceTracker {
   generationsUsed: number;
   reasons: RebalanceReason[];
   reasonCount: number;
+  /** "topic\u0000partition" -> owner when the rebalance started. */
+  ownersBefore: Map<string, string>;
 }
 
 /** A read-only view for tests, tools and describe. */
@@ -596,6 +603,17 @@ export class ClassicGroup {
     if (this.preReasons.length > 0) this.preReasons = [];
   }
 
+  /** Who owns each partition by the members' current assignments (consumer protocol type only). */
+  private partitionOwners(): Map<string, string> {
+    const owners = new Map<string, string>();
+    const parse = this.ctx.parseAssignment;
+    if (parse === null || !this.usesConsumerProtocol) return owners;
+    for (const m of this.members.values()) {
+      for (const [topic, partitions] of parse(m.assignment) ?? []) for (const p of partitions) owners.set(`${topic}\u0000${p}`, m.memberId);
+    }
+    return owners;
+  }
+
   private startTracking(now: number): void {
     if (this.rebalance !== null) return;
     this.rebalance = {
@@ -604,6 +622,7 @@ export class ClassicGroup {
       generationsUsed: 0,
       reasons: this.preReasons,
       reasonCount: this.preReasons.length,
+      ownersBefore: this.partitionOwners(),
     };
     this.preReasons = [];
   }
@@ -612,7 +631,20 @@ export class ClassicGroup {
     const r = this.rebalance;
     if (r === null) return;
     this.rebalance = null;
+    const ownersAfter = this.partitionOwners();
+    const partitionsMoved: ClassicMovedPartition[] = [];
+    for (const key of new Set([...r.ownersBefore.keys(), ...ownersAfter.keys()])) {
+      const from = r.ownersBefore.get(key) ?? null;
+      const to = ownersAfter.get(key) ?? null;
+      if (from === to) continue;
+      const [topic, partition] = key.split('\u0000');
+      partitionsMoved.push({ topic, partition: Number(partition), from, to });
+    }
+    const first = r.reasons[0];
     out.rebalances.push({
+      protocol: 'classic',
+      cause: first === undefined ? null : CLASSIC_REBALANCE_CAUSES[first.kind],
+      partitionsMoved,
       groupId: this.groupId,
       generationId: this.generationId,
       fromGenerationId: r.fromGenerationId,

@@ -21,6 +21,8 @@ import { pino, type Logger } from 'pino';
 import { systemClock, type Clock, type Timer } from '../clock.js';
 import { joinError, type GroupSnapshot } from './classic-group.js';
 import { GroupCoordinatorState, type CoordinatorEvent, type GroupCoordinatorStateOptions } from './group-coordinator-state.js';
+import type { ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResult, DescribedConsumerGroup } from './consumer-types.js';
+import type { ConsumerRebalanceSummary } from './consumer-rebalances.js';
 import {
   EMPTY_BYTES,
   ErrorCode,
@@ -59,7 +61,7 @@ export interface GroupCoordinatorOptions extends GroupCoordinatorStateOptions {
    * released; return a promise to make the answers wait for durability.
    */
   readonly persist?: (records: readonly CoordinatorRecord[]) => void | Promise<void>;
-  /** Completed rebalances kept per group (default 32). */
+  /** Completed rebalances kept per group, for each protocol (default 32). */
   readonly historyLimit?: number;
 }
 
@@ -87,6 +89,8 @@ export class GroupCoordinator {
   private readonly timers = new Map<string, TimerSlot>();
   private readonly history = new Map<string, RebalanceSummary[]>();
   private readonly listeners = new Set<(summary: RebalanceSummary) => void>();
+  private readonly consumerHistory = new Map<string, ConsumerRebalanceSummary[]>();
+  private readonly consumerListeners = new Set<(summary: ConsumerRebalanceSummary) => void>();
   private deliveryTail: Promise<void> | null = null;
   private deliveriesInFlight = 0;
   private closed = false;
@@ -131,6 +135,11 @@ export class GroupCoordinator {
     return this.request((handle) => ({ type: 'delete-groups', handle, groupIds }));
   }
 
+  /** ConsumerGroupHeartbeat (KIP-848): join, heartbeat or leave a consumer group. */
+  consumerGroupHeartbeat(request: ConsumerGroupHeartbeatRequest): Promise<ConsumerGroupHeartbeatResult> {
+    return this.request((handle) => ({ type: 'consumer-heartbeat', handle, request }));
+  }
+
   // -------------------------------------------------------------------------
   // Reads
 
@@ -153,6 +162,21 @@ export class GroupCoordinator {
 
   groupSnapshot(groupId: string): GroupSnapshot | undefined {
     return this.state.groupSnapshot(groupId);
+  }
+
+  describeConsumerGroups(groupIds: readonly string[]): DescribedConsumerGroup[] {
+    return this.state.describeConsumerGroups(groupIds);
+  }
+
+  /** The last completed rebalances of a consumer group (KIP-848), oldest first. */
+  consumerRebalanceHistory(groupId: string): readonly ConsumerRebalanceSummary[] {
+    return this.consumerHistory.get(groupId) ?? [];
+  }
+
+  /** Called after every completed consumer-group rebalance; returns an unsubscribe function. */
+  onConsumerRebalance(listener: (summary: ConsumerRebalanceSummary) => void): () => void {
+    this.consumerListeners.add(listener);
+    return () => this.consumerListeners.delete(listener);
   }
 
   /** The last completed rebalances of a group, oldest first. */
@@ -229,7 +253,11 @@ export class GroupCoordinator {
       else this.cancelTimer(op.timer);
     }
     for (const summary of out.rebalances) this.recordRebalance(summary);
-    for (const r of out.records) if (r.type === 'group-metadata' && r.value === null) this.history.delete(r.groupId);
+    for (const summary of out.consumerRebalances) this.recordConsumerRebalance(summary);
+    for (const r of out.records) {
+      if (r.type === 'group-metadata' && r.value === null) this.history.delete(r.groupId);
+      if (r.type === 'cg-metadata' && r.value === null) this.consumerHistory.delete(r.groupId);
+    }
 
     let persisting: Promise<void> | null = null;
     if (out.records.length > 0 && this.persist !== undefined) {
@@ -315,6 +343,40 @@ export class GroupCoordinator {
     this.run({ type: 'timer', timer: slot.timer });
   }
 
+  private notify<S>(listeners: ReadonlySet<(summary: S) => void>, summary: S): void {
+    for (const listener of listeners) {
+      try {
+        listener(summary);
+      } catch (err) {
+        this.logger.error({ err }, 'rebalance listener failed');
+      }
+    }
+  }
+
+  private recordConsumerRebalance(summary: ConsumerRebalanceSummary): void {
+    let list = this.consumerHistory.get(summary.groupId);
+    if (list === undefined) this.consumerHistory.set(summary.groupId, (list = []));
+    list.push(summary);
+    if (list.length > this.historyLimit) list.splice(0, list.length - this.historyLimit);
+    this.logger.info(
+      {
+        groupId: summary.groupId,
+        protocol: 'consumer',
+        groupEpoch: summary.groupEpoch,
+        fromGroupEpoch: summary.fromGroupEpoch,
+        outcome: summary.outcome,
+        causes: summary.causes.slice(0, REASONS_IN_LOG),
+        causeCount: summary.causeCount,
+        memberCount: summary.memberIds.length,
+        partitionsMoved: summary.partitionsMoved.length,
+        maxPausedMs: summary.maxPausedMs,
+        totalMs: summary.completedAt - summary.startedAt,
+      },
+      'consumer group rebalance completed',
+    );
+    this.notify(this.consumerListeners, summary);
+  }
+
   private recordRebalance(summary: RebalanceSummary): void {
     let list = this.history.get(summary.groupId);
     if (list === undefined) this.history.set(summary.groupId, (list = []));
@@ -326,6 +388,8 @@ export class GroupCoordinator {
         generationId: summary.generationId,
         fromGenerationId: summary.fromGenerationId,
         outcome: summary.outcome,
+        cause: summary.cause,
+        partitionsMoved: summary.partitionsMoved.length,
         pausedMs: summary.pausedMs,
         protocol: summary.protocolName,
         leaderId: summary.leaderId,
@@ -336,17 +400,12 @@ export class GroupCoordinator {
       },
       'group rebalance completed',
     );
-    for (const listener of this.listeners) {
-      try {
-        listener(summary);
-      } catch (err) {
-        this.logger.error({ err }, 'rebalance listener failed');
-      }
-    }
+    this.notify(this.listeners, summary);
   }
 }
 
 function dependsOnRecords(r: GroupResponse): boolean {
+  if (r.kind === 'consumer-heartbeat') return r.body.errorCode === ErrorCode.NONE;
   return r.kind !== 'heartbeat' && r.kind !== 'leave';
 }
 
@@ -367,7 +426,13 @@ function failedBody(r: GroupResponse, errorCode: number): unknown {
       return { errorCode, topics: [] };
     case 'delete-groups':
       return r.body.map((g) => ({ ...g, errorCode }));
+    case 'consumer-heartbeat':
+      return consumerHeartbeatError(errorCode);
   }
+}
+
+function consumerHeartbeatError(errorCode: number): ConsumerGroupHeartbeatResult {
+  return { errorCode, errorMessage: null, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
 }
 
 /** An error answer built from the request alone. */
@@ -392,6 +457,8 @@ function failedAnswer(event: CoordinatorEvent, errorCode: number): unknown {
       return { errorCode, topics: [] };
     case 'delete-groups':
       return [...new Set(event.groupIds)].map((groupId) => ({ groupId, errorCode }));
+    case 'consumer-heartbeat':
+      return consumerHeartbeatError(errorCode);
     default:
       return undefined;
   }

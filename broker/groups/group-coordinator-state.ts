@@ -20,6 +20,15 @@
 
 import { ClassicGroup, joinError, type GroupContext, type GroupSnapshot } from './classic-group.js';
 import { OffsetStore } from './offset-store.js';
+import { ConsumerGroup } from './consumer-group.js';
+import { ConsumerGroupHeartbeats } from './consumer-heartbeat.js';
+import {
+  NO_TOPICS,
+  type ConsumerGroupHeartbeatRequest,
+  type ConsumerGroupRecord,
+  type DescribedConsumerGroup,
+  type TopicMetadataView,
+} from './consumer-types.js';
 import {
   DEFAULT_GROUP_COORDINATOR_CONFIG,
   ErrorCode,
@@ -42,6 +51,7 @@ import {
   type OffsetFetchResult,
   type RequestHandle,
   type SubscriptionParser,
+  type AssignmentParser,
   type SyncGroupRequest,
   type TimerId,
   type TopicPartitionErrors,
@@ -55,6 +65,7 @@ export type CoordinatorEvent =
   | { readonly type: 'offset-commit'; readonly handle: RequestHandle; readonly request: OffsetCommitRequest }
   | { readonly type: 'offset-delete'; readonly handle: RequestHandle; readonly request: OffsetDeleteRequest }
   | { readonly type: 'delete-groups'; readonly handle: RequestHandle; readonly groupIds: readonly string[] }
+  | { readonly type: 'consumer-heartbeat'; readonly handle: RequestHandle; readonly request: ConsumerGroupHeartbeatRequest }
   | { readonly type: 'timer'; readonly timer: TimerId }
   /** Arms the periodic offsets expiry; once, when the coordinator starts serving. */
   | { readonly type: 'start' }
@@ -69,20 +80,58 @@ export interface GroupCoordinatorStateOptions {
   readonly newUuid?: () => string;
   /** Topic names from a "consumer" member's subscription; see SubscriptionParser. */
   readonly parseSubscription?: SubscriptionParser | null;
+  /** Partitions from a "consumer" member's assignment, for rebalance summaries. */
+  readonly parseAssignment?: AssignmentParser | null;
+  /** The cluster's topics, for consumer-group (KIP-848) subscriptions; none by default. */
+  readonly topics?: TopicMetadataView;
 }
+
+type Group = ClassicGroup | ConsumerGroup;
 
 const NO_OFFSET = -1n;
 
 export class GroupCoordinatorState {
   readonly config: GroupCoordinatorConfig;
-  private readonly groups = new Map<string, ClassicGroup>();
+  private readonly groups = new Map<string, Group>();
   readonly offsets = new OffsetStore();
   private readonly ctx: GroupContext;
+  private readonly consumer: ConsumerGroupHeartbeats;
 
   constructor(options: GroupCoordinatorStateOptions = {}) {
     this.config = Object.freeze({ ...DEFAULT_GROUP_COORDINATOR_CONFIG, ...options.config });
     const newUuid = options.newUuid ?? (() => globalThis.crypto.randomUUID());
-    this.ctx = { config: this.config, newUuid, parseSubscription: options.parseSubscription ?? null };
+    this.ctx = {
+      config: this.config,
+      newUuid,
+      parseSubscription: options.parseSubscription ?? null,
+      parseAssignment: options.parseAssignment ?? null,
+    };
+    this.consumer = new ConsumerGroupHeartbeats({
+      config: this.config,
+      topics: options.topics ?? NO_TOPICS,
+      newUuid,
+      consumerGroup: (id) => {
+        const g = this.groups.get(id);
+        return g === undefined ? undefined : g instanceof ConsumerGroup ? g : 'other';
+      },
+      isEmptyClassicGroup: (id) => {
+        const g = this.groups.get(id);
+        return g instanceof ClassicGroup && g.isEmpty;
+      },
+      deleteEmptyClassicGroup: (id, out) => this.write({ type: 'group-metadata', groupId: id, value: null }, out),
+      write: (record, out) => this.write(record, out),
+    });
+  }
+
+  private write(record: CoordinatorRecord, out: StepOutput, now = 0): void {
+    out.records.push(record);
+    this.applyRecord(record, out, now);
+  }
+
+  /** The classic group with this id (a consumer group's id answers undefined). */
+  private classic(groupId: string): ClassicGroup | undefined {
+    const g = this.groups.get(groupId);
+    return g instanceof ClassicGroup ? g : undefined;
   }
 
   // -------------------------------------------------------------------------
@@ -112,6 +161,9 @@ export class GroupCoordinatorState {
       case 'delete-groups':
         this.deleteGroups(event.groupIds, event.handle, now, out);
         break;
+      case 'consumer-heartbeat':
+        out.responses.push({ kind: 'consumer-heartbeat', handle: event.handle, body: this.consumer.heartbeat(event.request, now, out) });
+        break;
       case 'timer':
         this.onTimer(event.timer, now, out);
         break;
@@ -132,21 +184,48 @@ export class GroupCoordinatorState {
   // Reads (no state change, no output)
 
   group(groupId: string): ClassicGroup | undefined {
-    return this.groups.get(groupId);
+    return this.classic(groupId);
+  }
+
+  consumerGroup(groupId: string): ConsumerGroup | undefined {
+    const g = this.groups.get(groupId);
+    return g instanceof ConsumerGroup ? g : undefined;
   }
 
   groupSnapshot(groupId: string): GroupSnapshot | undefined {
-    return this.groups.get(groupId)?.snapshot();
+    return this.classic(groupId)?.snapshot();
+  }
+
+  /**
+   * ConsumerGroupDescribe: a missing group, or one of another type, answers
+   * GROUP_ID_NOT_FOUND as Kafka does.
+   */
+  describeConsumerGroups(groupIds: readonly string[]): DescribedConsumerGroup[] {
+    return groupIds.map((groupId) => {
+      const g = this.groups.get(groupId);
+      if (g instanceof ConsumerGroup) return g.describe(this.consumer.assignorOf(g));
+      return {
+        groupId,
+        errorCode: ErrorCode.GROUP_ID_NOT_FOUND,
+        errorMessage: g === undefined ? `Group ${groupId} not found.` : `Group ${groupId} is not a consumer group.`,
+        groupState: 'Dead',
+        groupEpoch: 0,
+        assignmentEpoch: 0,
+        assignorName: '',
+        members: [],
+      };
+    });
   }
 
   groupIds(): string[] {
     return [...this.groups.keys()];
   }
 
+  /** DescribeGroups v0-v5: a consumer group is described as Kafka does, as an unknown (Dead) group. */
   describeGroups(groupIds: readonly string[]): DescribedGroup[] {
     return groupIds.map(
       (groupId) =>
-        this.groups.get(groupId)?.describe() ?? {
+        this.classic(groupId)?.describe() ?? {
           groupId,
           errorCode: ErrorCode.NONE,
           groupState: 'Dead' as GroupState,
@@ -158,15 +237,18 @@ export class GroupCoordinatorState {
   }
 
   /**
-   * ListGroups. States compare case-insensitively (v4+ filter); an empty filter
-   * lists everything. A types filter (v5+) lists nothing unless it names "classic".
+   * ListGroups. States and types compare case-insensitively (v4+/v5+ filters);
+   * an empty filter lets everything through.
    */
   listGroups(statesFilter: readonly string[] = [], typesFilter: readonly string[] = []): ListedGroup[] {
     const states = new Set(statesFilter.map((s) => s.trim().toLowerCase()));
-    if (typesFilter.length > 0 && !typesFilter.some((t) => t.trim().toLowerCase() === 'classic')) return [];
+    const types = new Set(typesFilter.map((s) => s.trim().toLowerCase()));
     const out: ListedGroup[] = [];
     for (const g of this.groups.values()) {
-      if (states.size === 0 || states.has(g.state.toLowerCase())) out.push(g.listed());
+      const listed = g.listed();
+      if (states.size > 0 && !states.has(listed.groupState.toLowerCase())) continue;
+      if (types.size > 0 && !types.has(listed.groupType)) continue;
+      out.push(listed);
     }
     return out;
   }
@@ -174,6 +256,10 @@ export class GroupCoordinatorState {
   /** OffsetFetch for one group (v8+ batches groups: call once per group). */
   fetchOffsets(req: OffsetFetchRequest): OffsetFetchResult {
     const group = this.groups.get(req.groupId);
+    if (group instanceof ConsumerGroup) {
+      const errorCode = this.consumer.validateMemberEpoch(group, req.memberId ?? null, req.memberEpoch ?? -1, null);
+      if (errorCode !== ErrorCode.NONE) return { groupId: req.groupId, errorCode, topics: [] };
+    }
     const known = group !== undefined && group.state !== 'Dead';
     const committed = known ? this.offsets.group(req.groupId) : undefined;
     if (req.topics === null) {
@@ -215,7 +301,18 @@ export class GroupCoordinatorState {
       out.responses.push({ kind: 'join', handle, body: joinError(req.memberId, ErrorCode.INVALID_SESSION_TIMEOUT) });
       return;
     }
-    let group = this.groups.get(req.groupId);
+    const existing = this.groups.get(req.groupId);
+    if (existing instanceof ConsumerGroup) {
+      // Offline conversion only: an empty consumer group becomes a classic one; a
+      // classic member cannot join a live consumer group.
+      const error = !existing.isEmpty ? ErrorCode.INCONSISTENT_GROUP_PROTOCOL : req.memberId !== UNKNOWN_MEMBER_ID ? ErrorCode.UNKNOWN_MEMBER_ID : null;
+      if (error !== null) {
+        out.responses.push({ kind: 'join', handle, body: joinError(req.memberId, error) });
+        return;
+      }
+      for (const r of this.consumerGroupTombstones(existing)) this.write(r, out, now);
+    }
+    let group = this.classic(req.groupId);
     const isNew = group === undefined;
     if (group === undefined) {
       if (req.memberId !== UNKNOWN_MEMBER_ID) {
@@ -247,7 +344,7 @@ export class GroupCoordinatorState {
 
   private sync(req: SyncGroupRequest, handle: RequestHandle, now: number, out: StepOutput): void {
     let error: number = ErrorCode.NONE;
-    const group = this.groups.get(req.groupId);
+    const group = this.classic(req.groupId);
     // KafkaApis checks the v5+ mandatory fields before the coordinator sees the request.
     if (req.apiVersion >= 5 && (req.protocolType === null || req.protocolName === null)) error = ErrorCode.INCONSISTENT_GROUP_PROTOCOL;
     else if (req.groupId === '') error = ErrorCode.INVALID_GROUP_ID;
@@ -266,7 +363,7 @@ export class GroupCoordinatorState {
 
   private heartbeat(req: HeartbeatRequest, handle: RequestHandle, now: number, out: StepOutput): void {
     let errorCode: number;
-    const group = this.groups.get(req.groupId);
+    const group = this.classic(req.groupId);
     if (req.groupId === '') errorCode = ErrorCode.INVALID_GROUP_ID;
     else if (group === undefined) errorCode = ErrorCode.UNKNOWN_MEMBER_ID;
     else {
@@ -277,7 +374,7 @@ export class GroupCoordinatorState {
   }
 
   private leave(req: LeaveGroupRequest, handle: RequestHandle, now: number, out: StepOutput): void {
-    const group = this.groups.get(req.groupId);
+    const group = this.classic(req.groupId);
     if (req.groupId === '') {
       out.responses.push({ kind: 'leave', handle, body: { errorCode: ErrorCode.INVALID_GROUP_ID, members: [] } });
       return;
@@ -307,7 +404,15 @@ export class GroupCoordinatorState {
   // Offsets
 
   private commitOffsets(req: OffsetCommitRequest, handle: RequestHandle, now: number, out: StepOutput): void {
-    let group = this.groups.get(req.groupId);
+    const found = this.groups.get(req.groupId);
+    if (found instanceof ConsumerGroup) {
+      const error = this.consumer.validateMemberEpoch(found, req.memberId, req.generationIdOrMemberEpoch, req.apiVersion);
+      if (error !== ErrorCode.NONE) {
+        out.responses.push({ kind: 'offset-commit', handle, body: { topics: allPartitions(req.topics, error) } });
+        return;
+      }
+    }
+    let group: Group | undefined = found;
     let error: number = ErrorCode.NONE;
     if (group === undefined) {
       if (req.generationIdOrMemberEpoch < 0) {
@@ -318,12 +423,12 @@ export class GroupCoordinatorState {
         error = req.apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION;
       }
     }
-    if (group !== undefined) error = group.validateOffsetCommit(req.memberId, req.groupInstanceId, req.generationIdOrMemberEpoch);
+    if (group instanceof ClassicGroup) error = group.validateOffsetCommit(req.memberId, req.groupInstanceId, req.generationIdOrMemberEpoch);
     if (error !== ErrorCode.NONE || group === undefined) {
       out.responses.push({ kind: 'offset-commit', handle, body: { topics: allPartitions(req.topics, error) } });
       return;
     }
-    group.touchFromOffsetCommit(req.memberId, now, out);
+    if (group instanceof ClassicGroup) group.touchFromOffsetCommit(req.memberId, now, out);
 
     const retention = req.retentionTimeMs ?? -1;
     const expireTimestamp = retention === -1 ? -1 : now + retention;
@@ -355,7 +460,7 @@ export class GroupCoordinatorState {
       });
       topics.push({ name: t.name, partitions });
     }
-    group.endEvent();
+    if (group instanceof ClassicGroup) group.endEvent();
     out.responses.push({ kind: 'offset-commit', handle, body: { topics } });
   }
 
@@ -364,7 +469,7 @@ export class GroupCoordinatorState {
     let error: number = ErrorCode.NONE;
     if (req.groupId === '') error = ErrorCode.INVALID_GROUP_ID;
     else if (group === undefined || group.state === 'Dead') error = ErrorCode.GROUP_ID_NOT_FOUND;
-    else if (group.state !== 'Empty' && !group.usesConsumerProtocol) error = ErrorCode.NON_EMPTY_GROUP;
+    else if (group instanceof ClassicGroup && group.state !== 'Empty' && !group.usesConsumerProtocol) error = ErrorCode.NON_EMPTY_GROUP;
     if (error !== ErrorCode.NONE || group === undefined) {
       out.responses.push({ kind: 'offset-delete', handle, body: { errorCode: error, topics: [] } });
       return;
@@ -396,10 +501,10 @@ export class GroupCoordinatorState {
       const group = this.groups.get(groupId);
       let errorCode: number = ErrorCode.NONE;
       if (group === undefined || group.state === 'Dead') errorCode = ErrorCode.GROUP_ID_NOT_FOUND;
-      else if (group.state !== 'Empty') errorCode = ErrorCode.NON_EMPTY_GROUP;
+      else if (!group.isEmpty) errorCode = ErrorCode.NON_EMPTY_GROUP;
       else {
         const records = this.offsetTombstones(groupId);
-        records.push({ type: 'group-metadata', groupId, value: null });
+        records.push(...this.groupTombstones(group));
         for (const r of records) {
           out.records.push(r);
           this.applyRecord(r, out, now);
@@ -408,6 +513,22 @@ export class GroupCoordinatorState {
       results.push({ groupId, errorCode });
     }
     out.responses.push({ kind: 'delete-groups', handle, body: results });
+  }
+
+  /** The records that delete an empty group (its offsets aside). */
+  private groupTombstones(group: Group): CoordinatorRecord[] {
+    if (group instanceof ConsumerGroup) return this.consumerGroupTombstones(group);
+    return [{ type: 'group-metadata', groupId: group.groupId, value: null }];
+  }
+
+  /** Kafka's ConsumerGroup.createGroupTombstoneRecords for an empty group. */
+  private consumerGroupTombstones(group: ConsumerGroup): ConsumerGroupRecord[] {
+    const groupId = group.groupId;
+    return [
+      { type: 'cg-target-metadata', groupId, value: null },
+      { type: 'cg-partition-metadata', groupId, value: null },
+      { type: 'cg-metadata', groupId, value: null },
+    ];
   }
 
   private offsetTombstones(groupId: string): CoordinatorRecord[] {
@@ -457,11 +578,7 @@ export class GroupCoordinatorState {
           }
         }
       }
-      if (allExpired && group.isEmpty) {
-        const r: CoordinatorRecord = { type: 'group-metadata', groupId, value: null };
-        out.records.push(r);
-        this.applyRecord(r, out, now);
-      }
+      if (allExpired && group.isEmpty) for (const r of this.groupTombstones(group)) this.write(r, out, now);
     }
   }
 
@@ -474,7 +591,13 @@ export class GroupCoordinatorState {
       out.setTimer(timer, now + this.config.offsetsRetentionCheckIntervalMs);
       return;
     }
-    const group = this.groups.get(timer.groupId);
+    const found = this.groups.get(timer.groupId);
+    if (found instanceof ConsumerGroup) {
+      if (timer.kind === 'consumer-session') this.consumer.onSessionTimer(found, timer.memberId, now, out);
+      else if (timer.kind === 'consumer-rebalance') this.consumer.onRebalanceTimer(found, timer.memberId, timer.epoch, now, out);
+      return;
+    }
+    const group = found;
     if (group === undefined) return;
     switch (timer.kind) {
       case 'heartbeat':
@@ -492,6 +615,10 @@ export class GroupCoordinatorState {
 
   private loadComplete(now: number, out: StepOutput): void {
     for (const group of this.groups.values()) {
+      if (group instanceof ConsumerGroup) {
+        this.consumer.armTimers(group, now, out);
+        continue;
+      }
       group.armAllSessions(now, out);
       if (group.members.size > this.config.maxGroupSize) {
         group.note('loaded-over-capacity', now);
@@ -502,7 +629,7 @@ export class GroupCoordinatorState {
   }
 
   private unload(now: number, out: StepOutput): void {
-    for (const group of this.groups.values()) group.markDead(now, ErrorCode.NOT_COORDINATOR, out);
+    for (const group of this.groups.values()) if (group instanceof ClassicGroup) group.markDead(now, ErrorCode.NOT_COORDINATOR, out);
     this.groups.clear();
     out.cancelTimer({ kind: 'offsets-expiry' });
   }
@@ -523,9 +650,13 @@ export class GroupCoordinatorState {
   }
 
   private applyRecord(record: CoordinatorRecord, out: StepOutput, now = 0): void {
+    if (record.type !== 'group-metadata' && record.type !== 'offset-commit') {
+      this.applyConsumerGroupRecord(record);
+      return;
+    }
     if (record.type === 'group-metadata') {
       if (record.value !== null) return; // live groups are the source of their own metadata
-      const group = this.groups.get(record.groupId);
+      const group = this.classic(record.groupId);
       if (group !== undefined) {
         group.markDead(now, ErrorCode.COORDINATOR_NOT_AVAILABLE, out);
         this.groups.delete(record.groupId);
@@ -541,6 +672,25 @@ export class GroupCoordinatorState {
       this.groups.set(record.groupId, new ClassicGroup(record.groupId, this.ctx, null));
     }
     this.offsets.put(record.groupId, record.topic, record.partition, record.value);
+  }
+
+  /** A consumer-group record creates its group (replacing a classic group with no members, as Kafka's replay does). */
+  private applyConsumerGroupRecord(record: ConsumerGroupRecord): void {
+    let group = this.groups.get(record.groupId);
+    if (record.value === null) {
+      if (!(group instanceof ConsumerGroup)) return;
+      group.apply(record);
+      if (record.type === 'cg-metadata') {
+        this.groups.delete(record.groupId);
+        this.consumer.tracker.forget(record.groupId);
+      }
+      return;
+    }
+    if (!(group instanceof ConsumerGroup)) {
+      group = new ConsumerGroup(record.groupId);
+      this.groups.set(record.groupId, group);
+    }
+    group.apply(record);
   }
 }
 

@@ -11,6 +11,7 @@ import type {
   OffsetCommitRequest,
   SyncGroupRequest,
 } from './types.js';
+import type { ConsumerGroupHeartbeatRequest, TopicMetadata, TopicMetadataView, TopicPartitionList } from './consumer-types.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -147,4 +148,72 @@ export function durableView(coord: GroupCoordinator, groupId: string) {
       metadata: [...(m.protocols.find((p) => p.name === s.protocolName)?.metadata ?? [])],
     })),
   };
+}
+
+// ---------------------------------------------------------------------------
+// Consumer groups (KIP-848)
+
+/** A mutable TopicMetadataView for tests: topics by name with made-up ids. */
+export class TestTopics implements TopicMetadataView {
+  private readonly byName = new Map<string, TopicMetadata>();
+  private readonly newId = sequentialUuids('7e570000-0000-4000-8000');
+
+  constructor(topics: Record<string, number> = {}) {
+    for (const [name, n] of Object.entries(topics)) this.set(name, n);
+  }
+
+  /** Creates the topic or changes its partition count. */
+  set(name: string, numPartitions: number): this {
+    const id = this.byName.get(name)?.id ?? this.newId();
+    this.byName.set(name, { id, name, numPartitions });
+    return this;
+  }
+
+  delete(name: string): void {
+    this.byName.delete(name);
+  }
+
+  topicByName(name: string): TopicMetadata | undefined {
+    return this.byName.get(name);
+  }
+
+  topicById(id: string): TopicMetadata | undefined {
+    for (const t of this.byName.values()) if (t.id === id) return t;
+    return undefined;
+  }
+
+  topicNames(): Iterable<string> {
+    return this.byName.keys();
+  }
+}
+
+export function consumerHeartbeat(
+  groupId: string,
+  memberId: string,
+  memberEpoch: number,
+  over: Partial<ConsumerGroupHeartbeatRequest> = {},
+): ConsumerGroupHeartbeatRequest {
+  const joining = memberEpoch === 0;
+  return {
+    groupId,
+    memberId,
+    memberEpoch,
+    instanceId: null,
+    rackId: null,
+    rebalanceTimeoutMs: joining ? 30_000 : -1,
+    subscribedTopicNames: joining ? [] : null,
+    subscribedTopicRegex: null,
+    serverAssignor: null,
+    topicPartitions: joining ? [] : null,
+    apiVersion: 1,
+    clientId: 'client',
+    clientHost: '/127.0.0.1',
+    ...over,
+  };
+}
+
+/** "topic:partition" strings of a heartbeat assignment (topic ids resolved to names), sorted. */
+export function flatPartitions(list: TopicPartitionList | null | undefined, topics: TopicMetadataView): string[] {
+  if (list == null) return [];
+  return list.flatMap((t) => t.partitions.map((p) => `${topics.topicById(t.topicId)?.name ?? t.topicId}:${p}`)).sort();
 }

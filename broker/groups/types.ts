@@ -5,6 +5,8 @@
 // (GroupMetadataKey/Value v2+, OffsetCommitKey/Value).
 
 import { ErrorCode } from '../../protocol/errors.js';
+import type { ConsumerGroupHeartbeatResult, ConsumerGroupRecord, ConsumerGroupState } from './consumer-types.js';
+import type { ConsumerRebalanceSummary } from './consumer-rebalances.js';
 
 export { ErrorCode };
 
@@ -34,6 +36,14 @@ export interface GroupCoordinatorConfig {
    * dropped (Kafka's internal constant, 5 minutes; not a broker config there).
    */
   readonly newMemberJoinTimeoutMs: number;
+  /** group.consumer.session.timeout.ms */
+  readonly consumerSessionTimeoutMs: number;
+  /** group.consumer.heartbeat.interval.ms */
+  readonly consumerHeartbeatIntervalMs: number;
+  /** group.consumer.max.size */
+  readonly consumerMaxGroupSize: number;
+  /** group.consumer.assignors (the first is the default) */
+  readonly consumerAssignors: readonly string[];
 }
 
 export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = Object.freeze({
@@ -45,6 +55,10 @@ export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = Object.f
   offsetsRetentionMinutes: 7 * 24 * 60,
   offsetsRetentionCheckIntervalMs: 600_000,
   newMemberJoinTimeoutMs: 5 * 60 * 1000,
+  consumerSessionTimeoutMs: 45_000,
+  consumerHeartbeatIntervalMs: 5_000,
+  consumerMaxGroupSize: 2_147_483_647,
+  consumerAssignors: ['uniform', 'range'],
 });
 
 /** Field -> Kafka broker config name, for the config table to map onto. */
@@ -57,6 +71,10 @@ export const GROUP_CONFIG_NAMES: Readonly<Record<keyof GroupCoordinatorConfig, s
   offsetsRetentionMinutes: 'offsets.retention.minutes',
   offsetsRetentionCheckIntervalMs: 'offsets.retention.check.interval.ms',
   newMemberJoinTimeoutMs: null,
+  consumerSessionTimeoutMs: 'group.consumer.session.timeout.ms',
+  consumerHeartbeatIntervalMs: 'group.consumer.heartbeat.interval.ms',
+  consumerMaxGroupSize: 'group.consumer.max.size',
+  consumerAssignors: 'group.consumer.assignors',
 });
 
 // ---------------------------------------------------------------------------
@@ -237,6 +255,9 @@ export interface OffsetFetchRequest {
   /** null = every committed partition of the group. */
   readonly topics: readonly { readonly name: string; readonly partitionIndexes: readonly number[] }[] | null;
   readonly requireStable?: boolean;
+  /** v9+: the member asking (consumer groups check it and its epoch); null/-1 for admin reads. */
+  readonly memberId?: string | null;
+  readonly memberEpoch?: number;
 }
 
 export interface OffsetFetchPartitionResult {
@@ -302,8 +323,8 @@ export interface DescribedGroup {
 export interface ListedGroup {
   readonly groupId: string;
   readonly protocolType: string;
-  readonly groupState: GroupState;
-  readonly groupType: 'classic';
+  readonly groupState: GroupState | ConsumerGroupState;
+  readonly groupType: 'classic' | 'consumer';
 }
 
 export interface DeleteGroupResult {
@@ -351,7 +372,7 @@ export interface OffsetCommitRecord {
   readonly value: OffsetAndMetadata | null;
 }
 
-export type CoordinatorRecord = GroupMetadataRecord | OffsetCommitRecord;
+export type CoordinatorRecord = GroupMetadataRecord | OffsetCommitRecord | ConsumerGroupRecord;
 
 // ---------------------------------------------------------------------------
 // Timers the machine asks for. Deadlines are absolute (same clock as `now`).
@@ -364,7 +385,11 @@ export type TimerId =
   /** Members that got their JoinGroup answer must SyncGroup within the rebalance timeout. */
   | { readonly kind: 'sync'; readonly groupId: string }
   /** Periodic offsets/group expiry (offsets.retention.check.interval.ms). */
-  | { readonly kind: 'offsets-expiry' };
+  | { readonly kind: 'offsets-expiry' }
+  /** Session expiry of a consumer-group (KIP-848) member. */
+  | { readonly kind: 'consumer-session'; readonly groupId: string; readonly memberId: string }
+  /** A consumer-group member that must revoke by then, or be fenced, if still at `epoch`. */
+  | { readonly kind: 'consumer-rebalance'; readonly groupId: string; readonly memberId: string; readonly epoch: number };
 
 export type TimerOp =
   | { readonly op: 'set'; readonly timer: TimerId; readonly deadline: number }
@@ -380,6 +405,10 @@ export function timerKey(t: TimerId): string {
       return `s\u0000${t.groupId}`;
     case 'offsets-expiry':
       return 'x';
+    case 'consumer-session':
+      return `c\u0000${t.groupId}\u0000${t.memberId}`;
+    case 'consumer-rebalance':
+      return `r\u0000${t.groupId}\u0000${t.memberId}`;
   }
 }
 
@@ -393,7 +422,8 @@ export type GroupResponse =
   | { readonly kind: 'leave'; readonly handle: RequestHandle; readonly body: LeaveGroupResult }
   | { readonly kind: 'offset-commit'; readonly handle: RequestHandle; readonly body: OffsetCommitResult }
   | { readonly kind: 'offset-delete'; readonly handle: RequestHandle; readonly body: OffsetDeleteResult }
-  | { readonly kind: 'delete-groups'; readonly handle: RequestHandle; readonly body: readonly DeleteGroupResult[] };
+  | { readonly kind: 'delete-groups'; readonly handle: RequestHandle; readonly body: readonly DeleteGroupResult[] }
+  | { readonly kind: 'consumer-heartbeat'; readonly handle: RequestHandle; readonly body: ConsumerGroupHeartbeatResult };
 
 // ---------------------------------------------------------------------------
 // Rebalance history
@@ -420,7 +450,44 @@ export interface RebalanceReason {
   readonly at: number;
 }
 
+/** What started a rebalance, for both protocols. */
+export type RebalanceCause = 'join' | 'leave' | 'timeout' | 'metadata-change' | 'subscription-change';
+
+/** Kafka's reasons for a classic rebalance, as causes. */
+export const CLASSIC_REBALANCE_CAUSES: Readonly<Record<RebalanceReasonKind, RebalanceCause>> = Object.freeze({
+  'member-joined': 'join',
+  'member-rejoined-with-new-metadata': 'subscription-change',
+  'leader-rejoined': 'join',
+  'static-member-replaced': 'join',
+  'member-left': 'leave',
+  'session-timeout': 'timeout',
+  'not-rejoined-in-time': 'timeout',
+  'not-synced-in-time': 'timeout',
+  'group-max-size': 'join',
+  'loaded-over-capacity': 'metadata-change',
+});
+
+/** A partition whose owner changed in a classic rebalance (consumer protocol type only). */
+export interface ClassicMovedPartition {
+  readonly topic: string;
+  readonly partition: number;
+  /** null: nobody owned it before. */
+  readonly from: string | null;
+  /** null: nobody owns it after. */
+  readonly to: string | null;
+}
+
 export interface RebalanceSummary {
+  readonly protocol: 'classic';
+  /** What started it (the first reason's cause); null when no reason was recorded. */
+  readonly cause: RebalanceCause | null;
+  /**
+   * Partitions that changed owner between the assignment in force when the
+   * rebalance started and the one delivered (groups of protocol type "consumer"
+   * whose assignments parse; empty otherwise). In the classic protocol every
+   * partition of the group stops for pausedMs, moved or not.
+   */
+  readonly partitionsMoved: readonly ClassicMovedPartition[];
   readonly groupId: string;
   /** The generation the rebalance ended in. */
   readonly generationId: number;
@@ -452,6 +519,7 @@ export class StepOutput {
   readonly records: CoordinatorRecord[] = [];
   readonly timers: TimerOp[] = [];
   readonly rebalances: RebalanceSummary[] = [];
+  readonly consumerRebalances: ConsumerRebalanceSummary[] = [];
 
   setTimer(timer: TimerId, deadline: number): void {
     this.timers.push({ op: 'set', timer, deadline });
@@ -463,7 +531,11 @@ export class StepOutput {
 
   get isEmpty(): boolean {
     return (
-      this.responses.length === 0 && this.records.length === 0 && this.timers.length === 0 && this.rebalances.length === 0
+      this.responses.length === 0 &&
+      this.records.length === 0 &&
+      this.timers.length === 0 &&
+      this.rebalances.length === 0 &&
+      this.consumerRebalances.length === 0
     );
   }
 }
@@ -476,6 +548,9 @@ export class StepOutput {
  * expiry of Stable consumer groups.
  */
 export type SubscriptionParser = (metadata: Uint8Array) => readonly string[] | null;
+
+/** Parses a "consumer" member's assignment into topic -> partitions; null when the bytes cannot be parsed. */
+export type AssignmentParser = (assignment: Uint8Array) => ReadonlyMap<string, readonly number[]> | null;
 
 export const EMPTY_BYTES: Uint8Array = new Uint8Array(0);
 

@@ -15,6 +15,10 @@
 // retention time (-1 = offsets.retention.minutes) that fixes an expire timestamp
 // of now + retention; v0 and v5+ use the broker's retention.
 // v6+: leader epoch per partition. v7+: group.instance.id.
+// Consumer groups (KIP-848): GenerationIdOrMemberEpoch is the member epoch; an
+// older epoch answers STALE_MEMBER_EPOCH, a newer one FENCED_MEMBER_EPOCH, an
+// unknown member UNKNOWN_MEMBER_ID, versions below 9 UNSUPPORTED_VERSION; epoch -1
+// on a group with no members commits as an admin.
 // Deliberate difference: v0 commits are kept by the coordinator like the others
 // (Kafka stored v0 commits in ZooKeeper, and Kafka 4 removed v0/v1).
 // On a node that does not coordinate the group (another node leads its

@@ -7,7 +7,9 @@
 // requireStable (v7+) waits until every commit already accepted is durable
 // (Kafka's new coordinator does the same instead of UNSTABLE_OFFSET_COMMIT).
 // v2+ have a top-level error; below v2 a group error goes on each partition.
-// v5+: committed leader epoch. v9: member id / epoch, which classic groups ignore.
+// v5+: committed leader epoch. v9: member id / epoch, which classic groups ignore
+// and consumer groups check (UNKNOWN_MEMBER_ID, STALE_MEMBER_EPOCH; null id with
+// epoch -1 reads as an admin).
 // Deliberate difference: v0 reads the offsets the coordinator keeps; Kafka read
 // v0 offsets from ZooKeeper, where a partition with no offset (or an unknown one)
 // answered UNKNOWN_TOPIC_OR_PARTITION, and that error is kept here for v0.
@@ -23,9 +25,15 @@ import type { OffsetFetchResult } from '../groups/types.js';
 
 type Topics = readonly { readonly name: string; readonly partitionIndexes: readonly number[] }[] | null;
 
-async function fetchGroup(ctx: RequestContext, groupId: string, topics: Topics, requireStable: boolean): Promise<OffsetFetchResult> {
+async function fetchGroup(
+  ctx: RequestContext,
+  groupId: string,
+  topics: Topics,
+  requireStable: boolean,
+  member: { memberId: string | null; memberEpoch: number } = { memberId: null, memberEpoch: -1 },
+): Promise<OffsetFetchResult> {
   const shard = await ctx.broker.groups.coordinatorFor(groupId, ctx.node.nodeId);
-  if (shard.coordinator) return shard.coordinator.fetchOffsets({ groupId, topics, requireStable });
+  if (shard.coordinator) return shard.coordinator.fetchOffsets({ groupId, topics, requireStable, ...member });
   // Below v2 the group's error goes on each requested partition, so they are listed.
   const unanswered = (topics ?? []).map((t) => ({
     name: t.name,
@@ -41,7 +49,9 @@ export const offsetFetchHandler = defineHandler({
   async handle(ctx, req) {
     const v = ctx.apiVersion;
     if (v >= 8) {
-      const results = await Promise.all(req.groups.map((g) => fetchGroup(ctx, g.groupId, g.topics, req.requireStable)));
+      const results = await Promise.all(req.groups.map((g) =>
+          fetchGroup(ctx, g.groupId, g.topics, req.requireStable, v >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : undefined),
+        ));
       return {
         groups: results.map((g) => ({
           groupId: g.groupId,

@@ -11,6 +11,9 @@
 // - v8+: the client's reason is logged with the rebalance;
 // - v9: skipAssignment tells a static leader that rejoined a Stable group to keep
 //   the current assignment.
+// A consumer group (KIP-848) with members answers INCONSISTENT_GROUP_PROTOCOL (no
+// mixed groups); an empty one is converted to a classic group on a join without
+// member id, as Kafka does.
 // Member clientId is the request header's client id, clientHost "/<address>".
 // On a node that does not coordinate the group (another node leads its
 // __consumer_offsets partition): NOT_COORDINATOR; while its shard loads:

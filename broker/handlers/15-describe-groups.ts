@@ -2,7 +2,8 @@
 // Each named group with its state, protocol type, selected protocol (only when
 // Stable) and members (client id, "/host", metadata for the selected protocol
 // when Stable, current assignment). A group this broker does not know is answered
-// as Kafka does: no error, state "Dead", no members. An empty group id is
+// as Kafka does: no error, state "Dead", no members; so is a consumer group
+// (KIP-848), as Kafka answers DescribeGroups below v6. An empty group id is
 // described like any other (Kafka keeps it for backwards compatibility).
 // v3+: authorized operations (READ, DESCRIBE, DELETE: no authorizer here) when
 // asked for, on groups without an error. v4+: members' group.instance.id.

@@ -3,9 +3,9 @@
 // partitions it leads;
 // COORDINATOR_LOAD_IN_PROGRESS, with the groups loaded so far, while one loads), with its protocol type ('' for groups that
 // only commit offsets). v4+: the group state, and a states filter (case-
-// insensitive; empty = all). v5+: the group type ("classic") and a types filter
-// (case-insensitive; a filter without "classic" lists nothing, since this
-// coordinator has only classic groups).
+// insensitive; empty = all). v5+: the group type ("classic" or "consumer") and
+// a types filter (case-insensitive). Consumer groups (KIP-848) list with protocol
+// type "consumer" and their states Empty, Assigning, Reconciling, Stable.
 // Not done: authorization (Kafka filters by DESCRIBE on each group unless the
 // client may DESCRIBE the cluster).
 import { ListGroupsApi } from '../../protocol/messages/16-list-groups.js';

@@ -129,8 +129,10 @@ export class OffsetsTopic {
 
   private remember(s: PartitionState, rec: EncodedRecord): void {
     const k = rec.key.toString('latin1');
-    if (rec.value === null) s.live.delete(k);
-    else s.live.set(k, rec);
+    // Re-inserted so the map keeps last-write order: a snapshot replays records in
+    // the order they were last written (a consumer group's records depend on it).
+    s.live.delete(k);
+    if (rec.value !== null) s.live.set(k, rec);
   }
 
   /** Appends the coordinator's records; resolves once they are as durable as an acks=-1 produce. */

@@ -2,7 +2,8 @@
 // schemas: key = int16 version + key struct, value = int16 version + value
 // struct, a null value is a tombstone. Versions written are the ones Kafka
 // writes today: OffsetCommitKey v1, OffsetCommitValue v3 (v1 when the commit
-// carries an expire timestamp), GroupMetadataKey v2, GroupMetadataValue v3.
+// carries an expire timestamp), GroupMetadataKey v2, GroupMetadataValue v3, and
+// the consumer-group (KIP-848) records: keys 3-8 with value version 0.
 import { Reader } from '../../protocol/reader.js';
 import { Writer } from '../../protocol/writer.js';
 import { readOffsetCommitKey, writeOffsetCommitKey } from '../../protocol/messages/coordinator-records/offset-commit-key.js';
@@ -10,6 +11,19 @@ import { readOffsetCommitValue, writeOffsetCommitValue } from '../../protocol/me
 import { readGroupMetadataKey, writeGroupMetadataKey } from '../../protocol/messages/coordinator-records/group-metadata-key.js';
 import { readGroupMetadataValue, writeGroupMetadataValue } from '../../protocol/messages/coordinator-records/group-metadata-value.js';
 import type { CoordinatorRecord } from '../groups/types.js';
+import type { ConsumerGroupRecord, TopicPartitionList } from '../groups/consumer-types.js';
+import * as cgMetaKey from '../../protocol/messages/coordinator-records/consumer-group-metadata-key.js';
+import * as cgMetaValue from '../../protocol/messages/coordinator-records/consumer-group-metadata-value.js';
+import * as cgPartKey from '../../protocol/messages/coordinator-records/consumer-group-partition-metadata-key.js';
+import * as cgPartValue from '../../protocol/messages/coordinator-records/consumer-group-partition-metadata-value.js';
+import * as cgMemberKey from '../../protocol/messages/coordinator-records/consumer-group-member-metadata-key.js';
+import * as cgMemberValue from '../../protocol/messages/coordinator-records/consumer-group-member-metadata-value.js';
+import * as cgTargetMetaKey from '../../protocol/messages/coordinator-records/consumer-group-target-assignment-metadata-key.js';
+import * as cgTargetMetaValue from '../../protocol/messages/coordinator-records/consumer-group-target-assignment-metadata-value.js';
+import * as cgTargetKey from '../../protocol/messages/coordinator-records/consumer-group-target-assignment-member-key.js';
+import * as cgTargetValue from '../../protocol/messages/coordinator-records/consumer-group-target-assignment-member-value.js';
+import * as cgCurrentKey from '../../protocol/messages/coordinator-records/consumer-group-current-member-assignment-key.js';
+import * as cgCurrentValue from '../../protocol/messages/coordinator-records/consumer-group-current-member-assignment-value.js';
 
 export interface EncodedRecord {
   key: Buffer;
@@ -23,7 +37,158 @@ function encode(version: number, write: (w: Writer) => void): Buffer {
   return w.toBuffer();
 }
 
+function copyList(list: TopicPartitionList): { topicId: string; partitions: number[] }[] {
+  return list.map((t) => ({ topicId: t.topicId, partitions: [...t.partitions] }));
+}
+
+function encodeConsumerGroupRecord(rec: ConsumerGroupRecord): EncodedRecord {
+  const groupId = rec.groupId;
+  const value = (write: (w: Writer) => void) => (rec.value === null ? null : encode(0, write));
+  switch (rec.type) {
+    case 'cg-metadata': {
+      const v = rec.value;
+      return { key: encode(3, (w) => cgMetaKey.writeConsumerGroupMetadataKey(w, { groupId }, 3)), value: value((w) => cgMetaValue.writeConsumerGroupMetadataValue(w, { epoch: v!.epoch }, 0)) };
+    }
+    case 'cg-partition-metadata': {
+      const v = rec.value;
+      return {
+        key: encode(4, (w) => cgPartKey.writeConsumerGroupPartitionMetadataKey(w, { groupId }, 4)),
+        value: value((w) =>
+          cgPartValue.writeConsumerGroupPartitionMetadataValue(
+            w,
+            { topics: v!.topics.map((t) => ({ topicId: t.id, topicName: t.name, numPartitions: t.numPartitions, partitionMetadata: [] })) },
+            0,
+          ),
+        ),
+      };
+    }
+    case 'cg-member': {
+      const v = rec.value;
+      return {
+        key: encode(5, (w) => cgMemberKey.writeConsumerGroupMemberMetadataKey(w, { groupId, memberId: rec.memberId }, 5)),
+        value: value((w) =>
+          cgMemberValue.writeConsumerGroupMemberMetadataValue(
+            w,
+            {
+              instanceId: v!.instanceId,
+              rackId: v!.rackId,
+              clientId: v!.clientId,
+              clientHost: v!.clientHost,
+              subscribedTopicNames: [...v!.subscribedTopicNames],
+              subscribedTopicRegex: v!.subscribedTopicRegex,
+              rebalanceTimeoutMs: v!.rebalanceTimeoutMs,
+              serverAssignor: v!.serverAssignor,
+              classicMemberMetadata: null,
+            },
+            0,
+          ),
+        ),
+      };
+    }
+    case 'cg-target-metadata': {
+      const v = rec.value;
+      return {
+        key: encode(6, (w) => cgTargetMetaKey.writeConsumerGroupTargetAssignmentMetadataKey(w, { groupId }, 6)),
+        value: value((w) => cgTargetMetaValue.writeConsumerGroupTargetAssignmentMetadataValue(w, { assignmentEpoch: v!.assignmentEpoch }, 0)),
+      };
+    }
+    case 'cg-target-member': {
+      const v = rec.value;
+      return {
+        key: encode(7, (w) => cgTargetKey.writeConsumerGroupTargetAssignmentMemberKey(w, { groupId, memberId: rec.memberId }, 7)),
+        value: value((w) => cgTargetValue.writeConsumerGroupTargetAssignmentMemberValue(w, { topicPartitions: copyList(v!.partitions) }, 0)),
+      };
+    }
+    case 'cg-current': {
+      const v = rec.value;
+      return {
+        key: encode(8, (w) => cgCurrentKey.writeConsumerGroupCurrentMemberAssignmentKey(w, { groupId, memberId: rec.memberId }, 8)),
+        value: value((w) =>
+          cgCurrentValue.writeConsumerGroupCurrentMemberAssignmentValue(
+            w,
+            {
+              memberEpoch: v!.memberEpoch,
+              previousMemberEpoch: v!.previousMemberEpoch,
+              state: v!.state,
+              assignedPartitions: copyList(v!.assigned),
+              partitionsPendingRevocation: copyList(v!.pendingRevocation),
+            },
+            0,
+          ),
+        ),
+      };
+    }
+  }
+}
+
+function decodeConsumerGroupRecord(keyVersion: number, kr: Reader, vr: Reader | null, valueVersion: number): ConsumerGroupRecord | null {
+  switch (keyVersion) {
+    case 3: {
+      const k = cgMetaKey.readConsumerGroupMetadataKey(kr, keyVersion);
+      return { type: 'cg-metadata', groupId: k.groupId, value: vr && { epoch: cgMetaValue.readConsumerGroupMetadataValue(vr, valueVersion).epoch } };
+    }
+    case 4: {
+      const k = cgPartKey.readConsumerGroupPartitionMetadataKey(kr, keyVersion);
+      const v = vr && cgPartValue.readConsumerGroupPartitionMetadataValue(vr, valueVersion);
+      return {
+        type: 'cg-partition-metadata',
+        groupId: k.groupId,
+        value: v && { topics: v.topics.map((t) => ({ id: t.topicId, name: t.topicName, numPartitions: t.numPartitions })) },
+      };
+    }
+    case 5: {
+      const k = cgMemberKey.readConsumerGroupMemberMetadataKey(kr, keyVersion);
+      const v = vr && cgMemberValue.readConsumerGroupMemberMetadataValue(vr, valueVersion);
+      return {
+        type: 'cg-member',
+        groupId: k.groupId,
+        memberId: k.memberId,
+        value: v && {
+          instanceId: v.instanceId,
+          rackId: v.rackId,
+          clientId: v.clientId,
+          clientHost: v.clientHost,
+          subscribedTopicNames: v.subscribedTopicNames,
+          subscribedTopicRegex: v.subscribedTopicRegex,
+          rebalanceTimeoutMs: v.rebalanceTimeoutMs,
+          serverAssignor: v.serverAssignor,
+        },
+      };
+    }
+    case 6: {
+      const k = cgTargetMetaKey.readConsumerGroupTargetAssignmentMetadataKey(kr, keyVersion);
+      const v = vr && cgTargetMetaValue.readConsumerGroupTargetAssignmentMetadataValue(vr, valueVersion);
+      return { type: 'cg-target-metadata', groupId: k.groupId, value: v && { assignmentEpoch: v.assignmentEpoch } };
+    }
+    case 7: {
+      const k = cgTargetKey.readConsumerGroupTargetAssignmentMemberKey(kr, keyVersion);
+      const v = vr && cgTargetValue.readConsumerGroupTargetAssignmentMemberValue(vr, valueVersion);
+      return { type: 'cg-target-member', groupId: k.groupId, memberId: k.memberId, value: v && { partitions: v.topicPartitions } };
+    }
+    case 8: {
+      const k = cgCurrentKey.readConsumerGroupCurrentMemberAssignmentKey(kr, keyVersion);
+      const v = vr && cgCurrentValue.readConsumerGroupCurrentMemberAssignmentValue(vr, valueVersion);
+      const state = v === null ? 0 : v.state;
+      return {
+        type: 'cg-current',
+        groupId: k.groupId,
+        memberId: k.memberId,
+        value: v && {
+          memberEpoch: v.memberEpoch,
+          previousMemberEpoch: v.previousMemberEpoch,
+          state: state === 1 || state === 2 ? state : 0,
+          assigned: v.assignedPartitions,
+          pendingRevocation: v.partitionsPendingRevocation,
+        },
+      };
+    }
+    default:
+      return null;
+  }
+}
+
 export function encodeCoordinatorRecord(rec: CoordinatorRecord): EncodedRecord {
+  if (rec.type !== 'offset-commit' && rec.type !== 'group-metadata') return encodeConsumerGroupRecord(rec);
   if (rec.type === 'offset-commit') {
     const key = encode(1, (w) => writeOffsetCommitKey(w, { group: rec.groupId, topic: rec.topic, partition: rec.partition }, 1));
     const v = rec.value;
@@ -73,7 +238,7 @@ export function encodeCoordinatorRecord(rec: CoordinatorRecord): EncodedRecord {
   return { key, value };
 }
 
-/** The domain record for a key/value pair, or null for record types this coordinator does not keep (KIP-848, transactions). */
+/** The domain record for a key/value pair, or null for record types this coordinator does not keep (regular expressions, share groups, transactions). */
 export function decodeCoordinatorRecord(key: Buffer, value: Buffer | null): CoordinatorRecord | null {
   const kr = new Reader(key);
   const keyVersion = kr.int16();
@@ -123,7 +288,7 @@ export function decodeCoordinatorRecord(key: Buffer, value: Buffer | null): Coor
       },
     };
   }
-  return null;
+  return decodeConsumerGroupRecord(keyVersion, kr, vr, valueVersion);
 }
 
 /** Kafka's choice of __consumer_offsets partition: abs(String.hashCode(groupId)) % partitions. */

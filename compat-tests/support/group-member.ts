@@ -1,6 +1,7 @@
 // A consumer-group member in its own process, so that a test can kill it
 // (SIGKILL: no LeaveGroup, sockets dropped by the OS) the way a crashed
-// application dies. MEMBER_LIBRARY picks the client: kafkajs or platformatic.
+// application dies. MEMBER_LIBRARY picks the client: kafkajs or platformatic;
+// MEMBER_GROUP_PROTOCOL=consumer makes the platformatic one a KIP-848 member.
 // Configured by environment; reports on stdout, one JSON object per line:
 //   {"event":"join","memberId":...,"assignment":{topic:[partitions]}}
 //   {"event":"message","partition":n,"offset":"n","value":"..."}
@@ -33,14 +34,15 @@ if (env('MEMBER_LIBRARY') === 'kafkajs') {
     },
   });
 } else {
+  const group =
+    process.env.MEMBER_GROUP_PROTOCOL === 'consumer' ? { groupProtocol: 'consumer' as const } : { sessionTimeout, heartbeatInterval };
   const consumer = new Consumer({
     groupId,
     clientId,
     bootstrapBrokers: [brokers],
     deserializers: stringDeserializers,
-    sessionTimeout,
-    heartbeatInterval,
     maxWaitTime: 100,
+    ...group,
   });
   consumer.on('consumer:group:join', (p) =>
     say({ event: 'join', memberId: p.memberId, assignment: Object.fromEntries((p.assignments ?? []).map((a) => [a.topic, a.partitions])) }),

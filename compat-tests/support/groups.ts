@@ -71,6 +71,8 @@ export async function spawnGroupMember(opts: {
   clientId: string;
   sessionMs: number;
   cond: Condition;
+  /** platformatic only: 'consumer' for a KIP-848 member (the broker's session timeout applies). */
+  groupProtocol?: 'classic' | 'consumer';
 }): Promise<ChildMember> {
   const { fork } = await import('node:child_process');
   const { fileURLToPath } = await import('node:url');
@@ -85,6 +87,7 @@ export async function spawnGroupMember(opts: {
       MEMBER_TOPIC: opts.topic,
       MEMBER_CLIENT_ID: opts.clientId,
       MEMBER_SESSION_MS: String(opts.sessionMs),
+      MEMBER_GROUP_PROTOCOL: opts.groupProtocol ?? 'classic',
     },
   });
   const state: { process: typeof child; lastJoin: ChildMember['lastJoin']; messages: ChildMember['messages'] } = {

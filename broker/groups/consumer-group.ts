@@ -1,0 +1,341 @@
+// One consumer group (KIP-848) as data: group epoch, target assignment epoch,
+// members with their epochs and assignments, each member's target, and the owner
+// of every partition (a partition in some member's assigned or pending-revocation
+// set). State changes ONLY by applying records (`apply`), the same code replay
+// uses, so the live state always equals what the log rebuilds (Kafka's
+// GroupMetadataManager.replay). The heartbeat logic (consumer-heartbeat.ts)
+// decides which records to write; reconciliation is `reconcile` below (Kafka's
+// CurrentAssignmentBuilder).
+
+import type { PartitionMap } from './consumer-assignors.js';
+import {
+  MemberState,
+  type ConsumerGroupRecord,
+  type ConsumerGroupState,
+  type ConsumerMemberMetadata,
+  type DescribedConsumerGroup,
+  type MemberStateCode,
+  type TopicMetadata,
+  type TopicPartitionList,
+} from './consumer-types.js';
+import { ErrorCode, type ListedGroup, type OffsetAndMetadata } from './types.js';
+
+export interface ConsumerMember extends ConsumerMemberMetadata {
+  readonly memberId: string;
+  readonly memberEpoch: number;
+  readonly previousMemberEpoch: number;
+  readonly state: MemberStateCode;
+  readonly assigned: PartitionMap;
+  readonly pendingRevocation: PartitionMap;
+}
+
+/** Kafka: member epoch of a static member that left temporarily. */
+export const LEAVE_GROUP_STATIC_MEMBER_EPOCH = -2;
+export const LEAVE_GROUP_MEMBER_EPOCH = -1;
+
+export function toPartitionMap(list: TopicPartitionList): PartitionMap {
+  const m: PartitionMap = new Map();
+  for (const t of list) if (t.partitions.length > 0) m.set(t.topicId, new Set(t.partitions));
+  return m;
+}
+
+export function toPartitionList(map: PartitionMap): TopicPartitionList {
+  return [...map.keys()]
+    .sort()
+    .filter((t) => map.get(t)!.size > 0)
+    .map((topicId) => ({ topicId, partitions: [...map.get(topicId)!].sort((a, b) => a - b) }));
+}
+
+export function partitionMapsEqual(a: PartitionMap, b: PartitionMap): boolean {
+  let na = 0;
+  for (const [t, s] of a) {
+    if (s.size === 0) continue;
+    na++;
+    const o = b.get(t);
+    if (o === undefined || o.size !== s.size) return false;
+    for (const p of s) if (!o.has(p)) return false;
+  }
+  let nb = 0;
+  for (const s of b.values()) if (s.size > 0) nb++;
+  return na === nb;
+}
+
+function emptyMember(memberId: string): ConsumerMember {
+  return {
+    memberId,
+    instanceId: null,
+    rackId: null,
+    clientId: '',
+    clientHost: '',
+    subscribedTopicNames: [],
+    subscribedTopicRegex: null,
+    rebalanceTimeoutMs: -1,
+    serverAssignor: null,
+    memberEpoch: 0,
+    previousMemberEpoch: 0,
+    state: MemberState.STABLE,
+    assigned: new Map(),
+    pendingRevocation: new Map(),
+  };
+}
+
+export class ConsumerGroup {
+  readonly type = 'consumer' as const;
+  groupEpoch = 0;
+  assignmentEpoch = 0;
+  readonly members = new Map<string, ConsumerMember>();
+  readonly targets = new Map<string, PartitionMap>();
+  /** instance id -> member id. */
+  readonly staticMembers = new Map<string, string>();
+  /** topic id -> partition -> owning member id. */
+  readonly owners = new Map<string, Map<number, string>>();
+  /** Subscribed topics as last recorded, sorted by name. */
+  subscriptionMetadata: readonly TopicMetadata[] = [];
+  /** Set when the group was deleted (its metadata tombstoned). */
+  dead = false;
+
+  constructor(readonly groupId: string) {}
+
+  get state(): ConsumerGroupState {
+    if (this.dead) return 'Dead';
+    if (this.members.size === 0) return 'Empty';
+    if (this.groupEpoch > this.assignmentEpoch) return 'Assigning';
+    for (const m of this.members.values()) {
+      if (m.memberEpoch !== this.assignmentEpoch || m.state !== MemberState.STABLE) return 'Reconciling';
+    }
+    return 'Stable';
+  }
+
+  get isEmpty(): boolean {
+    return this.members.size === 0;
+  }
+
+  ownerOf(topicId: string, partition: number): string | undefined {
+    return this.owners.get(topicId)?.get(partition);
+  }
+
+  // -------------------------------------------------------------------------
+  // Replay: the only way state changes
+
+  apply(record: ConsumerGroupRecord): void {
+    switch (record.type) {
+      case 'cg-metadata':
+        if (record.value === null) this.dead = true;
+        else this.groupEpoch = record.value.epoch;
+        return;
+      case 'cg-partition-metadata':
+        this.subscriptionMetadata = record.value?.topics ?? [];
+        return;
+      case 'cg-target-metadata':
+        this.assignmentEpoch = record.value?.assignmentEpoch ?? 0;
+        return;
+      case 'cg-target-member':
+        if (record.value === null) this.targets.delete(record.memberId);
+        else this.targets.set(record.memberId, toPartitionMap(record.value.partitions));
+        return;
+      case 'cg-member': {
+        const old = this.members.get(record.memberId);
+        if (record.value === null) {
+          if (old === undefined) return;
+          this.release(old);
+          this.members.delete(record.memberId);
+          if (old.instanceId !== null && this.staticMembers.get(old.instanceId) === record.memberId) this.staticMembers.delete(old.instanceId);
+          return;
+        }
+        const base = old ?? emptyMember(record.memberId);
+        if (old?.instanceId != null && old.instanceId !== record.value.instanceId) this.staticMembers.delete(old.instanceId);
+        const next: ConsumerMember = { ...base, ...record.value, memberId: record.memberId };
+        this.members.set(record.memberId, next);
+        if (next.instanceId !== null) this.staticMembers.set(next.instanceId, record.memberId);
+        return;
+      }
+      case 'cg-current': {
+        const old = this.members.get(record.memberId) ?? emptyMember(record.memberId);
+        this.release(old);
+        const v = record.value;
+        const next: ConsumerMember =
+          v === null
+            ? {
+                ...old,
+                memberEpoch: LEAVE_GROUP_MEMBER_EPOCH,
+                previousMemberEpoch: LEAVE_GROUP_MEMBER_EPOCH,
+                state: MemberState.STABLE,
+                assigned: new Map(),
+                pendingRevocation: new Map(),
+              }
+            : {
+                ...old,
+                memberEpoch: v.memberEpoch,
+                previousMemberEpoch: v.previousMemberEpoch,
+                state: v.state,
+                assigned: toPartitionMap(v.assigned),
+                pendingRevocation: toPartitionMap(v.pendingRevocation),
+              };
+        this.members.set(record.memberId, next);
+        this.own(next);
+        return;
+      }
+    }
+  }
+
+  private release(m: ConsumerMember): void {
+    for (const map of [m.assigned, m.pendingRevocation]) {
+      for (const [t, ps] of map) {
+        const owners = this.owners.get(t);
+        if (owners === undefined) continue;
+        for (const p of ps) if (owners.get(p) === m.memberId) owners.delete(p);
+        if (owners.size === 0) this.owners.delete(t);
+      }
+    }
+  }
+
+  private own(m: ConsumerMember): void {
+    for (const map of [m.assigned, m.pendingRevocation]) {
+      for (const [t, ps] of map) {
+        let owners = this.owners.get(t);
+        if (owners === undefined) this.owners.set(t, (owners = new Map()));
+        for (const p of ps) owners.set(p, m.memberId);
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Reads
+
+  /** Topic names the group subscribes to by name or by a resolved regex, as last recorded. */
+  isSubscribedTo(topic: string): boolean {
+    return this.subscriptionMetadata.some((t) => t.name === topic);
+  }
+
+  /** Consumer groups: offsets of unsubscribed topics expire from their commit time. */
+  readonly offsetsCanExpire = true;
+
+  offsetExpirationBase(offset: OffsetAndMetadata): number | null {
+    return offset.commitTimestamp;
+  }
+
+  listed(): ListedGroup {
+    return { groupId: this.groupId, protocolType: 'consumer', groupState: this.state as never, groupType: 'consumer' };
+  }
+
+  describe(assignorName: string): DescribedConsumerGroup {
+    return {
+      groupId: this.groupId,
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      groupState: this.state,
+      groupEpoch: this.groupEpoch,
+      assignmentEpoch: this.assignmentEpoch,
+      assignorName,
+      members: [...this.members.values()].map((m) => ({
+        memberId: m.memberId,
+        instanceId: m.instanceId,
+        rackId: m.rackId,
+        memberEpoch: m.memberEpoch,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        subscribedTopicNames: m.subscribedTopicNames,
+        subscribedTopicRegex: m.subscribedTopicRegex,
+        assignment: toPartitionList(m.assigned),
+        targetAssignment: toPartitionList(this.targets.get(m.memberId) ?? new Map()),
+      })),
+    };
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Reconciliation (Kafka's CurrentAssignmentBuilder)
+
+export interface ReconciledAssignment {
+  readonly memberEpoch: number;
+  readonly previousMemberEpoch: number;
+  readonly state: MemberStateCode;
+  readonly assigned: PartitionMap;
+  readonly pendingRevocation: PartitionMap;
+}
+
+/**
+ * The member's next current assignment toward `target` at `targetEpoch`.
+ * Revocation comes first: while the member still reports (or may still own: a
+ * null `owned`) a partition it must give up, it stays at its epoch with only the
+ * kept partitions. A partition another member still owns is held back
+ * (UNRELEASED) until that owner lets it go.
+ */
+export function reconcile(
+  group: ConsumerGroup,
+  member: ConsumerMember,
+  targetEpoch: number,
+  target: PartitionMap,
+  owned: TopicPartitionList | null,
+): ReconciledAssignment {
+  switch (member.state) {
+    case MemberState.STABLE:
+      if (member.memberEpoch === targetEpoch) return member;
+      break;
+    case MemberState.UNREVOKED_PARTITIONS:
+      if (ownsAny(owned, member.pendingRevocation)) return member;
+      break;
+  }
+  const kept: PartitionMap = new Map();
+  const revoke: PartitionMap = new Map();
+  const next: PartitionMap = new Map();
+  let unreleased = false;
+  for (const t of new Set([...target.keys(), ...member.assigned.keys()])) {
+    const want = target.get(t) ?? new Set<number>();
+    const have = member.assigned.get(t) ?? new Set<number>();
+    for (const p of have) {
+      if (want.has(p)) {
+        addTo(kept, t, p);
+        addTo(next, t, p);
+      } else addTo(revoke, t, p);
+    }
+    for (const p of want) {
+      if (have.has(p)) continue;
+      const owner = group.ownerOf(t, p);
+      if (owner === undefined || owner === member.memberId) addTo(next, t, p);
+      else unreleased = true;
+    }
+  }
+  if (revoke.size > 0) {
+    return {
+      memberEpoch: member.memberEpoch,
+      previousMemberEpoch: member.memberEpoch,
+      state: MemberState.UNREVOKED_PARTITIONS,
+      assigned: kept,
+      pendingRevocation: revoke,
+    };
+  }
+  return {
+    memberEpoch: targetEpoch,
+    previousMemberEpoch: member.memberEpoch,
+    state: unreleased ? MemberState.UNRELEASED_PARTITIONS : MemberState.STABLE,
+    assigned: next,
+    pendingRevocation: new Map(),
+  };
+}
+
+function addTo(map: PartitionMap, t: string, p: number): void {
+  let s = map.get(t);
+  if (s === undefined) map.set(t, (s = new Set()));
+  s.add(p);
+}
+
+/** Whether the reported owned partitions include any of `revoked` (null reports count as "still owns"). */
+function ownsAny(owned: TopicPartitionList | null, revoked: PartitionMap): boolean {
+  if (owned === null) return true;
+  for (const t of owned) {
+    const r = revoked.get(t.topicId);
+    if (r !== undefined && t.partitions.some((p) => r.has(p))) return true;
+  }
+  return false;
+}
+
+export function sameAssignmentState(a: ReconciledAssignment, b: ReconciledAssignment): boolean {
+  return (
+    a.memberEpoch === b.memberEpoch &&
+    a.previousMemberEpoch === b.previousMemberEpoch &&
+    a.state === b.state &&
+    partitionMapsEqual(a.assigned, b.assigned) &&
+    partitionMapsEqual(a.pendingRevocation, b.pendingRevocation)
+  );
+}

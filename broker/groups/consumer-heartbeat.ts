@@ -1,0 +1,506 @@
+// ConsumerGroupHeartbeat (KIP-848) as Kafka's GroupMetadataManager runs it, on the
+// consumer groups of GroupCoordinatorState. One heartbeat, in order: stateless
+// validation (INVALID_REQUEST with Kafka's messages, UNSUPPORTED_ASSIGNOR,
+// INVALID_REGULAR_EXPRESSION), leave (-1) / static temporary leave (-2), group and
+// member lookup (GROUP_ID_NOT_FOUND, UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID,
+// UNRELEASED_INSTANCE_ID, GROUP_MAX_SIZE_REACHED, FENCED_MEMBER_EPOCH), member
+// metadata update, subscription metadata refresh (a topic created, deleted or
+// grown, or a new regex match, bumps the group epoch), target assignment when the
+// group epoch is ahead of the assignment epoch, reconciliation of this member,
+// session and rebalance timers. Every change is a record written through `write`
+// (pushed to the step's output AND applied), so replay rebuilds the same state.
+//
+// Deliberate differences (documented in the README): regular expressions are
+// resolved synchronously at each heartbeat with JavaScript's RegExp (whole-name
+// match; RE2/J features JS lacks are not accepted, lookarounds and backreferences
+// are refused) and are not stored as ConsumerGroupRegularExpression records; a
+// live member rejoining with epoch 0 and its id is accepted (KAFKA-19233), its
+// partitions freed; only offline conversion between classic and consumer groups.
+
+import { ASSIGNORS, type AssignorMember } from './consumer-assignors.js';
+import {
+  ConsumerGroup,
+  LEAVE_GROUP_MEMBER_EPOCH,
+  LEAVE_GROUP_STATIC_MEMBER_EPOCH,
+  partitionMapsEqual,
+  reconcile,
+  sameAssignmentState,
+  toPartitionList,
+  type ConsumerMember,
+  type ReconciledAssignment,
+} from './consumer-group.js';
+import {
+  MemberState,
+  type ConsumerGroupHeartbeatRequest,
+  type ConsumerGroupHeartbeatResult,
+  type ConsumerGroupRecord,
+  type ConsumerMemberMetadata,
+  type ConsumerRebalanceCause,
+  type TopicMetadata,
+  type TopicMetadataView,
+  type TopicPartitionList,
+} from './consumer-types.js';
+import { ConsumerRebalanceTracker } from './consumer-rebalances.js';
+import { ErrorCode, type GroupCoordinatorConfig, type StepOutput } from './types.js';
+
+/** What the heartbeat logic needs from the coordinator state. */
+export interface ConsumerHost {
+  readonly config: GroupCoordinatorConfig;
+  readonly topics: TopicMetadataView;
+  readonly newUuid: () => string;
+  /** The consumer group, or 'other' when the id belongs to a group of another type. */
+  consumerGroup(groupId: string): ConsumerGroup | 'other' | undefined;
+  /** Whether the id belongs to a classic group that is empty (which a join replaces). */
+  isEmptyClassicGroup(groupId: string): boolean;
+  /** Writes the records that delete an empty classic group (its offsets are kept). */
+  deleteEmptyClassicGroup(groupId: string, out: StepOutput): void;
+  /** Appends the record to the step's output and applies it to the state. */
+  write(record: ConsumerGroupRecord, out: StepOutput): void;
+}
+
+class HeartbeatError {
+  constructor(
+    readonly errorCode: number,
+    readonly message: string | null,
+  ) {}
+}
+
+const LOOKAROUND_OR_BACKREF = /\(\?<?[=!]|\\[1-9]|\\k</;
+
+/** A compiled whole-name matcher for a subscription regex, or null when the regex is invalid. */
+export function compileTopicRegex(regex: string): RegExp | null {
+  if (LOOKAROUND_OR_BACKREF.test(regex)) return null;
+  try {
+    return new RegExp(`^(?:${regex})$`, 'u');
+  } catch {
+    return null;
+  }
+}
+
+export class ConsumerGroupHeartbeats {
+  readonly tracker = new ConsumerRebalanceTracker();
+  private regexCache = new Map<string, RegExp | null>();
+
+  constructor(private readonly host: ConsumerHost) {}
+
+  // -------------------------------------------------------------------------
+  // Heartbeat
+
+  heartbeat(req: ConsumerGroupHeartbeatRequest, now: number, out: StepOutput): ConsumerGroupHeartbeatResult {
+    try {
+      this.validate(req);
+      if (req.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH || req.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) return this.leave(req, now, out);
+      return this.join(req, now, out);
+    } catch (err) {
+      if (!(err instanceof HeartbeatError)) throw err;
+      return { errorCode: err.errorCode, errorMessage: err.message, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
+    }
+  }
+
+  private validate(req: ConsumerGroupHeartbeatRequest): void {
+    const invalid = (message: string) => new HeartbeatError(ErrorCode.INVALID_REQUEST, message);
+    if (req.groupId.trim() === '') throw invalid("GroupId can't be empty.");
+    if (req.instanceId !== null && req.instanceId.trim() === '') throw invalid("InstanceId can't be empty.");
+    if (req.rackId !== null && req.rackId.trim() === '') throw invalid("RackId can't be empty.");
+    if (req.apiVersion >= 1 || req.memberEpoch > 0 || req.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH) {
+      if (req.memberId.trim() === '') throw invalid("MemberId can't be empty.");
+    }
+    if (req.memberEpoch === 0) {
+      if (req.rebalanceTimeoutMs === -1) throw invalid('RebalanceTimeoutMs must be provided in first request.');
+      if (req.topicPartitions === null || req.topicPartitions.length > 0) throw invalid('TopicPartitions must be empty when (re-)joining.');
+      if (req.subscribedTopicNames === null && req.subscribedTopicRegex === null) {
+        throw invalid('SubscribedTopicNames or SubscribedTopicRegex must be set in first request.');
+      }
+    } else if (req.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+      if (req.instanceId === null) throw invalid("InstanceId can't be null.");
+    } else if (req.memberEpoch < LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+      throw invalid('MemberEpoch is invalid.');
+    }
+    const assignors = this.host.config.consumerAssignors;
+    if (req.serverAssignor !== null && !assignors.includes(req.serverAssignor)) {
+      throw new HeartbeatError(
+        ErrorCode.UNSUPPORTED_ASSIGNOR,
+        `ServerAssignor ${req.serverAssignor} is not supported. Supported assignors: ${assignors.join(', ')}.`,
+      );
+    }
+    if (req.subscribedTopicRegex !== null && this.regex(req.subscribedTopicRegex) === null) {
+      throw new HeartbeatError(ErrorCode.INVALID_REGULAR_EXPRESSION, `SubscribedTopicRegex \`${req.subscribedTopicRegex}\` is not a valid regular expression.`);
+    }
+  }
+
+  private regex(source: string): RegExp | null {
+    let re = this.regexCache.get(source);
+    if (re === undefined) {
+      re = compileTopicRegex(source);
+      if (this.regexCache.size > 1000) this.regexCache = new Map();
+      this.regexCache.set(source, re);
+    }
+    return re;
+  }
+
+  private existingGroup(groupId: string, create: boolean): ConsumerGroup | undefined {
+    const g = this.host.consumerGroup(groupId);
+    if (g === 'other') {
+      if (create && this.host.isEmptyClassicGroup(groupId)) return undefined;
+      throw new HeartbeatError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`);
+    }
+    if (g === undefined && !create) throw new HeartbeatError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} not found.`);
+    return g;
+  }
+
+  private join(req: ConsumerGroupHeartbeatRequest, now: number, out: StepOutput): ConsumerGroupHeartbeatResult {
+    const joining = req.memberEpoch === 0;
+    let group = this.existingGroup(req.groupId, joining);
+    let member: ConsumerMember | undefined;
+    let replaced: ConsumerMember | undefined;
+    const memberId = req.memberId !== '' ? req.memberId : this.host.newUuid();
+    if (joining) {
+      member = group?.members.get(memberId);
+      if (req.instanceId !== null && member === undefined) {
+        const previousId = group?.staticMembers.get(req.instanceId);
+        const previous = previousId === undefined ? undefined : group!.members.get(previousId);
+        if (previous !== undefined) {
+          if (previous.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+            throw new HeartbeatError(
+              ErrorCode.UNRELEASED_INSTANCE_ID,
+              `Static member ${previous.memberId} with instance id ${req.instanceId} is not released yet.`,
+            );
+          }
+          replaced = previous;
+        }
+      }
+    } else {
+      if (req.instanceId !== null) {
+        const owner = group!.staticMembers.get(req.instanceId);
+        if (owner === undefined) throw new HeartbeatError(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${req.instanceId} is unknown.`);
+        if (owner !== memberId) {
+          throw new HeartbeatError(ErrorCode.FENCED_INSTANCE_ID, `Static member ${memberId} with instance id ${req.instanceId} was fenced by member ${owner}.`);
+        }
+      }
+      member = group!.members.get(memberId);
+      if (member === undefined) throw new HeartbeatError(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${memberId} is not a member of group ${req.groupId}.`);
+      checkEpoch(member, req.memberEpoch, req.topicPartitions);
+    }
+    if (member === undefined && replaced === undefined && group !== undefined && group.members.size >= this.host.config.consumerMaxGroupSize) {
+      throw new HeartbeatError(
+        ErrorCode.GROUP_MAX_SIZE_REACHED,
+        `The consumer group has reached its maximum capacity of ${this.host.config.consumerMaxGroupSize} members.`,
+      );
+    }
+
+    // From here on the heartbeat is accepted and writes.
+    if (group === undefined) {
+      if (this.host.isEmptyClassicGroup(req.groupId)) this.host.deleteEmptyClassicGroup(req.groupId, out);
+      this.host.write({ type: 'cg-metadata', groupId: req.groupId, value: { epoch: 0 } }, out);
+      group = this.host.consumerGroup(req.groupId) as ConsumerGroup;
+    }
+    const w = (r: ConsumerGroupRecord) => this.host.write(r, out);
+    let cause: ConsumerRebalanceCause | null = null;
+    if (replaced !== undefined) {
+      // A static member back with a new id takes over the old one's target and partitions.
+      const target = group.targets.get(replaced.memberId);
+      const current = currentValue(replaced);
+      w({ type: 'cg-current', groupId: group.groupId, memberId: replaced.memberId, value: null });
+      w({ type: 'cg-target-member', groupId: group.groupId, memberId: replaced.memberId, value: null });
+      w({ type: 'cg-member', groupId: group.groupId, memberId: replaced.memberId, value: null });
+      w({ type: 'cg-member', groupId: group.groupId, memberId, value: metadataOf(replaced) });
+      if (target !== undefined) w({ type: 'cg-target-member', groupId: group.groupId, memberId, value: { partitions: toPartitionList(target) } });
+      w({ type: 'cg-current', groupId: group.groupId, memberId, value: current });
+      out.cancelTimer({ kind: 'consumer-session', groupId: group.groupId, memberId: replaced.memberId });
+      out.cancelTimer({ kind: 'consumer-rebalance', groupId: group.groupId, memberId: replaced.memberId, epoch: 0 });
+      member = group.members.get(memberId);
+    } else if (member !== undefined && joining) {
+      // A live member rejoining (epoch 0, same id) owns nothing any more.
+      this.tracker.memberRemoved(group, member, now);
+      w({
+        type: 'cg-current',
+        groupId: group.groupId,
+        memberId,
+        value: { memberEpoch: 0, previousMemberEpoch: 0, state: MemberState.STABLE, assigned: [], pendingRevocation: [] },
+      });
+      const sameSubscriptionAsBefore =
+        (req.subscribedTopicNames === null || sameNames(req.subscribedTopicNames, member.subscribedTopicNames)) &&
+        (req.subscribedTopicRegex === null || req.subscribedTopicRegex === member.subscribedTopicRegex);
+      if (sameSubscriptionAsBefore) cause = 'join';
+    }
+    const old = member;
+    const meta: ConsumerMemberMetadata = {
+      instanceId: req.instanceId ?? old?.instanceId ?? null,
+      rackId: req.rackId ?? old?.rackId ?? null,
+      clientId: req.clientId,
+      clientHost: req.clientHost,
+      subscribedTopicNames: req.subscribedTopicNames ?? old?.subscribedTopicNames ?? [],
+      subscribedTopicRegex: req.subscribedTopicRegex ?? old?.subscribedTopicRegex ?? null,
+      rebalanceTimeoutMs: req.rebalanceTimeoutMs !== -1 ? req.rebalanceTimeoutMs : (old?.rebalanceTimeoutMs ?? -1),
+      serverAssignor: req.serverAssignor ?? old?.serverAssignor ?? null,
+    };
+    if (old === undefined || !sameMetadata(old, meta)) w({ type: 'cg-member', groupId: group.groupId, memberId, value: meta });
+    if (old === undefined) cause = 'join';
+    else if (!sameSubscription(old, meta)) cause ??= 'subscription-change';
+
+    const metadata = this.subscriptionMetadata(group);
+    if (!sameTopics(metadata, group.subscriptionMetadata)) {
+      w({ type: 'cg-partition-metadata', groupId: group.groupId, value: { topics: metadata } });
+      cause ??= 'metadata-change';
+    }
+    if (cause !== null) this.bumpEpoch(group, cause, now, out);
+    if (group.groupEpoch > group.assignmentEpoch) this.computeTarget(group, now, out);
+
+    member = group.members.get(memberId)!;
+    const before = member;
+    this.reconcileMember(group, member, req.topicPartitions, now, out);
+    member = group.members.get(memberId)!;
+    out.setTimer({ kind: 'consumer-session', groupId: group.groupId, memberId }, now + this.host.config.consumerSessionTimeoutMs);
+    this.tracker.observe(group, now, out);
+
+    const full =
+      joining ||
+      (req.rebalanceTimeoutMs !== -1 && (req.subscribedTopicNames !== null || req.subscribedTopicRegex !== null) && req.topicPartitions !== null);
+    return {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      memberId,
+      memberEpoch: member.memberEpoch,
+      heartbeatIntervalMs: this.host.config.consumerHeartbeatIntervalMs,
+      assignment: full || !partitionMapsEqual(before.assigned, member.assigned) ? toPartitionList(member.assigned) : null,
+    };
+  }
+
+  private reconcileMember(group: ConsumerGroup, member: ConsumerMember, owned: TopicPartitionList | null, now: number, out: StepOutput): void {
+    const target = group.targets.get(member.memberId) ?? new Map();
+    const next = reconcile(group, member, group.assignmentEpoch, target, owned);
+    if (sameAssignmentState(member, next)) return;
+    this.host.write({ type: 'cg-current', groupId: group.groupId, memberId: member.memberId, value: assignmentValue(next) }, out);
+    const timer = { kind: 'consumer-rebalance' as const, groupId: group.groupId, memberId: member.memberId, epoch: next.memberEpoch };
+    if (next.state === MemberState.UNREVOKED_PARTITIONS) {
+      if (member.state !== MemberState.UNREVOKED_PARTITIONS || member.memberEpoch !== next.memberEpoch) {
+        out.setTimer(timer, now + Math.max(0, member.rebalanceTimeoutMs));
+      }
+    } else if (member.state === MemberState.UNREVOKED_PARTITIONS) {
+      out.cancelTimer(timer);
+    }
+  }
+
+  private bumpEpoch(group: ConsumerGroup, cause: ConsumerRebalanceCause, now: number, out: StepOutput): void {
+    this.tracker.epochBumped(group, cause, now);
+    this.host.write({ type: 'cg-metadata', groupId: group.groupId, value: { epoch: group.groupEpoch + 1 } }, out);
+  }
+
+  /** The subscribed topics (by name or regex) that exist, sorted by name. */
+  private subscriptionMetadata(group: ConsumerGroup): TopicMetadata[] {
+    const names = new Set<string>();
+    const regexes = new Set<string>();
+    for (const m of group.members.values()) {
+      for (const n of m.subscribedTopicNames) names.add(n);
+      if (m.subscribedTopicRegex !== null && m.subscribedTopicRegex !== '') regexes.add(m.subscribedTopicRegex);
+    }
+    for (const n of this.regexMatches(regexes)) names.add(n);
+    const out: TopicMetadata[] = [];
+    for (const n of names) {
+      const t = this.host.topics.topicByName(n);
+      if (t !== undefined) out.push({ id: t.id, name: t.name, numPartitions: t.numPartitions });
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  private regexMatches(regexes: ReadonlySet<string>): Set<string> {
+    const out = new Set<string>();
+    if (regexes.size === 0) return out;
+    const compiled = [...regexes].map((r) => this.regex(r)).filter((r): r is RegExp => r !== null);
+    for (const name of this.host.topics.topicNames()) if (compiled.some((re) => re.test(name))) out.add(name);
+    return out;
+  }
+
+  /** The assignor of the group: the one most members name, else the default (first configured). */
+  assignorOf(group: ConsumerGroup): string {
+    const votes = new Map<string, number>();
+    for (const m of group.members.values()) if (m.serverAssignor !== null) votes.set(m.serverAssignor, (votes.get(m.serverAssignor) ?? 0) + 1);
+    let best = this.host.config.consumerAssignors[0] ?? 'uniform';
+    let bestVotes = 0;
+    for (const name of this.host.config.consumerAssignors) {
+      const v = votes.get(name) ?? 0;
+      if (v > bestVotes) [best, bestVotes] = [name, v];
+    }
+    return best;
+  }
+
+  private computeTarget(group: ConsumerGroup, now: number, out: StepOutput): void {
+    const topics = new Map<string, number>();
+    const byName = new Map<string, TopicMetadata>();
+    for (const t of group.subscriptionMetadata) {
+      topics.set(t.id, t.numPartitions);
+      byName.set(t.name, t);
+    }
+    const members: AssignorMember[] = [];
+    for (const m of group.members.values()) {
+      const ids = new Set<string>();
+      for (const n of m.subscribedTopicNames) {
+        const t = byName.get(n);
+        if (t !== undefined) ids.add(t.id);
+      }
+      if (m.subscribedTopicRegex !== null && m.subscribedTopicRegex !== '') {
+        const re = this.regex(m.subscribedTopicRegex);
+        if (re !== null) for (const t of group.subscriptionMetadata) if (re.test(t.name)) ids.add(t.id);
+      }
+      members.push({ memberId: m.memberId, instanceId: m.instanceId, topics: ids, current: group.targets.get(m.memberId) });
+    }
+    const result = ASSIGNORS[this.assignorOf(group)]({ members, topics });
+    this.tracker.targetsComputed(group, result, now);
+    for (const [memberId, target] of result) {
+      const old = group.targets.get(memberId);
+      if (old !== undefined && partitionMapsEqual(old, target)) continue;
+      this.host.write({ type: 'cg-target-member', groupId: group.groupId, memberId, value: { partitions: toPartitionList(target) } }, out);
+    }
+    this.host.write({ type: 'cg-target-metadata', groupId: group.groupId, value: { assignmentEpoch: group.groupEpoch } }, out);
+  }
+
+  // -------------------------------------------------------------------------
+  // Leave, fencing, timers
+
+  private leave(req: ConsumerGroupHeartbeatRequest, now: number, out: StepOutput): ConsumerGroupHeartbeatResult {
+    const group = this.existingGroup(req.groupId, false)!;
+    let member: ConsumerMember | undefined;
+    if (req.instanceId !== null) {
+      const owner = group.staticMembers.get(req.instanceId);
+      if (owner === undefined) throw new HeartbeatError(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${req.instanceId} is unknown.`);
+      if (owner !== req.memberId) {
+        throw new HeartbeatError(ErrorCode.FENCED_INSTANCE_ID, `Static member ${req.memberId} with instance id ${req.instanceId} was fenced by member ${owner}.`);
+      }
+      member = group.members.get(owner);
+    } else {
+      member = group.members.get(req.memberId);
+    }
+    if (member === undefined) throw new HeartbeatError(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
+    const reply = (epoch: number): ConsumerGroupHeartbeatResult => ({
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      memberId: member.memberId,
+      memberEpoch: epoch,
+      heartbeatIntervalMs: 0,
+      assignment: null,
+    });
+    if (req.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+      // Temporary leave: partitions stay reserved for the member's return, no new epoch.
+      const value = { ...currentValue(member), memberEpoch: LEAVE_GROUP_STATIC_MEMBER_EPOCH, pendingRevocation: [] };
+      this.host.write({ type: 'cg-current', groupId: group.groupId, memberId: member.memberId, value }, out);
+      out.cancelTimer({ kind: 'consumer-rebalance', groupId: group.groupId, memberId: member.memberId, epoch: 0 });
+      this.tracker.observe(group, now, out);
+      return reply(LEAVE_GROUP_STATIC_MEMBER_EPOCH);
+    }
+    this.fence(group, member, 'leave', now, out);
+    return reply(LEAVE_GROUP_MEMBER_EPOCH);
+  }
+
+  /** Removes a member (leave, session expiry, revocation timeout) and bumps the group epoch. */
+  fence(group: ConsumerGroup, member: ConsumerMember, cause: ConsumerRebalanceCause, now: number, out: StepOutput): void {
+    const w = (r: ConsumerGroupRecord) => this.host.write(r, out);
+    this.tracker.memberRemoved(group, member, now);
+    w({ type: 'cg-current', groupId: group.groupId, memberId: member.memberId, value: null });
+    w({ type: 'cg-target-member', groupId: group.groupId, memberId: member.memberId, value: null });
+    w({ type: 'cg-member', groupId: group.groupId, memberId: member.memberId, value: null });
+    const metadata = this.subscriptionMetadata(group);
+    if (!sameTopics(metadata, group.subscriptionMetadata)) w({ type: 'cg-partition-metadata', groupId: group.groupId, value: { topics: metadata } });
+    this.bumpEpoch(group, cause, now, out);
+    out.cancelTimer({ kind: 'consumer-session', groupId: group.groupId, memberId: member.memberId });
+    out.cancelTimer({ kind: 'consumer-rebalance', groupId: group.groupId, memberId: member.memberId, epoch: 0 });
+    this.tracker.observe(group, now, out);
+  }
+
+  onSessionTimer(group: ConsumerGroup, memberId: string, now: number, out: StepOutput): void {
+    const member = group.members.get(memberId);
+    if (member !== undefined) this.fence(group, member, 'timeout', now, out);
+  }
+
+  onRebalanceTimer(group: ConsumerGroup, memberId: string, epoch: number, now: number, out: StepOutput): void {
+    const member = group.members.get(memberId);
+    if (member !== undefined && member.state === MemberState.UNREVOKED_PARTITIONS && member.memberEpoch === epoch) {
+      this.fence(group, member, 'timeout', now, out);
+    }
+  }
+
+  /** After loading: session timers for every member, rebalance timers for those still revoking. */
+  armTimers(group: ConsumerGroup, now: number, out: StepOutput): void {
+    for (const m of group.members.values()) {
+      out.setTimer({ kind: 'consumer-session', groupId: group.groupId, memberId: m.memberId }, now + this.host.config.consumerSessionTimeoutMs);
+      if (m.state === MemberState.UNREVOKED_PARTITIONS) {
+        out.setTimer({ kind: 'consumer-rebalance', groupId: group.groupId, memberId: m.memberId, epoch: m.memberEpoch }, now + Math.max(0, m.rebalanceTimeoutMs));
+      }
+    }
+  }
+
+  /** Kafka's ConsumerGroup.validateOffsetCommit / validateOffsetFetch. */
+  validateMemberEpoch(group: ConsumerGroup, memberId: string | null, memberEpoch: number, apiVersion: number | null): number {
+    if (memberEpoch < 0 && (group.members.size === 0 || memberId === null)) return ErrorCode.NONE;
+    const member = memberId === null ? undefined : group.members.get(memberId);
+    if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (apiVersion !== null && apiVersion < 9) return ErrorCode.UNSUPPORTED_VERSION;
+    if (memberEpoch > member.memberEpoch) return ErrorCode.FENCED_MEMBER_EPOCH;
+    if (memberEpoch < member.memberEpoch) return ErrorCode.STALE_MEMBER_EPOCH;
+    return ErrorCode.NONE;
+  }
+}
+
+/** Kafka's throwIfMemberEpochIsInvalid: the previous epoch is accepted when the owned partitions are a subset of the assigned ones (a lost response). */
+function checkEpoch(member: ConsumerMember, received: number, owned: TopicPartitionList | null): void {
+  const fenced = () =>
+    new HeartbeatError(ErrorCode.FENCED_MEMBER_EPOCH, `The consumer group member has a ${received > member.memberEpoch ? 'greater' : 'smaller'} member epoch (${received}) than the one known by the group coordinator (${member.memberEpoch}). The member must abandon all its partitions and rejoin.`);
+  if (received > member.memberEpoch) throw fenced();
+  if (received < member.memberEpoch) {
+    if (received !== member.previousMemberEpoch || owned === null) throw fenced();
+    for (const t of owned) {
+      const mine = member.assigned.get(t.topicId);
+      if (t.partitions.some((p) => mine === undefined || !mine.has(p))) throw fenced();
+    }
+  }
+}
+
+function metadataOf(m: ConsumerMember): ConsumerMemberMetadata {
+  return {
+    instanceId: m.instanceId,
+    rackId: m.rackId,
+    clientId: m.clientId,
+    clientHost: m.clientHost,
+    subscribedTopicNames: m.subscribedTopicNames,
+    subscribedTopicRegex: m.subscribedTopicRegex,
+    rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+    serverAssignor: m.serverAssignor,
+  };
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((n, i) => n === b[i]);
+}
+
+function sameSubscription(a: ConsumerMemberMetadata, b: ConsumerMemberMetadata): boolean {
+  return a.subscribedTopicRegex === b.subscribedTopicRegex && sameNames(a.subscribedTopicNames, b.subscribedTopicNames);
+}
+
+function sameMetadata(a: ConsumerMemberMetadata, b: ConsumerMemberMetadata): boolean {
+  return (
+    sameSubscription(a, b) &&
+    a.instanceId === b.instanceId &&
+    a.rackId === b.rackId &&
+    a.clientId === b.clientId &&
+    a.clientHost === b.clientHost &&
+    a.rebalanceTimeoutMs === b.rebalanceTimeoutMs &&
+    a.serverAssignor === b.serverAssignor
+  );
+}
+
+function sameTopics(a: readonly TopicMetadata[], b: readonly TopicMetadata[]): boolean {
+  return a.length === b.length && a.every((t, i) => t.id === b[i].id && t.name === b[i].name && t.numPartitions === b[i].numPartitions);
+}
+
+function assignmentValue(a: ReconciledAssignment) {
+  return {
+    memberEpoch: a.memberEpoch,
+    previousMemberEpoch: a.previousMemberEpoch,
+    state: a.state,
+    assigned: toPartitionList(a.assigned),
+    pendingRevocation: toPartitionList(a.pendingRevocation),
+  };
+}
+
+function currentValue(m: ConsumerMember) {
+  return assignmentValue(m);
+}
