@@ -109,6 +109,16 @@ const ERROR_RESPONSES = new Map<number, Builder<unknown, unknown>>([
     results: req.groupsNames.map((groupId) => ({ groupId, errorCode })),
   })),
   builder<M.OffsetDeleteRequest, M.OffsetDeleteResponse>(47, (_req, _v, errorCode) => ({ errorCode, topics: [] })),
+  builder<M.ConsumerGroupHeartbeatRequest, M.ConsumerGroupHeartbeatResponse>(68, (_req, _v, errorCode) => ({
+    errorCode,
+    memberId: null,
+    memberEpoch: -1,
+    heartbeatIntervalMs: 0,
+    assignment: null,
+  })),
+  builder<M.ConsumerGroupDescribeRequest, M.ConsumerGroupDescribeResponse>(69, (req, _v, errorCode) => ({
+    groups: req.groupIds.map((groupId) => ({ groupId, errorCode, groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [] })),
+  })),
 ]);
 
 /** Whether a whole-request error response exists for this API key. */
