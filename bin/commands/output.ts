@@ -1,12 +1,11 @@
 // Printing results: aligned tables for people, JSON for scripts (bigints as
 // numbers when they fit, else strings), and progress lines on stderr that only
 // a terminal gets.
+import { table as plainTable } from '../table.js';
 
+/** bin/table.ts's table, with null cells shown as '-' and a final newline. */
 export function table(headers: readonly string[], rows: readonly (readonly (string | number | bigint | null)[])[]): string {
-  const cells = rows.map((r) => r.map((c) => (c === null ? '-' : String(c))));
-  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]?.length ?? 0)));
-  const line = (r: readonly string[]): string => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [line(headers), ...cells.map(line)].join('\n') + '\n';
+  return `${plainTable(headers, rows.map((r) => r.map((c) => (c === null ? '-' : String(c)))))}\n`;
 }
 
 export function toJson(value: unknown): string {
