@@ -9,8 +9,8 @@
 //   timestamp type, maxTimestamp and CRC), indexes the batches, queues the
 //   buffer for the writer and returns the assigned offsets at once. The caller
 //   must not reuse the buffer afterwards: the log keeps it (write queue, tail
-//   cache). The CRC of client batches is the protocol layer's to check (or pass
-//   `verifyCrc`).
+//   cache). The CRC of client batches is checked once, before this, by
+//   validator.ts (Kafka's LogValidator checks); `verifyCrc` checks it here too.
 //
 // Writer: one loop per log writes everything queued since its last write in a
 //   single writev at the segment's end (group commit for writes too). A batch is
