@@ -9,6 +9,7 @@
 // values generated from Kafka's JSON specs (when ../shared/kafka-message-specs is
 // here). Random choices come from a seeded generator; a failure names the seed,
 // and FUZZ_SEED=<seed> replays it.
+import { prng } from '../test/support/prng.js';
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { Reader, DecodeError } from './reader.js';
@@ -21,17 +22,6 @@ import type { MessageSpec } from './codegen/spec.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? (Date.now() % 0x7fffffff));
 
-/** mulberry32: small, fast, seedable. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Target {
   label: string;
@@ -142,7 +132,7 @@ function seeds(t: Target, version: number, rand: () => number): Buffer[] {
 describe('fuzzed frames into every decoder give a value or a DecodeError, quickly', () => {
   for (const t of ALL) {
     it(`${t.label} (v${t.versions[0]}-v${t.versions[t.versions.length - 1]})`, () => {
-      const rand = rng(SEED ^ hash(t.label));
+      const rand = prng(SEED ^ hash(t.label));
       for (const version of t.versions) {
         for (const frame of seeds(t, version, rand)) {
           expect(decode(t, version, frame, 'valid frame')).toBe('ok');

@@ -20,17 +20,7 @@ export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // ---------------------------------------------------------------------------
 // seeded randomness
 
-/** mulberry32: a small, fast, seedable PRNG (uniform in [0, 1)). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from '../support/prng.js';
 
 /** A seed from the environment variable `name`, else a fresh one. */
 export function seedFrom(name: string): number {
