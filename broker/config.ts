@@ -1203,7 +1203,7 @@ function brokerGroup(def: ConfigDefinition): ConfigDefinition[] {
 }
 
 /** A broker row can be altered at runtime in Kafka when it is a topic default's first synonym. */
-function isDynamicBrokerConfig(def: ConfigDefinition): boolean {
+export function isDynamicBrokerConfig(def: ConfigDefinition): boolean {
   if (def.scope === 'both') return true;
   return def.topicName !== undefined && brokerSynonymsOf(def.topicName)[0] === def;
 }

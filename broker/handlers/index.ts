@@ -22,6 +22,8 @@ import { createPartitionsHandler } from './37-create-partitions.js';
 import { deleteGroupsHandler } from './42-delete-groups.js';
 import { offsetDeleteHandler } from './47-offset-delete.js';
 import { describeConfigsHandler } from './32-describe-configs.js';
+import { alterConfigsHandler } from './33-alter-configs.js';
+import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.js';
 
 export const HANDLERS: readonly Handler[] = [
   produceHandler,
@@ -43,7 +45,9 @@ export const HANDLERS: readonly Handler[] = [
   deleteRecordsHandler,
   initProducerIdHandler,
   describeConfigsHandler,
+  alterConfigsHandler,
   createPartitionsHandler,
   deleteGroupsHandler,
+  incrementalAlterConfigsHandler,
   offsetDeleteHandler,
 ];
