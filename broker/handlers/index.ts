@@ -30,6 +30,7 @@ import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.j
 import { alterPartitionReassignmentsHandler } from './45-alter-partition-reassignments.js';
 import { listPartitionReassignmentsHandler } from './46-list-partition-reassignments.js';
 import { describeClusterHandler } from './60-describe-cluster.js';
+import { describeTopicPartitionsHandler } from './75-describe-topic-partitions.js';
 
 export const HANDLERS: readonly Handler[] = [
   produceHandler,
@@ -62,4 +63,5 @@ export const HANDLERS: readonly Handler[] = [
   listPartitionReassignmentsHandler,
   offsetDeleteHandler,
   describeClusterHandler,
+  describeTopicPartitionsHandler,
 ];
