@@ -14,6 +14,7 @@ import { ZERO_UUID } from '../../protocol/codec-runtime.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from '../registry.js';
 import { TOPIC_OPERATIONS } from '../acl-operations.js';
+import { describePartition } from '../partition-lookup.js';
 
 type Topic = EncodeInput<DescribeTopicPartitionsResponseTopic>;
 
@@ -53,17 +54,7 @@ export const describeTopicPartitionsHandler = defineHandler({
         name,
         topicId: t.id,
         isInternal: t.internal,
-        partitions: page.map((p) => ({
-          errorCode: p.leaderId < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
-          partitionIndex: p.index,
-          leaderId: p.leaderId,
-          leaderEpoch: p.leaderEpoch,
-          replicaNodes: p.replicas,
-          isrNodes: p.isr,
-          eligibleLeaderReplicas: [],
-          lastKnownElr: [],
-          offlineReplicas: [],
-        })),
+        partitions: page.map((p) => ({ ...describePartition(p), eligibleLeaderReplicas: [], lastKnownElr: [] })),
         topicAuthorizedOperations: TOPIC_OPERATIONS,
       });
       if (start + page.length < t.partitions.length) {
