@@ -57,6 +57,18 @@ describe('DescribeLogDirs', () => {
     expect(dir.topics.map((t) => t.name)).toContain('dirs');
   });
 
+  it('in memory there is no volume: v4 answers -1 for its sizes, as Kafka for an unknown volume', async () => {
+    const mem = await startBroker();
+    const c = await RawClient.connect(mem.host, mem.port);
+    try {
+      const res = await c.request(DescribeLogDirsApi, 4, { topics: null });
+      expect(res.results[0]).toMatchObject({ errorCode: 0, totalBytes: -1n, usableBytes: -1n });
+    } finally {
+      c.close();
+      await mem.close();
+    }
+  });
+
   it('@platformatic/kafka describeLogDirs', async () => {
     const admin = new Admin({ clientId: 'logdirs', bootstrapBrokers: [broker.bootstrap], retries: 0 });
     try {
