@@ -63,6 +63,8 @@ export interface TopicInfo {
 export interface PartitionLogs {
   createLogs(t: { topicId: string; topic: string; config: LogConfig }, from: number, to: number): Promise<void>;
   deleteLogs(topicId: string): Promise<void>;
+  /** Applies a topic's new effective log config to its open logs. */
+  setConfig(topicId: string, config: LogConfig): void;
 }
 
 export interface ClusterOptions {
@@ -248,6 +250,25 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       throw err;
     }
     return added;
+  }
+
+  /**
+   * Replaces a topic's config overrides (already validated): persisted first,
+   * then pushed to its partition logs so the change takes effect at once.
+   */
+  async updateConfigs(topic: TopicInfo, configs: Record<string, string>): Promise<void> {
+    const previous = topic.configs;
+    topic.configs = { ...configs };
+    let config: LogConfig;
+    try {
+      config = this.logConfig(topic);
+      await this.persist();
+    } catch (err) {
+      topic.configs = previous;
+      await this.persist().catch(() => undefined);
+      throw err;
+    }
+    this.partitionLogs?.setConfig(topic.id, config);
   }
 
   // ---- leadership --------------------------------------------------------------------------------

@@ -171,6 +171,10 @@ export const CONFIG_DEFS = [
     name: 'fetch.max.bytes', type: 'int', default: 57671680, range: { min: 1024 }, scope: 'broker',
     doc: 'Upper bound on the bytes one Fetch response returns, whatever the request asks for.',
   },
+  {
+    name: 'max.request.partition.size.limit', type: 'int', default: 2000, range: { min: 1 }, scope: 'broker',
+    doc: 'Most partitions one DescribeTopicPartitions response lists; the client pages on with the cursor.',
+  },
 
   // --- topics in general ----------------------------------------------------
   {
@@ -1216,7 +1220,7 @@ function brokerGroup(def: ConfigDefinition): ConfigDefinition[] {
 }
 
 /** A broker row can be altered at runtime in Kafka when it is a topic default's first synonym. */
-function isDynamicBrokerConfig(def: ConfigDefinition): boolean {
+export function isDynamicBrokerConfig(def: ConfigDefinition): boolean {
   if (def.scope === 'both') return true;
   return def.topicName !== undefined && brokerSynonymsOf(def.topicName)[0] === def;
 }

@@ -41,3 +41,17 @@ export function nodeEndpoints(ctx: RequestContext, leaderIds: Iterable<number>):
   }
   return out.map((n) => endpointFor(n, ctx.broker.listener));
 }
+
+/** A partition as Metadata and DescribeTopicPartitions describe it (replication is not simulated: the leader is the one replica). */
+export function describePartition(p: PartitionInfo) {
+  return {
+    // Every node that could lead it is stopped.
+    errorCode: p.leaderId < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
+    partitionIndex: p.index,
+    leaderId: p.leaderId,
+    leaderEpoch: p.leaderEpoch,
+    replicaNodes: p.replicas,
+    isrNodes: p.isr,
+    offlineReplicas: [] as number[],
+  };
+}

@@ -94,6 +94,11 @@ export class RealFileSystem implements FileSystem {
     return fsp.readFile(path);
   }
 
+  async volume(path: string): Promise<{ totalBytes: number; usableBytes: number }> {
+    const st = await fsp.statfs(path);
+    return { totalBytes: st.blocks * st.bsize, usableBytes: st.bavail * st.bsize };
+  }
+
   writeFile(path: string, data: Buffer): Promise<void> {
     return fsp.writeFile(path, data);
   }

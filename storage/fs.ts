@@ -74,6 +74,8 @@ export interface FileSystem {
    * held already, by another process or by another lock() in this one.
    */
   lock(path: string): Promise<FileLock | null>;
+  /** Size and free space (for this user) of the volume holding `path`; absent where there is no volume (in memory). */
+  volume?(path: string): Promise<{ totalBytes: number; usableBytes: number }>;
 }
 
 /** Joins path pieces with '/', the only separator storage uses. */

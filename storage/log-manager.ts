@@ -234,6 +234,11 @@ export class LogManager {
     });
   }
 
+  /** Size and free space of the data directory's volume; null in memory. */
+  async volume(): Promise<{ totalBytes: number; usableBytes: number } | null> {
+    return this.fs.volume ? this.fs.volume(this.dataDir) : null;
+  }
+
   /** Applies a topic's new effective config to its logs. */
   setConfig(topicId: string, config: LogConfig): void {
     for (const log of this.byId.get(topicId)?.logs ?? []) log?.updateConfig(config);

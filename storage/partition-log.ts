@@ -75,6 +75,7 @@ import { joinPath, mkdirDurable, type FileSystem } from './fs.js';
 import type { LogConfig } from './log-config.js';
 import { silentLogger, systemClock, type Clock, type Logger } from './logger.js';
 import { ProducerStateManager, type AppendOrigin, type ProducerAppend } from './producer-state.js';
+import { LeaderEpochCache, type EpochStart } from './leader-epochs.js';
 import {
   INDEX_SUFFIX,
   LOG_SUFFIX,
@@ -306,6 +307,7 @@ export class PartitionLog {
   private cacheBytes = 0;
 
   private readonly hwListeners = new Set<(hw: number) => void>();
+  private readonly leaderEpochs = new LeaderEpochCache((from, to) => this.scanEpochs(from, to));
 
   /** Counters for tests and benchmarks. */
   readonly stats = { fsyncs: 0, writes: 0, bytesWritten: 0, cacheReads: 0, diskReads: 0, crcChecks: 0 };
@@ -477,6 +479,7 @@ export class PartitionLog {
       pos += size;
       position += size;
     }
+    this.leaderEpochs.append(leaderEpoch, first);
     if (seg.size === 0) seg.rollingBaseTimestamp = firstBatchTs;
     seg.size += total;
     seg.nextOffset = next;
@@ -1158,6 +1161,29 @@ export class PartitionLog {
     return (await tryFrom(best.offsetOfMaxTimestamp, best.nextOffset)) ?? (await tryFrom(best.baseOffset, best.nextOffset));
   }
 
+  /** The start offset of every leader epoch in the log, oldest first (OffsetForLeaderEpoch; leader-epochs.ts). */
+  leaderEpochStarts(): Promise<EpochStart[]> {
+    this.checkOnline();
+    return this.leaderEpochs.epochs(this._logStartOffset);
+  }
+
+  /** The partitionLeaderEpoch of each batch in [from, to), read from the batch headers. */
+  private async scanEpochs(from: number, to: number): Promise<EpochStart[]> {
+    const out: EpochStart[] = [];
+    let off = Math.max(from, this._logStartOffset);
+    while (off < to) {
+      const batches = await this.readRange(off, 1 << 20, true);
+      if (batches.length === 0) break;
+      for (const b of batches) {
+        const base = readInt64(b, 0);
+        if (base >= to) return out;
+        out.push({ epoch: b.readInt32BE(OFF_LEADER_EPOCH), startOffset: base });
+        off = base + b.readInt32BE(OFF_LAST_OFFSET_DELTA) + 1;
+      }
+    }
+    return out;
+  }
+
   /** Runs `fn` holding a reference on the segment (so a concurrent deletion does not close its file). */
   private async withSegment<T>(s: Segment, fn: () => Promise<T>): Promise<T> {
     s.acquire();
@@ -1554,6 +1580,7 @@ export class PartitionLog {
     this.producers.truncateHead(this._logStartOffset);
     this.producers.removeExpired(this.clock.now());
     this.logger.debug({ logStartOffset: this._logStartOffset, logEndOffset: logEnd, segments: segs.length, clean: hadCleanShutdown }, 'log loaded');
+    this.leaderEpochs.reset(this._nextOffset);
   }
 
   private async firstBatchTimestamp(seg: Segment): Promise<number> {

@@ -4,7 +4,7 @@
 // data hold Kafka's "none" values (-1 offsets, empty members). Fault injection
 // answers a whole request with these; a test checks each one encodes at every
 // served version.
-import type { EncodeInput } from '../../protocol/codec-runtime.js';
+import { ZERO_UUID, type EncodeInput } from '../../protocol/codec-runtime.js';
 import type * as M from '../../protocol/messages/index.js';
 
 type Builder<Req, Res> = (request: Req, version: number, errorCode: number) => EncodeInput<Res>;
@@ -108,6 +108,46 @@ const ERROR_RESPONSES = new Map<number, Builder<unknown, unknown>>([
   builder<M.DeleteGroupsRequest, M.DeleteGroupsResponse>(42, (req, _v, errorCode) => ({
     results: req.groupsNames.map((groupId) => ({ groupId, errorCode })),
   })),
+  builder<M.OffsetForLeaderEpochRequest, M.OffsetForLeaderEpochResponse>(23, (req, _v, errorCode) => ({
+    topics: req.topics.map((t) => ({
+      topic: t.topic,
+      partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode, leaderEpoch: -1, endOffset: -1n })),
+    })),
+  })),
+  builder<M.AlterConfigsRequest, M.AlterConfigsResponse>(33, (req, _v, errorCode) => ({
+    responses: req.resources.map((r) => ({ errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName })),
+  })),
+  // Below v3 there is no top-level code; a log-dir result carries it (as a failed directory would).
+  builder<M.DescribeLogDirsRequest, M.DescribeLogDirsResponse>(35, (_req, v, errorCode) =>
+    v >= 3 ? { errorCode, results: [] } : { results: [{ errorCode, logDir: '', topics: [] }] },
+  ),
+  builder<M.ElectLeadersRequest, M.ElectLeadersResponse>(43, (req, v, errorCode) => ({
+    ...(v >= 1 ? { errorCode } : {}),
+    replicaElectionResults: (req.topicPartitions ?? []).map((t) => ({
+      topic: t.topic,
+      partitionResult: t.partitions.map((partitionId) => ({ partitionId, errorCode, errorMessage: null })),
+    })),
+  })),
+  builder<M.IncrementalAlterConfigsRequest, M.IncrementalAlterConfigsResponse>(44, (req, _v, errorCode) => ({
+    responses: req.resources.map((r) => ({ errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName })),
+  })),
+  builder<M.AlterPartitionReassignmentsRequest, M.AlterPartitionReassignmentsResponse>(45, (req, _v, errorCode) => ({
+    errorCode,
+    errorMessage: null,
+    responses: req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode, errorMessage: null })),
+    })),
+  })),
+  builder<M.ListPartitionReassignmentsRequest, M.ListPartitionReassignmentsResponse>(46, (_req, _v, errorCode) => ({ errorCode, errorMessage: null, topics: [] })),
+  builder<M.DescribeClusterRequest, M.DescribeClusterResponse>(60, (req, v, errorCode) => ({
+    errorCode,
+    errorMessage: null,
+    ...(v >= 1 ? { endpointType: req.endpointType } : {}),
+    clusterId: '',
+    controllerId: -1,
+    brokers: [],
+  })),
   builder<M.OffsetDeleteRequest, M.OffsetDeleteResponse>(47, (_req, _v, errorCode) => ({ errorCode, topics: [] })),
   builder<M.ConsumerGroupHeartbeatRequest, M.ConsumerGroupHeartbeatResponse>(68, (_req, _v, errorCode) => ({
     errorCode,
@@ -118,6 +158,10 @@ const ERROR_RESPONSES = new Map<number, Builder<unknown, unknown>>([
   })),
   builder<M.ConsumerGroupDescribeRequest, M.ConsumerGroupDescribeResponse>(69, (req, _v, errorCode) => ({
     groups: req.groupIds.map((groupId) => ({ groupId, errorCode, groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [] })),
+  })),
+  builder<M.DescribeTopicPartitionsRequest, M.DescribeTopicPartitionsResponse>(75, (req, _v, errorCode) => ({
+    topics: req.topics.map((t) => ({ errorCode, name: t.name, topicId: ZERO_UUID, isInternal: false, partitions: [] })),
+    nextCursor: null,
   })),
 ]);
 

@@ -19,6 +19,7 @@ import { invalidTopicNameReason } from '../topic-name.js';
 import { TOPIC_OPERATIONS, CLUSTER_OPERATIONS, NOT_REQUESTED } from '../acl-operations.js';
 import type { RequestContext } from '../context.js';
 import { storageFailure } from '../storage-errors.js';
+import { describePartition } from '../partition-lookup.js';
 
 function describeTopic(t: TopicInfo, withOperations: boolean): EncodeInput<MetadataResponseTopic> {
   return {
@@ -26,16 +27,7 @@ function describeTopic(t: TopicInfo, withOperations: boolean): EncodeInput<Metad
     name: t.name,
     topicId: t.id,
     isInternal: t.internal,
-    partitions: t.partitions.map((p) => ({
-      // Every node that could lead it is stopped.
-      errorCode: p.leaderId < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
-      partitionIndex: p.index,
-      leaderId: p.leaderId,
-      leaderEpoch: p.leaderEpoch,
-      replicaNodes: p.replicas,
-      isrNodes: p.isr,
-      offlineReplicas: [],
-    })),
+    partitions: t.partitions.map(describePartition),
     topicAuthorizedOperations: withOperations ? TOPIC_OPERATIONS : NOT_REQUESTED,
   };
 }

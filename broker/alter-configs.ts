@@ -1,0 +1,118 @@
+// What AlterConfigs (33) and IncrementalAlterConfigs (44) share, in Kafka's
+// order: the broker's preprocessing (ConfigAdminManager: repeated resources,
+// repeated keys, null values, the broker resource's node id), then the
+// controller's checks for a topic (ControllerConfigurationValidator and
+// ConfigurationControlManager: empty name, topic name, existence, then the new
+// overrides through the one config table's validator) and the change itself
+// through Cluster.updateConfigs (persisted, applied to the logs at once).
+//
+// Broker resources: kafkalite keeps no dynamic broker configs yet. A config
+// Kafka cannot change at runtime gets Kafka's INVALID_REQUEST "Cannot update
+// these configs dynamically"; one Kafka could change gets INVALID_REQUEST saying
+// kafkalite does not store dynamic broker configs (set it at start instead).
+import { ErrorCode } from '../protocol/errors.js';
+import { brokerConfigDefinition, isDynamicBrokerConfig, validateTopicConfigs } from './config.js';
+import { invalidTopicNameReason } from './topic-name.js';
+import { storageFailure } from './storage-errors.js';
+import type { RequestContext } from './context.js';
+import type { TopicInfo } from './cluster.js';
+
+export const RESOURCE_TOPIC = 2;
+export const RESOURCE_BROKER = 4;
+export const RESOURCE_BROKER_LOGGER = 8;
+
+export interface AlterOutcome {
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+export const ALTER_OK: AlterOutcome = { errorCode: ErrorCode.NONE, errorMessage: null };
+
+const invalidRequest = (errorMessage: string): AlterOutcome => ({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage });
+
+interface ResourceLike {
+  resourceType: number;
+  resourceName: string;
+  configs: readonly { name: string; value: string | null }[];
+}
+
+/**
+ * Kafka's preprocessing of one request: per resource, an error that ends its
+ * processing, or undefined to go on. `nullAllowed` says which entries may carry
+ * a null value (DELETE operations); other resource types than `resourceTypes`
+ * are INVALID_REQUEST.
+ */
+export function preprocessResources<R extends ResourceLike>(
+  resources: readonly R[],
+  resourceTypes: readonly number[],
+  nullAllowed: (config: R['configs'][number]) => boolean,
+): (AlterOutcome | undefined)[] {
+  const seen = new Map<string, number>();
+  const out: (AlterOutcome | undefined)[] = resources.map(() => undefined);
+  resources.forEach((r, i) => {
+    const key = `${r.resourceType}\u0000${r.resourceName}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      out[first] = out[i] = invalidRequest('Each resource must appear at most once.');
+    } else seen.set(key, i);
+  });
+  resources.forEach((r, i) => {
+    if (out[i]) return;
+    const names = r.configs.map((c) => c.name);
+    if (new Set(names).size !== names.length) {
+      out[i] = invalidRequest('Error due to duplicate config keys');
+      return;
+    }
+    const nulls = r.configs.filter((c) => c.value === null && !nullAllowed(c)).map((c) => c.name);
+    if (nulls.length > 0) {
+      out[i] = invalidRequest(`Null value not supported for : ${nulls.join(', ')}`);
+      return;
+    }
+    if (!resourceTypes.includes(r.resourceType)) {
+      out[i] = invalidRequest(`Unknown resource type ${r.resourceType}`);
+    }
+  });
+  return out;
+}
+
+/** The controller's checks of a topic resource before its new configs are computed. */
+export function findTopicToAlter(ctx: RequestContext, name: string): TopicInfo | AlterOutcome {
+  if (name === '') return invalidRequest('Default topic resources are not allowed.');
+  const bad = invalidTopicNameReason(name);
+  if (bad) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: bad };
+  const topic = ctx.broker.cluster.topic(name);
+  if (!topic) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${name}' does not exist.` };
+  return topic;
+}
+
+/** Validates a topic's complete new overrides and, unless validateOnly, makes them the topic's. */
+export async function applyTopicConfigs(
+  ctx: RequestContext,
+  topic: TopicInfo,
+  configs: Record<string, string>,
+  validateOnly: boolean,
+): Promise<AlterOutcome> {
+  const problem = validateTopicConfigs(Object.entries(configs), ctx.broker.config);
+  if (problem) return problem;
+  if (validateOnly) return ALTER_OK;
+  try {
+    await ctx.broker.cluster.updateConfigs(topic, configs);
+  } catch (err) {
+    return storageFailure(err, ctx, `altering the configs of topic ${topic.name}`);
+  }
+  ctx.logger.info({ topic: topic.name, configs }, 'topic configs altered');
+  return ALTER_OK;
+}
+
+/** A broker resource: Kafka's node id checks, then the answer for configs kafkalite cannot change at runtime. */
+export function alterBrokerConfigs(ctx: RequestContext, name: string, keys: readonly string[]): AlterOutcome {
+  if (name !== '') {
+    if (!/^-?\d+$/.test(name)) return invalidRequest(`Node id must be an integer, but it is: ${name}`);
+    if (Number(name) !== ctx.node.nodeId) return invalidRequest(`Unexpected broker id, expected ${ctx.node.nodeId}, but received ${name}`);
+  }
+  const known = keys.filter((k) => brokerConfigDefinition(k) !== undefined);
+  const fixed = known.filter((k) => !isDynamicBrokerConfig(brokerConfigDefinition(k)!));
+  if (fixed.length > 0) return invalidRequest(`Cannot update these configs dynamically: Set(${fixed.join(', ')})`);
+  if (keys.length === 0) return ALTER_OK;
+  return invalidRequest(`kafkalite does not store dynamic broker configs; set ${keys.join(', ')} when the broker starts (--set or server.properties)`);
+}

@@ -1,0 +1,50 @@
+// AlterConfigs (key 33), versions 0-2 (deprecated by Kafka for
+// IncrementalAlterConfigs, still used by kafkajs's alterConfigs).
+// A topic resource's configs REPLACE all of its overrides: names left out
+// return to the broker default. Kafka's checks (broker/alter-configs.ts):
+// repeated resources and repeated keys (INVALID_REQUEST), null values
+// (INVALID_REQUEST), empty topic name (INVALID_REQUEST), unknown topic
+// (UNKNOWN_TOPIC_OR_PARTITION), unknown names and bad values (INVALID_CONFIG,
+// from the one config table). validateOnly checks and changes nothing. A change
+// is persisted and applied to the topic's logs before the answer.
+// Not done: dynamic broker configs (BROKER resources are checked and refused,
+// see alter-configs.ts); BROKER_LOGGER is not an AlterConfigs resource in Kafka
+// either (INVALID_REQUEST).
+import { AlterConfigsApi, type AlterConfigsResponseAlterConfigsResourceResponse } from '../../protocol/messages/33-alter-configs.js';
+import type { EncodeInput } from '../../protocol/codec-runtime.js';
+import { defineHandler } from '../registry.js';
+import {
+  RESOURCE_BROKER,
+  RESOURCE_TOPIC,
+  alterBrokerConfigs,
+  applyTopicConfigs,
+  findTopicToAlter,
+  preprocessResources,
+  type AlterOutcome,
+} from '../alter-configs.js';
+
+type Result = EncodeInput<AlterConfigsResponseAlterConfigsResourceResponse>;
+
+export const alterConfigsHandler = defineHandler({
+  api: AlterConfigsApi,
+  minVersion: 0,
+  maxVersion: 2,
+  async handle(ctx, req) {
+    const early = preprocessResources(req.resources, [RESOURCE_TOPIC, RESOURCE_BROKER], () => false);
+    const responses: Result[] = [];
+    for (const [i, r] of req.resources.entries()) {
+      let outcome: AlterOutcome;
+      if (early[i]) outcome = early[i];
+      else if (r.resourceType === RESOURCE_BROKER) outcome = alterBrokerConfigs(ctx, r.resourceName, r.configs.map((c) => c.name));
+      else {
+        const topic = findTopicToAlter(ctx, r.resourceName);
+        outcome =
+          'errorCode' in topic
+            ? topic
+            : await applyTopicConfigs(ctx, topic, Object.fromEntries(r.configs.map((c) => [c.name, c.value as string])), req.validateOnly);
+      }
+      responses.push({ ...outcome, resourceType: r.resourceType, resourceName: r.resourceName });
+    }
+    return { throttleTimeMs: 0, responses };
+  },
+});
