@@ -3,7 +3,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { startBroker, type RunningBroker } from '../broker/broker.js';
 import { FetchApi } from '../protocol/messages/01-fetch.js';
 import { MetadataApi } from '../protocol/messages/03-metadata.js';
-import { AlterConfigsApi } from '../protocol/messages/33-alter-configs.js';
+// Vote is KRaft's own: a broker never serves it to clients.
+import { VoteApi } from '../protocol/messages/52-vote.js';
 import { Connection } from './connection.js';
 import { ConnectionError, ProtocolError, UnsupportedApiError } from './errors.js';
 import { pickVersion } from './versions.js';
@@ -55,8 +56,8 @@ describe('Connection', () => {
     try {
       const served = conn.brokerRange(MetadataApi.apiKey)!;
       expect(conn.version(MetadataApi)).toBe(Math.min(served.maxVersion, MetadataApi.maxVersion));
-      expect(conn.brokerRange(AlterConfigsApi.apiKey)).toBeUndefined();
-      expect(() => conn.version(AlterConfigsApi)).toThrow(UnsupportedApiError);
+      expect(conn.brokerRange(VoteApi.apiKey)).toBeUndefined();
+      expect(() => conn.version(VoteApi)).toThrow(UnsupportedApiError);
       const md = await conn.request(MetadataApi, { topics: [] });
       expect(md.brokers.map((b) => b.port)).toEqual([broker.port]);
     } finally {
