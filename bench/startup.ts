@@ -1,6 +1,7 @@
 // bench/startup: how fast the test double is there and clean again, and what it
 // costs. Medians over many runs, printed as a table with the goals of issue 8:
 //   - in-process startBroker() to ready (goal < 10 ms) and close()
+//   - in-process startCluster({ nodes: 3 }) to ready (goal < 25 ms) and close()
 //   - reset() of a broker holding topics, a group's offsets and records (goal < 5 ms)
 //   - the CLI (dist/bin/kafkalite.js) from spawn to accepting connections, beside a
 //     bare `node -e 0` spawned in the same run (goal: within 100 ms of it)
@@ -14,7 +15,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
-import { startBroker } from '../broker/broker.js';
+import { startBroker, startCluster } from '../broker/broker.js';
 import { OffsetCommitApi } from '../protocol/messages/08-offset-commit.js';
 import { RawClient } from '../test/support/raw-client.js';
 import { median, printTable } from './stats.js';
@@ -28,12 +29,13 @@ const gc = runInNewContext('gc') as () => void;
 
 const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 
-async function inProcessStart(): Promise<{ start: number; close: number }> {
+/** Call to ready, and close(), of an in-process broker or cluster; the first 3 runs warm up. */
+async function inProcessStart(launch: () => Promise<{ close(): Promise<void> }>): Promise<{ start: number; close: number }> {
   const starts: number[] = [];
   const closes: number[] = [];
   for (let i = 0; i < RUNS + 3; i++) {
     let t = process.hrtime.bigint();
-    const b = await startBroker();
+    const b = await launch();
     const started = ms(t);
     t = process.hrtime.bigint();
     await b.close();
@@ -132,14 +134,16 @@ async function heapGrowth(): Promise<{ before: number; after: number }> {
   return { before, after: heap() };
 }
 
-const start = await inProcessStart();
+const start = await inProcessStart(() => startBroker());
+const cluster = await inProcessStart(() => startCluster({ nodes: 3 }));
 const reset = await resetTime();
 const heapMb = await heapGrowth();
 const rows: (string | number)[][] = [
   ['startBroker() to ready', `${start.start.toFixed(2)} ms`, '< 10 ms', (start.start / 10).toFixed(2)],
   ['close()', `${start.close.toFixed(2)} ms`, '', ''],
   ['reset() (2 topics, records, offsets)', `${reset.toFixed(2)} ms`, '< 5 ms', (reset / 5).toFixed(2)],
-  // startCluster({ nodes: 3 }) (goal < 25 ms): add its row here once startCluster exists (issue 8's multi-node part).
+  ['startCluster({ nodes: 3 }) to ready', `${cluster.start.toFixed(2)} ms`, '< 25 ms', (cluster.start / 25).toFixed(2)],
+  ['close() of the cluster', `${cluster.close.toFixed(2)} ms`, '', ''],
   ['heap before 100 start/stop cycles', `${heapMb.before.toFixed(1)} MB`, '', ''],
   ['heap after 100 start/stop cycles', `${heapMb.after.toFixed(1)} MB`, 'no growth', (heapMb.after / heapMb.before).toFixed(2)],
 ];

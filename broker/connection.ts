@@ -8,7 +8,7 @@ import { Reader, DecodeError } from '../protocol/reader.js';
 import { Writer } from '../protocol/writer.js';
 import { readRequestHeader } from '../protocol/messages/data/request-header.js';
 import { writeResponseHeader } from '../protocol/messages/data/response-header.js';
-import { ALL_APIS } from '../protocol/messages/index.js';
+import { API_NAMES } from '../protocol/messages/api-names.js';
 import { ApiVersionsApi } from '../protocol/messages/18-api-versions.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { BrokerContext, RequestContext } from './context.js';
@@ -240,8 +240,8 @@ export class Connection {
     const correlationId = frame.readInt32BE(4);
     const handler = this.broker.registry.get(apiKey);
     if (!handler) {
-      const known = ALL_APIS[apiKey];
-      this.close(`unsupported API key ${apiKey}${known ? ` (${known.name})` : ''}`);
+      const known = API_NAMES[apiKey];
+      this.close(`unsupported API key ${apiKey}${known !== undefined ? ` (${known})` : ''}`);
       return;
     }
     if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {

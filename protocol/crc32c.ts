@@ -70,23 +70,27 @@ function loadNative(): NativeCrc | null {
   }
 }
 
-const native = loadNative();
+// Loaded on the first range long enough to use it, not at import: the addon
+// costs ~10-20 ms of a CLI's start-up, which computes no checksum before it listens.
+let native: NativeCrc | null | undefined;
+const nativeCrc = (): NativeCrc | null => (native === undefined ? (native = loadNative()) : native);
 /** Below this many bytes the table loop beats the native call's overhead. */
 const NATIVE_MIN = 256;
 
 /** Which implementation serves long ranges ('native' or 'typescript'). */
-export const crc32cImplementation: 'native' | 'typescript' = native ? 'native' : 'typescript';
+export const crc32cImplementation = (): 'native' | 'typescript' => (nativeCrc() ? 'native' : 'typescript');
 
 /**
  * Continues a CRC-32C over `buf[start, end)`. `crc` is a previous result of
  * this function (0 to start), so a checksum can be computed over several pieces.
  */
 export function crc32cUpdate(crc: number, buf: Uint8Array, start = 0, end = buf.length): number {
-  if (native !== null && end - start >= NATIVE_MIN) {
+  const fast = end - start >= NATIVE_MIN ? nativeCrc() : null;
+  if (fast !== null) {
     if (start < 0 || end > buf.length) {
       throw new RangeError(`crc32c range [${start}, ${end}) outside buffer of ${buf.length} bytes`);
     }
-    return native(start === 0 && end === buf.length ? buf : buf.subarray(start, end), crc) >>> 0;
+    return fast(start === 0 && end === buf.length ? buf : buf.subarray(start, end), crc) >>> 0;
   }
   return crc32cUpdateTs(crc, buf, start, end);
 }

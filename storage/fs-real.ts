@@ -17,7 +17,10 @@ interface NativeLocks {
   tryLock(fd: number): boolean;
   unlock(fd: number): void;
 }
-const nativeLocks = createRequire(import.meta.url)('fs-native-extensions') as NativeLocks;
+// Loaded on the first lock(): the addon costs tens of ms at start-up, and an
+// in-memory broker (or a read-only tool) never locks.
+let nativeLocksLoaded: NativeLocks | undefined;
+const nativeLocks = (): NativeLocks => (nativeLocksLoaded ??= createRequire(import.meta.url)('fs-native-extensions') as NativeLocks);
 
 class RealFileHandle implements FileHandle {
   constructor(
@@ -144,7 +147,7 @@ export class RealFileSystem implements FileSystem {
     const handle = new RealFileHandle(path, await fsp.open(path, FLAGS.rw, 0o644));
     let locked: boolean;
     try {
-      locked = nativeLocks.tryLock(handle.fh.fd);
+      locked = nativeLocks().tryLock(handle.fh.fd);
     } catch (e) {
       await handle.close();
       throw e;
@@ -156,7 +159,7 @@ export class RealFileSystem implements FileSystem {
     return {
       handle,
       release: async () => {
-        nativeLocks.unlock(handle.fh.fd);
+        nativeLocks().unlock(handle.fh.fd);
         await handle.close();
       },
     };

@@ -6,23 +6,18 @@
 // --debug adds the stack trace.
 import { CliUsageError } from '../args.js';
 import { ConnectionError, KafkaError, ProtocolError } from '../../client/errors.js';
-import { topicsCommand } from './topics.js';
-import { produceCommand } from './produce.js';
-import { consumeCommand } from './consume.js';
-import { groupsCommand } from './groups.js';
-import { configsCommand } from './configs.js';
-import { clusterCommand } from './cluster.js';
-import { CommandError } from './common.js';
-
 export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
 
-const TOOLS: Readonly<Record<string, (argv: string[]) => Promise<void>>> = {
-  topics: topicsCommand,
-  produce: produceCommand,
-  consume: consumeCommand,
-  groups: groupsCommand,
-  configs: configsCommand,
-  cluster: clusterCommand,
+type Tool = (argv: string[]) => Promise<void>;
+
+// Loaded on use: `kafkalite start` must not pay for the client and its commands.
+const TOOLS: Readonly<Record<string, () => Promise<Tool>>> = {
+  topics: async () => (await import('./topics.js')).topicsCommand,
+  produce: async () => (await import('./produce.js')).produceCommand,
+  consume: async () => (await import('./consume.js')).consumeCommand,
+  groups: async () => (await import('./groups.js')).groupsCommand,
+  configs: async () => (await import('./configs.js')).configsCommand,
+  cluster: async () => (await import('./cluster.js')).clusterCommand,
 };
 
 export const TOOL_USAGE = `Client commands (against any Kafka-compatible broker, --bootstrap HOST:PORT):
@@ -43,10 +38,11 @@ export async function runTool(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   const debug = rest.includes('--debug');
   try {
-    await TOOLS[name!]!(rest);
+    await (await TOOLS[name!]!())(rest);
     return EXIT.ok;
   } catch (e) {
     const err = e as Error;
+    const { CommandError } = await import('./common.js'); // loaded already by the tool that threw
     const code =
       e instanceof CliUsageError ? EXIT.usage : e instanceof ConnectionError ? EXIT.unreachable : EXIT.failed;
     const prefix = e instanceof KafkaError || e instanceof ProtocolError || e instanceof CommandError || e instanceof CliUsageError || e instanceof ConnectionError ? '' : 'internal error: ';

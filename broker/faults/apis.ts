@@ -1,14 +1,14 @@
 // APIs named the way a test names them: Kafka's API name ('Produce', 'JoinGroup')
 // or its key.
-import { ALL_APIS } from '../../protocol/messages/index.js';
+import { API_NAMES } from '../../protocol/messages/api-names.js';
 
 export type ApiRef = string | number;
 
-const BY_NAME = new Map(ALL_APIS.map((a) => [a.name, a.apiKey]));
+const BY_NAME = new Map(API_NAMES.map((name, key) => [name, key]));
 
 export function apiKeyOf(api: ApiRef): number {
   if (typeof api === 'number') {
-    if (ALL_APIS[api]?.apiKey !== api) throw new Error(`no Kafka API has key ${api}`);
+    if (API_NAMES[api] === undefined) throw new Error(`no Kafka API has key ${api}`);
     return api;
   }
   const key = BY_NAME.get(api);
@@ -17,5 +17,5 @@ export function apiKeyOf(api: ApiRef): number {
 }
 
 export function apiNameOf(key: number): string {
-  return ALL_APIS[key]?.name ?? `API ${key}`;
+  return API_NAMES[key] ?? `API ${key}`;
 }

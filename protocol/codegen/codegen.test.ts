@@ -36,4 +36,10 @@ describe('generated codecs', () => {
     const { ALL_APIS } = await import('../messages/index.js');
     expect(ALL_APIS.map((a) => a.apiKey)).toEqual(Array.from({ length: 88 }, (_, i) => i));
   });
+
+  it('name every API in the light name table as its codec does', async () => {
+    const { ALL_APIS } = await import('../messages/index.js');
+    const { API_NAMES } = await import('../messages/api-names.js');
+    expect(API_NAMES).toEqual(ALL_APIS.map((a) => a.name));
+  });
 });

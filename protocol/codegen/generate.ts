@@ -86,6 +86,7 @@ export function generate(specDir: string): Map<string, string> {
   const apis = [...byKey.values()].sort((a, b) => (a.key as number) - (b.key as number)) as ApiPair[];
   const index: string[] = [GENERATED_HEADER, `import type { ApiCodec } from '../codec-runtime.js';`];
   const tableRows: string[] = [];
+  const nameRows: string[] = [];
   for (const api of apis) {
     if (!api.request || !api.response) throw new Error(`API key ${api.key} lacks a request or a response`);
     const file = `${String(api.key).padStart(2, '0')}-${kebab(api.name)}`;
@@ -93,6 +94,7 @@ export function generate(specDir: string): Map<string, string> {
     index.push(`import { ${api.name}Api } from './${file}.js';`);
     index.push(`export * from './${file}.js';`);
     tableRows.push(`  ${api.name}Api,`);
+    nameRows.push(`  '${api.name}',`);
   }
   for (const s of dataSpecs) {
     const file = `data/${kebab(s.name)}`;
@@ -117,5 +119,11 @@ export function generate(specDir: string): Map<string, string> {
     '',
   );
   files.set('index.ts', index.join('\n'));
+  // The names alone, for code that only names an API (a log line, a test's fault
+  // rule) and must not load every codec to do it.
+  files.set(
+    'api-names.ts',
+    [GENERATED_HEADER, '/** Kafka\'s name of every API, indexed by key (as ALL_APIS). */', 'export const API_NAMES: readonly string[] = [', ...nameRows, '];', ''].join('\n'),
+  );
   return files;
 }
