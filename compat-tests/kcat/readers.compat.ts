@@ -121,9 +121,13 @@ describe.skipIf(!kcatVersion())('kcat producer -> kafkajs and @platformatic/kafk
         expect(prod.code, prod.stderr).toBe(0);
         if (broker.kafkalite) {
           // librdkafka falls back to no compression when it thinks the broker cannot take the codec.
+          // It also sends a batch uncompressed when compressing would not shrink it (a first batch
+          // of one short record, depending on how kcat's reads of stdin fall), so plain batches
+          // may appear beside compressed ones, but never alone.
           const { batches } = await broker.kafkalite.logs.log(topic, 0)!.read(0, 1 << 20, true);
           const codecs = batches.flatMap((b) => walkBatches(b).batches.map((s) => s.header.compression));
-          expect(new Set(codecs)).toEqual(new Set([CODEC_IDS[codec]]));
+          expect(codecs).toContain(CODEC_IDS[codec]);
+          expect(codecs.every((c) => c === CODEC_IDS[codec] || c === Compression.none)).toBe(true);
         }
         const truth = await kcatView(broker.bootstrap, topic);
         expect(truth.map((r) => `${r.key}|${r.value}`)).toEqual(lines);
