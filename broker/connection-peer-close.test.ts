@@ -65,15 +65,23 @@ async function storedRecords(topic: string): Promise<number> {
   return Number(p.high);
 }
 
-/** Waits until the partition's high watermark stops short of or reaches `expected`. */
+/** Waits (on the log's high-watermark event) until `expected` records are stored, or 20 s; returns what is stored then. */
 async function awaitStored(topic: string, expected: number): Promise<number> {
-  const deadline = Date.now() + 30_000;
-  let n = await storedRecords(topic);
-  while (n < expected && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-    n = await storedRecords(topic);
+  const log = broker.logs.log(topic, 0)!;
+  if (log.highWatermark < expected) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, 20_000);
+      const off = log.onHighWatermark((hw) => {
+        if (hw >= expected) done();
+      });
+      function done(): void {
+        clearTimeout(timer);
+        off();
+        resolve();
+      }
+    });
   }
-  return n;
+  return storedRecords(topic);
 }
 
 describe('issue 7: requests received before the peer closes are handled', () => {
