@@ -1,6 +1,6 @@
 // kafkalite/testing: the test double's API in one import (it ships with the
 // package: it is what application test suites use).
-export { startBroker, type BrokerOptions, type RunningBroker } from '../broker/broker.js';
+export { startBroker, startCluster, type BrokerOptions, type ClusterOptions, type RunningBroker, type RunningCluster } from '../broker/broker.js';
 export { ManualClock, systemClock, type Clock } from '../broker/clock.js';
 export { MemoryFileSystem, type FaultSpec } from '../storage/fs-memory.js';
 export { Fault, FaultInjector, type FaultMatch, type FaultKind } from '../broker/faults/faults.js';
