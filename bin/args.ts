@@ -3,7 +3,7 @@
 // server.properties, --set and the --host/--port/--data-dir flags into one config.
 //
 // Precedence, lowest to highest: built-in defaults < --config FILE < --set
-// key=value (later --set wins over earlier) < --host/--port/--data-dir.
+// key=value (later --set wins over earlier) < --host/--port/--data-dir/--metrics-port.
 
 import { parseArgs } from 'node:util';
 import { readFile } from 'node:fs/promises';
@@ -38,6 +38,8 @@ export interface StartOptions {
   readonly nodes?: number;
   /** --node-listeners, one per node in Kafka's `listeners` form. */
   readonly nodeListeners?: readonly string[];
+  /** --metrics-port: the Prometheus endpoint's port (the metrics.port config). */
+  readonly metricsPort?: number;
 }
 
 /** Offline tools with their own options (bin/<name>.ts parses the rest of the line). */
@@ -69,11 +71,13 @@ Options:
   --node-listeners L   the listeners of one node in Kafka's form, e.g.
                        PLAINTEXT://127.0.0.1:19092 (repeatable: one per node,
                        in node id order; sets --nodes when that is not given)
+  --metrics-port PORT  serve Prometheus metrics at http://HOST:PORT/metrics, 0 for
+                       any free port (default: not served)
   --log-level LEVEL    fatal, error, warn, info, debug, trace or silent (default info)
   -h, --help           show this help
   -v, --version        print the version
 
---set wins over --config; --host, --port and --data-dir win over both.
+--set wins over --config; --host, --port, --data-dir and --metrics-port win over both.
 `;
 
 /** Parses `kafkalite` arguments (without the node and script paths). */
@@ -96,6 +100,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
         'log-level': { type: 'string' },
         nodes: { type: 'string' },
         'node-listeners': { type: 'string', multiple: true },
+        'metrics-port': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -116,14 +121,8 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   if (command !== 'start') throw new CliUsageError(`unknown command "${command}"; try: kafkalite start`);
   if (extra.length > 0) throw new CliUsageError(`unexpected argument "${extra[0]}"`);
 
-  let port: number | undefined;
-  if (values.port !== undefined) {
-    const p = values.port.trim();
-    port = /^\d+$/.test(p) ? Number(p) : NaN;
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new CliUsageError(`--port must be a whole number from 0 to 65535, got "${values.port}"`);
-    }
-  }
+  const port = portFlag('--port', values.port);
+  const metricsPort = portFlag('--metrics-port', values['metrics-port']);
 
   const host = values.host?.trim();
   if (host !== undefined && (host === '' || /[\s,/]/.test(host))) {
@@ -172,8 +171,16 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       logLevel,
       ...(nodes !== undefined ? { nodes } : {}),
       ...(nodeListeners !== undefined ? { nodeListeners } : {}),
+      ...(metricsPort !== undefined ? { metricsPort } : {}),
     },
   };
+}
+
+function portFlag(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const port = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliUsageError(`${flag} must be a whole number from 0 to 65535, got "${text}"`);
+  return port;
 }
 
 export interface StartConfig {
@@ -236,6 +243,7 @@ export async function resolveStartConfig(
       };
       config['listeners'] = formatListeners(listeners);
     }
+    if (options.metricsPort !== undefined) config['metrics.port'] = String(options.metricsPort);
     if (options.dataDir !== undefined) {
       if (options.dataDir.includes(',')) {
         throw new CliUsageError(`--data-dir must be one directory, got "${options.dataDir}"`);
