@@ -226,6 +226,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     if (metricsPort !== null) metricsServer = await startMetricsServer(metrics, specs[0].binds[0].host, metricsPort, logger);
   } catch (err) {
     // A failed start leaves nothing behind: closing the logs releases the lock too.
+    started?.groups.close();
     metrics.close();
     await Promise.all(servers.map((s) => s.stop()));
     if (openedLogs) await openedLogs.close().catch(() => undefined);

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type ITopicConfig } from 'kafkajs';
 import { startBroker, type RunningBroker } from '../broker.js';
 import { describeStartupError } from '../../bin/startup-errors.js';
 import { parsePromText, sample, select, total, type PromSample } from '../../test/support/prom-text.js';
@@ -26,6 +26,16 @@ async function broker(opts: Parameters<typeof startBroker>[0] = {}): Promise<Run
 
 function kafka(b: RunningBroker): Kafka {
   return new Kafka({ brokers: [b.bootstrap], clientId: 'metrics-test', logLevel: logLevel.NOTHING });
+}
+
+async function createTopics(b: RunningBroker, topics: ITopicConfig[]): Promise<void> {
+  const admin = kafka(b).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics });
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 async function scrape(b: RunningBroker): Promise<PromSample[]> {
@@ -53,10 +63,7 @@ describe('issue 13: Prometheus metrics', () => {
   it('counts produce, fetch and requests; reports logs, group offsets and lag; the snapshot reads the same numbers', async () => {
     const b = await broker();
     const client = kafka(b);
-    const admin = client.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 2 }] });
-    await admin.disconnect();
+    await createTopics(b, [{ topic: 'orders', numPartitions: 2 }]);
     const before = await scrape(b);
     const producedBefore = total(before, M.requests, { request: 'Produce' });
 
@@ -158,10 +165,7 @@ describe('issue 13: Prometheus metrics', () => {
   it('counts a rebalance when a member joins, with its pause, and the members per group', async () => {
     const b = await broker();
     const client = kafka(b);
-    const admin = client.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: 'events', numPartitions: 4 }] });
-    await admin.disconnect();
+    await createTopics(b, [{ topic: 'events', numPartitions: 4 }]);
     const consumers: Consumer[] = [];
     const join = async () => {
       // Short heartbeats and fetch waits: the first member learns of the rebalance on its next heartbeat, sent between fetches.
@@ -207,10 +211,7 @@ describe('issue 13: Prometheus metrics', () => {
   it('counts a produce refused by validation as failed', async () => {
     const b = await broker();
     const client = kafka(b);
-    const admin = client.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: 'small', configEntries: [{ name: 'max.message.bytes', value: '200' }] }] });
-    await admin.disconnect();
+    await createTopics(b, [{ topic: 'small', configEntries: [{ name: 'max.message.bytes', value: '200' }] }]);
     const producer = client.producer({ retry: { retries: 0 } });
     await producer.connect();
     try {
