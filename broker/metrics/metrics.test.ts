@@ -8,7 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Consumer, type ITopicConfig } from 'kafkajs';
-import { startBroker, type RunningBroker } from '../broker.js';
+import { Consumer as PlatformaticConsumer, stringDeserializers } from '@platformatic/kafka';
+import { startBroker, startCluster, type RunningBroker } from '../broker.js';
 import { describeStartupError } from '../../bin/startup-errors.js';
 import { parsePromText, sample, select, total, type PromSample } from '../../test/support/prom-text.js';
 import { M } from './names.js';
@@ -38,7 +39,7 @@ async function createTopics(b: RunningBroker, topics: ITopicConfig[]): Promise<v
   }
 }
 
-async function scrape(b: RunningBroker): Promise<PromSample[]> {
+async function scrape(b: Pick<RunningBroker, 'metricsEndpoint'>): Promise<PromSample[]> {
   const res = await fetch(b.metricsEndpoint!.url);
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
@@ -208,6 +209,56 @@ describe('issue 13: Prometheus metrics', () => {
     }
   }, 60_000);
 
+  it('counts consumer-group (KIP-848) groups and rebalances, with @platformatic/kafka members', async () => {
+    const b = await broker({
+      config: { 'group.consumer.min.heartbeat.interval.ms': '50', 'group.consumer.heartbeat.interval.ms': '100', 'group.consumer.min.session.timeout.ms': '500', 'group.consumer.session.timeout.ms': '1500' },
+    });
+    await createTopics(b, [{ topic: 'jobs', numPartitions: 4 }]);
+    const settled = (members: number) =>
+      new Promise<void>((resolve) => {
+        const off = b.groups.onConsumerRebalance((s) => {
+          if (s.groupId === 'g848' && s.outcome === 'Stable' && s.memberIds.length === members) {
+            off();
+            resolve();
+          }
+        });
+      });
+    const members: { close(): Promise<void> }[] = [];
+    const join = async (name: string) => {
+      const consumer = new PlatformaticConsumer({ groupId: 'g848', clientId: name, bootstrapBrokers: [b.bootstrap], deserializers: stringDeserializers, groupProtocol: 'consumer', maxWaitTime: 100 });
+      const stream = await consumer.consume({ topics: ['jobs'], mode: 'earliest' });
+      members.push({
+        close: async () => {
+          await stream.close().catch(() => undefined);
+          await consumer.close(true);
+        },
+      });
+    };
+    try {
+      const one = settled(1);
+      await join('a');
+      await one;
+      const before = await scrape(b);
+      expect(sample(before, M.groupCount, { protocol: 'consumer' })).toBe(1);
+      expect(sample(before, M.groupInfo, { consumergroup: 'g848', protocol: 'consumer', state: 'Stable' })).toBe(1);
+      expect(sample(before, M.consumerGroupCount, { state: 'Stable' })).toBe(1);
+      expect(sample(before, M.groupMembers, { consumergroup: 'g848' })).toBe(1);
+      const rebalancesBefore = sample(before, M.consumerRebalances);
+      expect(rebalancesBefore).toBeGreaterThanOrEqual(1);
+
+      const two = settled(2);
+      await join('b');
+      await two;
+      const after = await scrape(b);
+      expect(sample(after, M.consumerRebalances)).toBeGreaterThan(rebalancesBefore);
+      expect(sample(after, `${M.rebalancePause}_count`, { protocol: 'consumer' })).toBe(sample(after, M.consumerRebalances));
+      expect(sample(after, M.groupMembers, { consumergroup: 'g848' })).toBe(2);
+      expect(sample(after, M.classicRebalances)).toBe(0);
+    } finally {
+      for (const m of members.reverse()) await m.close();
+    }
+  }, 60_000);
+
   it('counts a produce refused by validation as failed', async () => {
     const b = await broker();
     const client = kafka(b);
@@ -224,6 +275,27 @@ describe('issue 13: Prometheus metrics', () => {
     expect(sample(s, M.failedProduceRequests, { topic: 'small' })).toBe(1);
     expect(sample(s, M.produceRequests, { topic: 'small' })).toBe(2);
     expect(sample(s, M.messagesIn, { topic: 'small' })).toBe(1);
+  }, 30_000);
+
+  it('serves one endpoint for a cluster in one process: leaders move with stopped nodes, and partitions with none are offline', async () => {
+    const cluster = await startCluster({ nodes: 2, metricsPort: 0 });
+    running.push(cluster);
+    const admin = new Kafka({ brokers: cluster.bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'spread', numPartitions: 4 }] });
+    await admin.disconnect();
+    const up = await scrape(cluster);
+    expect(sample(up, M.partitionCount)).toBe(4);
+    expect(sample(up, M.leaderCount)).toBe(4);
+    expect(sample(up, M.connectionCreation, { listener: 'PLAINTEXT' })).toBeGreaterThanOrEqual(1);
+    await cluster.stopNode(cluster.nodes[1].nodeId);
+    const one = await scrape(cluster);
+    expect(sample(one, M.leaderCount)).toBe(4);
+    expect(sample(one, M.offlinePartitions)).toBe(0);
+    await cluster.stopNode(cluster.nodes[0].nodeId);
+    const none = await scrape(cluster);
+    expect(sample(none, M.leaderCount)).toBe(0);
+    expect(sample(none, M.offlinePartitions)).toBe(4);
   }, 30_000);
 
   it('gives two brokers in one process separate registries', async () => {
