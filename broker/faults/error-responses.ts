@@ -78,6 +78,12 @@ const ERROR_RESPONSES = new Map<number, Builder<unknown, unknown>>([
     groups: req.groups.map((groupId) => ({ errorCode, groupId, groupState: '', protocolType: '', protocolData: '', members: [] })),
   })),
   builder<M.ListGroupsRequest, M.ListGroupsResponse>(16, (_req, _v, errorCode) => ({ errorCode, groups: [] })),
+  builder<M.SaslHandshakeRequest, M.SaslHandshakeResponse>(17, (_req, _v, errorCode) => ({ errorCode, mechanisms: [] })),
+  builder<M.SaslAuthenticateRequest, M.SaslAuthenticateResponse>(36, (_req, _v, errorCode) => ({
+    errorCode,
+    errorMessage: null,
+    authBytes: Buffer.alloc(0),
+  })),
   builder<M.ApiVersionsRequest, M.ApiVersionsResponse>(18, (_req, _v, errorCode) => ({ errorCode, apiKeys: [] })),
   builder<M.CreateTopicsRequest, M.CreateTopicsResponse>(19, (req, _v, errorCode) => ({
     topics: req.topics.map((t) => ({ name: t.name, errorCode })),
