@@ -146,6 +146,14 @@ const ERROR_RESPONSES = new Map<number, Builder<unknown, unknown>>([
     })),
   })),
   builder<M.ListPartitionReassignmentsRequest, M.ListPartitionReassignmentsResponse>(46, (_req, _v, errorCode) => ({ errorCode, errorMessage: null, topics: [] })),
+  builder<M.DescribeUserScramCredentialsRequest, M.DescribeUserScramCredentialsResponse>(50, (req, _v, errorCode) => ({
+    errorCode,
+    errorMessage: null,
+    results: (req.users ?? []).map((u) => ({ user: u.name, errorCode, errorMessage: null, credentialInfos: [] })),
+  })),
+  builder<M.AlterUserScramCredentialsRequest, M.AlterUserScramCredentialsResponse>(51, (req, _v, errorCode) => ({
+    results: [...new Set([...req.deletions, ...req.upsertions].map((x) => x.name))].map((user) => ({ user, errorCode, errorMessage: null })),
+  })),
   builder<M.DescribeClusterRequest, M.DescribeClusterResponse>(60, (req, v, errorCode) => ({
     errorCode,
     errorMessage: null,

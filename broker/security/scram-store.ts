@@ -10,6 +10,13 @@ export type ScramMechanismName = Extract<SaslMechanismName, 'SCRAM-SHA-256' | 'S
 
 const FILE = 'kafkalite-scram-credentials.json';
 
+/** Kafka's ScramMechanism codes on the wire. */
+export const SCRAM_MECHANISM_CODES: Readonly<Record<ScramMechanismName, number>> = { 'SCRAM-SHA-256': 1, 'SCRAM-SHA-512': 2 };
+
+export function scramMechanismOf(code: number): ScramMechanismName | undefined {
+  return code === 1 ? 'SCRAM-SHA-256' : code === 2 ? 'SCRAM-SHA-512' : undefined;
+}
+
 interface StoredCredential {
   salt: string;
   storedKey: string;
