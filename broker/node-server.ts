@@ -112,6 +112,7 @@ export class NodeServer {
         }
         try {
           principal = `User:${mapPrincipalName(ls.principalRules, distinguishedName(peer.raw))}`;
+          this.logger.debug({ listener: ls.name, remote, principal }, 'TLS client certificate accepted');
         } catch (err) {
           this.logger.warn({ listener: ls.name, remote, err: (err as Error).message }, 'no principal for the client certificate; connection closed');
           socket.destroy();

@@ -25,11 +25,20 @@ export interface TestCa {
   issue(subject: readonly (readonly [string, string])[], opts?: { hosts?: readonly string[] }): IssuedCertificate;
 }
 
-function keyPair(): { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.PublicKey; pem: string } {
+type KeyPair = { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.PublicKey; pem: string };
+let shared: KeyPair | undefined;
+
+/**
+ * One RSA key per process for every throw-away certificate: generating one takes a
+ * good part of a second, and these certificates only ever guard test connections.
+ */
+function keyPair(): KeyPair {
+  if (shared) return shared;
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
   const priv = forge.pki.privateKeyFromPem(pem) as forge.pki.rsa.PrivateKey;
-  return { privateKey: priv, publicKey: forge.pki.setRsaPublicKey(priv.n, priv.e), pem };
+  shared = { privateKey: priv, publicKey: forge.pki.setRsaPublicKey(priv.n, priv.e), pem };
+  return shared;
 }
 
 function attrs(subject: readonly (readonly [string, string])[]): forge.pki.CertificateField[] {
