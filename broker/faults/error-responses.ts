@@ -105,6 +105,13 @@ const ERROR_RESPONSES = new Map<number, Builder<unknown, unknown>>([
     producerId: -1n,
     producerEpoch: -1,
   })),
+  builder<M.DescribeAclsRequest, M.DescribeAclsResponse>(29, (_req, _v, errorCode) => ({ errorCode, errorMessage: null, resources: [] })),
+  builder<M.CreateAclsRequest, M.CreateAclsResponse>(30, (req, _v, errorCode) => ({
+    results: req.creations.map(() => ({ errorCode, errorMessage: null })),
+  })),
+  builder<M.DeleteAclsRequest, M.DeleteAclsResponse>(31, (req, _v, errorCode) => ({
+    filterResults: req.filters.map(() => ({ errorCode, errorMessage: null, matchingAcls: [] })),
+  })),
   builder<M.DescribeConfigsRequest, M.DescribeConfigsResponse>(32, (req, _v, errorCode) => ({
     results: req.resources.map((r) => ({ errorCode, resourceType: r.resourceType, resourceName: r.resourceName, configs: [] })),
   })),
