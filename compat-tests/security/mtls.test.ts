@@ -2,21 +2,16 @@
 // certificate's subject becomes the principal (mapped by ssl.principal.mapping.rules),
 // a missing or untrusted certificate is refused where it must be.
 import { afterEach, describe, expect, it } from 'vitest';
-import pino from 'pino';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker, type RunningBroker } from '../../broker/broker.js';
 import { makeTestCa } from '../../broker/security/test-certs.js';
+import { captureLog } from '../support/secure-broker.js';
 
 let broker: RunningBroker | undefined;
 afterEach(async () => {
   await broker?.close();
   broker = undefined;
 });
-
-function captureLog() {
-  const lines: Record<string, unknown>[] = [];
-  return { lines, logger: pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) }) };
-}
 
 async function start(clientAuth: string, rules?: string) {
   const log = captureLog();

@@ -6,10 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import pino from 'pino';
 import { Kafka, logLevel } from 'kafkajs';
 import { Admin } from '@platformatic/kafka';
-import { secureBroker, PLAIN_USERS } from '../support/secure-broker.js';
+import { captureLog, secureBroker, PLAIN_USERS } from '../support/secure-broker.js';
 import { RawClient } from '../../test/support/raw-client.js';
 import { ApiVersionsApi } from '../../protocol/messages/18-api-versions.js';
 import { SaslHandshakeApi } from '../../protocol/messages/17-sasl-handshake.js';
@@ -20,14 +19,6 @@ import { ManualClock } from '../../broker/clock.js';
 
 const plainToken = (user: string, password: string, authzid = '') => Buffer.from(`${authzid}\u0000${user}\u0000${password}`);
 const ALICE = plainToken('alice', PLAIN_USERS.alice);
-
-/** Log lines of a broker, as parsed objects. */
-function captureLog() {
-  const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
-  const has = (re: RegExp) => lines.some((l) => re.test(`${String(l.msg)} ${String(l.reason ?? '')} ${String(l.err ?? '')}`));
-  return { logger, lines, has };
-}
 
 let broker: Awaited<ReturnType<typeof secureBroker>>;
 const log = captureLog();

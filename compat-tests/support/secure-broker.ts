@@ -1,5 +1,6 @@
 // A broker with one listener of each security protocol (issue 11): PLAINTEXT, SSL,
 // SASL_PLAINTEXT and SASL_SSL, the last two with PLAIN (alice) and SCRAM (bob).
+import pino from 'pino';
 import { startBroker, type BrokerOptions, type RunningBroker } from '../../broker/broker.js';
 
 export const PLAIN_USERS = { alice: 'alice-secret', admin: 'admin-secret' };
@@ -40,4 +41,12 @@ export async function secureBroker(opts: BrokerOptions = {}): Promise<RunningBro
       return l.port;
     },
   });
+}
+
+/** A debug-level logger whose lines are kept, parsed, for a test to look for. */
+export function captureLog() {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+  const has = (re: RegExp) => lines.some((l) => re.test(`${String(l.msg)} ${String(l.reason ?? '')} ${String(l.err ?? '')}`));
+  return { logger, lines, has };
 }
