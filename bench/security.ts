@@ -38,7 +38,7 @@ const client = (name: string) =>
 const value = randomBytes(1024);
 const batch = buildRecordBatchSync({ records: Array.from({ length: 63 }, () => ({ value, timestamp: Date.now() })) });
 
-/** Keeps `depth` requests in flight for SECONDS; returns MB/s of `bytesOf(response)`. */
+/** Keeps `depth` requests in flight for SECONDS; returns MB/s of the bytes each `send` reports. */
 async function drive(c: RawClient, depth: number, send: () => Promise<number>): Promise<number> {
   const end = Date.now() + SECONDS * 1000;
   let bytes = 0;

@@ -251,12 +251,6 @@ export class Connection {
     const apiKey = frame.readInt16BE(0);
     const apiVersion = frame.readInt16BE(2);
     const correlationId = frame.readInt32BE(4);
-    const admission = sasl?.admit(apiKey, API_NAMES[apiKey] ?? `key ${apiKey}`) ?? { kind: 'dispatch' };
-    if (admission.kind === 'close') {
-      if (admission.delayed) this.closeAfterDelay(admission.reason);
-      else this.close(admission.reason);
-      return;
-    }
     const handler = this.broker.registry.get(apiKey);
     if (!handler) {
       const known = API_NAMES[apiKey];
@@ -270,6 +264,13 @@ export class Connection {
         return;
       }
       this.close(`unsupported version ${apiVersion} of ${handler.api.name} (served ${handler.minVersion}-${handler.maxVersion})`);
+      return;
+    }
+    // After the version check: an ApiVersions answered UNSUPPORTED_VERSION does not count as the one allowed before SASL.
+    const admission = sasl?.admit(apiKey, API_NAMES[apiKey] ?? `key ${apiKey}`) ?? { kind: 'dispatch' };
+    if (admission.kind === 'close') {
+      if (admission.delayed) this.closeAfterDelay(admission.reason);
+      else this.close(admission.reason);
       return;
     }
     const flexible = isFlexible(handler.api, apiVersion);

@@ -70,6 +70,16 @@ describe('before authentication on a SASL listener', () => {
 
   it('one ApiVersions is answered with every API; a second closes the connection', async () => {
     const c = await saslClient();
+    // A version the broker does not serve is answered UNSUPPORTED_VERSION and does not use up the one ApiVersions.
+    const v9 = Buffer.alloc(14);
+    v9.writeInt32BE(10, 0); // size, then ApiVersions v9, correlation id 99, null client id
+    v9.writeInt16BE(18, 4);
+    v9.writeInt16BE(9, 6);
+    v9.writeInt32BE(99, 8);
+    v9.writeInt16BE(-1, 12);
+    const unsupported = await c.rawRequest(v9, 99);
+    expect(unsupported.readInt16BE(4)).toBe(ErrorCode.UNSUPPORTED_VERSION);
+
     const v = await c.request(ApiVersionsApi, 3, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
     expect(v.apiKeys.map((k) => k.apiKey)).toEqual(expect.arrayContaining([17, 36, 50, 51, 3, 0]));
     await expect(c.request(ApiVersionsApi, 3, { clientSoftwareName: 't', clientSoftwareVersion: '1' })).rejects.toThrow('connection closed');
