@@ -43,7 +43,7 @@ import { DEFAULT_WAIT_MS } from './double/wait.js';
 import { resolveListenerSecurity } from './security/listener-security.js';
 import { ScramStore } from './security/scram-store.js';
 import { credentialFor } from './security/sasl/scram.js';
-import { makeTestCa, type TestCa } from './security/test-certs.js';
+import type { TestCa } from './security/test-certs.js';
 
 export interface BrokerOptions {
   /** Kafka config overrides by Kafka name (`num.partitions`, `log.retention.ms`, ...). */
@@ -219,7 +219,8 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
   const resolveLogConfig = logConfigResolver(config);
   const protocols = parseProtocolMap(config.values['listener.security.protocol.map']);
   const listenerNames = [...new Set(specs.flatMap((s) => s.binds.map((b) => b.name)))];
-  const testCa = opts.tls ? makeTestCa() : null;
+  // Loaded only when asked for: the X.509 library is not needed by a broker with real key stores.
+  const testCa = opts.tls ? (await import('./security/test-certs.js')).makeTestCa() : null;
   const testCert = testCa?.issue([['O', 'kafkalite'], ['CN', 'localhost']], { hosts: ['127.0.0.1', '::1', 'localhost'] });
   const security = await resolveListenerSecurity(
     config,
