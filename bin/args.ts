@@ -258,7 +258,7 @@ export async function resolveStartConfig(
       listeners: options.nodeListeners?.[i] ?? shiftedListeners(broker.listeners, i),
       ...(advertised && options.nodeListeners === undefined ? { advertisedListeners: shiftedListeners(advertised, i) } : {}),
     }));
-    // Each node's listeners checked as `listeners` is (PLAINTEXT only, with the reason otherwise).
+    // Each node's listeners checked as `listeners` is.
     for (const [i, l] of nodes.entries()) {
       try {
         resolveBrokerConfig({ ...config, listeners: l.listeners, ...(l.advertisedListeners ? { 'advertised.listeners': l.advertisedListeners } : {}) });

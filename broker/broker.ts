@@ -42,6 +42,10 @@ import { committedOffsets, groupAssignment, partitionRecords, type CommittedOffs
 import { DEFAULT_WAIT_MS } from './double/wait.js';
 import { BrokerMetrics } from './metrics/metrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics/http.js';
+import { resolveListenerSecurity } from './security/listener-security.js';
+import { ScramStore } from './security/scram-store.js';
+import { credentialFor } from './security/sasl/scram.js';
+import type { TestCa } from './security/test-certs.js';
 
 export interface BrokerOptions {
   /** Kafka config overrides by Kafka name (`num.partitions`, `log.retention.ms`, ...). */
@@ -66,6 +70,14 @@ export interface BrokerOptions {
   requestLogSize?: number;
   /** Port of the Prometheus endpoint (HTTP GET /metrics) on the first listener's host; 0 picks a free one. Overrides `metrics.port`; default none. */
   metricsPort?: number;
+  /**
+   * Make a throw-away CA and a server certificate it signs (127.0.0.1, ::1, localhost) for
+   * every SSL/SASL_SSL listener without a key store of its own; the CA comes back as
+   * `tls.ca`. Without `listeners` in `config`, the one listener is `SSL://127.0.0.1:0`.
+   */
+  tls?: boolean;
+  /** SCRAM users to create at start (user -> password), for SCRAM-SHA-256 and SCRAM-SHA-512, 4096 iterations. */
+  scramUsers?: Record<string, string>;
 }
 
 export interface ClusterOptions extends Omit<BrokerOptions, 'port'> {
@@ -92,6 +104,10 @@ interface RunningParts {
   readonly logs: LogManager;
   /** The data directory, or null when storage is in memory. */
   readonly dataDir: string | null;
+  /** With the `tls` option: the CA clients trust (`tls.ca`, PEM) and `tls.issue(subject)` for client certificates. */
+  readonly tls: TestCa | null;
+  /** Every listener of every node with its security protocol and bound port. */
+  readonly listeners: readonly { nodeId: number; name: string; securityProtocol: string; host: string; port: number }[];
   /** Resolves once the topic exists (created by any client or by auto-creation); rejects after 4 s (DEFAULT_WAIT_MS) by default. */
   waitForTopic(name: string, opts?: { timeoutMs?: number }): Promise<TopicInfo>;
   /** The group coordinators across shards, both protocols (state, rebalanceHistory / consumerRebalanceHistory, onRebalance / onConsumerRebalance). */
@@ -175,7 +191,7 @@ interface NodeSpec {
   advertised: readonly { name: string; host: string; port: number }[] | null;
 }
 
-/** Per-node listener text, checked as `listeners` is: PLAINTEXT only, with the reason otherwise. */
+/** Per-node listener text, checked as `listeners` is (each name mapped to a security protocol). */
 function nodeListeners(config: BrokerConfig, text: string, what: string): { name: string; host: string; port: number }[] {
   let list: Listener[];
   try {
@@ -209,6 +225,16 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
   const fs = opts.fs ?? (memory ? new MemoryFileSystem() : new RealFileSystem());
   const dataDir = memory ? '/kafkalite-memory' : config.logDir;
   const resolveLogConfig = logConfigResolver(config);
+  const protocols = parseProtocolMap(config.values['listener.security.protocol.map']);
+  const listenerNames = [...new Set(specs.flatMap((s) => s.binds.map((b) => b.name)))];
+  // Loaded only when asked for: the X.509 library is not needed by a broker with real key stores.
+  const testCa = opts.tls ? (await import('./security/test-certs.js')).makeTestCa() : null;
+  const testCert = testCa?.issue([['O', 'kafkalite'], ['CN', 'localhost']], { hosts: ['127.0.0.1', '::1', 'localhost'] });
+  const security = await resolveListenerSecurity(
+    config,
+    listenerNames.map((name) => ({ name, host: '', port: 0, securityProtocol: protocols.get(name)! })),
+    testCa && testCert ? { ...testCert, ca: testCa.ca } : undefined,
+  );
 
   const rateLimitedLog = new RateLimitedLog(10_000, () => clock.now());
 
@@ -233,7 +259,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     else await dirLock.release().catch(() => undefined);
     throw err;
   }
-  const { meta, cluster, groups, producerIds, nodes, logs } = started;
+  const { meta, cluster, groups, producerIds, nodes, logs, scram } = started;
 
   async function openCluster() {
     const meta = await loadOrCreateMetaProperties(fs, dataDir, { clusterId: config.clusterId, nodeId: config.nodeId });
@@ -254,7 +280,12 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     });
     openedLogs = opened;
     const producerIds = await ProducerIdManager.open(fs, dataDir);
-    for (const s of specs) servers.push(new NodeServer(s.nodeId, s.binds, logger));
+    const scram = await ScramStore.open(fs, dataDir);
+    if (opts.scramUsers) {
+      await scram.apply(Object.entries(opts.scramUsers).flatMap(([user, password]) =>
+        (['SCRAM-SHA-256', 'SCRAM-SHA-512'] as const).map((mechanism) => ({ user, mechanism, credential: credentialFor(mechanism, password) }))));
+    }
+    for (const s of specs) servers.push(new NodeServer(s.nodeId, s.binds, logger, security));
     for (const s of servers) await s.listen();
     const nodes = specs.map(advertisedNode);
     const cluster = new Cluster(meta.clusterId, nodes, { store, logs: opened, logConfig: resolveLogConfig });
@@ -263,7 +294,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     const groups = new GroupShards({ cluster, offsetsTopic, config, clock, logger });
     metrics.attach({ cluster, logs: opened, groups });
     await groups.start();
-    return { meta, cluster, groups, producerIds, nodes, logs: opened, offsetsTopic };
+    return { meta, cluster, groups, producerIds, nodes, logs: opened, offsetsTopic, scram };
   }
   const clusterId = meta.clusterId;
   const registry = new HandlerRegistry(HANDLERS);
@@ -274,7 +305,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
   const requestBudget = new RequestBudget(config.values['queued.max.requests'], config.values['queued.max.request.bytes']);
   for (const [i, server] of servers.entries()) {
     const node = nodes[i];
-    server.serve(new Map(node.endpoints.map((e) => [e.listener, { node, listener: e.listener, config, cluster, clock, logger, registry, logs, producerIds, groups, dispatch, requestBudget, rateLimitedLog, metrics } satisfies BrokerContext])));
+    server.serve(new Map(node.endpoints.map((e) => [e.listener, { node, listener: e.listener, listenerSecurity: security.get(e.listener)!, scram, config, cluster, clock, logger, registry, logs, producerIds, groups, dispatch, requestBudget, rateLimitedLog, metrics } satisfies BrokerContext])));
   }
 
   const serverOf = (nodeId: number): NodeServer => {
@@ -292,6 +323,8 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     cluster,
     logs,
     dataDir: memory ? null : dataDir,
+    tls: testCa,
+    listeners: specs.flatMap((sp) => sp.binds.map((b) => ({ nodeId: sp.nodeId, name: b.name, securityProtocol: protocols.get(b.name)!, host: b.host, port: b.port }))),
     nodes,
     waitForTopic: (name, o) => waitForTopic(cluster, name, o?.timeoutMs),
     groups,
@@ -346,6 +379,10 @@ function singleNodeSpec(config: BrokerConfig, overrides: Record<string, string>,
 /** The config overrides a start resolves: the test double's defaults (unless turned off), then the caller's. */
 function resolveStartConfig(opts: BrokerOptions): { overrides: Record<string, string>; config: BrokerConfig } {
   const overrides: Record<string, string> = { ...(opts.testDefaults === false ? {} : TEST_DOUBLE_CONFIG), ...opts.config };
+  if (opts.tls && opts.config?.['listeners'] === undefined) {
+    overrides['listeners'] = 'SSL://127.0.0.1:0';
+    overrides['inter.broker.listener.name'] ??= 'SSL';
+  }
   if (opts.dataDir !== undefined) overrides['log.dirs'] = opts.dataDir;
   return { overrides, config: resolveBrokerConfig(overrides, { logger: opts.logger ?? pino({ level: 'silent' }) }) };
 }

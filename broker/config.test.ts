@@ -322,12 +322,21 @@ describe('listeners', () => {
     ]);
   });
 
-  it('rejects malformed, non-PLAINTEXT, non-routable and unknown-name listeners', () => {
+  it('rejects malformed, non-routable and unknown-name listeners, and listeners without the inter-broker one', () => {
     expect(errorOf(() => resolveBrokerConfig({ listeners: '127.0.0.1:9092' })).message).toContain(
       'NAME://host:port',
     );
     expect(errorOf(() => resolveBrokerConfig({ listeners: 'PLAINTEXT://h:70000' })).message).toContain('0 to 65535');
-    expect(errorOf(() => resolveBrokerConfig({ listeners: 'SSL://h:9093' })).message).toContain('PLAINTEXT only');
+    // security.inter.broker.protocol defaults to PLAINTEXT: some listener must use it, or inter.broker.listener.name names one.
+    expect(errorOf(() => resolveBrokerConfig({ listeners: 'SSL://h:9093' })).message).toContain(
+      'inter.broker.listener.name must be a listener name defined in advertised.listeners. The valid options based on currently configured listeners are SSL',
+    );
+    expect(resolveBrokerConfig({ listeners: 'SSL://h:9093', 'inter.broker.listener.name': 'SSL' }).listeners).toEqual([
+      { name: 'SSL', host: 'h', port: 9093, securityProtocol: 'SSL' },
+    ]);
+    expect(errorOf(() => resolveBrokerConfig({ listeners: 'SSL://h:9093', 'inter.broker.listener.name': 'SSL', 'security.inter.broker.protocol': 'SSL' })).message).toContain(
+      'Only one of inter.broker.listener.name and security.inter.broker.protocol should be set',
+    );
     expect(errorOf(() => resolveBrokerConfig({ listeners: 'EXTERNAL://h:9093' })).message).toContain(
       'No security protocol defined for listener EXTERNAL',
     );

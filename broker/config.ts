@@ -22,6 +22,8 @@
 // is LONG_MAX = 2^63 as a double; formatConfigValue prints it back as
 // 9223372036854775807, and any realistic ms/byte count is an exact integer.
 
+import { parsePrincipalRules } from './security/principal.js';
+
 /** Kafka's Long.MAX_VALUE as the nearest double; compare with `>=`. */
 export const LONG_MAX = 2 ** 63;
 /** Kafka's Integer.MAX_VALUE. */
@@ -73,6 +75,10 @@ interface DefinitionOf<T extends ConfigType> {
   readonly kafkalite?: true;
   /** Kafka's default, present only where kafkalite's deliberately differs. */
   readonly kafkaDefault?: string;
+  /** A secret (Kafka's PASSWORD type): DescribeConfigs reports it as sensitive, without its value. */
+  readonly sensitive?: true;
+  /** May also be set for one listener as `listener.name.<listener>.<name>` (lower-case listener name). */
+  readonly perListener?: true;
 }
 
 export type ConfigDefinition = { [T in ConfigType]: DefinitionOf<T> }[ConfigType];
@@ -102,6 +108,15 @@ function checkProtocolMap(map: string): string | undefined {
   }
 }
 
+function checkPrincipalRules(rules: string): string | undefined {
+  try {
+    parsePrincipalRules(rules);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
 function checkThrottledReplicas(list: readonly string[]): string | undefined {
   if (list.length === 1 && list[0] === '*') return undefined;
   for (const item of list) {
@@ -115,6 +130,82 @@ function checkThrottledReplicas(list: readonly string[]): string | undefined {
 // ---------------------------------------------------------------------------
 // The table
 // ---------------------------------------------------------------------------
+
+const SSL_CLIENT_AUTH = ['required', 'requested', 'none'] as const;
+
+/** TLS and SASL rows (Kafka's names); broker/security/ reads them per listener. */
+const SECURITY_DEFS = [
+  {
+    name: 'ssl.keystore.type', type: 'string', default: 'JKS', perListener: true, scope: 'broker',
+    doc: 'Format of the key store: PEM or PKCS12 (JKS, Kafka\'s default, is refused: convert it with keytool to PKCS12).',
+  },
+  {
+    name: 'ssl.keystore.location', type: 'string', default: null, perListener: true, scope: 'broker',
+    doc: 'Key store file: for PEM, the private key (PKCS#8) followed by the certificate chain.',
+  },
+  {
+    name: 'ssl.keystore.password', type: 'string', default: null, sensitive: true, perListener: true, scope: 'broker',
+    doc: 'Password of a PKCS12 key store (not allowed for PEM).',
+  },
+  {
+    name: 'ssl.key.password', type: 'string', default: null, sensitive: true, perListener: true, scope: 'broker',
+    doc: 'Password of an encrypted private key (PEM).',
+  },
+  {
+    name: 'ssl.keystore.key', type: 'string', default: null, sensitive: true, perListener: true, scope: 'broker',
+    doc: 'The private key itself, PEM (PKCS#8), with ssl.keystore.type=PEM; needs ssl.keystore.certificate.chain.',
+  },
+  {
+    name: 'ssl.keystore.certificate.chain', type: 'string', default: null, sensitive: true, perListener: true, scope: 'broker',
+    doc: 'The certificate chain itself, PEM, with ssl.keystore.type=PEM.',
+  },
+  {
+    name: 'ssl.truststore.type', type: 'string', default: 'JKS', perListener: true, scope: 'broker',
+    doc: 'Format of the trust store: PEM or PKCS12 (JKS is refused).',
+  },
+  {
+    name: 'ssl.truststore.location', type: 'string', default: null, perListener: true, scope: 'broker',
+    doc: 'Trust store file: for PEM, the CA certificates client certificates are checked against.',
+  },
+  {
+    name: 'ssl.truststore.password', type: 'string', default: null, sensitive: true, perListener: true, scope: 'broker',
+    doc: 'Password of a PKCS12 trust store (not allowed for PEM).',
+  },
+  {
+    name: 'ssl.truststore.certificates', type: 'string', default: null, sensitive: true, perListener: true, scope: 'broker',
+    doc: 'The trusted CA certificates themselves, PEM, with ssl.truststore.type=PEM.',
+  },
+  {
+    name: 'ssl.client.auth', type: 'string', default: 'none', oneOf: SSL_CLIENT_AUTH, perListener: true, scope: 'broker',
+    doc: 'Client certificates: required (no trusted certificate, no connection), requested (checked when sent), none. On SASL_SSL only the listener-prefixed value counts.',
+  },
+  {
+    name: 'ssl.enabled.protocols', type: 'list', default: ['TLSv1.2', 'TLSv1.3'], oneOf: ['TLSv1.2', 'TLSv1.3'],
+    perListener: true, scope: 'broker',
+    doc: 'TLS versions accepted.',
+  },
+  {
+    name: 'ssl.principal.mapping.rules', type: 'string', default: 'DEFAULT', perListener: true, scope: 'broker',
+    check: (v: string) => checkPrincipalRules(v), validValues: 'DEFAULT | RULE:pattern/replacement/[L|U], ...',
+    doc: 'Rules mapping a client certificate\'s distinguished name to the principal name; DEFAULT keeps the whole name.',
+  },
+  {
+    name: 'sasl.enabled.mechanisms', type: 'list', default: ['GSSAPI'], perListener: true, scope: 'broker',
+    doc: 'SASL mechanisms served on SASL listeners: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 (GSSAPI is not available in kafkalite). Each needs listener.name.<l>.<mechanism>.sasl.jaas.config.',
+  },
+  {
+    name: 'connections.max.reauth.ms', type: 'long', default: 0, range: { min: 0 }, perListener: true, scope: 'broker',
+    doc: 'Longest SASL session (KIP-368); a client must re-authenticate before it ends, else its next request closes the connection. 0: sessions never end.',
+  },
+  {
+    name: 'sasl.server.max.receive.size', type: 'int', default: 524288, range: { min: 1 }, scope: 'broker',
+    doc: 'Largest frame accepted before a SASL client has authenticated.',
+  },
+  {
+    name: 'connection.failed.authentication.delay.ms', type: 'int', default: 100, range: { min: 0 }, scope: 'broker',
+    doc: 'Delay before a connection that failed authentication is closed (slows down password guessing).',
+  },
+] as const satisfies readonly ConfigDefinition[];
 
 export const CONFIG_DEFS = [
   // --- identity and network -------------------------------------------------
@@ -149,12 +240,22 @@ export const CONFIG_DEFS = [
     name: 'listener.security.protocol.map', type: 'string',
     default: 'SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT', scope: 'broker',
     check: checkProtocolMap, validValues: 'NAME:PROTOCOL[,NAME:PROTOCOL...]',
-    doc: 'Maps listener names to security protocols; kafkalite serves PLAINTEXT only.',
+    doc: 'Maps listener names to security protocols (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL).',
   },
   {
     name: 'metrics.port', type: 'int', default: null, range: { min: 0, max: 65535 }, scope: 'broker', kafkalite: true,
     doc: 'Port of the Prometheus endpoint (HTTP GET /metrics) on the first listener\'s host; 0 picks a free port; unset, none is served. Kafka has no such port: it exposes JMX, which the Prometheus JMX exporter renders as the same kafka_* names.',
   },
+  {
+    name: 'inter.broker.listener.name', type: 'string', default: null, scope: 'broker',
+    doc: 'Listener the brokers use between themselves; must be one of listeners. Cannot be set with security.inter.broker.protocol.',
+  },
+  {
+    name: 'security.inter.broker.protocol', type: 'string', default: 'PLAINTEXT',
+    oneOf: ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'], scope: 'broker',
+    doc: 'Security protocol between brokers when inter.broker.listener.name is unset; a listener must use it.',
+  },
+  ...SECURITY_DEFS,
   {
     name: 'socket.request.max.bytes', type: 'int', default: 104857600, range: { min: 1 }, scope: 'broker',
     doc: 'Largest request frame accepted; a bigger size prefix closes the connection before anything is buffered.',
@@ -850,18 +951,12 @@ export function parseListenerList(value: string): { name: string; host: string; 
   return out;
 }
 
-/**
- * Listeners with their security protocols (from listener.security.protocol.map);
- * anything but PLAINTEXT is refused with the reason. `key` names the setting in errors.
- */
+/** Listeners with their security protocols (from listener.security.protocol.map). `key` names the setting in errors. */
 export function resolveListenerList(key: string, text: string, protocols: ReadonlyMap<string, string>): Listener[] {
   return parseListenerList(text).map((l) => {
     const securityProtocol = protocols.get(l.name);
     if (securityProtocol === undefined) {
       throw new ConfigError(key, `No security protocol defined for listener ${l.name} (see listener.security.protocol.map)`);
-    }
-    if (securityProtocol !== 'PLAINTEXT') {
-      throw new ConfigError(key, `Listener ${l.name} uses ${securityProtocol}; kafkalite serves PLAINTEXT only (SSL and SASL are not supported yet)`);
     }
     return { ...l, securityProtocol };
   });
@@ -914,6 +1009,37 @@ export interface BrokerConfig {
   readonly flushMode: 'interval' | 'group-commit';
   /** What a topic without overrides gets (retention.ms from log.retention.*, ...). */
   readonly topicDefaults: TopicConfigValues;
+  /**
+   * `listener.name.<l>.<key>` settings by upper-case listener name, keyed by the rest:
+   * a perListener row's name, or `<mechanism>.sasl.jaas.config` / `<mechanism>.connections.max.reauth.ms`.
+   */
+  readonly listenerConfigs: ReadonlyMap<string, ReadonlyMap<string, string>>;
+}
+
+const LISTENER_PREFIX_RE = /^listener\.name\.([a-z0-9_.-]+?)\.((?:[a-z0-9-]+\.)?(?:sasl\.jaas\.config|connections\.max\.reauth\.ms)|[a-z.]+)$/;
+
+/**
+ * Splits a `listener.name.<l>.<key>` setting; undefined when it is not one kafkalite
+ * reads (the listener part is lower-case, as Kafka builds the prefix).
+ */
+function listenerSetting(key: string): { listener: string; key: string } | undefined {
+  const m = LISTENER_PREFIX_RE.exec(key);
+  if (!m) return undefined;
+  const rest = m[2]!;
+  if (/(^|\.)sasl\.jaas\.config$/.test(rest) && rest !== 'sasl.jaas.config') return { listener: m[1]!.toUpperCase(), key: rest };
+  const def = BROKER_DEFS.get(rest);
+  if (def?.perListener || /\.connections\.max\.reauth\.ms$/.test(rest)) return { listener: m[1]!.toUpperCase(), key: rest };
+  return undefined;
+}
+
+/**
+ * The value of a perListener row for one listener: `listener.name.<l>.<name>` when
+ * set, else the broker-wide value.
+ */
+export function listenerValue<N extends BrokerConfigName>(config: BrokerConfig, listener: string, name: N): BrokerConfigValues[N] {
+  const raw = config.listenerConfigs.get(listener)?.get(name);
+  if (raw === undefined) return config.values[name];
+  return parseConfigValue(BROKER_DEFS.get(name)!, raw) as BrokerConfigValues[N];
 }
 
 export interface ResolveOptions {
@@ -972,8 +1098,18 @@ export function resolveBrokerConfig(overrides: ConfigInput = {}, options: Resolv
   const explicit = new Map<BrokerConfigName, string>();
   const unknown: string[] = [];
 
+  const listenerConfigs = new Map<string, Map<string, string>>();
   for (const [key, raw] of entriesOf(overrides)) {
     const def = BROKER_DEFS.get(key);
+    const perListener = def === undefined ? listenerSetting(key) : undefined;
+    if (perListener !== undefined) {
+      const rowDef = BROKER_DEFS.get(perListener.key);
+      if (rowDef !== undefined) parseConfigValue(rowDef, raw); // checked as the row, reported under its own key below
+      const map = listenerConfigs.get(perListener.listener) ?? new Map<string, string>();
+      map.set(perListener.key, raw);
+      listenerConfigs.set(perListener.listener, map);
+      continue;
+    }
     if (def === undefined) {
       unknown.push(key);
       continue;
@@ -1036,6 +1172,28 @@ export function resolveBrokerConfig(overrides: ConfigInput = {}, options: Resolv
       );
     }
   }
+  const interBrokerName = values['inter.broker.listener.name'] as string | null;
+  if (interBrokerName !== null && explicit.has('security.inter.broker.protocol')) {
+    throw new ConfigError(
+      'inter.broker.listener.name',
+      'Only one of inter.broker.listener.name and security.inter.broker.protocol should be set.',
+    );
+  }
+  const interBroker = interBrokerName?.toUpperCase();
+  const interBrokerOk = interBroker !== undefined
+    ? listenerNames.has(interBroker)
+    : listeners.some((l) => l.securityProtocol === values['security.inter.broker.protocol']);
+  if (!interBrokerOk) {
+    throw new ConfigError(
+      interBroker !== undefined ? 'inter.broker.listener.name' : 'security.inter.broker.protocol',
+      `inter.broker.listener.name must be a listener name defined in advertised.listeners. The valid options based on currently configured listeners are ${[...listenerNames].join(',')}`,
+    );
+  }
+  for (const name of listenerConfigs.keys()) {
+    if (!listenerNames.has(name) && !protocols.has(name)) {
+      options.logger?.warn({ listener: name }, `ignoring listener.name.${name.toLowerCase()}.* settings: no such listener`);
+    }
+  }
 
   // Topic defaults, checked against the topic rows' ranges (a broker value that
   // is not a valid topic value would break every topic).
@@ -1087,6 +1245,7 @@ export function resolveBrokerConfig(overrides: ConfigInput = {}, options: Resolv
     logDir: dirs[0]!,
     flushMode: values['log.flush.mode'] as 'interval' | 'group-commit',
     topicDefaults: Object.freeze(topicDefaults) as unknown as TopicConfigValues,
+    listenerConfigs,
   };
 }
 
@@ -1193,6 +1352,9 @@ export const KAFKA_CONFIG_TYPE: Readonly<Record<ConfigType, number>> = {
   list: 7,
 };
 
+/** DescribeConfigs' ConfigType code for secrets. */
+const KAFKA_PASSWORD_TYPE = 9;
+
 export interface ConfigSynonym {
   readonly name: string;
   readonly value: string | null;
@@ -1273,17 +1435,19 @@ export function describeBrokerConfigs(broker: BrokerConfig, names?: Iterable<str
           : d.name === 'broker.id'
             ? String(broker.nodeId)
             : formatDefault(d);
+      const synonyms = brokerSynonymList(broker, brokerGroup(d));
+      // Secrets are described without their values, as Kafka does.
       return {
         name: d.name,
-        value,
+        value: d.sensitive ? null : value,
         source,
         isDefault: source === ConfigSource.DEFAULT_CONFIG,
         readOnly: !isDynamicBrokerConfig(d),
-        sensitive: false,
+        sensitive: d.sensitive === true,
         type: d.type,
-        configType: KAFKA_CONFIG_TYPE[d.type],
+        configType: d.sensitive ? KAFKA_PASSWORD_TYPE : KAFKA_CONFIG_TYPE[d.type],
         documentation: d.doc,
-        synonyms: brokerSynonymList(broker, brokerGroup(d)),
+        synonyms: d.sensitive ? synonyms.map((x) => ({ ...x, value: null })) : synonyms,
       };
     });
 }

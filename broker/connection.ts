@@ -26,6 +26,8 @@ interface Answer {
   /** performance.now() when the whole request frame had been read. */
   receivedAt: number;
 }
+import { errorResponse } from './faults/error-responses.js';
+import type { ConnectionSecurity } from './security/connection-security.js';
 
 /**
  * A connection is read only while it holds few requests, as Kafka mutes a channel
@@ -69,6 +71,8 @@ export class Connection {
   private finished = false;
   private paused = false;
   private corked = false;
+  /** A delayed close is pending (failed SASL authentication). */
+  private closing = false;
   /** Requests started in this event-loop turn, and whether the next turn is scheduled. */
   private startedThisTurn = 0;
   private nextTurn: NodeJS.Immediate | undefined;
@@ -79,6 +83,7 @@ export class Connection {
     private readonly socket: Socket,
     private readonly broker: BrokerContext,
     private readonly onClose: (c: Connection) => void,
+    private readonly security: ConnectionSecurity,
   ) {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
     this.log = broker.logger.child({ conn: this.id, remote: this.remote });
@@ -132,9 +137,12 @@ export class Connection {
       if (this.frameSize < 0) {
         if (this.buffered < 4) break;
         const size = this.peekInt32();
-        const max = this.broker.config.values['socket.request.max.bytes'];
+        const sasl = this.security.sasl;
+        // Before SASL authentication only small frames are read (Kafka's sasl.server.max.receive.size).
+        const preAuth = sasl !== null && !sasl.authenticated;
+        const max = preAuth ? sasl.maxReceiveSize : this.broker.config.values['socket.request.max.bytes'];
         if (size < 0 || size > max) {
-          this.close(`request size ${size} is outside 0..${max} (socket.request.max.bytes)`);
+          this.close(`request size ${size} is outside 0..${max} (${preAuth ? 'sasl.server.max.receive.size, before authentication' : 'socket.request.max.bytes'})`);
           return;
         }
         if (!this.mayReserve()) break;
@@ -244,6 +252,11 @@ export class Connection {
 
   private onFrame(frame: Buffer, size: number): void {
     const receivedAt = performance.now();
+    const sasl = this.security.sasl;
+    if (sasl?.expectsRawToken) {
+      this.rawSaslToken(frame, size);
+      return;
+    }
     if (frame.length < 8) {
       this.close(`request of ${frame.length} bytes is too short for a request header`);
       return;
@@ -264,6 +277,13 @@ export class Connection {
         return;
       }
       this.close(`unsupported version ${apiVersion} of ${handler.api.name} (served ${handler.minVersion}-${handler.maxVersion})`);
+      return;
+    }
+    // After the version check: an ApiVersions answered UNSUPPORTED_VERSION does not count as the one allowed before SASL.
+    const admission = sasl?.admit(apiKey, API_NAMES[apiKey] ?? `key ${apiKey}`) ?? { kind: 'dispatch' };
+    if (admission.kind === 'close') {
+      if (admission.delayed) this.closeAfterDelay(admission.reason);
+      else this.close(admission.reason);
       return;
     }
     const flexible = isFlexible(handler.api, apiVersion);
@@ -294,10 +314,18 @@ export class Connection {
       connectionId: this.id,
       remote: this.remote,
       logger: this.log,
+      security: this.security,
       releaseOrder,
     };
     previous.then(() => {
       if (this.aborted) return releaseOrder();
+      if (admission.kind === 'illegal-state') {
+        // Kafka answers a request out of place in the SASL exchange with its own error response, then closes.
+        releaseOrder();
+        sasl!.closeReason = admission.reason;
+        this.complete(seq, size, handler, apiVersion, correlationId, errorResponse(apiKey, request, apiVersion, ErrorCode.ILLEGAL_SASL_STATE), receivedAt);
+        return;
+      }
       let result;
       try {
         result = this.broker.dispatch ? this.broker.dispatch(handler, ctx, request) : handler.handle(ctx, request);
@@ -354,7 +382,37 @@ export class Connection {
       this.ready.set(seq, { parts: w.toBuffers(), meter, version, requestBytes: size, receivedAt });
     }
     this.flush();
+    const closeReason = this.security.sasl?.closeReason;
+    if (closeReason) this.closeAfterDelay(closeReason);
     this.pump();
+  }
+
+  /**
+   * Closes once the answers already queued are written and the failed-authentication
+   * delay has passed (Kafka's connection.failed.authentication.delay.ms); nothing more is read.
+   */
+  private closeAfterDelay(reason: string): void {
+    if (this.aborted || this.closing) return;
+    this.closing = true;
+    this.peerGone = true; // read nothing more, answer nothing more
+    this.socket.pause();
+    const delayMs = this.security.sasl?.failedAuthDelayMs ?? 0;
+    const timer = setTimeout(() => this.close(reason), delayMs);
+    timer.unref();
+    this.socket.once('close', () => clearTimeout(timer));
+  }
+
+  /** A bare token after a v0 SaslHandshake: answered with a bare frame, or the connection closes. */
+  private rawSaslToken(token: Buffer, size: number): void {
+    const sasl = this.security.sasl!;
+    this.release(size);
+    const reply = sasl.rawToken(token);
+    if (reply === null) {
+      this.closeAfterDelay(sasl.closeReason ?? 'SASL authentication failed');
+      return;
+    }
+    this.ready.set(this.nextSeq++, { parts: [reply], meter: null, version: 0, requestBytes: 0, receivedAt: 0 });
+    this.flush();
   }
 
   private unsupportedApiVersions(correlationId: number, requested: number): void {

@@ -12,12 +12,19 @@ import type { Dispatch } from './faults/dispatch.js';
 import type { RequestBudget } from './request-budget.js';
 import type { RateLimitedLog } from './rate-limited-log.js';
 import type { BrokerMetrics } from './metrics/metrics.js';
+import type { ListenerSecurity } from './security/listener-security.js';
+import type { ScramStore } from './security/scram-store.js';
+import type { ConnectionSecurity } from './security/connection-security.js';
 
 export interface BrokerContext {
   /** The node this context serves (each node of a cluster has its own context over the shared parts). */
   readonly node: BrokerNode;
   /** The listener the connection came in on (its endpoints are what clients are told). */
   readonly listener: string;
+  /** What that listener asks of connections (TLS, SASL). */
+  readonly listenerSecurity: ListenerSecurity;
+  /** SCRAM credentials (SaslAuthenticate, AlterUserScramCredentials). */
+  readonly scram: ScramStore;
   readonly config: BrokerConfig;
   readonly cluster: Cluster;
   readonly clock: Clock;
@@ -48,6 +55,8 @@ export interface RequestContext {
   readonly connectionId: number;
   readonly remote: string;
   readonly logger: Logger;
+  /** The connection's principal and SASL state. */
+  readonly security: ConnectionSecurity;
   /**
    * Requests on one connection are processed one after another, as Kafka does.
    * A handler that has done everything that must happen in request order (a

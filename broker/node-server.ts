@@ -1,11 +1,16 @@
-// One node's network side: a TCP server per listener, the connections it
-// accepted, and stop/start for the test double's stopNode/startNode (a stopped
-// node refuses connections and has closed the ones it had; started again it
-// listens on the same ports).
+// One node's network side: a TCP (or TLS) server per listener, the connections it
+// accepted with who is on the other end, and stop/start for the test double's
+// stopNode/startNode (a stopped node refuses connections and has closed the ones it
+// had; started again it listens on the same ports).
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { Connection } from './connection.js';
 import type { BrokerContext } from './context.js';
+import { ConnectionSecurity } from './security/connection-security.js';
+import { ANONYMOUS, distinguishedName, mapPrincipalName } from './security/principal.js';
+import { SaslAuthenticator } from './security/sasl/authenticator.js';
+import type { ListenerSecurity } from './security/listener-security.js';
 
 export interface BindAddress {
   /** Listener name (PLAINTEXT, or the name `listeners` gives it). */
@@ -28,6 +33,8 @@ export class NodeServer {
     readonly nodeId: number,
     readonly binds: BindAddress[],
     private readonly logger: Logger,
+    /** Per listener name: TLS options for its server, SASL settings for its connections. */
+    private readonly security: ReadonlyMap<string, ListenerSecurity>,
   ) {}
 
   get listening(): boolean {
@@ -40,7 +47,8 @@ export class NodeServer {
     const servers: Server[] = [];
     try {
       for (const b of this.binds) {
-        const server = createServer();
+        const tls = this.security.get(b.name)?.tls ?? null;
+        const server = tls !== null ? createTlsServer(tls) : createServer();
         await new Promise<void>((resolve, reject) => {
           server.once('error', reject);
           server.listen({ host: b.host === '' ? undefined : b.host, port: b.port }, () => {
@@ -50,7 +58,15 @@ export class NodeServer {
         });
         const address = server.address();
         if (typeof address === 'object' && address) b.port = address.port;
-        server.on('connection', (socket) => this.accept(b.name, socket));
+        if (tls !== null) {
+          // Plaintext or an untrusted certificate on a TLS port: the handshake fails and the socket closes.
+          server.on('tlsClientError', (err, socket) => {
+            this.logger.warn({ listener: b.name, remote: `${socket.remoteAddress}:${socket.remotePort}`, err: err.message }, 'TLS handshake failed; connection closed');
+          });
+          server.on('secureConnection', (socket) => this.accept(b.name, socket));
+        } else {
+          server.on('connection', (socket) => this.accept(b.name, socket));
+        }
         servers.push(server);
       }
     } catch (err) {
@@ -74,14 +90,50 @@ export class NodeServer {
       this.early.push([listener, socket]);
       return;
     }
+    const security = this.securityOf(ctx, socket);
+    if (security === null) return;
     const meter = ctx.metrics.listener(listener);
     meter.accepted++;
     this.connections.add(
-      new Connection(socket, ctx, (c) => {
-        meter.closed++;
-        this.connections.delete(c);
-      }),
+      new Connection(
+        socket,
+        ctx,
+        (c) => {
+          meter.closed++;
+          this.connections.delete(c);
+        },
+        security,
+      ),
     );
+  }
+
+  /** The connection's principal and authenticator; null when the client certificate is refused (socket destroyed). */
+  private securityOf(ctx: BrokerContext, socket: Socket): ConnectionSecurity | null {
+    const ls = ctx.listenerSecurity;
+    let principal = ANONYMOUS;
+    if (ls.tls !== null) {
+      const tlsSocket = socket as TLSSocket;
+      const peer = tlsSocket.getPeerCertificate();
+      const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+      if (peer?.raw) {
+        // `requested`: a certificate sent must be trusted (as Java's "want" client auth).
+        if (!tlsSocket.authorized) {
+          this.logger.warn({ listener: ls.name, remote, err: String(tlsSocket.authorizationError) }, 'untrusted client certificate; connection closed');
+          socket.destroy();
+          return null;
+        }
+        try {
+          principal = `User:${mapPrincipalName(ls.principalRules, distinguishedName(peer.raw))}`;
+          this.logger.debug({ listener: ls.name, remote, principal }, 'TLS client certificate accepted');
+        } catch (err) {
+          this.logger.warn({ listener: ls.name, remote, err: (err as Error).message }, 'no principal for the client certificate; connection closed');
+          socket.destroy();
+          return null;
+        }
+      }
+    }
+    const sasl = ls.sasl !== null ? new SaslAuthenticator(ls.sasl, ctx.scram, () => ctx.clock.now()) : null;
+    return new ConnectionSecurity(ls.protocol, principal, sasl);
   }
 
   /** Stops listening and closes every connection; requests already read are not handled (their answers could not be sent). */

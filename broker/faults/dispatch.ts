@@ -30,7 +30,7 @@ export function testDoubleDispatch(faults: FaultInjector, log: RequestLog): Disp
           node,
           receivedAt: Date.now(),
           respondedAt: null,
-          request,
+          request: withoutSecrets(ctx.apiKey, request),
           response: null,
           faultId: plan?.faultId ?? null,
         })
@@ -40,6 +40,16 @@ export function testDoubleDispatch(faults: FaultInjector, log: RequestLog): Disp
     if (result instanceof Promise) return result.then((res) => answered(log, entry, res));
     return answered(log, entry, result);
   };
+}
+
+/** The log keeps no credentials: SASL tokens (a PLAIN password) and SCRAM salted passwords are emptied. */
+function withoutSecrets(apiKey: number, request: unknown): unknown {
+  if (apiKey === 36) return { ...(request as object), authBytes: Buffer.alloc(0) };
+  if (apiKey === 51) {
+    const r = request as { upsertions: object[] };
+    return { ...r, upsertions: r.upsertions.map((u) => ({ ...u, saltedPassword: Buffer.alloc(0) })) };
+  }
+  return request;
 }
 
 function answered(log: RequestLog, entry: RequestLogEntry, res: HandlerResult<unknown>): HandlerResult<unknown> {

@@ -78,6 +78,12 @@ const ERROR_RESPONSES = new Map<number, Builder<unknown, unknown>>([
     groups: req.groups.map((groupId) => ({ errorCode, groupId, groupState: '', protocolType: '', protocolData: '', members: [] })),
   })),
   builder<M.ListGroupsRequest, M.ListGroupsResponse>(16, (_req, _v, errorCode) => ({ errorCode, groups: [] })),
+  builder<M.SaslHandshakeRequest, M.SaslHandshakeResponse>(17, (_req, _v, errorCode) => ({ errorCode, mechanisms: [] })),
+  builder<M.SaslAuthenticateRequest, M.SaslAuthenticateResponse>(36, (_req, _v, errorCode) => ({
+    errorCode,
+    errorMessage: null,
+    authBytes: Buffer.alloc(0),
+  })),
   builder<M.ApiVersionsRequest, M.ApiVersionsResponse>(18, (_req, _v, errorCode) => ({ errorCode, apiKeys: [] })),
   builder<M.CreateTopicsRequest, M.CreateTopicsResponse>(19, (req, _v, errorCode) => ({
     topics: req.topics.map((t) => ({ name: t.name, errorCode })),
@@ -98,6 +104,13 @@ const ERROR_RESPONSES = new Map<number, Builder<unknown, unknown>>([
     errorCode,
     producerId: -1n,
     producerEpoch: -1,
+  })),
+  builder<M.DescribeAclsRequest, M.DescribeAclsResponse>(29, (_req, _v, errorCode) => ({ errorCode, errorMessage: null, resources: [] })),
+  builder<M.CreateAclsRequest, M.CreateAclsResponse>(30, (req, _v, errorCode) => ({
+    results: req.creations.map(() => ({ errorCode, errorMessage: null })),
+  })),
+  builder<M.DeleteAclsRequest, M.DeleteAclsResponse>(31, (req, _v, errorCode) => ({
+    filterResults: req.filters.map(() => ({ errorCode, errorMessage: null, matchingAcls: [] })),
   })),
   builder<M.DescribeConfigsRequest, M.DescribeConfigsResponse>(32, (req, _v, errorCode) => ({
     results: req.resources.map((r) => ({ errorCode, resourceType: r.resourceType, resourceName: r.resourceName, configs: [] })),
@@ -140,6 +153,14 @@ const ERROR_RESPONSES = new Map<number, Builder<unknown, unknown>>([
     })),
   })),
   builder<M.ListPartitionReassignmentsRequest, M.ListPartitionReassignmentsResponse>(46, (_req, _v, errorCode) => ({ errorCode, errorMessage: null, topics: [] })),
+  builder<M.DescribeUserScramCredentialsRequest, M.DescribeUserScramCredentialsResponse>(50, (req, _v, errorCode) => ({
+    errorCode,
+    errorMessage: null,
+    results: (req.users ?? []).map((u) => ({ user: u.name, errorCode, errorMessage: null, credentialInfos: [] })),
+  })),
+  builder<M.AlterUserScramCredentialsRequest, M.AlterUserScramCredentialsResponse>(51, (req, _v, errorCode) => ({
+    results: [...new Set([...req.deletions, ...req.upsertions].map((x) => x.name))].map((user) => ({ user, errorCode, errorMessage: null })),
+  })),
   builder<M.DescribeClusterRequest, M.DescribeClusterResponse>(60, (req, v, errorCode) => ({
     errorCode,
     errorMessage: null,

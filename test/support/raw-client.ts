@@ -2,6 +2,7 @@
 // for tests that need exact control of frames and for load generators that must
 // not be the bottleneck. Responses are matched by correlation id.
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 import { Reader } from '../../protocol/reader.js';
 import { Writer } from '../../protocol/writer.js';
 import type { ApiCodec, EncodeInput } from '../../protocol/codec-runtime.js';
@@ -32,6 +33,17 @@ export class RawClient {
   static connect(host: string, port: number): Promise<RawClient> {
     return new Promise((resolve, reject) => {
       const s = connect({ host, port }, () => {
+        s.off('error', reject);
+        resolve(new RawClient(s));
+      });
+      s.once('error', reject);
+    });
+  }
+
+  /** Over TLS (`tls` gives the CA, a client certificate, ...). */
+  static connectTls(host: string, port: number, tls: ConnectionOptions): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const s = connectTls({ host, port, servername: host === '127.0.0.1' ? undefined : host, ...tls }, () => {
         s.off('error', reject);
         resolve(new RawClient(s));
       });
