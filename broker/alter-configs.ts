@@ -92,7 +92,7 @@ export async function applyTopicConfigs(
   configs: Record<string, string>,
   validateOnly: boolean,
 ): Promise<AlterOutcome> {
-  const problem = validateTopicConfigs(Object.entries(configs), ctx.broker.config);
+  const problem = validateTopicConfigs(Object.entries(configs));
   if (problem) return problem;
   if (validateOnly) return ALTER_OK;
   try {

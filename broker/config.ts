@@ -102,15 +102,6 @@ function checkProtocolMap(map: string): string | undefined {
   }
 }
 
-function checkThrottledReplicas(list: readonly string[]): string | undefined {
-  if (list.length === 1 && list[0] === '*') return undefined;
-  for (const item of list) {
-    if (!/^\d+:\d+$/.test(item)) {
-      return 'Expected "*" or a list of partitionId:brokerId pairs';
-    }
-  }
-  return undefined;
-}
 
 // ---------------------------------------------------------------------------
 // The table
@@ -200,7 +191,7 @@ export const CONFIG_DEFS = [
   },
   {
     name: 'min.insync.replicas', type: 'int', default: 1, range: { min: 1 }, scope: 'both',
-    doc: 'Replicas that must have an acks=all write before it is acknowledged.',
+    doc: 'Replicas that must have an acks=all write before it is acknowledged; every partition has one replica, so above 1 an acks=all produce gets NOT_ENOUGH_REPLICAS, as in Kafka.',
   },
   {
     name: 'compression.type', type: 'string', default: 'producer', scope: 'both',
@@ -214,16 +205,8 @@ export const CONFIG_DEFS = [
     doc: 'gzip level used when the broker recompresses with gzip.',
   },
   {
-    name: 'compression.lz4.level', type: 'int', default: 9, range: { min: 1, max: 17 }, scope: 'both',
-    doc: 'lz4 level used when the broker recompresses with lz4.',
-  },
-  {
     name: 'compression.zstd.level', type: 'int', default: 3, range: { min: -131072, max: 22 }, scope: 'both',
     doc: 'zstd level used when the broker recompresses with zstd.',
-  },
-  {
-    name: 'unclean.leader.election.enable', type: 'boolean', default: false, scope: 'both',
-    doc: 'Allow an out-of-sync replica to become leader (no effect on a single node).',
   },
 
   // --- log storage ----------------------------------------------------------
@@ -324,19 +307,6 @@ export const CONFIG_DEFS = [
     doc: 'How often the recovery point (last flushed offset) is checkpointed.',
   },
   {
-    name: 'log.flush.start.offset.checkpoint.interval.ms', type: 'int', default: 60000, range: { min: 0 }, scope: 'broker',
-    doc: 'How often log start offsets are checkpointed.',
-  },
-  {
-    name: 'log.segment.delete.delay.ms', type: 'long', default: 60000, range: { min: 0 }, scope: 'broker',
-    topicName: 'file.delete.delay.ms',
-    doc: 'Delay between removing a segment from the log and deleting its files.',
-  },
-  {
-    name: 'log.preallocate', type: 'boolean', default: false, scope: 'broker', topicName: 'preallocate',
-    doc: 'Preallocate segment files when they are created.',
-  },
-  {
     name: 'log.message.timestamp.type', type: 'string', default: 'CreateTime', oneOf: ['CreateTime', 'LogAppendTime'],
     scope: 'broker', topicName: 'message.timestamp.type',
     doc: 'CreateTime keeps the producer\'s timestamps; LogAppendTime stamps batches with the broker clock.',
@@ -350,30 +320,6 @@ export const CONFIG_DEFS = [
     name: 'log.message.timestamp.after.max.ms', type: 'long', default: 3600000, range: { min: 0 }, scope: 'broker',
     topicName: 'message.timestamp.after.max.ms',
     doc: 'How far in the future a CreateTime timestamp may be before the batch is rejected.',
-  },
-  {
-    name: 'log.cleaner.enable', type: 'boolean', default: true, scope: 'broker',
-    doc: 'Run the log cleaner that compacts cleanup.policy=compact topics.',
-  },
-  {
-    name: 'log.cleaner.delete.retention.ms', type: 'long', default: 86400000, range: { min: 0 }, scope: 'broker',
-    topicName: 'delete.retention.ms',
-    doc: 'How long tombstones stay in a compacted log.',
-  },
-  {
-    name: 'log.cleaner.min.compaction.lag.ms', type: 'long', default: 0, range: { min: 0 }, scope: 'broker',
-    topicName: 'min.compaction.lag.ms',
-    doc: 'Minimum age of a record before compaction may remove it.',
-  },
-  {
-    name: 'log.cleaner.max.compaction.lag.ms', type: 'long', default: LONG_MAX, range: { min: 1 }, scope: 'broker',
-    topicName: 'max.compaction.lag.ms',
-    doc: 'Maximum time a record may stay uncompacted.',
-  },
-  {
-    name: 'log.cleaner.min.cleanable.ratio', type: 'double', default: 0.5, range: { min: 0, max: 1 }, scope: 'broker',
-    topicName: 'min.cleanable.dirty.ratio',
-    doc: 'Share of a log that must be dirty before it is compacted.',
   },
 
   // --- topic-level configs (names as clients send them in CreateTopics) ----------
@@ -418,32 +364,8 @@ export const CONFIG_DEFS = [
     doc: 'Log bytes between two entries of the sparse offset and time indexes.',
   },
   {
-    name: 'delete.retention.ms', type: 'long', default: 86400000, range: { min: 0 }, scope: 'topic',
-    doc: 'How long tombstones stay in a compacted log.',
-  },
-  {
-    name: 'min.compaction.lag.ms', type: 'long', default: 0, range: { min: 0 }, scope: 'topic',
-    doc: 'Minimum age of a record before compaction may remove it.',
-  },
-  {
-    name: 'max.compaction.lag.ms', type: 'long', default: LONG_MAX, range: { min: 1 }, scope: 'topic',
-    doc: 'Maximum time a record may stay uncompacted.',
-  },
-  {
-    name: 'file.delete.delay.ms', type: 'long', default: 60000, range: { min: 0 }, scope: 'topic',
-    doc: 'Delay between removing a segment from the log and deleting its files.',
-  },
-  {
-    name: 'min.cleanable.dirty.ratio', type: 'double', default: 0.5, range: { min: 0, max: 1 }, scope: 'topic',
-    doc: 'Share of the log that must be dirty before it is compacted.',
-  },
-  {
     name: 'cleanup.policy', type: 'list', default: ['delete'], oneOf: ['compact', 'delete'], scope: 'topic',
     doc: 'delete removes old segments, compact keeps the latest record per key; both may be given.',
-  },
-  {
-    name: 'preallocate', type: 'boolean', default: false, scope: 'topic',
-    doc: 'Preallocate segment files when they are created.',
   },
   {
     name: 'message.timestamp.type', type: 'string', default: 'CreateTime', oneOf: ['CreateTime', 'LogAppendTime'],
@@ -459,36 +381,10 @@ export const CONFIG_DEFS = [
     doc: 'How far in the future a CreateTime timestamp may be before the batch is rejected.',
   },
   {
-    name: 'leader.replication.throttled.replicas', type: 'list', default: [], scope: 'topic',
-    check: checkThrottledReplicas, validValues: '[partitionId]:[brokerId],... or *',
-    doc: 'Replicas whose leader-side replication is throttled (accepted; no effect on a single node).',
-  },
-  {
-    name: 'follower.replication.throttled.replicas', type: 'list', default: [], scope: 'topic',
-    check: checkThrottledReplicas, validValues: '[partitionId]:[brokerId],... or *',
-    doc: 'Replicas whose follower-side replication is throttled (accepted; no effect on a single node).',
-  },
-  {
     name: 'remote.storage.enable', type: 'boolean', default: false, scope: 'topic',
     check: (v: boolean) => (v ? 'Tiered storage is not available in kafkalite' : undefined),
     validValues: 'false',
     doc: 'Tiered storage for this topic; kafkalite has none, so only false is accepted.',
-  },
-  {
-    name: 'local.retention.ms', type: 'long', default: -2, range: { min: -2 }, scope: 'topic',
-    doc: 'Local retention time with tiered storage; -2 means retention.ms.',
-  },
-  {
-    name: 'local.retention.bytes', type: 'long', default: -2, range: { min: -2 }, scope: 'topic',
-    doc: 'Local retention size with tiered storage; -2 means retention.bytes.',
-  },
-  {
-    name: 'remote.log.copy.disable', type: 'boolean', default: false, scope: 'topic',
-    doc: 'Stop copying segments to remote storage (tiered storage only).',
-  },
-  {
-    name: 'remote.log.delete.on.disable', type: 'boolean', default: false, scope: 'topic',
-    doc: 'Delete remote data when tiered storage is turned off (tiered storage only).',
   },
 
   // --- group coordinator ----------------------------------------------------
@@ -497,9 +393,9 @@ export const CONFIG_DEFS = [
     doc: 'Partitions of __consumer_offsets; fixed once the topic exists.',
   },
   {
-    name: 'offsets.topic.replication.factor', type: 'short', default: 1, range: { min: 1 }, scope: 'broker',
+    name: 'offsets.topic.replication.factor', type: 'short', default: 1, range: { min: 1, max: 1 }, scope: 'broker',
     kafkaDefault: '3',
-    doc: 'Replication factor of __consumer_offsets; 1 because kafkalite is one node (Kafka\'s sample server.properties sets 1 too).',
+    doc: 'Replication factor of __consumer_offsets; kafkalite keeps one copy of every partition, so only 1 is accepted (Kafka\'s sample server.properties sets 1 too).',
   },
   {
     name: 'offsets.topic.segment.bytes', type: 'int', default: 104857600, range: { min: 1 }, scope: 'broker',
@@ -512,10 +408,6 @@ export const CONFIG_DEFS = [
   {
     name: 'offsets.retention.check.interval.ms', type: 'long', default: 600000, range: { min: 1 }, scope: 'broker',
     doc: 'How often expired offsets are looked for.',
-  },
-  {
-    name: 'offsets.commit.timeout.ms', type: 'int', default: 5000, range: { min: 1 }, scope: 'broker',
-    doc: 'Longest wait for an offset commit to be written before it fails.',
   },
   {
     name: 'offset.metadata.max.bytes', type: 'int', default: 4096, scope: 'broker',
@@ -1057,8 +949,6 @@ export function resolveBrokerConfig(overrides: ConfigInput = {}, options: Resolv
     }
     topicDefaults[def.name] = value;
   }
-  const crossTopic = crossTopicProblem(topicDefaults);
-  if (crossTopic !== undefined) throw new ConfigError(crossTopic.key, crossTopic.message);
 
   // Consumer-protocol group bounds, as Kafka checks them at startup.
   requireAtMost(values, 'group.consumer.min.session.timeout.ms', 'group.consumer.session.timeout.ms');
@@ -1090,18 +980,6 @@ export function resolveBrokerConfig(overrides: ConfigInput = {}, options: Resolv
 // Topic configuration
 // ---------------------------------------------------------------------------
 
-/** Checks between topic values that Kafka validates together. */
-function crossTopicProblem(values: Readonly<Record<string, unknown>>): { key: string; message: string } | undefined {
-  const minLag = values['min.compaction.lag.ms'] as number;
-  const maxLag = values['max.compaction.lag.ms'] as number;
-  if (minLag > maxLag) {
-    return {
-      key: 'min.compaction.lag.ms',
-      message: `conflict topic config setting min.compaction.lag.ms (${minLag}) > max.compaction.lag.ms (${maxLag})`,
-    };
-  }
-  return undefined;
-}
 
 /**
  * Effective configuration of one topic: its overrides (as stored, already
@@ -1125,14 +1003,12 @@ export interface ConfigValidationError {
 
 /**
  * Validates topic configs from CreateTopics or (Incremental)AlterConfigs, as
- * Kafka's controller does: null values, then unknown names, then each value, then
- * combinations (checked against the broker defaults for names not given). For an
- * incremental alter, pass the merged result of the existing overrides and the
+ * Kafka's controller does: null values, then unknown names, then each value. For
+ * an incremental alter, pass the merged result of the existing overrides and the
  * changes. Returns null when valid, else Kafka's INVALID_CONFIG with a message.
  */
 export function validateTopicConfigs(
   configs: Iterable<readonly [string, string | null]> | Readonly<Record<string, string | null>>,
-  broker?: BrokerConfig,
 ): ConfigValidationError | null {
   const entries: (readonly [string, string | null])[] =
     Symbol.iterator in configs
@@ -1147,20 +1023,15 @@ export function validateTopicConfigs(
     if (!TOPIC_DEFS.has(key)) return invalid(`Unknown topic config name: ${key}`);
   }
 
-  const defaults =
-    broker?.topicDefaults ??
-    (Object.fromEntries([...TOPIC_DEFS.values()].map((d) => [d.name, d.default])) as unknown as TopicConfigValues);
-  const merged: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };
   for (const [key, raw] of entries) {
     try {
-      merged[key] = parseConfigValue(TOPIC_DEFS.get(key)!, raw as string);
+      parseConfigValue(TOPIC_DEFS.get(key)!, raw as string);
     } catch (e) {
       if (e instanceof ConfigError) return invalid(e.message);
       throw e;
     }
   }
-  const cross = crossTopicProblem(merged);
-  return cross === undefined ? null : invalid(cross.message);
+  return null;
 }
 
 // ---------------------------------------------------------------------------

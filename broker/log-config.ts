@@ -19,6 +19,10 @@ export function logConfigFromTopic(v: TopicConfigValues, flushMode: BrokerConfig
     messageTimestampBeforeMaxMs: v['message.timestamp.before.max.ms'],
     messageTimestampAfterMaxMs: v['message.timestamp.after.max.ms'],
     cleanupPolicy: v['cleanup.policy'],
+    compressionType: v['compression.type'] as LogConfig['compressionType'],
+    compressionGzipLevel: v['compression.gzip.level'],
+    compressionZstdLevel: v['compression.zstd.level'],
+    minInsyncReplicas: v['min.insync.replicas'],
   };
 }
 

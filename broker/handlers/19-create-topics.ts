@@ -74,10 +74,7 @@ async function createOne(ctx: RequestContext, t: CreateTopicsRequestCreatableTop
   for (const c of t.configs) {
     if (c.value !== null) overrides[c.name] = c.value;
   }
-  const configProblem = validateTopicConfigs(
-    t.configs.map((c) => [c.name, c.value] as const),
-    config,
-  );
+  const configProblem = validateTopicConfigs(t.configs.map((c) => [c.name, c.value] as const));
   if (configProblem) return failure(t.name, configProblem.errorCode, configProblem.errorMessage);
 
   const preferred = [...t.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex).map((a) => a.brokerIds[0]!);
