@@ -10,7 +10,7 @@
 // coordination (NOT_COORDINATOR) are checked per node.
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
-import { parseProtocolMap, resolveBrokerConfig, resolveListenerList, type BrokerConfig, type Listener } from './config.js';
+import { parseProtocolMap, resolveBrokerConfig, resolveListenerList, topicConfigDefinition, type BrokerConfig, type Listener } from './config.js';
 import { Cluster, type BrokerNode, type TopicInfo } from './cluster.js';
 import { systemClock, type Clock } from './clock.js';
 import { RequestBudget } from './request-budget.js';
@@ -27,7 +27,7 @@ import { decompress } from '../protocol/compression.js';
 import { loadOrCreateMetaProperties } from './meta-properties.js';
 import { logConfigResolver } from './log-config.js';
 import { ProducerIdManager } from './producer-ids.js';
-import { ClusterStore } from './cluster-store.js';
+import { ClusterStore, type StoredTopic } from './cluster-store.js';
 import { waitForGroupState, type WaitForGroupOptions } from './group-service.js';
 import { GroupShards } from './group-shards.js';
 import { OffsetsTopic } from './offsets/offsets-topic.js';
@@ -193,6 +193,20 @@ interface Launch {
   opts: BrokerOptions;
 }
 
+/**
+ * Stored topic overrides the config table no longer lists (rows removed because
+ * nothing enforced them) are dropped with a warning, so an older data directory
+ * still opens.
+ */
+function withoutUnknownConfigs(topics: StoredTopic[], logger: Logger): StoredTopic[] {
+  return topics.map((t) => {
+    const unknown = Object.keys(t.configs).filter((k) => topicConfigDefinition(k) === undefined);
+    if (unknown.length === 0) return t;
+    logger.warn({ topic: t.name, configs: unknown }, 'ignoring stored topic configs kafkalite does not enforce');
+    return { ...t, configs: Object.fromEntries(Object.entries(t.configs).filter(([k]) => !unknown.includes(k))) };
+  });
+}
+
 async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> {
   const logger = opts.logger ?? pino({ level: 'silent' });
   const clock = opts.clock ?? systemClock;
@@ -224,7 +238,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
   async function openCluster() {
     const meta = await loadOrCreateMetaProperties(fs, dataDir, { clusterId: config.clusterId, nodeId: config.nodeId });
     const store = new ClusterStore(fs, dataDir);
-    const stored = await store.load();
+    const stored = withoutUnknownConfigs(await store.load(), logger);
     const opened = await LogManager.open({
       dataDir,
       fs,

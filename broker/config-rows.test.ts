@@ -3,7 +3,12 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Kafka, logLevel } from 'kafkajs';
 import { CONFIG_DEFINITIONS, formatDefault, type ConfigDefinition } from './config.js';
+import { startBroker } from './broker.js';
+import { TOPICS_FILE } from './cluster-store.js';
+import { MemoryFileSystem } from '../storage/fs-memory.js';
+import { joinPath, readFileIfExists, writeFileAtomic } from '../storage/fs.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -56,5 +61,34 @@ describe('the config table', () => {
       return true;
     }).map((d) => d.name);
     expect(unread).toEqual([]);
+  });
+
+  it('a data directory holding an override of a removed row still opens; the override is dropped', async () => {
+    const fs = new MemoryFileSystem();
+    const first = await startBroker({ fs, dataDir: '/data' });
+    const admin1 = new Kafka({ brokers: [first.bootstrap], logLevel: logLevel.NOTHING }).admin();
+    await admin1.connect();
+    await admin1.createTopics({ topics: [{ topic: 'old', configEntries: [{ name: 'retention.ms', value: '123456' }] }] });
+    await admin1.disconnect();
+    await first.close();
+
+    // As an older kafkalite that accepted delete.retention.ms wrote it.
+    const path = joinPath('/data', TOPICS_FILE);
+    const file = JSON.parse((await readFileIfExists(fs, path))!.toString('utf8'));
+    file.topics[0].configs['delete.retention.ms'] = '1000';
+    await writeFileAtomic(fs, path, Buffer.from(JSON.stringify(file)));
+
+    const second = await startBroker({ fs, dataDir: '/data' });
+    const admin2 = new Kafka({ brokers: [second.bootstrap], logLevel: logLevel.NOTHING }).admin();
+    await admin2.connect();
+    try {
+      const res = await admin2.describeConfigs({ resources: [{ type: 2, name: 'old' }], includeSynonyms: false });
+      const entries = new Map(res.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]));
+      expect(entries.get('retention.ms')).toBe('123456');
+      expect(entries.has('delete.retention.ms')).toBe(false);
+    } finally {
+      await admin2.disconnect();
+      await second.close();
+    }
   });
 });
