@@ -11,7 +11,7 @@
 // these configs dynamically"; one Kafka could change gets INVALID_REQUEST saying
 // kafkalite does not store dynamic broker configs (set it at start instead).
 import { ErrorCode } from '../protocol/errors.js';
-import { brokerConfigDefinition, isDynamicBrokerConfig, validateTopicConfigs } from './config.js';
+import { brokerConfigDefinition, isDynamicBrokerConfig, validateTopicConfigs, topicConfigDeprecations } from './config.js';
 import { invalidTopicNameReason } from './topic-name.js';
 import { storageFailure } from './storage-errors.js';
 import type { RequestContext } from './context.js';
@@ -101,6 +101,7 @@ export async function applyTopicConfigs(
     return storageFailure(err, ctx, `altering the configs of topic ${topic.name}`);
   }
   ctx.logger.info({ topic: topic.name, configs }, 'topic configs altered');
+  for (const warning of topicConfigDeprecations(Object.keys(configs))) ctx.logger.warn({ topic: topic.name }, warning);
   return ALTER_OK;
 }
 

@@ -415,6 +415,9 @@ describe('topic configs', () => {
       'Null value not supported for topic configs: retention.ms,segment.ms',
     );
     expect(validateTopicConfigs({ 'remote.storage.enable': 'true' })?.errorCode).toBe(INVALID_CONFIG);
+    expect(validateTopicConfigs({ 'message.format.version': '9.9' })?.errorMessage).toBe(
+      'Invalid value 9.9 for configuration message.format.version: Version 9.9 is not a valid version',
+    );
     // Rows nothing reads are not in the table (compaction is issue 14): Kafka's unknown-name answer.
     expect(validateTopicConfigs({ 'min.compaction.lag.ms': '10' })?.errorMessage).toBe('Unknown topic config name: min.compaction.lag.ms');
   });

@@ -73,6 +73,8 @@ interface DefinitionOf<T extends ConfigType> {
   readonly kafkalite?: true;
   /** Kafka's default, present only where kafkalite's deliberately differs. */
   readonly kafkaDefault?: string;
+  /** Deprecated in Kafka 3.x (removed in 4.0): setting it logs this warning. */
+  readonly deprecated?: string;
 }
 
 export type ConfigDefinition = { [T in ConfigType]: DefinitionOf<T> }[ConfigType];
@@ -102,6 +104,31 @@ function checkProtocolMap(map: string): string | undefined {
   }
 }
 
+
+/**
+ * Kafka 3.9's version strings (MetadataVersion): each release and its internal
+ * versions; a release name stands for its latest internal version.
+ */
+const KAFKA_VERSIONS: ReadonlySet<string> = new Set(
+  ([
+    ['0.8.0', 0], ['0.8.1', 0], ['0.8.2', 0], ['0.9.0', 0], ['0.10.0', 2], ['0.10.1', 3], ['0.10.2', 1], ['0.11.0', 3],
+    ['1.0', 1], ['1.1', 1], ['2.0', 2], ['2.1', 3], ['2.2', 2], ['2.3', 2], ['2.4', 2], ['2.5', 1], ['2.6', 1], ['2.7', 3],
+    ['2.8', 2], ['3.0', 2], ['3.1', 1], ['3.2', 1], ['3.3', 4], ['3.4', 1], ['3.5', 3], ['3.6', 3], ['3.7', 5], ['3.8', 1], ['3.9', 1],
+  ] as const).flatMap(([release, internal]) => [release, ...Array.from({ length: internal }, (_, i) => `${release}-IV${i}`)]),
+);
+
+/** Kafka's MetadataVersion.fromVersionString: "2.8.1" means 2.8, "0.10.0.1" means 0.10.0. */
+function checkKafkaVersion(v: string): string | undefined {
+  const segments = v.split('.');
+  const keep = v.startsWith('0.') ? 3 : 2;
+  const key = segments.length > keep ? segments.slice(0, keep).join('.') : v;
+  return KAFKA_VERSIONS.has(key) ? undefined : `Version ${v} is not a valid version`;
+}
+
+const MESSAGE_FORMAT_DEPRECATED =
+  'message.format.version is deprecated and ignored (Kafka 3.x always writes message format v2) and is removed in Kafka 4.0';
+const TIMESTAMP_DIFFERENCE_DEPRECATED =
+  'message.timestamp.difference.max.ms is deprecated (use message.timestamp.before.max.ms and message.timestamp.after.max.ms) and is removed in Kafka 4.0';
 
 // ---------------------------------------------------------------------------
 // The table
@@ -321,6 +348,22 @@ export const CONFIG_DEFS = [
     topicName: 'message.timestamp.after.max.ms',
     doc: 'How far in the future a CreateTime timestamp may be before the batch is rejected.',
   },
+  {
+    name: 'log.message.timestamp.difference.max.ms', type: 'long', default: LONG_MAX, range: { min: 0 }, scope: 'broker',
+    topicName: 'message.timestamp.difference.max.ms', deprecated: TIMESTAMP_DIFFERENCE_DEPRECATED,
+    doc: 'Deprecated (Kafka 3.x): default for message.timestamp.difference.max.ms.',
+  },
+  {
+    name: 'log.message.format.version', type: 'string', default: '3.0-IV1', scope: 'broker',
+    check: checkKafkaVersion, validValues: 'a Kafka version: 0.8.0 ... 3.9', topicName: 'message.format.version',
+    deprecated: MESSAGE_FORMAT_DEPRECATED,
+    doc: 'Deprecated (Kafka 3.x): default for message.format.version; ignored, as Kafka 3.x ignores it.',
+  },
+  {
+    name: 'log.message.downconversion.enable', type: 'boolean', default: true, scope: 'broker',
+    topicName: 'message.downconversion.enable',
+    doc: 'Default for message.downconversion.enable.',
+  },
 
   // --- topic-level configs (names as clients send them in CreateTopics) ----------
   {
@@ -379,6 +422,20 @@ export const CONFIG_DEFS = [
   {
     name: 'message.timestamp.after.max.ms', type: 'long', default: 3600000, range: { min: 0 }, scope: 'topic',
     doc: 'How far in the future a CreateTime timestamp may be before the batch is rejected.',
+  },
+  {
+    name: 'message.timestamp.difference.max.ms', type: 'long', default: LONG_MAX, range: { min: 0 }, scope: 'topic',
+    deprecated: TIMESTAMP_DIFFERENCE_DEPRECATED,
+    doc: 'Deprecated (Kafka 3.x): stands for message.timestamp.before.max.ms and after.max.ms wherever those are left at 9223372036854775807, as in Kafka 3.6-3.9 (kafkalite\'s after.max.ms default is Kafka 4\'s one hour).',
+  },
+  {
+    name: 'message.format.version', type: 'string', default: '3.0-IV1', scope: 'topic',
+    check: checkKafkaVersion, validValues: 'a Kafka version: 0.8.0 ... 3.9', deprecated: MESSAGE_FORMAT_DEPRECATED,
+    doc: 'Deprecated (Kafka 3.x): validated as a Kafka version and otherwise ignored, as Kafka 3.x does: batches are always stored in message format v2.',
+  },
+  {
+    name: 'message.downconversion.enable', type: 'boolean', default: true, scope: 'topic',
+    doc: 'Whether Fetch v0-v3 (which need message format v0/v1) may down-convert this topic\'s batches; when false they get UNSUPPORTED_VERSION.',
   },
   {
     name: 'remote.storage.enable', type: 'boolean', default: false, scope: 'topic',
@@ -563,6 +620,11 @@ export function brokerConfigDefinition(name: string): ConfigDefinition | undefin
 
 export function topicConfigDefinition(name: string): ConfigDefinition | undefined {
   return TOPIC_DEFS.get(name);
+}
+
+/** The deprecation warnings of the topic configs named (Kafka 3.x configs removed in 4.0). */
+export function topicConfigDeprecations(names: Iterable<string>): string[] {
+  return [...names].flatMap((n) => TOPIC_DEFS.get(n)?.deprecated ?? []);
 }
 
 /** Broker configs that supply the default of a topic config, highest priority first. */

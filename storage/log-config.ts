@@ -38,6 +38,8 @@ export interface LogConfig {
   /** compression.gzip.level / compression.zstd.level, used when recompressing. */
   compressionGzipLevel: number;
   compressionZstdLevel: number;
+  /** message.downconversion.enable: Fetch v0-v3 may read this log (down-converted). */
+  messageDownConversionEnable: boolean;
   /** min.insync.replicas: above 1 an acks=all produce is refused (one replica per partition). */
   minInsyncReplicas: number;
 }

@@ -22,7 +22,7 @@ import { defineHandler } from '../registry.js';
 import type { RequestContext } from '../context.js';
 import { invalidTopicNameReason } from '../topic-name.js';
 import { storageFailure } from '../storage-errors.js';
-import { validateTopicConfigs, describeTopicConfigs } from '../config.js';
+import { validateTopicConfigs, describeTopicConfigs, topicConfigDeprecations } from '../config.js';
 
 type Result = EncodeInput<CreateTopicsResponseCreatableTopicResult>;
 
@@ -87,6 +87,7 @@ async function createOne(ctx: RequestContext, t: CreateTopicsRequestCreatableTop
       return failure(t.name, f.errorCode, f.errorMessage);
     }
     ctx.logger.info({ topic: t.name, partitions: numPartitions }, 'created topic');
+    for (const warning of topicConfigDeprecations(Object.keys(overrides))) ctx.logger.warn({ topic: t.name }, warning);
   }
   return {
     name: t.name,
