@@ -28,6 +28,8 @@ import { loadOrCreateMetaProperties } from './meta-properties.js';
 import { logConfigResolver } from './log-config.js';
 import { ProducerIdManager } from './producer-ids.js';
 import { ClusterStore, type StoredTopic } from './cluster-store.js';
+import { DynamicBrokerConfigs } from './dynamic-broker-configs.js';
+import type { LogConfigResolver } from '../storage/log-config.js';
 import { waitForGroupState, type WaitForGroupOptions } from './group-service.js';
 import { GroupShards } from './group-shards.js';
 import { OffsetsTopic } from './offsets/offsets-topic.js';
@@ -214,7 +216,9 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
   const memory = opts.memory ?? !explicitDir;
   const fs = opts.fs ?? (memory ? new MemoryFileSystem() : new RealFileSystem());
   const dataDir = memory ? '/kafkalite-memory' : config.logDir;
-  const resolveLogConfig = logConfigResolver(config);
+  // Topic defaults follow the dynamic broker configs, which are read before any log opens.
+  let dynamicConfigs: DynamicBrokerConfigs | undefined;
+  const resolveLogConfig: LogConfigResolver = (overrides) => logConfigResolver(dynamicConfigs?.current ?? config)(overrides);
 
   const rateLimitedLog = new RateLimitedLog(10_000, () => clock.now());
 
@@ -233,10 +237,11 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     else await dirLock.release().catch(() => undefined);
     throw err;
   }
-  const { meta, cluster, groups, producerIds, nodes, logs } = started;
+  const { meta, cluster, groups, producerIds, nodes, logs, dynamic } = started;
 
   async function openCluster() {
     const meta = await loadOrCreateMetaProperties(fs, dataDir, { clusterId: config.clusterId, nodeId: config.nodeId });
+    dynamicConfigs = await DynamicBrokerConfigs.open(fs, dataDir, config);
     const store = new ClusterStore(fs, dataDir);
     const stored = withoutUnknownConfigs(await store.load(), logger);
     const opened = await LogManager.open({
@@ -262,7 +267,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     const offsetsTopic = new OffsetsTopic(cluster, opened, config, logger, () => clock.now());
     const groups = new GroupShards({ cluster, offsetsTopic, config, clock, logger });
     await groups.start();
-    return { meta, cluster, groups, producerIds, nodes, logs: opened, offsetsTopic };
+    return { meta, cluster, groups, producerIds, nodes, logs: opened, offsetsTopic, dynamic: dynamicConfigs };
   }
   const clusterId = meta.clusterId;
   const registry = new HandlerRegistry(HANDLERS);
@@ -273,7 +278,19 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
   const requestBudget = new RequestBudget(config.values['queued.max.requests'], config.values['queued.max.request.bytes']);
   for (const [i, server] of servers.entries()) {
     const node = nodes[i];
-    server.serve(new Map(node.endpoints.map((e) => [e.listener, { node, listener: e.listener, config, cluster, clock, logger, registry, logs, producerIds, groups, dispatch, requestBudget, rateLimitedLog } satisfies BrokerContext])));
+    server.serve(
+      new Map(
+        node.endpoints.map((e) => [
+          e.listener,
+          {
+            node, listener: e.listener, cluster, clock, logger, registry, logs, producerIds, groups, dispatch, requestBudget, rateLimitedLog, dynamicConfigs: dynamic,
+            get config() {
+              return dynamic.current;
+            },
+          } satisfies BrokerContext,
+        ]),
+      ),
+    );
   }
 
   const serverOf = (nodeId: number): NodeServer => {

@@ -32,6 +32,8 @@ const MINUTE_MS = 60_000;
 
 /** Kafka error code INVALID_CONFIG, returned by CreateTopics/AlterConfigs. */
 export const INVALID_CONFIG = 40;
+/** Kafka error code INVALID_REQUEST. */
+const INVALID_REQUEST = 42;
 
 export type ConfigType = 'boolean' | 'short' | 'int' | 'long' | 'double' | 'string' | 'list';
 
@@ -850,6 +852,9 @@ export interface BrokerConfig {
   readonly explicit: ReadonlyMap<BrokerConfigName, string>;
   /** Keys not in the table; Kafka ignores unknown broker configs with a warning. */
   readonly unknown: readonly string[];
+  /** Dynamic configs of this broker (AlterConfigs on its node id) and the cluster default (empty name). */
+  readonly dynamicBroker: ReadonlyMap<string, string>;
+  readonly dynamicDefault: ReadonlyMap<string, string>;
 
   // Effective values, after Kafka's alias and precedence rules:
   /** node.id, or broker.id when only that is set. */
@@ -869,6 +874,11 @@ export interface BrokerConfig {
 export interface ResolveOptions {
   /** When given, each unknown key is logged as a warning. */
   readonly logger?: { warn(obj: object, msg: string): void };
+  /**
+   * Dynamic broker configs (already validated by validateDynamicBrokerConfigs):
+   * this broker's, over the cluster default, over the static ones.
+   */
+  readonly dynamic?: { readonly broker?: Readonly<Record<string, string>>; readonly default?: Readonly<Record<string, string>> };
 }
 
 type ConfigInput = Readonly<Record<string, string>> | ReadonlyMap<string, string>;
@@ -930,6 +940,12 @@ export function resolveBrokerConfig(overrides: ConfigInput = {}, options: Resolv
     }
     values[key] = parseConfigValue(def, raw);
     explicit.set(key as BrokerConfigName, raw);
+  }
+  // Kafka's precedence: this broker's dynamic config, the cluster default, the static one.
+  const dynamicDefault = new Map(Object.entries(options.dynamic?.default ?? {}));
+  const dynamicBroker = new Map(Object.entries(options.dynamic?.broker ?? {}));
+  for (const layer of [dynamicDefault, dynamicBroker]) {
+    for (const [key, raw] of layer) values[key] = parseConfigValue(BROKER_DEFS.get(key)!, raw);
   }
   for (const def of BROKER_DEFS.values()) {
     if (!(def.name in values)) values[def.name] = def.default;
@@ -1028,6 +1044,8 @@ export function resolveBrokerConfig(overrides: ConfigInput = {}, options: Resolv
     values: Object.freeze(values) as unknown as BrokerConfigValues,
     explicit,
     unknown,
+    dynamicBroker,
+    dynamicDefault,
     nodeId,
     clusterId: values['cluster.id'] as string | null,
     listeners,
@@ -1158,8 +1176,58 @@ export function isDynamicBrokerConfig(def: ConfigDefinition): boolean {
   return def.topicName !== undefined && brokerSynonymsOf(def.topicName)[0] === def;
 }
 
+/**
+ * Checks a complete set of dynamic configs for one broker resource, as Kafka's
+ * controller does: names Kafka cannot change at runtime (INVALID_REQUEST, Kafka's
+ * message), unknown names and bad values (INVALID_CONFIG), then the topic
+ * defaults they give, resolved with `static` and the other layer.
+ */
+export function validateDynamicBrokerConfigs(
+  configs: Readonly<Record<string, string>>,
+  resolve: (configs: Readonly<Record<string, string>>) => BrokerConfig,
+): ConfigValidationError | null {
+  const names = Object.keys(configs);
+  const fixed = names.filter((k) => {
+    const def = BROKER_DEFS.get(k);
+    return def !== undefined && !isDynamicBrokerConfig(def);
+  });
+  if (fixed.length > 0) return { errorCode: INVALID_REQUEST, errorMessage: `Cannot update these configs dynamically: Set(${fixed.join(', ')})` };
+  const unknown = names.filter((k) => !BROKER_DEFS.has(k));
+  if (unknown.length > 0) return { errorCode: INVALID_CONFIG, errorMessage: `Unknown broker config name: ${unknown.join(', ')}` };
+  try {
+    resolve(configs);
+  } catch (e) {
+    if (e instanceof ConfigError) return { errorCode: INVALID_CONFIG, errorMessage: e.message };
+    throw e;
+  }
+  return null;
+}
+
+/** Where a broker config's set value comes from, in Kafka's precedence, or undefined when unset. */
+function brokerSetting(broker: BrokerConfig, name: string): { value: string; source: ConfigSource } | undefined {
+  const layers: [ReadonlyMap<string, string>, ConfigSource][] = [
+    [broker.dynamicBroker, ConfigSource.DYNAMIC_BROKER_CONFIG],
+    [broker.dynamicDefault, ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG],
+    [broker.explicit, ConfigSource.STATIC_BROKER_CONFIG],
+  ];
+  for (const [map, source] of layers) {
+    const value = map.get(name);
+    if (value !== undefined) return { value, source };
+  }
+  return undefined;
+}
+
 function brokerSynonymList(broker: BrokerConfig, group: readonly ConfigDefinition[]): ConfigSynonym[] {
   const out: ConfigSynonym[] = [];
+  for (const [map, source] of [
+    [broker.dynamicBroker, ConfigSource.DYNAMIC_BROKER_CONFIG],
+    [broker.dynamicDefault, ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG],
+  ] as const) {
+    for (const d of group) {
+      const raw = map.get(d.name);
+      if (raw !== undefined) out.push({ name: d.name, value: raw, source });
+    }
+  }
   for (const d of group) {
     const raw = broker.explicit.get(d.name as BrokerConfigName);
     if (raw !== undefined) out.push({ name: d.name, value: raw, source: ConfigSource.STATIC_BROKER_CONFIG });
@@ -1183,22 +1251,23 @@ function wanted(names: Iterable<string> | null | undefined): ((name: string) => 
  */
 export function describeBrokerConfigs(broker: BrokerConfig, names?: Iterable<string> | null): DescribedConfig[] {
   const want = wanted(names);
-  const aliasValue = (d: ConfigDefinition): string | undefined => {
+  const setting = (d: ConfigDefinition): { value: string; source: ConfigSource } | undefined => {
     // node.id and broker.id report the effective id whichever was set.
     if (d.name === 'node.id' || d.name === 'broker.id') {
-      return broker.explicit.get('node.id') ?? broker.explicit.get('broker.id');
+      const raw = broker.explicit.get('node.id') ?? broker.explicit.get('broker.id');
+      return raw === undefined ? undefined : { value: raw, source: ConfigSource.STATIC_BROKER_CONFIG };
     }
-    return broker.explicit.get(d.name as BrokerConfigName);
+    return brokerSetting(broker, d.name);
   };
   return [...BROKER_DEFS.values()]
     .filter((d) => want(d.name))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((d) => {
-      const raw = aliasValue(d);
-      const source = raw !== undefined ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG;
+      const set = setting(d);
+      const source = set?.source ?? ConfigSource.DEFAULT_CONFIG;
       const value =
-        raw !== undefined
-          ? raw
+        set !== undefined
+          ? set.value
           : d.name === 'broker.id'
             ? String(broker.nodeId)
             : formatDefault(d);
@@ -1247,10 +1316,7 @@ export function describeTopicConfigs(
       } else {
         const { value: v, from } = deriveFromBroker(d, brokerValues);
         value = formatConfigValue(d, v);
-        source =
-          from !== undefined && broker.explicit.has(from.name as BrokerConfigName)
-            ? ConfigSource.STATIC_BROKER_CONFIG
-            : ConfigSource.DEFAULT_CONFIG;
+        source = (from !== undefined ? brokerSetting(broker, from.name)?.source : undefined) ?? ConfigSource.DEFAULT_CONFIG;
       }
       return {
         name: d.name,
