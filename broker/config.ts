@@ -945,7 +945,11 @@ export function resolveBrokerConfig(overrides: ConfigInput = {}, options: Resolv
   const dynamicDefault = new Map(Object.entries(options.dynamic?.default ?? {}));
   const dynamicBroker = new Map(Object.entries(options.dynamic?.broker ?? {}));
   for (const layer of [dynamicDefault, dynamicBroker]) {
-    for (const [key, raw] of layer) values[key] = parseConfigValue(BROKER_DEFS.get(key)!, raw);
+    for (const [key, raw] of layer) {
+      const def = BROKER_DEFS.get(key);
+      if (def === undefined || !isDynamicBrokerConfig(def)) throw new ConfigError(key, `${key} is not a dynamic broker config`);
+      values[key] = parseConfigValue(def, raw);
+    }
   }
   for (const def of BROKER_DEFS.values()) {
     if (!(def.name in values)) values[def.name] = def.default;
