@@ -85,6 +85,7 @@ interface RunningParts {
   /** `host:port`, ready for a client's bootstrap list. */
   readonly bootstrap: string;
   readonly clusterId: string;
+  /** The static settings with the dynamic broker configs applied (follows AlterConfigs). */
   readonly config: BrokerConfig;
   readonly cluster: Cluster;
   readonly logs: LogManager;
@@ -304,7 +305,9 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
       return cluster.nodes.map((n) => hostPort(n.host, n.port)).join(',');
     },
     clusterId,
-    config,
+    get config() {
+      return dynamic.current;
+    },
     cluster,
     logs,
     dataDir: memory ? null : dataDir,
@@ -365,8 +368,19 @@ function resolveStartConfig(opts: BrokerOptions): { overrides: Record<string, st
 
 export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBroker> {
   const { overrides, config } = resolveStartConfig(opts);
-  const { nodes, moveLeader: _m, stopNode: _s, startNode: _r, ...running } = await launch({ config, specs: [singleNodeSpec(config, overrides, opts)], opts });
-  return { ...running, host: nodes[0].host, port: nodes[0].port, bootstrap: hostPort(nodes[0].host, nodes[0].port) };
+  const launched = await launch({ config, specs: [singleNodeSpec(config, overrides, opts)], opts });
+  const { nodes, moveLeader: _m, stopNode: _s, startNode: _r, ...running } = launched;
+  const node = nodes[0];
+  return {
+    ...running,
+    // Spreading copied the getter's value; the config follows dynamic broker configs.
+    get config() {
+      return launched.config;
+    },
+    host: node.host,
+    port: node.port,
+    bootstrap: hostPort(node.host, node.port),
+  };
 }
 
 /**

@@ -109,6 +109,7 @@ describe('dynamic broker configs', () => {
       expect(await produce(5000)).toBe(ErrorCode.NONE);
       expect(await alter(0, '2000')).toBe(ErrorCode.NONE);
       expect(await produce(5000)).toBe(ErrorCode.MESSAGE_TOO_LARGE);
+      expect(broker.config.values['message.max.bytes']).toBe(2000);
       expect(await alter(0, '-5')).toBe(ErrorCode.INVALID_CONFIG);
       expect(await alter(1, null)).toBe(ErrorCode.NONE);
       expect(await produce(5000)).toBe(ErrorCode.NONE);
