@@ -3,7 +3,9 @@
 // create its topics, DescribeConfigs lists them, and the timestamp difference is
 // enforced as Kafka 3.6-3.9 enforce it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
+import pino from 'pino';
 import { startBroker, type RunningBroker } from '../broker.js';
 import { RawClient } from '../../test/support/raw-client.js';
 import { ProduceApi } from '../../protocol/messages/00-produce.js';
@@ -84,5 +86,27 @@ describe('Kafka 3.x deprecated topic configs', () => {
       resources: [{ type: 2, name: 'bounded', configEntries: [{ name: 'message.timestamp.difference.max.ms', value: '60000' }, { name: 'message.timestamp.before.max.ms', value: '7200000' }] }],
     });
     expect(await produceAt('bounded', Date.now() - 3_600_000)).toBe(ErrorCode.NONE);
+  });
+
+  it('setting one logs Kafka 3.x\'s deprecation warning', async () => {
+    const lines: { level: number; msg: string; topic?: string }[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(JSON.parse(chunk.toString()));
+        done();
+      },
+    });
+    const logged = await startBroker({ logger: pino({ level: 'warn' }, sink) });
+    const a = new Kafka({ brokers: [logged.bootstrap], logLevel: logLevel.NOTHING }).admin();
+    await a.connect();
+    try {
+      await a.createTopics({ topics: [{ topic: 'old-style', configEntries: [{ name: 'message.format.version', value: '2.8' }] }] });
+      await a.createTopics({ topics: [{ topic: 'new-style', configEntries: [{ name: 'message.timestamp.before.max.ms', value: '1000' }] }] });
+    } finally {
+      await a.disconnect();
+      await logged.close();
+    }
+    const warnings = lines.filter((l) => l.msg.includes('deprecated'));
+    expect(warnings).toEqual([expect.objectContaining({ level: 40, topic: 'old-style', msg: expect.stringContaining('message.format.version is deprecated') })]);
   });
 });
