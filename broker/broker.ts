@@ -279,19 +279,8 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
   const requestBudget = new RequestBudget(config.values['queued.max.requests'], config.values['queued.max.request.bytes']);
   for (const [i, server] of servers.entries()) {
     const node = nodes[i];
-    server.serve(
-      new Map(
-        node.endpoints.map((e) => [
-          e.listener,
-          {
-            node, listener: e.listener, cluster, clock, logger, registry, logs, producerIds, groups, dispatch, requestBudget, rateLimitedLog, dynamicConfigs: dynamic,
-            get config() {
-              return dynamic.current;
-            },
-          } satisfies BrokerContext,
-        ]),
-      ),
-    );
+    // config is a getter: it follows the dynamic broker configs.
+    server.serve(new Map(node.endpoints.map((e) => [e.listener, { node, listener: e.listener, get config() { return dynamic.current; }, cluster, clock, logger, registry, logs, producerIds, groups, dispatch, requestBudget, rateLimitedLog, dynamicConfigs: dynamic } satisfies BrokerContext])));
   }
 
   const serverOf = (nodeId: number): NodeServer => {
