@@ -6,12 +6,12 @@
 // overrides through the one config table's validator) and the change itself
 // through Cluster.updateConfigs (persisted, applied to the logs at once).
 //
-// Broker resources: kafkalite keeps no dynamic broker configs yet. A config
-// Kafka cannot change at runtime gets Kafka's INVALID_REQUEST "Cannot update
-// these configs dynamically"; one Kafka could change gets INVALID_REQUEST saying
-// kafkalite does not store dynamic broker configs (set it at start instead).
+// Broker resources: dynamic broker configs (broker/dynamic-broker-configs.ts),
+// per broker (its node id; single-node brokers) or the cluster default (empty
+// name). A config Kafka cannot change at runtime gets Kafka's INVALID_REQUEST
+// "Cannot update these configs dynamically"; unknown names and bad values INVALID_CONFIG.
 import { ErrorCode } from '../protocol/errors.js';
-import { brokerConfigDefinition, isDynamicBrokerConfig, validateTopicConfigs } from './config.js';
+import { validateTopicConfigs, topicConfigDeprecations } from './config.js';
 import { invalidTopicNameReason } from './topic-name.js';
 import { storageFailure } from './storage-errors.js';
 import type { RequestContext } from './context.js';
@@ -92,7 +92,7 @@ export async function applyTopicConfigs(
   configs: Record<string, string>,
   validateOnly: boolean,
 ): Promise<AlterOutcome> {
-  const problem = validateTopicConfigs(Object.entries(configs), ctx.broker.config);
+  const problem = validateTopicConfigs(Object.entries(configs));
   if (problem) return problem;
   if (validateOnly) return ALTER_OK;
   try {
@@ -101,18 +101,38 @@ export async function applyTopicConfigs(
     return storageFailure(err, ctx, `altering the configs of topic ${topic.name}`);
   }
   ctx.logger.info({ topic: topic.name, configs }, 'topic configs altered');
+  for (const warning of topicConfigDeprecations(Object.keys(configs))) ctx.logger.warn({ topic: topic.name }, warning);
   return ALTER_OK;
 }
 
-/** A broker resource: Kafka's node id checks, then the answer for configs kafkalite cannot change at runtime. */
-export function alterBrokerConfigs(ctx: RequestContext, name: string, keys: readonly string[]): AlterOutcome {
-  if (name !== '') {
-    if (!/^-?\d+$/.test(name)) return invalidRequest(`Node id must be an integer, but it is: ${name}`);
-    if (Number(name) !== ctx.node.nodeId) return invalidRequest(`Unexpected broker id, expected ${ctx.node.nodeId}, but received ${name}`);
+/** A broker resource's node id checks, as Kafka's: an integer naming this node, or empty for the cluster default. */
+export function checkBrokerResource(ctx: RequestContext, name: string): AlterOutcome | null {
+  if (name === '') return null;
+  if (!/^-?\d+$/.test(name)) return invalidRequest(`Node id must be an integer, but it is: ${name}`);
+  if (Number(name) !== ctx.node.nodeId) return invalidRequest(`Unexpected broker id, expected ${ctx.node.nodeId}, but received ${name}`);
+  // One set of topic defaults serves every node of a kafkalite cluster.
+  if (ctx.broker.cluster.nodes.length > 1) {
+    return invalidRequest('kafkalite applies broker configs to the whole cluster: use the cluster default (an empty resource name) when it has several nodes');
   }
-  const known = keys.filter((k) => brokerConfigDefinition(k) !== undefined);
-  const fixed = known.filter((k) => !isDynamicBrokerConfig(brokerConfigDefinition(k)!));
-  if (fixed.length > 0) return invalidRequest(`Cannot update these configs dynamically: Set(${fixed.join(', ')})`);
-  if (keys.length === 0) return ALTER_OK;
-  return invalidRequest(`kafkalite does not store dynamic broker configs; set ${keys.join(', ')} when the broker starts (--set or server.properties)`);
+  return null;
+}
+
+/**
+ * Makes `configs` the complete dynamic set of a broker resource ('' = the
+ * cluster default): validated, persisted, then applied at once to every topic
+ * without an override of the configs it changes.
+ */
+export async function applyBrokerConfigs(ctx: RequestContext, name: string, configs: Record<string, string>, validateOnly: boolean): Promise<AlterOutcome> {
+  const { dynamicConfigs, cluster } = ctx.broker;
+  const problem = dynamicConfigs.validate(name, configs);
+  if (problem) return problem;
+  if (validateOnly) return ALTER_OK;
+  try {
+    await dynamicConfigs.replace(name, configs);
+  } catch (err) {
+    return storageFailure(err, ctx, `altering the dynamic configs of broker resource '${name}'`);
+  }
+  cluster.reapplyLogConfigs();
+  ctx.logger.info({ resource: name === '' ? 'cluster default' : `broker ${name}`, configs }, 'broker configs altered');
+  return ALTER_OK;
 }

@@ -10,7 +10,7 @@
 // coordination (NOT_COORDINATOR) are checked per node.
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
-import { parseProtocolMap, resolveBrokerConfig, resolveListenerList, type BrokerConfig, type Listener } from './config.js';
+import { parseProtocolMap, resolveBrokerConfig, resolveListenerList, topicConfigDefinition, type BrokerConfig, type Listener } from './config.js';
 import { Cluster, type BrokerNode, type TopicInfo } from './cluster.js';
 import { systemClock, type Clock } from './clock.js';
 import { RequestBudget } from './request-budget.js';
@@ -27,7 +27,9 @@ import { decompress } from '../protocol/compression.js';
 import { loadOrCreateMetaProperties } from './meta-properties.js';
 import { logConfigResolver } from './log-config.js';
 import { ProducerIdManager } from './producer-ids.js';
-import { ClusterStore } from './cluster-store.js';
+import { ClusterStore, type StoredTopic } from './cluster-store.js';
+import { DynamicBrokerConfigs } from './dynamic-broker-configs.js';
+import type { LogConfigResolver } from '../storage/log-config.js';
 import { waitForGroupState, type WaitForGroupOptions } from './group-service.js';
 import { GroupShards } from './group-shards.js';
 import { OffsetsTopic } from './offsets/offsets-topic.js';
@@ -99,6 +101,7 @@ interface RunningParts {
   /** `host:port`, ready for a client's bootstrap list. */
   readonly bootstrap: string;
   readonly clusterId: string;
+  /** The static settings with the dynamic broker configs applied (follows AlterConfigs). */
   readonly config: BrokerConfig;
   readonly cluster: Cluster;
   readonly logs: LogManager;
@@ -217,6 +220,20 @@ interface Launch {
   opts: BrokerOptions;
 }
 
+/**
+ * Stored topic overrides the config table no longer lists (rows removed because
+ * nothing enforced them) are dropped with a warning, so an older data directory
+ * still opens.
+ */
+function withoutUnknownConfigs(topics: StoredTopic[], logger: Logger): StoredTopic[] {
+  return topics.map((t) => {
+    const unknown = Object.keys(t.configs).filter((k) => topicConfigDefinition(k) === undefined);
+    if (unknown.length === 0) return t;
+    logger.warn({ topic: t.name, configs: unknown }, 'ignoring stored topic configs kafkalite does not enforce');
+    return { ...t, configs: Object.fromEntries(Object.entries(t.configs).filter(([k]) => !unknown.includes(k))) };
+  });
+}
+
 async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> {
   const logger = opts.logger ?? pino({ level: 'silent' });
   const clock = opts.clock ?? systemClock;
@@ -224,7 +241,9 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
   const memory = opts.memory ?? !explicitDir;
   const fs = opts.fs ?? (memory ? new MemoryFileSystem() : new RealFileSystem());
   const dataDir = memory ? '/kafkalite-memory' : config.logDir;
-  const resolveLogConfig = logConfigResolver(config);
+  // Topic defaults follow the dynamic broker configs, which are read before any log opens.
+  let dynamicConfigs: DynamicBrokerConfigs | undefined;
+  const resolveLogConfig: LogConfigResolver = (overrides) => logConfigResolver(dynamicConfigs?.current ?? config)(overrides);
   const protocols = parseProtocolMap(config.values['listener.security.protocol.map']);
   const listenerNames = [...new Set(specs.flatMap((s) => s.binds.map((b) => b.name)))];
   // Loaded only when asked for: the X.509 library is not needed by a broker with real key stores.
@@ -259,12 +278,13 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     else await dirLock.release().catch(() => undefined);
     throw err;
   }
-  const { meta, cluster, groups, producerIds, nodes, logs, scram } = started;
+  const { meta, cluster, groups, producerIds, nodes, logs, scram, dynamic } = started;
 
   async function openCluster() {
     const meta = await loadOrCreateMetaProperties(fs, dataDir, { clusterId: config.clusterId, nodeId: config.nodeId });
+    dynamicConfigs = await DynamicBrokerConfigs.open(fs, dataDir, config);
     const store = new ClusterStore(fs, dataDir);
-    const stored = await store.load();
+    const stored = withoutUnknownConfigs(await store.load(), logger);
     const opened = await LogManager.open({
       dataDir,
       fs,
@@ -294,7 +314,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     const groups = new GroupShards({ cluster, offsetsTopic, config, clock, logger });
     metrics.attach({ cluster, logs: opened, groups });
     await groups.start();
-    return { meta, cluster, groups, producerIds, nodes, logs: opened, offsetsTopic, scram };
+    return { meta, cluster, groups, producerIds, nodes, logs: opened, offsetsTopic, scram, dynamic: dynamicConfigs };
   }
   const clusterId = meta.clusterId;
   const registry = new HandlerRegistry(HANDLERS);
@@ -305,7 +325,8 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
   const requestBudget = new RequestBudget(config.values['queued.max.requests'], config.values['queued.max.request.bytes']);
   for (const [i, server] of servers.entries()) {
     const node = nodes[i];
-    server.serve(new Map(node.endpoints.map((e) => [e.listener, { node, listener: e.listener, listenerSecurity: security.get(e.listener)!, scram, config, cluster, clock, logger, registry, logs, producerIds, groups, dispatch, requestBudget, rateLimitedLog, metrics } satisfies BrokerContext])));
+    // config is a getter: it follows the dynamic broker configs.
+    server.serve(new Map(node.endpoints.map((e) => [e.listener, { node, listener: e.listener, listenerSecurity: security.get(e.listener)!, scram, get config() { return dynamic.current; }, cluster, clock, logger, registry, logs, producerIds, groups, dispatch, requestBudget, rateLimitedLog, metrics, dynamicConfigs: dynamic } satisfies BrokerContext])));
   }
 
   const serverOf = (nodeId: number): NodeServer => {
@@ -319,7 +340,9 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
       return cluster.nodes.map((n) => hostPort(n.host, n.port)).join(',');
     },
     clusterId,
-    config,
+    get config() {
+      return dynamic.current;
+    },
     cluster,
     logs,
     dataDir: memory ? null : dataDir,
@@ -389,8 +412,19 @@ function resolveStartConfig(opts: BrokerOptions): { overrides: Record<string, st
 
 export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBroker> {
   const { overrides, config } = resolveStartConfig(opts);
-  const { nodes, moveLeader: _m, stopNode: _s, startNode: _r, ...running } = await launch({ config, specs: [singleNodeSpec(config, overrides, opts)], opts });
-  return { ...running, host: nodes[0].host, port: nodes[0].port, bootstrap: hostPort(nodes[0].host, nodes[0].port) };
+  const launched = await launch({ config, specs: [singleNodeSpec(config, overrides, opts)], opts });
+  const { nodes, moveLeader: _m, stopNode: _s, startNode: _r, ...running } = launched;
+  const node = nodes[0];
+  return {
+    ...running,
+    // Spreading copied the getter's value; the config follows dynamic broker configs.
+    get config() {
+      return launched.config;
+    },
+    host: node.host,
+    port: node.port,
+    bootstrap: hostPort(node.host, node.port),
+  };
 }
 
 /**

@@ -271,6 +271,11 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     this.partitionLogs?.setConfig(topic.id, config);
   }
 
+  /** Re-resolves every topic's log config (after the broker defaults changed) and pushes it to the logs. */
+  reapplyLogConfigs(): void {
+    for (const topic of this.byName.values()) this.partitionLogs?.setConfig(topic.id, this.logConfig(topic));
+  }
+
   // ---- leadership --------------------------------------------------------------------------------
 
   /** Makes `nodeId` (a live node) the leader of a partition, bumping its epoch. */

@@ -27,6 +27,9 @@ function def(name: string): ConfigDefinition {
   return d;
 }
 
+/** A double row: the table has none while compaction (issue 14) is not built. */
+const RATIO: ConfigDefinition = { name: 'some.ratio', type: 'double', default: 0.5, range: { min: 0, max: 1 }, scope: 'topic', doc: '' };
+
 function errorOf(fn: () => unknown): ConfigError {
   try {
     fn();
@@ -238,8 +241,8 @@ describe('parsing and ranges', () => {
     expect(e.message).toBe(
       'Invalid value 0 for configuration num.partitions: Value must be at least 1 (valid values: [1,...])',
     );
-    expect(errorOf(() => parseConfigValue(def('min.cleanable.dirty.ratio'), '1.5')).message).toBe(
-      'Invalid value 1.5 for configuration min.cleanable.dirty.ratio: Value must be no more than 1 (valid values: [0,...,1])',
+    expect(errorOf(() => parseConfigValue(RATIO, '1.5')).message).toBe(
+      'Invalid value 1.5 for configuration some.ratio: Value must be no more than 1 (valid values: [0,...,1])',
     );
     expect(errorOf(() => parseConfigValue(def('segment.bytes'), '1000')).message).toContain('at least 1048576');
     expect(errorOf(() => parseConfigValue(def('compression.gzip.level'), '0')).message).toContain('-1 or in [1,...,9]');
@@ -255,19 +258,19 @@ describe('parsing and ranges', () => {
     expect(errorOf(() => parseConfigValue(def('offsets.topic.replication.factor'), '40000')).message).toContain(
       'type SHORT',
     );
-    expect(errorOf(() => parseConfigValue(def('preallocate'), 'yes')).message).toContain(
+    expect(errorOf(() => parseConfigValue(def('delete.topic.enable'), 'yes')).message).toContain(
       'Expected value to be either true or false',
     );
-    expect(errorOf(() => parseConfigValue(def('min.cleanable.dirty.ratio'), 'half')).message).toContain('DOUBLE');
+    expect(errorOf(() => parseConfigValue(RATIO, 'half')).message).toContain('DOUBLE');
   });
 
   it('trims, reads booleans case-insensitively and splits lists', () => {
     expect(parseConfigValue(def('num.partitions'), ' 3 ')).toBe(3);
     expect(parseConfigValue(def('num.partitions'), '+3')).toBe(3);
-    expect(parseConfigValue(def('preallocate'), 'TRUE')).toBe(true);
+    expect(parseConfigValue(def('delete.topic.enable'), 'TRUE')).toBe(true);
     expect(parseConfigValue(def('cleanup.policy'), 'compact , delete')).toEqual(['compact', 'delete']);
-    expect(parseConfigValue(def('leader.replication.throttled.replicas'), '')).toEqual([]);
-    expect(parseConfigValue(def('min.cleanable.dirty.ratio'), '0.25')).toBe(0.25);
+    expect(parseConfigValue(def('log.dirs'), '')).toEqual([]);
+    expect(parseConfigValue(RATIO, '0.25')).toBe(0.25);
     expect(parseConfigValue(def('retention.ms'), '9223372036854775807')).toBe(LONG_MAX);
   });
 
@@ -284,7 +287,7 @@ describe('parsing and ranges', () => {
 
   it('prints values as Kafka does', () => {
     expect(formatConfigValue(def('flush.messages'), LONG_MAX)).toBe('9223372036854775807');
-    expect(formatConfigValue(def('min.cleanable.dirty.ratio'), 1)).toBe('1.0');
+    expect(formatConfigValue(RATIO, 1)).toBe('1.0');
     expect(formatConfigValue(def('cleanup.policy'), ['compact', 'delete'])).toBe('compact,delete');
     expect(formatConfigValue(def('log.retention.ms'), null)).toBeNull();
   });
@@ -293,10 +296,6 @@ describe('parsing and ranges', () => {
     expect(errorOf(() => resolveBrokerConfig({ 'group.consumer.session.timeout.ms': '30000' })).message).toContain(
       'group.consumer.min.session.timeout.ms',
     );
-    expect(
-      errorOf(() => resolveBrokerConfig({ 'log.cleaner.min.compaction.lag.ms': '10', 'log.cleaner.max.compaction.lag.ms': '5' }))
-        .message,
-    ).toContain('min.compaction.lag.ms (10) > max.compaction.lag.ms (5)');
   });
 });
 
@@ -424,21 +423,14 @@ describe('topic configs', () => {
     expect(validateTopicConfigs([['retention.ms', null], ['segment.ms', null]])?.errorMessage).toBe(
       'Null value not supported for topic configs: retention.ms,segment.ms',
     );
-    expect(validateTopicConfigs({ 'min.compaction.lag.ms': '10', 'max.compaction.lag.ms': '5' })?.errorMessage).toContain(
-      'conflict topic config setting',
-    );
     expect(validateTopicConfigs({ 'remote.storage.enable': 'true' })?.errorCode).toBe(INVALID_CONFIG);
-    expect(validateTopicConfigs({ 'leader.replication.throttled.replicas': '0:1,1:1' })).toBeNull();
-    expect(validateTopicConfigs({ 'leader.replication.throttled.replicas': 'x' })?.errorCode).toBe(INVALID_CONFIG);
+    expect(validateTopicConfigs({ 'message.format.version': '9.9' })?.errorMessage).toBe(
+      'Invalid value 9.9 for configuration message.format.version: Version 9.9 is not a valid version',
+    );
+    // Rows nothing reads are not in the table (compaction is issue 14): Kafka's unknown-name answer.
+    expect(validateTopicConfigs({ 'min.compaction.lag.ms': '10' })?.errorMessage).toBe('Unknown topic config name: min.compaction.lag.ms');
   });
 
-  it('checks combinations against the broker defaults', () => {
-    const broker = resolveBrokerConfig({ 'log.cleaner.max.compaction.lag.ms': '100' });
-    expect(validateTopicConfigs({ 'min.compaction.lag.ms': '200' }, broker)?.errorMessage).toContain(
-      'min.compaction.lag.ms (200) > max.compaction.lag.ms (100)',
-    );
-    expect(validateTopicConfigs({ 'min.compaction.lag.ms': '200' })).toBeNull();
-  });
 });
 
 describe('DescribeConfigs listing', () => {
@@ -474,7 +466,6 @@ describe('DescribeConfigs listing', () => {
       isDefault: true,
     });
     expect(byName.get('cleanup.policy')!.value).toBe('delete');
-    expect(byName.get('min.cleanable.dirty.ratio')!.value).toBe('0.5');
   });
 
   it('filters by name', () => {

@@ -34,6 +34,8 @@ const MINUTE_MS = 60_000;
 
 /** Kafka error code INVALID_CONFIG, returned by CreateTopics/AlterConfigs. */
 export const INVALID_CONFIG = 40;
+/** Kafka error code INVALID_REQUEST. */
+const INVALID_REQUEST = 42;
 
 export type ConfigType = 'boolean' | 'short' | 'int' | 'long' | 'double' | 'string' | 'list';
 
@@ -79,6 +81,8 @@ interface DefinitionOf<T extends ConfigType> {
   readonly sensitive?: true;
   /** May also be set for one listener as `listener.name.<listener>.<name>` (lower-case listener name). */
   readonly perListener?: true;
+  /** Deprecated in Kafka 3.x (removed in 4.0): setting it logs this warning. */
+  readonly deprecated?: string;
 }
 
 export type ConfigDefinition = { [T in ConfigType]: DefinitionOf<T> }[ConfigType];
@@ -117,15 +121,31 @@ function checkPrincipalRules(rules: string): string | undefined {
   }
 }
 
-function checkThrottledReplicas(list: readonly string[]): string | undefined {
-  if (list.length === 1 && list[0] === '*') return undefined;
-  for (const item of list) {
-    if (!/^\d+:\d+$/.test(item)) {
-      return 'Expected "*" or a list of partitionId:brokerId pairs';
-    }
-  }
-  return undefined;
+
+/**
+ * Kafka 3.9's version strings (MetadataVersion): each release and its internal
+ * versions; a release name stands for its latest internal version.
+ */
+const KAFKA_VERSIONS: ReadonlySet<string> = new Set(
+  ([
+    ['0.8.0', 0], ['0.8.1', 0], ['0.8.2', 0], ['0.9.0', 0], ['0.10.0', 2], ['0.10.1', 3], ['0.10.2', 1], ['0.11.0', 3],
+    ['1.0', 1], ['1.1', 1], ['2.0', 2], ['2.1', 3], ['2.2', 2], ['2.3', 2], ['2.4', 2], ['2.5', 1], ['2.6', 1], ['2.7', 3],
+    ['2.8', 2], ['3.0', 2], ['3.1', 1], ['3.2', 1], ['3.3', 4], ['3.4', 1], ['3.5', 3], ['3.6', 3], ['3.7', 5], ['3.8', 1], ['3.9', 1],
+  ] as const).flatMap(([release, internal]) => [release, ...Array.from({ length: internal }, (_, i) => `${release}-IV${i}`)]),
+);
+
+/** Kafka's MetadataVersion.fromVersionString: "2.8.1" means 2.8, "0.10.0.1" means 0.10.0. */
+function checkKafkaVersion(v: string): string | undefined {
+  const segments = v.split('.');
+  const keep = v.startsWith('0.') ? 3 : 2;
+  const key = segments.length > keep ? segments.slice(0, keep).join('.') : v;
+  return KAFKA_VERSIONS.has(key) ? undefined : `Version ${v} is not a valid version`;
 }
+
+const MESSAGE_FORMAT_DEPRECATED =
+  'message.format.version is deprecated and ignored (Kafka 3.x always writes message format v2) and is removed in Kafka 4.0';
+const TIMESTAMP_DIFFERENCE_DEPRECATED =
+  'message.timestamp.difference.max.ms is deprecated (use message.timestamp.before.max.ms and message.timestamp.after.max.ms) and is removed in Kafka 4.0';
 
 // ---------------------------------------------------------------------------
 // The table
@@ -305,7 +325,7 @@ export const CONFIG_DEFS = [
   },
   {
     name: 'min.insync.replicas', type: 'int', default: 1, range: { min: 1 }, scope: 'both',
-    doc: 'Replicas that must have an acks=all write before it is acknowledged.',
+    doc: 'Replicas that must have an acks=all write before it is acknowledged; every partition has one replica, so above 1 an acks=all produce gets NOT_ENOUGH_REPLICAS, as in Kafka.',
   },
   {
     name: 'compression.type', type: 'string', default: 'producer', scope: 'both',
@@ -319,16 +339,8 @@ export const CONFIG_DEFS = [
     doc: 'gzip level used when the broker recompresses with gzip.',
   },
   {
-    name: 'compression.lz4.level', type: 'int', default: 9, range: { min: 1, max: 17 }, scope: 'both',
-    doc: 'lz4 level used when the broker recompresses with lz4.',
-  },
-  {
     name: 'compression.zstd.level', type: 'int', default: 3, range: { min: -131072, max: 22 }, scope: 'both',
     doc: 'zstd level used when the broker recompresses with zstd.',
-  },
-  {
-    name: 'unclean.leader.election.enable', type: 'boolean', default: false, scope: 'both',
-    doc: 'Allow an out-of-sync replica to become leader (no effect on a single node).',
   },
 
   // --- log storage ----------------------------------------------------------
@@ -429,19 +441,6 @@ export const CONFIG_DEFS = [
     doc: 'How often the recovery point (last flushed offset) is checkpointed.',
   },
   {
-    name: 'log.flush.start.offset.checkpoint.interval.ms', type: 'int', default: 60000, range: { min: 0 }, scope: 'broker',
-    doc: 'How often log start offsets are checkpointed.',
-  },
-  {
-    name: 'log.segment.delete.delay.ms', type: 'long', default: 60000, range: { min: 0 }, scope: 'broker',
-    topicName: 'file.delete.delay.ms',
-    doc: 'Delay between removing a segment from the log and deleting its files.',
-  },
-  {
-    name: 'log.preallocate', type: 'boolean', default: false, scope: 'broker', topicName: 'preallocate',
-    doc: 'Preallocate segment files when they are created.',
-  },
-  {
     name: 'log.message.timestamp.type', type: 'string', default: 'CreateTime', oneOf: ['CreateTime', 'LogAppendTime'],
     scope: 'broker', topicName: 'message.timestamp.type',
     doc: 'CreateTime keeps the producer\'s timestamps; LogAppendTime stamps batches with the broker clock.',
@@ -457,28 +456,20 @@ export const CONFIG_DEFS = [
     doc: 'How far in the future a CreateTime timestamp may be before the batch is rejected.',
   },
   {
-    name: 'log.cleaner.enable', type: 'boolean', default: true, scope: 'broker',
-    doc: 'Run the log cleaner that compacts cleanup.policy=compact topics.',
+    name: 'log.message.timestamp.difference.max.ms', type: 'long', default: LONG_MAX, range: { min: 0 }, scope: 'broker',
+    topicName: 'message.timestamp.difference.max.ms', deprecated: TIMESTAMP_DIFFERENCE_DEPRECATED,
+    doc: 'Deprecated (Kafka 3.x): default for message.timestamp.difference.max.ms.',
   },
   {
-    name: 'log.cleaner.delete.retention.ms', type: 'long', default: 86400000, range: { min: 0 }, scope: 'broker',
-    topicName: 'delete.retention.ms',
-    doc: 'How long tombstones stay in a compacted log.',
+    name: 'log.message.format.version', type: 'string', default: '3.0-IV1', scope: 'broker',
+    check: checkKafkaVersion, validValues: 'a Kafka version: 0.8.0 ... 3.9', topicName: 'message.format.version',
+    deprecated: MESSAGE_FORMAT_DEPRECATED,
+    doc: 'Deprecated (Kafka 3.x): default for message.format.version; ignored, as Kafka 3.x ignores it.',
   },
   {
-    name: 'log.cleaner.min.compaction.lag.ms', type: 'long', default: 0, range: { min: 0 }, scope: 'broker',
-    topicName: 'min.compaction.lag.ms',
-    doc: 'Minimum age of a record before compaction may remove it.',
-  },
-  {
-    name: 'log.cleaner.max.compaction.lag.ms', type: 'long', default: LONG_MAX, range: { min: 1 }, scope: 'broker',
-    topicName: 'max.compaction.lag.ms',
-    doc: 'Maximum time a record may stay uncompacted.',
-  },
-  {
-    name: 'log.cleaner.min.cleanable.ratio', type: 'double', default: 0.5, range: { min: 0, max: 1 }, scope: 'broker',
-    topicName: 'min.cleanable.dirty.ratio',
-    doc: 'Share of a log that must be dirty before it is compacted.',
+    name: 'log.message.downconversion.enable', type: 'boolean', default: true, scope: 'broker',
+    topicName: 'message.downconversion.enable',
+    doc: 'Default for message.downconversion.enable.',
   },
 
   // --- topic-level configs (names as clients send them in CreateTopics) ----------
@@ -523,32 +514,8 @@ export const CONFIG_DEFS = [
     doc: 'Log bytes between two entries of the sparse offset and time indexes.',
   },
   {
-    name: 'delete.retention.ms', type: 'long', default: 86400000, range: { min: 0 }, scope: 'topic',
-    doc: 'How long tombstones stay in a compacted log.',
-  },
-  {
-    name: 'min.compaction.lag.ms', type: 'long', default: 0, range: { min: 0 }, scope: 'topic',
-    doc: 'Minimum age of a record before compaction may remove it.',
-  },
-  {
-    name: 'max.compaction.lag.ms', type: 'long', default: LONG_MAX, range: { min: 1 }, scope: 'topic',
-    doc: 'Maximum time a record may stay uncompacted.',
-  },
-  {
-    name: 'file.delete.delay.ms', type: 'long', default: 60000, range: { min: 0 }, scope: 'topic',
-    doc: 'Delay between removing a segment from the log and deleting its files.',
-  },
-  {
-    name: 'min.cleanable.dirty.ratio', type: 'double', default: 0.5, range: { min: 0, max: 1 }, scope: 'topic',
-    doc: 'Share of the log that must be dirty before it is compacted.',
-  },
-  {
     name: 'cleanup.policy', type: 'list', default: ['delete'], oneOf: ['compact', 'delete'], scope: 'topic',
     doc: 'delete removes old segments, compact keeps the latest record per key; both may be given.',
-  },
-  {
-    name: 'preallocate', type: 'boolean', default: false, scope: 'topic',
-    doc: 'Preallocate segment files when they are created.',
   },
   {
     name: 'message.timestamp.type', type: 'string', default: 'CreateTime', oneOf: ['CreateTime', 'LogAppendTime'],
@@ -564,36 +531,24 @@ export const CONFIG_DEFS = [
     doc: 'How far in the future a CreateTime timestamp may be before the batch is rejected.',
   },
   {
-    name: 'leader.replication.throttled.replicas', type: 'list', default: [], scope: 'topic',
-    check: checkThrottledReplicas, validValues: '[partitionId]:[brokerId],... or *',
-    doc: 'Replicas whose leader-side replication is throttled (accepted; no effect on a single node).',
+    name: 'message.timestamp.difference.max.ms', type: 'long', default: LONG_MAX, range: { min: 0 }, scope: 'topic',
+    deprecated: TIMESTAMP_DIFFERENCE_DEPRECATED,
+    doc: 'Deprecated (Kafka 3.x): stands for message.timestamp.before.max.ms and after.max.ms wherever those are left at 9223372036854775807, as in Kafka 3.6-3.9 (kafkalite\'s after.max.ms default is Kafka 4\'s one hour).',
   },
   {
-    name: 'follower.replication.throttled.replicas', type: 'list', default: [], scope: 'topic',
-    check: checkThrottledReplicas, validValues: '[partitionId]:[brokerId],... or *',
-    doc: 'Replicas whose follower-side replication is throttled (accepted; no effect on a single node).',
+    name: 'message.format.version', type: 'string', default: '3.0-IV1', scope: 'topic',
+    check: checkKafkaVersion, validValues: 'a Kafka version: 0.8.0 ... 3.9', deprecated: MESSAGE_FORMAT_DEPRECATED,
+    doc: 'Deprecated (Kafka 3.x): validated as a Kafka version and otherwise ignored, as Kafka 3.x does: batches are always stored in message format v2.',
+  },
+  {
+    name: 'message.downconversion.enable', type: 'boolean', default: true, scope: 'topic',
+    doc: 'Whether Fetch v0-v3 (which need message format v0/v1) may down-convert this topic\'s batches; when false they get UNSUPPORTED_VERSION.',
   },
   {
     name: 'remote.storage.enable', type: 'boolean', default: false, scope: 'topic',
     check: (v: boolean) => (v ? 'Tiered storage is not available in kafkalite' : undefined),
     validValues: 'false',
     doc: 'Tiered storage for this topic; kafkalite has none, so only false is accepted.',
-  },
-  {
-    name: 'local.retention.ms', type: 'long', default: -2, range: { min: -2 }, scope: 'topic',
-    doc: 'Local retention time with tiered storage; -2 means retention.ms.',
-  },
-  {
-    name: 'local.retention.bytes', type: 'long', default: -2, range: { min: -2 }, scope: 'topic',
-    doc: 'Local retention size with tiered storage; -2 means retention.bytes.',
-  },
-  {
-    name: 'remote.log.copy.disable', type: 'boolean', default: false, scope: 'topic',
-    doc: 'Stop copying segments to remote storage (tiered storage only).',
-  },
-  {
-    name: 'remote.log.delete.on.disable', type: 'boolean', default: false, scope: 'topic',
-    doc: 'Delete remote data when tiered storage is turned off (tiered storage only).',
   },
 
   // --- group coordinator ----------------------------------------------------
@@ -602,9 +557,9 @@ export const CONFIG_DEFS = [
     doc: 'Partitions of __consumer_offsets; fixed once the topic exists.',
   },
   {
-    name: 'offsets.topic.replication.factor', type: 'short', default: 1, range: { min: 1 }, scope: 'broker',
+    name: 'offsets.topic.replication.factor', type: 'short', default: 1, range: { min: 1, max: 1 }, scope: 'broker',
     kafkaDefault: '3',
-    doc: 'Replication factor of __consumer_offsets; 1 because kafkalite is one node (Kafka\'s sample server.properties sets 1 too).',
+    doc: 'Replication factor of __consumer_offsets; kafkalite keeps one copy of every partition, so only 1 is accepted (Kafka\'s sample server.properties sets 1 too).',
   },
   {
     name: 'offsets.topic.segment.bytes', type: 'int', default: 104857600, range: { min: 1 }, scope: 'broker',
@@ -617,10 +572,6 @@ export const CONFIG_DEFS = [
   {
     name: 'offsets.retention.check.interval.ms', type: 'long', default: 600000, range: { min: 1 }, scope: 'broker',
     doc: 'How often expired offsets are looked for.',
-  },
-  {
-    name: 'offsets.commit.timeout.ms', type: 'int', default: 5000, range: { min: 1 }, scope: 'broker',
-    doc: 'Longest wait for an offset commit to be written before it fails.',
   },
   {
     name: 'offset.metadata.max.bytes', type: 'int', default: 4096, scope: 'broker',
@@ -776,6 +727,11 @@ export function brokerConfigDefinition(name: string): ConfigDefinition | undefin
 
 export function topicConfigDefinition(name: string): ConfigDefinition | undefined {
   return TOPIC_DEFS.get(name);
+}
+
+/** The deprecation warnings of the topic configs named (Kafka 3.x configs removed in 4.0). */
+export function topicConfigDeprecations(names: Iterable<string>): string[] {
+  return [...names].flatMap((n) => TOPIC_DEFS.get(n)?.deprecated ?? []);
 }
 
 /** Broker configs that supply the default of a topic config, highest priority first. */
@@ -995,6 +951,9 @@ export interface BrokerConfig {
   readonly explicit: ReadonlyMap<BrokerConfigName, string>;
   /** Keys not in the table; Kafka ignores unknown broker configs with a warning. */
   readonly unknown: readonly string[];
+  /** Dynamic configs of this broker (AlterConfigs on its node id) and the cluster default (empty name). */
+  readonly dynamicBroker: ReadonlyMap<string, string>;
+  readonly dynamicDefault: ReadonlyMap<string, string>;
 
   // Effective values, after Kafka's alias and precedence rules:
   /** node.id, or broker.id when only that is set. */
@@ -1045,6 +1004,11 @@ export function listenerValue<N extends BrokerConfigName>(config: BrokerConfig, 
 export interface ResolveOptions {
   /** When given, each unknown key is logged as a warning. */
   readonly logger?: { warn(obj: object, msg: string): void };
+  /**
+   * Dynamic broker configs (already validated by validateDynamicBrokerConfigs):
+   * this broker's, over the cluster default, over the static ones.
+   */
+  readonly dynamic?: { readonly broker?: Readonly<Record<string, string>>; readonly default?: Readonly<Record<string, string>> };
 }
 
 type ConfigInput = Readonly<Record<string, string>> | ReadonlyMap<string, string>;
@@ -1116,6 +1080,16 @@ export function resolveBrokerConfig(overrides: ConfigInput = {}, options: Resolv
     }
     values[key] = parseConfigValue(def, raw);
     explicit.set(key as BrokerConfigName, raw);
+  }
+  // Kafka's precedence: this broker's dynamic config, the cluster default, the static one.
+  const dynamicDefault = new Map(Object.entries(options.dynamic?.default ?? {}));
+  const dynamicBroker = new Map(Object.entries(options.dynamic?.broker ?? {}));
+  for (const layer of [dynamicDefault, dynamicBroker]) {
+    for (const [key, raw] of layer) {
+      const def = BROKER_DEFS.get(key);
+      if (def === undefined || !isDynamicBrokerConfig(def)) throw new ConfigError(key, `${key} is not a dynamic broker config`);
+      values[key] = parseConfigValue(def, raw);
+    }
   }
   for (const def of BROKER_DEFS.values()) {
     if (!(def.name in values)) values[def.name] = def.default;
@@ -1219,8 +1193,6 @@ export function resolveBrokerConfig(overrides: ConfigInput = {}, options: Resolv
     }
     topicDefaults[def.name] = value;
   }
-  const crossTopic = crossTopicProblem(topicDefaults);
-  if (crossTopic !== undefined) throw new ConfigError(crossTopic.key, crossTopic.message);
 
   // Consumer-protocol group bounds, as Kafka checks them at startup.
   requireAtMost(values, 'group.consumer.min.session.timeout.ms', 'group.consumer.session.timeout.ms');
@@ -1238,6 +1210,8 @@ export function resolveBrokerConfig(overrides: ConfigInput = {}, options: Resolv
     values: Object.freeze(values) as unknown as BrokerConfigValues,
     explicit,
     unknown,
+    dynamicBroker,
+    dynamicDefault,
     nodeId,
     clusterId: values['cluster.id'] as string | null,
     listeners,
@@ -1253,18 +1227,6 @@ export function resolveBrokerConfig(overrides: ConfigInput = {}, options: Resolv
 // Topic configuration
 // ---------------------------------------------------------------------------
 
-/** Checks between topic values that Kafka validates together. */
-function crossTopicProblem(values: Readonly<Record<string, unknown>>): { key: string; message: string } | undefined {
-  const minLag = values['min.compaction.lag.ms'] as number;
-  const maxLag = values['max.compaction.lag.ms'] as number;
-  if (minLag > maxLag) {
-    return {
-      key: 'min.compaction.lag.ms',
-      message: `conflict topic config setting min.compaction.lag.ms (${minLag}) > max.compaction.lag.ms (${maxLag})`,
-    };
-  }
-  return undefined;
-}
 
 /**
  * Effective configuration of one topic: its overrides (as stored, already
@@ -1288,14 +1250,12 @@ export interface ConfigValidationError {
 
 /**
  * Validates topic configs from CreateTopics or (Incremental)AlterConfigs, as
- * Kafka's controller does: null values, then unknown names, then each value, then
- * combinations (checked against the broker defaults for names not given). For an
- * incremental alter, pass the merged result of the existing overrides and the
+ * Kafka's controller does: null values, then unknown names, then each value. For
+ * an incremental alter, pass the merged result of the existing overrides and the
  * changes. Returns null when valid, else Kafka's INVALID_CONFIG with a message.
  */
 export function validateTopicConfigs(
   configs: Iterable<readonly [string, string | null]> | Readonly<Record<string, string | null>>,
-  broker?: BrokerConfig,
 ): ConfigValidationError | null {
   const entries: (readonly [string, string | null])[] =
     Symbol.iterator in configs
@@ -1310,20 +1270,15 @@ export function validateTopicConfigs(
     if (!TOPIC_DEFS.has(key)) return invalid(`Unknown topic config name: ${key}`);
   }
 
-  const defaults =
-    broker?.topicDefaults ??
-    (Object.fromEntries([...TOPIC_DEFS.values()].map((d) => [d.name, d.default])) as unknown as TopicConfigValues);
-  const merged: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };
   for (const [key, raw] of entries) {
     try {
-      merged[key] = parseConfigValue(TOPIC_DEFS.get(key)!, raw as string);
+      parseConfigValue(TOPIC_DEFS.get(key)!, raw as string);
     } catch (e) {
       if (e instanceof ConfigError) return invalid(e.message);
       throw e;
     }
   }
-  const cross = crossTopicProblem(merged);
-  return cross === undefined ? null : invalid(cross.message);
+  return null;
 }
 
 // ---------------------------------------------------------------------------
@@ -1391,8 +1346,58 @@ export function isDynamicBrokerConfig(def: ConfigDefinition): boolean {
   return def.topicName !== undefined && brokerSynonymsOf(def.topicName)[0] === def;
 }
 
+/**
+ * Checks a complete set of dynamic configs for one broker resource, as Kafka's
+ * controller does: names Kafka cannot change at runtime (INVALID_REQUEST, Kafka's
+ * message), unknown names and bad values (INVALID_CONFIG), then the topic
+ * defaults they give, resolved with `static` and the other layer.
+ */
+export function validateDynamicBrokerConfigs(
+  configs: Readonly<Record<string, string>>,
+  resolve: (configs: Readonly<Record<string, string>>) => BrokerConfig,
+): ConfigValidationError | null {
+  const names = Object.keys(configs);
+  const fixed = names.filter((k) => {
+    const def = BROKER_DEFS.get(k);
+    return def !== undefined && !isDynamicBrokerConfig(def);
+  });
+  if (fixed.length > 0) return { errorCode: INVALID_REQUEST, errorMessage: `Cannot update these configs dynamically: Set(${fixed.join(', ')})` };
+  const unknown = names.filter((k) => !BROKER_DEFS.has(k));
+  if (unknown.length > 0) return { errorCode: INVALID_CONFIG, errorMessage: `Unknown broker config name: ${unknown.join(', ')}` };
+  try {
+    resolve(configs);
+  } catch (e) {
+    if (e instanceof ConfigError) return { errorCode: INVALID_CONFIG, errorMessage: e.message };
+    throw e;
+  }
+  return null;
+}
+
+/** Where a broker config's set value comes from, in Kafka's precedence, or undefined when unset. */
+function brokerSetting(broker: BrokerConfig, name: string): { value: string; source: ConfigSource } | undefined {
+  const layers: [ReadonlyMap<string, string>, ConfigSource][] = [
+    [broker.dynamicBroker, ConfigSource.DYNAMIC_BROKER_CONFIG],
+    [broker.dynamicDefault, ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG],
+    [broker.explicit, ConfigSource.STATIC_BROKER_CONFIG],
+  ];
+  for (const [map, source] of layers) {
+    const value = map.get(name);
+    if (value !== undefined) return { value, source };
+  }
+  return undefined;
+}
+
 function brokerSynonymList(broker: BrokerConfig, group: readonly ConfigDefinition[]): ConfigSynonym[] {
   const out: ConfigSynonym[] = [];
+  for (const [map, source] of [
+    [broker.dynamicBroker, ConfigSource.DYNAMIC_BROKER_CONFIG],
+    [broker.dynamicDefault, ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG],
+  ] as const) {
+    for (const d of group) {
+      const raw = map.get(d.name);
+      if (raw !== undefined) out.push({ name: d.name, value: raw, source });
+    }
+  }
   for (const d of group) {
     const raw = broker.explicit.get(d.name as BrokerConfigName);
     if (raw !== undefined) out.push({ name: d.name, value: raw, source: ConfigSource.STATIC_BROKER_CONFIG });
@@ -1416,22 +1421,23 @@ function wanted(names: Iterable<string> | null | undefined): ((name: string) => 
  */
 export function describeBrokerConfigs(broker: BrokerConfig, names?: Iterable<string> | null): DescribedConfig[] {
   const want = wanted(names);
-  const aliasValue = (d: ConfigDefinition): string | undefined => {
+  const setting = (d: ConfigDefinition): { value: string; source: ConfigSource } | undefined => {
     // node.id and broker.id report the effective id whichever was set.
     if (d.name === 'node.id' || d.name === 'broker.id') {
-      return broker.explicit.get('node.id') ?? broker.explicit.get('broker.id');
+      const raw = broker.explicit.get('node.id') ?? broker.explicit.get('broker.id');
+      return raw === undefined ? undefined : { value: raw, source: ConfigSource.STATIC_BROKER_CONFIG };
     }
-    return broker.explicit.get(d.name as BrokerConfigName);
+    return brokerSetting(broker, d.name);
   };
   return [...BROKER_DEFS.values()]
     .filter((d) => want(d.name))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((d) => {
-      const raw = aliasValue(d);
-      const source = raw !== undefined ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG;
+      const set = setting(d);
+      const source = set?.source ?? ConfigSource.DEFAULT_CONFIG;
       const value =
-        raw !== undefined
-          ? raw
+        set !== undefined
+          ? set.value
           : d.name === 'broker.id'
             ? String(broker.nodeId)
             : formatDefault(d);
@@ -1482,10 +1488,7 @@ export function describeTopicConfigs(
       } else {
         const { value: v, from } = deriveFromBroker(d, brokerValues);
         value = formatConfigValue(d, v);
-        source =
-          from !== undefined && broker.explicit.has(from.name as BrokerConfigName)
-            ? ConfigSource.STATIC_BROKER_CONFIG
-            : ConfigSource.DEFAULT_CONFIG;
+        source = (from !== undefined ? brokerSetting(broker, from.name)?.source : undefined) ?? ConfigSource.DEFAULT_CONFIG;
       }
       return {
         name: d.name,

@@ -2,6 +2,7 @@
 // the broker (cluster, storage, coordinators) it runs in.
 import type { Logger } from 'pino';
 import type { BrokerConfig } from './config.js';
+import type { DynamicBrokerConfigs } from './dynamic-broker-configs.js';
 import type { BrokerNode, Cluster } from './cluster.js';
 import type { Clock } from './clock.js';
 import type { HandlerRegistry } from './registry.js';
@@ -25,7 +26,10 @@ export interface BrokerContext {
   readonly listenerSecurity: ListenerSecurity;
   /** SCRAM credentials (SaslAuthenticate, AlterUserScramCredentials). */
   readonly scram: ScramStore;
+  /** The static settings with the dynamic broker configs applied (changes with them). */
   readonly config: BrokerConfig;
+  /** Dynamic broker configs (AlterConfigs on BROKER resources). */
+  readonly dynamicConfigs: DynamicBrokerConfigs;
   readonly cluster: Cluster;
   readonly clock: Clock;
   readonly logger: Logger;

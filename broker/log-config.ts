@@ -1,6 +1,10 @@
 // The storage layer's LogConfig, resolved from the one config table.
-import { resolveTopicConfig, type BrokerConfig, type TopicConfigValues } from './config.js';
+import { LONG_MAX, resolveTopicConfig, type BrokerConfig, type TopicConfigValues } from './config.js';
 import type { LogConfig, LogConfigResolver } from '../storage/log-config.js';
+
+function orDifference(bound: number, v: TopicConfigValues): number {
+  return bound >= LONG_MAX ? v['message.timestamp.difference.max.ms'] : bound;
+}
 
 export function logConfigFromTopic(v: TopicConfigValues, flushMode: BrokerConfig['flushMode']): LogConfig {
   return {
@@ -16,9 +20,15 @@ export function logConfigFromTopic(v: TopicConfigValues, flushMode: BrokerConfig
     retentionBytes: v['retention.bytes'],
     maxMessageBytes: v['max.message.bytes'],
     messageTimestampType: v['message.timestamp.type'] as LogConfig['messageTimestampType'],
-    messageTimestampBeforeMaxMs: v['message.timestamp.before.max.ms'],
-    messageTimestampAfterMaxMs: v['message.timestamp.after.max.ms'],
+    // Kafka 3.6-3.9: the deprecated difference stands in for a bound left at Long.MAX_VALUE.
+    messageTimestampBeforeMaxMs: orDifference(v['message.timestamp.before.max.ms'], v),
+    messageTimestampAfterMaxMs: orDifference(v['message.timestamp.after.max.ms'], v),
+    messageDownConversionEnable: v['message.downconversion.enable'],
     cleanupPolicy: v['cleanup.policy'],
+    compressionType: v['compression.type'] as LogConfig['compressionType'],
+    compressionGzipLevel: v['compression.gzip.level'],
+    compressionZstdLevel: v['compression.zstd.level'],
+    minInsyncReplicas: v['min.insync.replicas'],
   };
 }
 

@@ -14,6 +14,7 @@
 
 export type FlushMode = 'interval' | 'group-commit';
 export type TimestampType = 'CreateTime' | 'LogAppendTime';
+export type CompressionType = 'producer' | 'uncompressed' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
 export interface LogConfig {
   segmentBytes: number;
@@ -32,6 +33,15 @@ export interface LogConfig {
   messageTimestampBeforeMaxMs: number;
   messageTimestampAfterMaxMs: number;
   cleanupPolicy: readonly string[];
+  /** compression.type: 'producer' keeps the producer's codec, any other recompresses into it. */
+  compressionType: CompressionType;
+  /** compression.gzip.level / compression.zstd.level, used when recompressing. */
+  compressionGzipLevel: number;
+  compressionZstdLevel: number;
+  /** message.downconversion.enable: Fetch v0-v3 may read this log (down-converted). */
+  messageDownConversionEnable: boolean;
+  /** min.insync.replicas: above 1 an acks=all produce is refused (one replica per partition). */
+  minInsyncReplicas: number;
 }
 
 /** A topic's effective log config from its overrides (by topic config names). */

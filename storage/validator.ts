@@ -10,11 +10,19 @@
 // (CORRUPT_MESSAGE), compressed batches decompressed to be checked and stored as
 // they came; keys on compacted topics (INVALID_RECORD); timestamps within
 // message.timestamp.before/after.max.ms of now under CreateTime (INVALID_TIMESTAMP).
-import { Compression } from '../protocol/compression.js';
-import { walkBatches, checkProducedBatch, batchRecordsPayload, RecordBatchError, RECORD_BATCH_OVERHEAD } from '../protocol/record-batch.js';
+//
+// Then, as Kafka's LogValidator, it returns the batch to append: under
+// CreateTime the header's max timestamp is recomputed from the records (and the
+// timestamp-type bit cleared), rewriting the header and CRC only when they
+// differ, so the time index finds a batch whose producer left -1 there; and when
+// compression.type names a codec other than the batch's, the records are
+// recompressed into it (a new buffer; header fields kept, CRC recomputed).
+// LogAppendTime stamping needs the append's clock, so the log does it.
+import { Compression, compress } from '../protocol/compression.js';
+import { walkBatches, checkProducedBatch, batchRecordsPayload, setMaxTimestamp, writeBatchCrc, RecordBatchError, RECORD_BATCH_OVERHEAD, TimestampType, LOG_OVERHEAD } from '../protocol/record-batch.js';
 import { scanRecords, RecordScanError } from '../protocol/record-scan.js';
 import { errorName } from '../protocol/errors.js';
-import { ATTR_COMPRESSION_MASK, OFF_ATTRIBUTES, OFF_MAGIC } from '../protocol/record-batch-layout.js';
+import { ATTR_COMPRESSION_MASK, OFF_ATTRIBUTES, OFF_LENGTH, OFF_MAGIC } from '../protocol/record-batch-layout.js';
 import { LogError, type StorageErrorName } from './errors.js';
 import type { LogConfig } from './log-config.js';
 
@@ -38,8 +46,21 @@ function fromBatchError(err: RecordBatchError): LogError {
   return fail(errorName(err.errorCode) as StorageErrorName, err.message);
 }
 
-/** Throws a LogError naming Kafka's error when `records` is not one acceptable batch. */
-export async function validateProducedRecords(records: Buffer, cfg: LogConfig, opts: ValidateOptions): Promise<void> {
+/** compression.type values other than producer, as codec ids. */
+const TARGET_CODEC: Readonly<Record<Exclude<LogConfig['compressionType'], 'producer'>, number>> = {
+  uncompressed: Compression.none,
+  gzip: Compression.gzip,
+  snappy: Compression.snappy,
+  lz4: Compression.lz4,
+  zstd: Compression.zstd,
+};
+
+/**
+ * Throws a LogError naming Kafka's error when `records` is not one acceptable
+ * batch; otherwise returns the batch to append (see the file header): `records`
+ * itself, maybe with its max timestamp rewritten, or a recompressed copy.
+ */
+export async function validateProducedRecords(records: Buffer, cfg: LogConfig, opts: ValidateOptions): Promise<Buffer> {
   const magic = records.length > OFF_MAGIC ? records.readInt8(OFF_MAGIC) : -1;
   if (magic !== 2) {
     throw fail('INVALID_RECORD', `Produce requests with version ${opts.produceVersion} are only allowed to contain record batches with magic version 2`);
@@ -100,4 +121,32 @@ export async function validateProducedRecords(records: Buffer, cfg: LogConfig, o
       );
     }
   }
+  if (cfg.messageTimestampType === 'CreateTime' && h.recordCount > 0) {
+    const maxTimestamp = h.baseTimestamp + BigInt(scan.maxTimestampDelta);
+    if (maxTimestamp !== h.maxTimestamp || h.timestampType !== TimestampType.CreateTime) {
+      setMaxTimestamp(records, span.start, TimestampType.CreateTime, maxTimestamp);
+    }
+  }
+  const target = cfg.compressionType === 'producer' ? h.compression : TARGET_CODEC[cfg.compressionType];
+  if (target === h.compression) return records;
+  return recompress(records.subarray(span.start, span.end), payload.subarray(start, end), target, cfg);
+}
+
+/** The batch with its records (`plain`, uncompressed) in codec `target`: same header, new length, codec bits and CRC. */
+async function recompress(batch: Buffer, plain: Buffer, target: number, cfg: LogConfig): Promise<Buffer> {
+  const level = target === Compression.gzip ? cfg.compressionGzipLevel : target === Compression.zstd ? cfg.compressionZstdLevel : undefined;
+  let body: Buffer;
+  try {
+    body = await compress(target, plain, level === undefined || level === -1 ? {} : { level });
+  } catch (err) {
+    throw fail('UNSUPPORTED_COMPRESSION_TYPE', `cannot recompress into ${cfg.compressionType}: ${(err as Error).message}`);
+  }
+  const out = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + body.length);
+  batch.copy(out, 0, 0, RECORD_BATCH_OVERHEAD);
+  body.copy(out, RECORD_BATCH_OVERHEAD);
+  out.writeInt32BE(out.length - LOG_OVERHEAD, OFF_LENGTH);
+  const attributes = batch.readInt16BE(OFF_ATTRIBUTES);
+  out.writeInt16BE((attributes & ~ATTR_COMPRESSION_MASK) | target, OFF_ATTRIBUTES);
+  writeBatchCrc(out, 0);
+  return out;
 }

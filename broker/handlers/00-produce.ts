@@ -20,8 +20,11 @@
 // leadership moves while it waits. Other acks: INVALID_REQUIRED_ACKS.
 // Unknown topics get UNKNOWN_TOPIC_OR_PARTITION: Kafka creates topics on
 // Metadata requests, never on Produce.
-// Not done: transactions (transactional batches are refused by the log),
-// topic-level compression.type recompression.
+// The validator returns the batch to append: its max timestamp recomputed from
+// the records, recompressed when compression.type names another codec.
+// acks=-1 on a topic whose min.insync.replicas exceeds 1 (the ISR is the leader
+// alone) gets NOT_ENOUGH_REPLICAS before anything is validated, as in Kafka.
+// Not done: transactions (transactional batches are refused by the log).
 import { ProduceApi, type ProduceRequest, type ProduceRequestPartitionProduceData, type ProduceResponsePartitionProduceResponse } from '../../protocol/messages/00-produce.js';
 import type { EncodeInput } from '../../protocol/codec-runtime.js';
 import { ErrorCode, errorName } from '../../protocol/errors.js';
@@ -71,11 +74,16 @@ async function upConvert(records: Buffer): Promise<Buffer> {
 }
 
 /** Validates and appends one partition's batch: the part that must happen in request order. */
-async function appendPartition(ctx: RequestContext, topic: TopicInfo | undefined, p: ProduceRequestPartitionProduceData): Promise<AppendResult | PartitionResult> {
+async function appendPartition(ctx: RequestContext, topic: TopicInfo | undefined, p: ProduceRequestPartitionProduceData, acks: number): Promise<AppendResult | PartitionResult> {
   const found = lookupPartition(ctx, topic, p.index);
   if (!found.log) {
     const message = found.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? 'This server does not host this topic-partition.' : null;
     return notLeaderAware(ctx, failed(p.index, found.errorCode, message), topic);
+  }
+  // The ISR is the leader alone; Kafka checks min.insync.replicas before validating the batch.
+  const minIsr = found.log.config.minInsyncReplicas;
+  if (acks === -1 && minIsr > 1) {
+    return failed(p.index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR [${ctx.node.nodeId}] is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${topic!.name}-${p.index}`);
   }
   let records = p.records;
   if (records === null || !Buffer.isBuffer(records) || records.length === 0) {
@@ -84,7 +92,7 @@ async function appendPartition(ctx: RequestContext, topic: TopicInfo | undefined
   try {
     const legacyMagic = ctx.apiVersion < 3 && records.length > LEGACY_ATTRIBUTES_AT ? records[16] : 2;
     if (legacyMagic < 2) records = await upConvert(records);
-    await validateProducedRecords(records, found.log.config, { produceVersion: ctx.apiVersion, checkTimestamps: legacyMagic !== 0, now: ctx.broker.clock.now() });
+    records = await validateProducedRecords(records, found.log.config, { produceVersion: ctx.apiVersion, checkTimestamps: legacyMagic !== 0, now: ctx.broker.clock.now() });
   } catch (err) {
     const refused = err instanceof ProduceError ? err.errorCode : isLogError(err) ? ErrorCode[err.code] : undefined;
     if (refused === undefined) throw err;
@@ -183,7 +191,7 @@ export const produceHandler = defineHandler({
       req.topicData.map((t, i) => {
         const topic = topics[i];
         return Promise.all(
-          t.partitionData.map((p) => (validAcks ? appendPartition(ctx, topic, p) : failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS))),
+          t.partitionData.map((p) => (validAcks ? appendPartition(ctx, topic, p, acks) : failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS))),
         );
       }),
     );

@@ -1,4 +1,4 @@
-// Fetch (key 1), versions 4-17.
+// Fetch (key 1), versions 0-17.
 // Whole batches are returned as slices of the log (no copy, no re-encoding),
 // reading at most partition_max_bytes per partition and max_bytes in all
 // (capped by the broker's fetch.max.bytes); the
@@ -14,6 +14,9 @@
 // Fetch sessions (KIP-227): answered session-less. Every answer carries session
 // id 0, so clients keep sending full fetch requests; an incremental request
 // for a session we never created gets FETCH_SESSION_ID_NOT_FOUND.
+// v0-v3 get message format v0/v1, down-converted from the log's v2 batches
+// (message.downconversion.enable=false: UNSUPPORTED_VERSION); a zstd topic
+// answers below v10 with UNSUPPORTED_COMPRESSION_TYPE (broker/fetch-down-conversion.ts).
 // Not done: transactions (last stable offset = high watermark, no aborted
 // transactions), follower fetching (replica ids other than -1 are refused).
 import { FetchApi, type FetchRequest, type FetchResponsePartitionData } from '../../protocol/messages/01-fetch.js';
@@ -28,6 +31,7 @@ import type { TopicInfo } from '../cluster.js';
 import { isLogError } from '../../storage/errors.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import { ATTR_CONTROL, OFF_ATTRIBUTES, OFF_RECORD_COUNT } from '../../protocol/record-batch-layout.js';
+import { convertForFetch, fetchVersionRefusal, legacyMagicFor } from '../fetch-down-conversion.js';
 
 type PartitionOut = EncodeInput<FetchResponsePartitionData>;
 
@@ -52,12 +56,13 @@ function resolve(ctx: RequestContext, req: FetchRequest): { slots: Slot[]; topic
     const topic = byId ? cluster.topicById(t.topicId) : cluster.topic(t.topic);
     for (const p of t.partitions) {
       const found = lookupPartition(ctx, topic, p.partition, p.currentLeaderEpoch);
-      const errorCode = !topic && byId ? ErrorCode.UNKNOWN_TOPIC_ID : found.errorCode;
+      const refused = found.log ? fetchVersionRefusal(ctx.apiVersion, found.log.config) : null;
+      const errorCode = !topic && byId ? ErrorCode.UNKNOWN_TOPIC_ID : (refused ?? found.errorCode);
       slots.push({
         topicIndex,
         topic,
         out: emptyPartition(p.partition, errorCode),
-        log: found.log,
+        log: refused === null ? found.log : undefined,
         fetchOffset: Number(p.fetchOffset),
         maxBytes: p.partitionMaxBytes,
       });
@@ -97,6 +102,17 @@ async function readAll(ctx: RequestContext, slots: Slot[], maxBytes: number, rea
     }
   }
   return total;
+}
+
+/** Fetch v0-v3: each partition's batches in the version's message format. */
+async function downConvertAll(slots: Slot[], version: number): Promise<void> {
+  for (const s of slots) {
+    const records = s.out.records;
+    if (s.out.errorCode !== ErrorCode.NONE || !Array.isArray(records) || records.length === 0) continue;
+    const converted = await convertForFetch(version, Buffer.concat(records), s.fetchOffset);
+    if (typeof converted === 'number') Object.assign(s.out, emptyPartition(s.out.partitionIndex as number, converted));
+    else s.out.records = converted.length > 0 ? converted : EMPTY_BUFFER;
+  }
 }
 
 /** Resolves when any of the logs' high watermarks moves, any leadership changes, or after `ms`. */
@@ -144,7 +160,7 @@ function meterReads(ctx: RequestContext, slots: Slot[]): void {
 
 export const fetchHandler = defineHandler({
   api: FetchApi,
-  minVersion: 4,
+  minVersion: 0,
   maxVersion: 17,
   async handle(ctx, req) {
     const replicaId = ctx.apiVersion >= 15 ? req.replicaState.replicaId : req.replicaId;
@@ -172,6 +188,7 @@ export const fetchHandler = defineHandler({
       }
     }
     meterReads(ctx, slots);
+    if (legacyMagicFor(ctx.apiVersion) !== null) await downConvertAll(slots, ctx.apiVersion);
     const responses = topics.map((t) => ({ topic: t.topic, topicId: t.topicId, partitions: [] as PartitionOut[] }));
     const leaders: number[] = [];
     for (const s of slots) {

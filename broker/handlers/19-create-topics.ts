@@ -22,7 +22,7 @@ import { defineHandler } from '../registry.js';
 import type { RequestContext } from '../context.js';
 import { invalidTopicNameReason } from '../topic-name.js';
 import { storageFailure } from '../storage-errors.js';
-import { validateTopicConfigs, describeTopicConfigs } from '../config.js';
+import { validateTopicConfigs, describeTopicConfigs, topicConfigDeprecations } from '../config.js';
 
 type Result = EncodeInput<CreateTopicsResponseCreatableTopicResult>;
 
@@ -74,10 +74,7 @@ async function createOne(ctx: RequestContext, t: CreateTopicsRequestCreatableTop
   for (const c of t.configs) {
     if (c.value !== null) overrides[c.name] = c.value;
   }
-  const configProblem = validateTopicConfigs(
-    t.configs.map((c) => [c.name, c.value] as const),
-    config,
-  );
+  const configProblem = validateTopicConfigs(t.configs.map((c) => [c.name, c.value] as const));
   if (configProblem) return failure(t.name, configProblem.errorCode, configProblem.errorMessage);
 
   const preferred = [...t.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex).map((a) => a.brokerIds[0]!);
@@ -90,6 +87,7 @@ async function createOne(ctx: RequestContext, t: CreateTopicsRequestCreatableTop
       return failure(t.name, f.errorCode, f.errorMessage);
     }
     ctx.logger.info({ topic: t.name, partitions: numPartitions }, 'created topic');
+    for (const warning of topicConfigDeprecations(Object.keys(overrides))) ctx.logger.warn({ topic: t.name }, warning);
   }
   return {
     name: t.name,

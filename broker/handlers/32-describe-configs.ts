@@ -6,7 +6,9 @@
 // Unknown topics get UNKNOWN_TOPIC_OR_PARTITION; a broker resource must name
 // this node (or be empty, meaning the default broker config); other resource
 // types are INVALID_REQUEST.
-// Not done: broker loggers (resource type 8), dynamic configs.
+// Broker configs set dynamically show DYNAMIC_BROKER_CONFIG (this node) or
+// DYNAMIC_DEFAULT_BROKER_CONFIG (cluster default), in Kafka's synonym order.
+// Not done: broker loggers (resource type 8).
 import { DescribeConfigsApi, type DescribeConfigsResponseDescribeConfigsResult } from '../../protocol/messages/32-describe-configs.js';
 import type { EncodeInput } from '../../protocol/codec-runtime.js';
 import { ErrorCode } from '../../protocol/errors.js';

@@ -7,8 +7,9 @@
 // (UNKNOWN_TOPIC_OR_PARTITION), unknown names and bad values (INVALID_CONFIG,
 // from the one config table). validateOnly checks and changes nothing. A change
 // is persisted and applied to the topic's logs before the answer.
-// Not done: dynamic broker configs (BROKER resources are checked and refused,
-// see alter-configs.ts); BROKER_LOGGER is not an AlterConfigs resource in Kafka
+// A BROKER resource's configs likewise replace all of its dynamic broker
+// configs (its node id, or the cluster default for an empty name; see
+// alter-configs.ts). BROKER_LOGGER is not an AlterConfigs resource in Kafka
 // either (INVALID_REQUEST).
 import { AlterConfigsApi, type AlterConfigsResponseAlterConfigsResourceResponse } from '../../protocol/messages/33-alter-configs.js';
 import type { EncodeInput } from '../../protocol/codec-runtime.js';
@@ -16,7 +17,8 @@ import { defineHandler } from '../registry.js';
 import {
   RESOURCE_BROKER,
   RESOURCE_TOPIC,
-  alterBrokerConfigs,
+  applyBrokerConfigs,
+  checkBrokerResource,
   applyTopicConfigs,
   findTopicToAlter,
   preprocessResources,
@@ -35,7 +37,11 @@ export const alterConfigsHandler = defineHandler({
     for (const [i, r] of req.resources.entries()) {
       let outcome: AlterOutcome;
       if (early[i]) outcome = early[i];
-      else if (r.resourceType === RESOURCE_BROKER) outcome = alterBrokerConfigs(ctx, r.resourceName, r.configs.map((c) => c.name));
+      else if (r.resourceType === RESOURCE_BROKER) {
+        outcome =
+          checkBrokerResource(ctx, r.resourceName) ??
+          (await applyBrokerConfigs(ctx, r.resourceName, Object.fromEntries(r.configs.map((c) => [c.name, c.value as string])), req.validateOnly));
+      }
       else {
         const topic = findTopicToAlter(ctx, r.resourceName);
         outcome =

@@ -9,8 +9,9 @@
 // (INVALID_CONFIG), so the request changes all of a resource or nothing. Shared
 // checks (repeated resources and keys, null values, empty or unknown topic) and
 // the change itself: broker/alter-configs.ts. validateOnly changes nothing.
-// Not done: dynamic broker configs (BROKER resources are checked and refused,
-// see alter-configs.ts) and runtime log levels (BROKER_LOGGER: INVALID_REQUEST).
+// BROKER resources: the same operations on the resource's dynamic broker
+// configs (see alter-configs.ts).
+// Not done: runtime log levels (BROKER_LOGGER: INVALID_REQUEST).
 import {
   IncrementalAlterConfigsApi,
   type IncrementalAlterConfigsRequestAlterableConfig,
@@ -19,12 +20,13 @@ import {
 import type { EncodeInput } from '../../protocol/codec-runtime.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from '../registry.js';
-import { formatDefault, topicConfigDefinition } from '../config.js';
+import { brokerConfigDefinition, formatDefault, topicConfigDefinition, type ConfigDefinition } from '../config.js';
 import {
   RESOURCE_BROKER,
   RESOURCE_BROKER_LOGGER,
   RESOURCE_TOPIC,
-  alterBrokerConfigs,
+  applyBrokerConfigs,
+  checkBrokerResource,
   applyTopicConfigs,
   findTopicToAlter,
   preprocessResources,
@@ -39,10 +41,11 @@ const APPEND = 2;
 const SUBTRACT = 3;
 const OP_NAMES = ['SET', 'DELETE', 'APPEND', 'SUBTRACT'];
 
-/** The topic's overrides after the operations, or Kafka's error for an operation that cannot apply. */
+/** A resource's configs after the operations, or Kafka's error for an operation that cannot apply. */
 function applyOperations(
   current: Readonly<Record<string, string>>,
   ops: readonly IncrementalAlterConfigsRequestAlterableConfig[],
+  definition: (name: string) => ConfigDefinition | undefined,
 ): { configs: Record<string, string> } | { error: AlterOutcome } {
   const next: Record<string, string> = { ...current };
   for (const op of ops) {
@@ -55,7 +58,7 @@ function applyOperations(
         break;
       case APPEND:
       case SUBTRACT: {
-        const def = topicConfigDefinition(op.name);
+        const def = definition(op.name);
         if (def?.type !== 'list') {
           return { error: { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Can't ${OP_NAMES[op.configOperation]} to key ${op.name} because its type is not LIST.` } };
         }
@@ -92,15 +95,17 @@ export const incrementalAlterConfigsHandler = defineHandler({
       else if (r.resourceType === RESOURCE_BROKER_LOGGER) {
         outcome = { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'kafkalite does not change log levels at runtime (BROKER_LOGGER resources)' };
       } else if (r.resourceType === RESOURCE_BROKER) {
-        const bad = r.configs.find((c) => c.configOperation < SET || c.configOperation > SUBTRACT);
-        outcome = bad
-          ? { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown operations type ${bad.configOperation}` }
-          : alterBrokerConfigs(ctx, r.resourceName, r.configs.map((c) => c.name));
+        const rejected = checkBrokerResource(ctx, r.resourceName);
+        if (rejected) outcome = rejected;
+        else {
+          const next = applyOperations(ctx.broker.dynamicConfigs.stored(r.resourceName), r.configs, brokerConfigDefinition);
+          outcome = 'error' in next ? next.error : await applyBrokerConfigs(ctx, r.resourceName, next.configs, req.validateOnly);
+        }
       } else {
         const topic = findTopicToAlter(ctx, r.resourceName);
         if ('errorCode' in topic) outcome = topic;
         else {
-          const next = applyOperations(topic.configs, r.configs);
+          const next = applyOperations(topic.configs, r.configs, topicConfigDefinition);
           outcome = 'error' in next ? next.error : await applyTopicConfigs(ctx, topic, next.configs, req.validateOnly);
         }
       }

@@ -154,20 +154,20 @@ describe('IncrementalAlterConfigs', () => {
     expect((await describe1(t)).get('retention.ms')?.configSource).toBe(ConfigSource.DEFAULT_CONFIG);
   });
 
-  it('broker resources: another node id, a config Kafka cannot change at runtime, and dynamic configs kafkalite does not store', async () => {
+  it('broker resources: another node id, a config Kafka cannot change at runtime, a bad value (nothing is changed)', async () => {
     const op = (name: string) => [{ name, configOperation: SET, value: '1' }];
     expect(
       await incremental([
         { resourceType: BROKER, resourceName: '7', configs: op('log.retention.ms') },
         { resourceType: BROKER, resourceName: 'abc', configs: op('log.retention.ms') },
         { resourceType: BROKER, resourceName: '0', configs: op('log.dirs') },
-        { resourceType: BROKER, resourceName: '', configs: op('log.retention.ms') },
+        { resourceType: BROKER, resourceName: '', configs: [{ name: 'log.retention.ms', configOperation: SET, value: 'soon' }] },
       ]),
     ).toEqual([
       { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Unexpected broker id, expected 0, but received 7', resourceName: '7' },
       { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Node id must be an integer, but it is: abc', resourceName: 'abc' },
       { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Cannot update these configs dynamically: Set(log.dirs)', resourceName: '0' },
-      { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: expect.stringContaining('kafkalite does not store dynamic broker configs'), resourceName: '' },
+      { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: expect.stringContaining('Invalid value soon for configuration log.retention.ms'), resourceName: '' },
     ]);
   });
 });
