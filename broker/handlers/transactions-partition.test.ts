@@ -10,6 +10,7 @@ import { ProduceApi } from '../../protocol/messages/00-produce.js';
 import { FetchApi } from '../../protocol/messages/01-fetch.js';
 import { ListOffsetsApi } from '../../protocol/messages/02-list-offsets.js';
 import { CreateTopicsApi } from '../../protocol/messages/19-create-topics.js';
+import { DescribeProducersApi } from '../../protocol/messages/61-describe-producers.js';
 import { buildRecordBatchSync, decodeBatchSync, walkBatches } from '../../protocol/record-batch.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { MemoryFileSystem } from '../../storage/fs-memory.js';
@@ -200,6 +201,27 @@ describe('Fetch and ListOffsets with isolation levels', () => {
     };
     expect(await read(false)).toEqual(['c5', 'end']);
     expect(await read(true)).toEqual(['a0', 'b1', 'a2', 'b3', 'c5', 'end']);
+  });
+});
+
+describe('DescribeProducers', () => {
+  it('lists each partition\'s producers with epoch, last sequence, coordinator epoch and open transaction; Kafka\'s errors otherwise', async () => {
+    const t = 'td-producers';
+    await createTopic(client, t);
+    await produce(client, t, batch(['i0', 'i1'], { pid: 5000n, epoch: 3 })); // 0-1, idempotent
+    await produce(client, t, batch(['t2'], { pid: 5001n, transactional: true }), 'tx'); // 2
+    await produce(client, t, batch(['t3'], { pid: 5002n, transactional: true }), 'tx2'); // 3
+    await broker.logs.log(t, 0)!.appendTxnMarker({ producerId: 5002n, producerEpoch: 0, coordinatorEpoch: 7, commit: true });
+    const res = await client.request(DescribeProducersApi, 0, { topics: [{ name: t, partitionIndexes: [0, 9] }, { name: 'td-missing', partitionIndexes: [0] }] });
+    const [p0, p9] = res.topics[0].partitions;
+    expect(p0).toMatchObject({ partitionIndex: 0, errorCode: 0, errorMessage: null });
+    const byPid = Object.fromEntries(p0.activeProducers.map((p) => [String(p.producerId), p]));
+    expect(byPid['5000']).toMatchObject({ producerEpoch: 3, lastSequence: 1, coordinatorEpoch: -1, currentTxnStartOffset: -1n });
+    expect(byPid['5001']).toMatchObject({ producerEpoch: 0, lastSequence: 0, coordinatorEpoch: -1, currentTxnStartOffset: 2n });
+    expect(byPid['5002']).toMatchObject({ producerEpoch: 0, lastSequence: 0, coordinatorEpoch: 7, currentTxnStartOffset: -1n });
+    expect(byPid['5000'].lastTimestamp).toBeGreaterThan(0n);
+    expect(p9).toMatchObject({ partitionIndex: 9, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, activeProducers: [] });
+    expect(res.topics[1].partitions[0].errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   });
 });
 
