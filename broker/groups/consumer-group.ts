@@ -89,6 +89,9 @@ export class ConsumerGroup {
   readonly staticMembers = new Map<string, string>();
   /** topic id -> partition -> owning member id. */
   readonly owners = new Map<string, Map<number, string>>();
+  /** Topic name / regex -> how many members subscribe to it, so a heartbeat need not walk every member. */
+  readonly subscribedNames = new Map<string, number>();
+  readonly subscribedRegexes = new Map<string, number>();
   /** Subscribed topics as last recorded, sorted by name. */
   subscriptionMetadata: readonly TopicMetadata[] = [];
   /** Set when the group was deleted (its metadata tombstoned). */
@@ -135,6 +138,7 @@ export class ConsumerGroup {
         return;
       case 'cg-member': {
         const old = this.members.get(record.memberId);
+        if (old !== undefined) this.countSubscription(old, -1);
         if (record.value === null) {
           if (old === undefined) return;
           this.release(old);
@@ -146,6 +150,7 @@ export class ConsumerGroup {
         if (old?.instanceId != null && old.instanceId !== record.value.instanceId) this.staticMembers.delete(old.instanceId);
         const next: ConsumerMember = { ...base, ...record.value, memberId: record.memberId };
         this.members.set(record.memberId, next);
+        this.countSubscription(next, 1);
         if (next.instanceId !== null) this.staticMembers.set(next.instanceId, record.memberId);
         return;
       }
@@ -176,6 +181,16 @@ export class ConsumerGroup {
         return;
       }
     }
+  }
+
+  private countSubscription(m: ConsumerMember, delta: 1 | -1): void {
+    const count = (map: Map<string, number>, key: string) => {
+      const n = (map.get(key) ?? 0) + delta;
+      if (n === 0) map.delete(key);
+      else map.set(key, n);
+    };
+    for (const n of m.subscribedTopicNames) count(this.subscribedNames, n);
+    if (m.subscribedTopicRegex !== null && m.subscribedTopicRegex !== '') count(this.subscribedRegexes, m.subscribedTopicRegex);
   }
 
   private release(m: ConsumerMember): void {
