@@ -19,6 +19,9 @@ import {
   type TopicPartitionList,
 } from './consumer-types.js';
 import { ErrorCode, type ListedGroup, type OffsetAndMetadata } from './types.js';
+import type { GroupSnapshot } from './classic-group.js';
+import { Writer } from '../../protocol/writer.js';
+import { writeConsumerProtocolAssignment } from '../../protocol/messages/data/consumer-protocol-assignment.js';
 
 export interface ConsumerMember extends ConsumerMemberMetadata {
   readonly memberId: string;
@@ -233,6 +236,36 @@ export class ConsumerGroup {
     return { groupId: this.groupId, protocolType: 'consumer', groupState: this.state as never, groupType: 'consumer' };
   }
 
+  /**
+   * The test double's view (waitForGroupState, assignment), shaped like a classic
+   * group's: generation = group epoch, protocol = the assignor, each member's
+   * assignment = its assigned partitions as consumer-protocol bytes (topic names).
+   */
+  snapshot(assignorName: string, topicName: (topicId: string) => string | undefined, sessionTimeoutMs: number): GroupSnapshot {
+    return {
+      groupId: this.groupId,
+      state: this.state,
+      generationId: this.groupEpoch,
+      protocolType: 'consumer',
+      protocolName: assignorName,
+      leaderId: null,
+      stateTimestamp: null,
+      members: [...this.members.values()].map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.instanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        sessionTimeoutMs,
+        rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+        protocols: [],
+        assignment: assignmentBytes(m.assigned, topicName),
+        awaitingJoin: false,
+        awaitingSync: false,
+      })),
+      pendingMemberIds: [],
+    };
+  }
+
   describe(assignorName: string): DescribedConsumerGroup {
     return {
       groupId: this.groupId,
@@ -256,6 +289,15 @@ export class ConsumerGroup {
       })),
     };
   }
+}
+
+function assignmentBytes(assigned: PartitionMap, topicName: (topicId: string) => string | undefined): Uint8Array {
+  const assignedPartitions: { topic: string; partitions: number[] }[] = [];
+  for (const [id, ps] of assigned) assignedPartitions.push({ topic: topicName(id) ?? id, partitions: [...ps].sort((a, b) => a - b) });
+  const w = new Writer();
+  w.int16(0);
+  writeConsumerProtocolAssignment(w, { assignedPartitions, userData: null }, 0);
+  return w.toBuffer();
 }
 
 // ---------------------------------------------------------------------------
