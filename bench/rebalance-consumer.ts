@@ -151,7 +151,11 @@ async function settle(port: number, members: CMember[], partitions: number): Pro
   for (let calm = 0; calm < 3; ) {
     await sleep(50);
     calm = isStable(members, partitions) ? calm + 1 : 0;
-    if (Date.now() > deadline) throw new Error(`consumer group of ${members.length} did not settle within 120 s`);
+    if (Date.now() > deadline) {
+      stop = true;
+      for (const l of loops) l.catch(() => {});
+      throw new Error(`consumer group of ${members.length} did not settle within 120 s`);
+    }
   }
   stop = true;
   await Promise.all(loops);

@@ -594,7 +594,12 @@ async function settle(members: Member[]): Promise<void> {
     await sleep(50);
     const gens = new Set(members.map((m) => m.generationId));
     calm = members.every((m) => m.stable) && gens.size === 1 ? calm + 1 : 0;
-    if (Date.now() > deadline) throw new Error(`group of ${members.length} did not settle within 120 s`);
+    if (Date.now() > deadline) {
+      // The members' loops end (their clients close after this throws) without an unhandled rejection.
+      stop = true;
+      for (const l of loops) l.catch(() => {});
+      throw new Error(`group of ${members.length} did not settle within 120 s`);
+    }
   }
   stop = true;
   await Promise.all(loops);

@@ -102,14 +102,29 @@ export class ConsumerGroup {
 
   constructor(readonly groupId: string) {}
 
+  /** Members STABLE at the assignment epoch, kept by `apply` so `state` needs no walk over every member on each heartbeat. */
+  private reconciledMembers = 0;
+
   get state(): ConsumerGroupState {
     if (this.dead) return 'Dead';
     if (this.members.size === 0) return 'Empty';
     if (this.groupEpoch > this.assignmentEpoch) return 'Assigning';
-    for (const m of this.members.values()) {
-      if (m.memberEpoch !== this.assignmentEpoch || m.state !== MemberState.STABLE) return 'Reconciling';
+    return this.reconciledMembers === this.members.size ? 'Stable' : 'Reconciling';
+  }
+
+  private isReconciled(m: ConsumerMember): boolean {
+    return m.memberEpoch === this.assignmentEpoch && m.state === MemberState.STABLE;
+  }
+
+  /** The only writer of `members`. */
+  private setMember(memberId: string, next: ConsumerMember | undefined): void {
+    const old = this.members.get(memberId);
+    if (old !== undefined && this.isReconciled(old)) this.reconciledMembers--;
+    if (next === undefined) this.members.delete(memberId);
+    else {
+      this.members.set(memberId, next);
+      if (this.isReconciled(next)) this.reconciledMembers++;
     }
-    return 'Stable';
   }
 
   get isEmpty(): boolean {
@@ -134,6 +149,8 @@ export class ConsumerGroup {
         return;
       case 'cg-target-metadata':
         this.assignmentEpoch = record.value?.assignmentEpoch ?? 0;
+        this.reconciledMembers = 0;
+        for (const m of this.members.values()) if (this.isReconciled(m)) this.reconciledMembers++;
         return;
       case 'cg-target-member':
         if (record.value === null) this.targets.delete(record.memberId);
@@ -145,14 +162,14 @@ export class ConsumerGroup {
         if (record.value === null) {
           if (old === undefined) return;
           this.release(old);
-          this.members.delete(record.memberId);
+          this.setMember(record.memberId, undefined);
           if (old.instanceId !== null && this.staticMembers.get(old.instanceId) === record.memberId) this.staticMembers.delete(old.instanceId);
           return;
         }
         const base = old ?? emptyMember(record.memberId);
         if (old?.instanceId != null && old.instanceId !== record.value.instanceId) this.staticMembers.delete(old.instanceId);
         const next: ConsumerMember = { ...base, ...record.value, memberId: record.memberId };
-        this.members.set(record.memberId, next);
+        this.setMember(record.memberId, next);
         this.countSubscription(next, 1);
         if (next.instanceId !== null) this.staticMembers.set(next.instanceId, record.memberId);
         return;
@@ -179,7 +196,7 @@ export class ConsumerGroup {
                 assigned: toPartitionMap(v.assigned),
                 pendingRevocation: toPartitionMap(v.pendingRevocation),
               };
-        this.members.set(record.memberId, next);
+        this.setMember(record.memberId, next);
         this.own(next);
         return;
       }
