@@ -8,6 +8,7 @@ import { Reader } from '../protocol/reader.js';
 import type { ApiCodec, EncodeInput } from '../protocol/codec-runtime.js';
 import { readResponseHeader } from '../protocol/messages/data/response-header.js';
 import { CreateTopicsApi } from '../protocol/messages/19-create-topics.js';
+import { median } from './stats.js';
 import { OffsetFetchApi } from '../protocol/messages/09-offset-fetch.js';
 import { ErrorCode } from '../protocol/errors.js';
 
@@ -204,4 +205,42 @@ export async function awaitCoordinator(port: number, groupId: string, timeoutMs 
   } finally {
     c.close();
   }
+}
+
+export interface RateSample {
+  /** Median of the 1-second rates, and their range. */
+  rate: number;
+  min: number;
+  max: number;
+  /** Broker and load-generator CPU over the measured seconds, % of one core. */
+  cpu: { broker: number; client: number };
+  /** The measured interval, CLOCK_MONOTONIC µs (as --cpu-prof stamps samples). */
+  window: [number, number];
+}
+
+/** Answers per second of running pipelines: `warmup` s unmeasured, then `seconds` 1-second rates. */
+export async function measureRate(pipes: readonly Pipeline[], brokerPid: number, seconds: number, warmup: number): Promise<RateSample> {
+  const answered = () => pipes.reduce((sum, p) => sum + p.responses, 0);
+  const monoMicros = () => Number(process.hrtime.bigint() / 1000n);
+  await sleep(warmup * 1000);
+  const meter = cpuMeter(brokerPid);
+  const from = monoMicros();
+  const rates: number[] = [];
+  let last = answered();
+  let lastT = performance.now();
+  for (let s = 0; s < seconds; s++) {
+    await sleep(1000);
+    const now = answered();
+    const t = performance.now();
+    rates.push((now - last) / ((t - lastT) / 1000));
+    last = now;
+    lastT = t;
+  }
+  return {
+    rate: median(rates),
+    min: Math.min(...rates),
+    max: Math.max(...rates),
+    cpu: meter(),
+    window: [from, monoMicros()],
+  };
 }

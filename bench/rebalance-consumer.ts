@@ -32,8 +32,8 @@ import { ErrorCode } from '../protocol/errors.js';
 import { ConsumerGroupHeartbeatApi, type ConsumerGroupHeartbeatResponse } from '../protocol/messages/68-consumer-group-heartbeat.js';
 import { GroupCoordinatorState } from '../broker/groups/group-coordinator-state.js';
 import type { TopicMetadataView } from '../broker/groups/consumer-types.js';
-import { fmt, median } from './stats.js';
-import { awaitCoordinator, cpuMeter, createTopic, decodeResponse, Pipeline, prepare, preparedCid } from './raw-load.js';
+import { fmt } from './stats.js';
+import { awaitCoordinator, measureRate, type RateSample, cpuMeter, createTopic, decodeResponse, Pipeline, prepare, preparedCid } from './raw-load.js';
 
 const HB_V = 1;
 const REBALANCE_TIMEOUT_MS = 60_000;
@@ -340,14 +340,9 @@ export async function consumerFloorScenario(port: number, chain: number, n: numb
   return out;
 }
 
-export interface HeartbeatRate {
-  rate: number;
-  min: number;
-  max: number;
+export interface HeartbeatRate extends RateSample {
   errors: number;
   firstError: string;
-  cpu: { broker: number; client: number };
-  window: [number, number];
 }
 
 /** Steady-state heartbeats of Stable members, pipelined: `connections` x `depth`, for `seconds` after `warmup`. */
@@ -371,25 +366,7 @@ export async function heartbeatThroughput(
       pipes.push(await Pipeline.open(port, frames, { depth: opts.depth, check }));
     }
     for (const p of pipes) p.start();
-    await sleep(opts.warmup * 1000);
-    const meter = cpuMeter(pid);
-    result.window[0] = monoMicros();
-    const rates: number[] = [];
-    let last = pipes.reduce((s, p) => s + p.responses, 0);
-    let lastT = performance.now();
-    for (let s = 0; s < opts.seconds; s++) {
-      await sleep(1000);
-      const now = pipes.reduce((sum, p) => sum + p.responses, 0);
-      const t = performance.now();
-      rates.push((now - last) / ((t - lastT) / 1000));
-      last = now;
-      lastT = t;
-    }
-    result.window[1] = monoMicros();
-    result.cpu = meter();
-    result.rate = median(rates);
-    result.min = Math.min(...rates);
-    result.max = Math.max(...rates);
+    Object.assign(result, await measureRate(pipes, pid, opts.seconds, opts.warmup));
   } finally {
     await Promise.all(pipes.map((p) => p.stop()));
     for (const p of pipes) {

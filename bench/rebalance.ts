@@ -51,8 +51,16 @@
 //    replayed (bounded by the snapshots), the data dir size; a committed offset
 //    is read back after the restart.
 //
-// Run: npx tsx bench/rebalance.ts [--only rebalance,commit,replay] [--sizes 1,10,100,1000]
+// 4. KIP-848 beside classic (bench/rebalance-consumer.ts): consumer groups of the same
+//    sizes (2 and up) on as many partitions, one member joining and leaving: partitions
+//    that stop, the pause until every partition is owned again, the time until the
+//    group is Stable, each against a floor measured on the --echo child in the same
+//    run; steady-state heartbeats pipelined (rate, broker CPU per heartbeat) and the
+//    state machine alone in-process. Printed as one table beside the classic figures.
+//
+// Run: npx tsx bench/rebalance.ts [--only rebalance,kip848,commit,replay] [--sizes 1,10,100,1000]
 //        [--rounds 1=300,10=300,100=200,1000=50] [--seconds 6] [--warmup 2]
+//        [--kip848-rounds 10=100,100=50,1000=20]
 //        [--connections 4] [--depth 32] [--commits 100000] [--restarts 3]
 //        [--profile DIR]   (broker children under --cpu-prof; prints top self time)
 // The machine has 2 cores and may be shared: CPU use of broker and bench is printed
@@ -83,7 +91,7 @@ import { LeaveGroupApi } from '../protocol/messages/13-leave-group.js';
 import { SyncGroupApi } from '../protocol/messages/14-sync-group.js';
 import { median, percentile, printTable, fmt } from './stats.js';
 import { consumerRebalanceScenario, consumerFloorScenario, heartbeatThroughput, closeMembers, stateMachineHeartbeatRate, type ConsumerRebalanceResult, type HeartbeatRate } from './rebalance-consumer.js';
-import { awaitCoordinator, processCpuSeconds, cpuMeter, prepare, type Prepared, createTopic, Pipeline, preparedCid, decodeResponse } from './raw-load.js';
+import { awaitCoordinator, measureRate, processCpuSeconds, cpuMeter, prepare, type Prepared, createTopic, Pipeline, preparedCid, decodeResponse } from './raw-load.js';
 
 const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const SELF = fileURLToPath(import.meta.url);
@@ -824,6 +832,7 @@ async function commitScenario(
     await createTopic(broker.port, COMMIT_TOPIC, COMMIT_PARTITIONS);
     const encoder = await RawClient.connect('127.0.0.1', broker.port);
     if (kind === 'member') {
+      await awaitCoordinator(broker.port, 'commit-members');
       members = await connectMany(broker.port, connections, 'commit-members');
       await settle(members);
     }
@@ -836,25 +845,9 @@ async function commitScenario(
     }
     encoder.close();
     for (const p of pipes) p.start();
-    await sleep(WARMUP * 1000);
-    const meter = cpuMeter(broker.pid);
-    const w0 = monoMicros();
-    const rates: number[] = [];
-    let last = pipes.reduce((s, p) => s + p.responses, 0);
-    let lastT = performance.now();
-    for (let s = 0; s < SECONDS; s++) {
-      await sleep(1000);
-      const now = pipes.reduce((sum, p) => sum + p.responses, 0);
-      const t = performance.now();
-      rates.push((now - last) / ((t - lastT) / 1000));
-      last = now;
-      lastT = t;
-    }
-    windows.push({ label: name, child: broker, from: w0, to: monoMicros() });
-    result.cpu = meter();
-    result.rate = median(rates);
-    result.min = Math.min(...rates);
-    result.max = Math.max(...rates);
+    const m = await measureRate(pipes, broker.pid, SECONDS, WARMUP);
+    windows.push({ label: name, child: broker, from: m.window[0], to: m.window[1] });
+    Object.assign(result, { rate: m.rate, min: m.min, max: m.max, cpu: m.cpu });
   } catch (err) {
     result.error = (err as Error).message;
   } finally {
