@@ -51,18 +51,26 @@
 //    replayed (bounded by the snapshots), the data dir size; a committed offset
 //    is read back after the restart.
 //
-// Run: npx tsx bench/rebalance.ts [--only rebalance,commit,replay] [--sizes 1,10,100,1000]
+// 4. KIP-848 beside classic (bench/rebalance-consumer.ts): consumer groups of the same
+//    sizes (2 and up) on as many partitions, one member joining and leaving: partitions
+//    that stop, the pause until every partition is owned again, the time until the
+//    group is Stable, each against a floor measured on the --echo child in the same
+//    run; steady-state heartbeats pipelined (rate, broker CPU per heartbeat) and the
+//    state machine alone in-process. Printed as one table beside the classic figures.
+//
+// Run: npx tsx bench/rebalance.ts [--only rebalance,kip848,commit,replay] [--sizes 1,10,100,1000]
 //        [--rounds 1=300,10=300,100=200,1000=50] [--seconds 6] [--warmup 2]
+//        [--kip848-rounds 10=100,100=50,1000=20]
 //        [--connections 4] [--depth 32] [--commits 100000] [--restarts 3]
 //        [--profile DIR]   (broker children under --cpu-prof; prints top self time)
 // The machine has 2 cores and may be shared: CPU use of broker and bench is printed
 // with every figure; run it a few times and compare medians.
 import { summarizeProfile } from './profile.js';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { connect, createServer, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { mkdtemp, readdir, rm, mkdir, stat } from 'node:fs/promises';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,8 +81,6 @@ import { RawClient } from '../test/support/raw-client.js';
 import { Reader } from '../protocol/reader.js';
 import { Writer } from '../protocol/writer.js';
 import { ErrorCode } from '../protocol/errors.js';
-import type { ApiCodec, EncodeInput } from '../protocol/codec-runtime.js';
-import { readResponseHeader } from '../protocol/messages/data/response-header.js';
 import { writeConsumerProtocolSubscription } from '../protocol/messages/data/consumer-protocol-subscription.js';
 import { writeConsumerProtocolAssignment, readConsumerProtocolAssignment } from '../protocol/messages/data/consumer-protocol-assignment.js';
 import { OffsetCommitApi } from '../protocol/messages/08-offset-commit.js';
@@ -83,8 +89,9 @@ import { JoinGroupApi, type JoinGroupResponse } from '../protocol/messages/11-jo
 import { HeartbeatApi } from '../protocol/messages/12-heartbeat.js';
 import { LeaveGroupApi } from '../protocol/messages/13-leave-group.js';
 import { SyncGroupApi } from '../protocol/messages/14-sync-group.js';
-import { CreateTopicsApi } from '../protocol/messages/19-create-topics.js';
 import { median, percentile, printTable, fmt } from './stats.js';
+import { consumerRebalanceScenario, consumerFloorScenario, heartbeatThroughput, closeMembers, stateMachineHeartbeatRate, type ConsumerRebalanceResult, type HeartbeatRate } from './rebalance-consumer.js';
+import { awaitCoordinator, measureRate, processCpuSeconds, cpuMeter, prepare, type Prepared, createTopic, Pipeline, preparedCid, decodeResponse } from './raw-load.js';
 
 const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const SELF = fileURLToPath(import.meta.url);
@@ -105,6 +112,7 @@ const { values: argv } = parseArgs({
     commits: { type: 'string' },
     restarts: { type: 'string' },
     profile: { type: 'string' },
+    'kip848-rounds': { type: 'string' },
   },
 });
 
@@ -117,6 +125,11 @@ for (const kv of (argv.rounds ?? '').split(',').filter(Boolean)) {
   DEFAULT_ROUNDS[k!] = v!;
 }
 const roundsFor = (n: number) => DEFAULT_ROUNDS[n] ?? 100;
+const KIP848_ROUNDS: Record<number, number> = { 10: 100, 100: 50, 1000: 20 };
+for (const kv of (argv['kip848-rounds'] ?? '').split(',').filter(Boolean)) {
+  const [k, v] = kv.split('=').map(Number);
+  KIP848_ROUNDS[k!] = v!;
+}
 const WARMUP_ROUNDS = 10;
 const SECONDS = Number(argv.seconds ?? 6);
 const WARMUP = Number(argv.warmup ?? 2);
@@ -355,33 +368,6 @@ async function startChild(name: string, dataDir: string, config: Record<string, 
   return child as BrokerChild;
 }
 
-/** CPU seconds (user + system, all threads) of a process so far. */
-function processCpuSeconds(pid: number): number {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return NaN;
-  }
-}
-
-function selfCpuSeconds(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
-
-/** Measures broker and load-generator CPU over a window, as % of one core. */
-function cpuMeter(pid: number): () => { broker: number; client: number } {
-  const b0 = processCpuSeconds(pid);
-  const c0 = selfCpuSeconds();
-  const t0 = performance.now();
-  return () => {
-    const s = (performance.now() - t0) / 1000;
-    return { broker: (100 * (processCpuSeconds(pid) - b0)) / s, client: (100 * (selfCpuSeconds() - c0)) / s };
-  };
-}
-
 async function dirBytes(dir: string): Promise<number> {
   let total = 0;
   for (const e of await readdir(dir, { withFileTypes: true })) {
@@ -395,43 +381,6 @@ async function dirBytes(dir: string): Promise<number> {
 // =============================================================================================
 // Protocol helpers
 // =============================================================================================
-
-const isFlexible = (api: ApiCodec<unknown, unknown>, v: number) => api.firstFlexibleVersion >= 0 && v >= api.firstFlexibleVersion;
-
-function decodeResponse<Res>(api: ApiCodec<unknown, Res>, version: number, frame: Buffer): Res {
-  const r = new Reader(frame);
-  readResponseHeader(r, isFlexible(api as ApiCodec<unknown, unknown>, version) ? 1 : 0);
-  return api.response.read(r, version);
-}
-
-/** Correlation ids of pre-encoded frames: far above what RawClient.request hands out. */
-let nextPreparedCid = 1 << 28;
-
-/** A request encoded ahead of time; send() writes it and resolves with the decoded answer. */
-interface Prepared<Res> {
-  send(): Promise<Res>;
-}
-
-function prepare<Req, Res>(client: RawClient, api: ApiCodec<Req, Res>, version: number, body: EncodeInput<Req>): Prepared<Res> {
-  const cid = nextPreparedCid++;
-  const frame = client.encode(api, version, body, cid);
-  return { send: () => client.rawRequest(frame, cid).then((f) => decodeResponse(api, version, f)) };
-}
-
-async function createTopic(port: number, name: string, partitions: number): Promise<void> {
-  const c = await RawClient.connect('127.0.0.1', port);
-  try {
-    const res = await c.request(CreateTopicsApi, 5, {
-      topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: [] }],
-      timeoutMs: 60_000,
-      validateOnly: false,
-    });
-    const t = res.topics[0]!;
-    if (t.errorCode !== 0) throw new Error(`CreateTopics ${name}: error ${t.errorCode} ${t.errorMessage ?? ''}`);
-  } finally {
-    c.close();
-  }
-}
 
 function subscriptionBytes(owned: readonly number[], generationId: number): Buffer {
   const w = new Writer(64 + owned.length * 4);
@@ -653,7 +602,12 @@ async function settle(members: Member[]): Promise<void> {
     await sleep(50);
     const gens = new Set(members.map((m) => m.generationId));
     calm = members.every((m) => m.stable) && gens.size === 1 ? calm + 1 : 0;
-    if (Date.now() > deadline) throw new Error(`group of ${members.length} did not settle within 120 s`);
+    if (Date.now() > deadline) {
+      // The members' loops end (their clients close after this throws) without an unhandled rejection.
+      stop = true;
+      for (const l of loops) l.catch(() => {});
+      throw new Error(`group of ${members.length} did not settle within 120 s`);
+    }
   }
   stop = true;
   await Promise.all(loops);
@@ -694,6 +648,7 @@ async function rebalanceScenario(broker: BrokerChild, size: number, windows: Win
   let joiner: Member | null = null;
   try {
     const s1 = performance.now();
+    await awaitCoordinator(broker.port, groupId);
     members = await connectMany(broker.port, size - 1, groupId);
     const s2 = performance.now();
     if (members.length > 0) await settle(members);
@@ -774,7 +729,7 @@ async function floorScenario(port: number, pid: number, size: number, rounds: nu
     clients.push(...(await Promise.all(Array.from({ length: Math.min(100, size - i) }, () => RawClient.connect('127.0.0.1', port)))));
   }
   const frame = (kind: number) => {
-    const cid = nextPreparedCid++;
+    const cid = preparedCid();
     const b = Buffer.alloc(13);
     b.writeInt32BE(9, 0);
     b.writeInt32BE(cid, 4);
@@ -806,108 +761,6 @@ async function floorScenario(port: number, pid: number, size: number, rounds: nu
 // 2. Commit throughput (and 3's load)
 // =============================================================================================
 
-/** Splits a response stream into frames; keeps (copies) only every `sampleEvery`-th. */
-class Pipeline {
-  responses = 0;
-  errors = 0;
-  firstError = '';
-  private inflight = 0;
-  private sent = 0;
-  private next = 0;
-  private running = true;
-  private sizeBuf = Buffer.alloc(4);
-  private sizeHave = 0;
-  private left = -1;
-  private parts: Buffer[] | null = null;
-  private drained: (() => void) | null = null;
-
-  private constructor(
-    private readonly socket: Socket,
-    private readonly frames: Buffer[],
-    private readonly depth: number,
-    private readonly limit: number,
-    private readonly check: (frame: Buffer) => string | null,
-    private readonly sampleEvery: number,
-  ) {
-    socket.setNoDelay(true);
-    socket.on('data', (c: Buffer) => this.push(c));
-    socket.on('error', () => {});
-  }
-
-  static async open(port: number, frames: Buffer[], opts: { depth: number; limit?: number; check: (f: Buffer) => string | null; sampleEvery?: number }): Promise<Pipeline> {
-    const socket = await new Promise<Socket>((res, rej) => {
-      const s = connect({ host: '127.0.0.1', port }, () => res(s));
-      s.once('error', rej);
-    });
-    return new Pipeline(socket, frames, opts.depth, opts.limit ?? Infinity, opts.check, opts.sampleEvery ?? 64);
-  }
-
-  start(): void {
-    this.fill();
-  }
-
-  /** Resolves once `limit` requests were answered (or, after stop(), what was in flight). */
-  done(): Promise<void> {
-    if (this.inflight === 0 && (this.sent >= this.limit || !this.running)) return Promise.resolve();
-    return new Promise((r) => (this.drained = r));
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    if (this.inflight > 0) await Promise.race([this.done(), sleep(10_000)]);
-    this.socket.destroy();
-  }
-
-  private fill(): void {
-    if (!this.running) return;
-    if (this.inflight >= this.depth || this.sent >= this.limit) return;
-    this.socket.cork();
-    while (this.inflight < this.depth && this.sent < this.limit) {
-      this.socket.write(this.frames[this.next]!);
-      this.next = (this.next + 1) % this.frames.length;
-      this.inflight++;
-      this.sent++;
-    }
-    this.socket.uncork();
-  }
-
-  private push(chunk: Buffer): void {
-    let pos = 0;
-    while (pos < chunk.length) {
-      if (this.left < 0) {
-        while (this.sizeHave < 4 && pos < chunk.length) this.sizeBuf[this.sizeHave++] = chunk[pos++]!;
-        if (this.sizeHave < 4) return;
-        this.sizeHave = 0;
-        this.left = this.sizeBuf.readInt32BE(0);
-        this.parts = this.responses % this.sampleEvery === 0 ? [] : null;
-        if (this.left === 0) this.finish();
-        continue;
-      }
-      const take = Math.min(this.left, chunk.length - pos);
-      this.parts?.push(chunk.subarray(pos, pos + take));
-      pos += take;
-      this.left -= take;
-      if (this.left === 0) this.finish();
-    }
-  }
-
-  private finish(): void {
-    const parts = this.parts;
-    this.parts = null;
-    this.left = -1;
-    this.responses++;
-    this.inflight--;
-    if (parts) {
-      const problem = this.check(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
-      if (problem) {
-        this.errors++;
-        this.firstError ||= problem;
-      }
-    }
-    this.fill();
-    if (this.inflight === 0 && (this.sent >= this.limit || !this.running)) this.drained?.();
-  }
-}
 
 function commitCheck(frame: Buffer): string | null {
   try {
@@ -979,6 +832,7 @@ async function commitScenario(
     await createTopic(broker.port, COMMIT_TOPIC, COMMIT_PARTITIONS);
     const encoder = await RawClient.connect('127.0.0.1', broker.port);
     if (kind === 'member') {
+      await awaitCoordinator(broker.port, 'commit-members');
       members = await connectMany(broker.port, connections, 'commit-members');
       await settle(members);
     }
@@ -991,25 +845,9 @@ async function commitScenario(
     }
     encoder.close();
     for (const p of pipes) p.start();
-    await sleep(WARMUP * 1000);
-    const meter = cpuMeter(broker.pid);
-    const w0 = monoMicros();
-    const rates: number[] = [];
-    let last = pipes.reduce((s, p) => s + p.responses, 0);
-    let lastT = performance.now();
-    for (let s = 0; s < SECONDS; s++) {
-      await sleep(1000);
-      const now = pipes.reduce((sum, p) => sum + p.responses, 0);
-      const t = performance.now();
-      rates.push((now - last) / ((t - lastT) / 1000));
-      last = now;
-      lastT = t;
-    }
-    windows.push({ label: name, child: broker, from: w0, to: monoMicros() });
-    result.cpu = meter();
-    result.rate = median(rates);
-    result.min = Math.min(...rates);
-    result.max = Math.max(...rates);
+    const m = await measureRate(pipes, broker.pid, SECONDS, WARMUP);
+    windows.push({ label: name, child: broker, from: m.window[0], to: m.window[1] });
+    Object.assign(result, { rate: m.rate, min: m.min, max: m.max, cpu: m.cpu });
   } catch (err) {
     result.error = (err as Error).message;
   } finally {
@@ -1138,6 +976,141 @@ async function replayScenario(root: string, windows: Window[]): Promise<ReplayRe
 // Main
 // =============================================================================================
 
+// =============================================================================================
+// 4. KIP-848 beside classic (bench/rebalance-consumer.ts drives the load)
+// =============================================================================================
+
+interface Kip848Results {
+  groups: ConsumerRebalanceResult[];
+  floors: Map<number, { joinPause: number[]; join: number[]; leave: number[] }>;
+  heartbeats: HeartbeatRate | null;
+  heartbeatMembers: number;
+  stateMachine: number;
+}
+
+async function kip848Phase(root: string, windows: Window[], started: number): Promise<Kip848Results> {
+  const sizes = SIZES.filter((s) => s >= 2);
+  const out: Kip848Results = { groups: [], floors: new Map(), heartbeats: null, heartbeatMembers: 0, stateMachine: NaN };
+  const dataDir = await mkdtemp(join(root, 'kafkalite-kip848-'));
+  const broker = await startChild('kip848', dataDir, {});
+  try {
+    for (const size of sizes) {
+      const { stable, ...r } = await consumerRebalanceScenario(broker.port, broker.pid, size, KIP848_ROUNDS[size] ?? 20);
+      out.groups.push(r);
+      windows.push({ label: `kip848-${size}`, child: broker, from: r.window[0], to: r.window[1] });
+      process.stdout.write(`  kip848 ${size}: ${r.rounds} rounds; setup: ${r.setup ?? '?'}${r.error ? `; FAILED: ${r.error}` : ''} (at ${fmt((performance.now() - started) / 1000)} s)\n`);
+      if (!stable) continue;
+      if (size === Math.max(...sizes)) {
+        out.heartbeatMembers = stable.length;
+        out.heartbeats = await heartbeatThroughput(broker.port, broker.pid, stable, { connections: CONNECTIONS, depth: DEPTH, seconds: SECONDS, warmup: WARMUP });
+        windows.push({ label: 'kip848-heartbeats', child: broker, from: out.heartbeats.window[0], to: out.heartbeats.window[1] });
+      }
+      await closeMembers(stable);
+    }
+  } finally {
+    await broker.stop();
+    for (const p of broker.problems) process.stdout.write(`  broker (${broker.name}): ${p}\n`);
+    await rm(dataDir, { recursive: true, force: true });
+  }
+  const echo = await startChild('kip848-floor', root, {}, '--echo');
+  try {
+    for (const size of sizes) {
+      const rounds = Math.max(20, KIP848_ROUNDS[size] ?? 20);
+      out.floors.set(size, {
+        joinPause: await consumerFloorScenario(echo.port, 4, 0, rounds),
+        join: await consumerFloorScenario(echo.port, 4, size - 2, rounds),
+        leave: await consumerFloorScenario(echo.port, 1, size - 1, rounds),
+      });
+    }
+  } finally {
+    await echo.stop();
+  }
+  out.stateMachine = stateMachineHeartbeatRate(Math.max(...sizes) - 1, 2000);
+  return out;
+}
+
+function printSideBySide(classic: RebalanceResult[], k: Kip848Results): void {
+  const rows: (string | number)[][] = [];
+  const p50 = (xs: readonly number[]) => (xs.length ? median([...xs]) : NaN);
+  const n = (x: number) => x.toLocaleString('en-US');
+  for (const g of k.groups) {
+    const c = classic.find((x) => x.size === g.size && !x.error);
+    const fl = k.floors.get(g.size);
+    const lines = [
+      ['new member joins', c?.join ?? [], g.stoppedJoin, g.joinPause, fl?.joinPause ?? [], g.join, fl?.join ?? []],
+      ['member leaves', c?.leave ?? [], g.stoppedLeave, g.leavePause, fl?.leave ?? [], g.leave, fl?.leave ?? []],
+    ] as const;
+    for (const [change, cMs, stopped, pause, pauseFloor, stable, stableFloor] of lines) {
+      const ratio = p50(pause) / p50(pauseFloor);
+      rows.push([
+        `${n(g.size)} members, ${change}${g.error ? ` (FAILED: ${g.error})` : ''}`,
+        c ? `all ${n(RB_PARTITIONS)}` : '-',
+        p50(cMs),
+        `${p50(stopped)} of ${n(g.size)}`,
+        p50(pause),
+        p50(pauseFloor),
+        ratio,
+        g.size === 1000 ? (ratio <= 2 ? 'pass (<= 2x)' : 'MISS (<= 2x)') : '-',
+        p50(stable),
+        p50(stableFloor),
+        p50(stable) / p50(stableFloor),
+        `${g.rounds} rounds, ${fmt(p50(g.heartbeatsPerRound))} hb/round, broker CPU ${Math.round(g.cpu.broker)}%`,
+      ]);
+    }
+  }
+  const hb = k.heartbeats;
+  const none = ['-', '-', '-', '-', '-', '-'];
+  if (hb) {
+    const perCore = hb.rate / (hb.cpu.broker / 100);
+    rows.push([
+      `heartbeats/s, ${n(k.heartbeatMembers)} Stable members, ${CONNECTIONS} conn x ${DEPTH} pipelined (TCP)`,
+      '-',
+      '-',
+      '-',
+      hb.rate,
+      ...none,
+      `${fmt(hb.min)}..${fmt(hb.max)}; broker CPU ${Math.round(hb.cpu.broker)}%, bench ${Math.round(hb.cpu.client)}%${hb.errors || hb.firstError ? `; ERRORS ${hb.errors} ${hb.firstError}` : ''}`,
+    ]);
+    rows.push([
+      `heartbeats per broker CPU-second (one core)`,
+      '-',
+      '-',
+      '-',
+      perCore,
+      '-',
+      '-',
+      perCore >= 50_000 ? 'pass (>= 50,000)' : 'MISS (>= 50,000)',
+      '-',
+      '-',
+      '-',
+      `${fmt(1e6 / perCore)} µs of broker CPU per heartbeat (decode, coordinator, encode, socket)`,
+    ]);
+  }
+  rows.push([`heartbeats/s, the coordinator's state machine alone, in-process`, '-', '-', '-', k.stateMachine, ...none, `${n(Math.max(...k.groups.map((g) => g.size)) - 1)} Stable members, GroupCoordinatorState.step, no TCP, no log`]);
+  printTable(
+    'classic (eager JoinGroup/SyncGroup, 1,000-partition topic) vs KIP-848 (ConsumerGroupHeartbeat v1, uniform, N partitions): ms, medians over the rounds',
+    [
+      'group, change',
+      'classic: stop',
+      'classic: pause = Stable',
+      'KIP-848: stop',
+      'KIP-848: pause',
+      'floor',
+      'x floor',
+      'goal',
+      'KIP-848: Stable',
+      'floor',
+      'x floor',
+      'notes',
+    ],
+    rows,
+  );
+  process.stdout.write(
+    'pause: until every partition is owned again (classic: every partition stops until the last SyncGroup answer); Stable: every member at the new epoch.\n' +
+      'floor: the same round trips against a trivial Node server (pause: the moved members\' chain in sequence, join 4, leave 1; Stable: then one per other member at once).\n',
+  );
+}
+
 async function main(): Promise<void> {
   const root = dataRoot();
   await mkdir(root, { recursive: true });
@@ -1152,11 +1125,11 @@ async function main(): Promise<void> {
   const verdict = (v: number, goal: number) => (Number.isNaN(v) ? 'n/a' : v < goal ? 'pass' : 'MISS');
   const cpu = (c: { broker: number; client: number }) => `${Math.round(c.broker)}% / ${Math.round(c.client)}%`;
 
+  const results: RebalanceResult[] = [];
   if (wants('rebalance')) {
     const goals: Record<number, number> = { 100: 5, 1000: 50 };
     const dataDir = await mkdtemp(join(root, 'kafkalite-rebalance-'));
     const broker = await startChild('rebalance', dataDir, {});
-    const results: RebalanceResult[] = [];
     const floors = new Map<number, { ms: number[]; serverCpuMsPerRound: number }>();
     try {
       for (const size of SIZES) {
@@ -1221,6 +1194,8 @@ async function main(): Promise<void> {
       ]);
     }
   }
+
+  const kip848 = wants('kip848') ? await kip848Phase(root, windows, started) : null;
 
   if (wants('commit')) {
     const scenarios: [string, Record<string, string>, 'simple' | 'member', number, number][] = [
@@ -1287,11 +1262,13 @@ async function main(): Promise<void> {
     rows.push([`data dir size after ${fmt(r.records)} commit records (MB)`, r.dataBytes / 1e6, `__consumer_offsets ${fmt(r.offsetsBytes / 1e6)} MB`, '-', '-', '-', '', '']);
   }
 
-  printTable(
+  if (rows.length > 0) printTable(
     `bench/rebalance (${fmt((performance.now() - started) / 1000)} s; rebalance figures: client-observed, from the triggering request to the last SyncGroup answer)`,
     ['figure', 'median / p50', 'p99 / range', 'broker pausedMs p50/max', 'goal', 'p50 / p99 vs goal', 'CPU broker/bench', 'notes'],
     rows,
   );
+
+  if (kip848) printSideBySide(results, kip848);
 
   if (PROFILE_DIR) {
     for (const w of windows) if (w.child.profileDir) await summarizeProfile(w.child.profileDir, [w.from, w.to], w.label);

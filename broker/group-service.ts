@@ -116,8 +116,8 @@ export interface WaitForGroupOptions {
 
 /**
  * Resolves with the group's snapshot once it is in `state` (and has the member
- * count / generation asked for). Stable and Empty are the states a rebalance ends
- * in, so the check runs now and after every completed rebalance; the answer is
+ * count / generation asked for; a consumer group's generation is its group epoch).
+ * Stable and Empty are the states a rebalance of either protocol ends in, so the check runs now and after every completed rebalance; the answer is
  * released one turn of the event loop later, after the members' own JoinGroup /
  * SyncGroup answers have been written to their sockets.
  */
@@ -125,6 +125,8 @@ export interface WaitForGroupOptions {
 export interface GroupWatch {
   groupSnapshot(groupId: string): GroupSnapshot | undefined;
   onRebalance(listener: (summary: RebalanceSummary) => void): () => void;
+  /** Consumer groups (KIP-848) reach Stable or Empty at the end of their rebalances. */
+  onConsumerRebalance(listener: (summary: { readonly groupId: string }) => void): () => void;
 }
 
 export function waitForGroupState(
@@ -150,11 +152,15 @@ export function waitForGroupState(
       unsubscribe();
       setImmediate(() => resolve(s));
     };
-    const unsubscribe = groups.onRebalance((summary) => {
+    const check = (summary: { readonly groupId: string }) => {
       if (summary.groupId !== groupId) return;
       const s = matches();
       if (s !== undefined) finish(s);
-    });
+    };
+    const unsubscribers = [groups.onRebalance(check), groups.onConsumerRebalance(check)];
+    const unsubscribe = () => {
+      for (const u of unsubscribers) u();
+    };
     const timer = setTimeout(() => {
       if (done) return;
       done = true;

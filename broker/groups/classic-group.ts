@@ -45,6 +45,7 @@
 // so that no parked request is ever left hanging. A static member replaced while
 // it owed a SyncGroup passes that debt to its new member id.
 
+import type { ConsumerGroupState } from './consumer-types.js';
 import {
   EMPTY_BYTES,
   ErrorCode,
@@ -176,7 +177,8 @@ interface RebalanceTracker {
 /** A read-only view for tests, tools and describe. */
 export interface GroupSnapshot {
   readonly groupId: string;
-  readonly state: GroupState;
+  /** A consumer group (KIP-848) reports Kafka's consumer group states. */
+  readonly state: GroupState | ConsumerGroupState;
   readonly generationId: number;
   readonly protocolType: string | null;
   readonly protocolName: string | null;

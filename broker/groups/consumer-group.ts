@@ -19,6 +19,9 @@ import {
   type TopicPartitionList,
 } from './consumer-types.js';
 import { ErrorCode, type ListedGroup, type OffsetAndMetadata } from './types.js';
+import type { GroupSnapshot } from './classic-group.js';
+import { Writer } from '../../protocol/writer.js';
+import { writeConsumerProtocolAssignment } from '../../protocol/messages/data/consumer-protocol-assignment.js';
 
 export interface ConsumerMember extends ConsumerMemberMetadata {
   readonly memberId: string;
@@ -89,6 +92,9 @@ export class ConsumerGroup {
   readonly staticMembers = new Map<string, string>();
   /** topic id -> partition -> owning member id. */
   readonly owners = new Map<string, Map<number, string>>();
+  /** Topic name / regex -> how many members subscribe to it, so a heartbeat need not walk every member. */
+  readonly subscribedNames = new Map<string, number>();
+  readonly subscribedRegexes = new Map<string, number>();
   /** Subscribed topics as last recorded, sorted by name. */
   subscriptionMetadata: readonly TopicMetadata[] = [];
   /** Set when the group was deleted (its metadata tombstoned). */
@@ -96,14 +102,29 @@ export class ConsumerGroup {
 
   constructor(readonly groupId: string) {}
 
+  /** Members STABLE at the assignment epoch, kept by `apply` so `state` needs no walk over every member on each heartbeat. */
+  private reconciledMembers = 0;
+
   get state(): ConsumerGroupState {
     if (this.dead) return 'Dead';
     if (this.members.size === 0) return 'Empty';
     if (this.groupEpoch > this.assignmentEpoch) return 'Assigning';
-    for (const m of this.members.values()) {
-      if (m.memberEpoch !== this.assignmentEpoch || m.state !== MemberState.STABLE) return 'Reconciling';
+    return this.reconciledMembers === this.members.size ? 'Stable' : 'Reconciling';
+  }
+
+  private isReconciled(m: ConsumerMember): boolean {
+    return m.memberEpoch === this.assignmentEpoch && m.state === MemberState.STABLE;
+  }
+
+  /** The only writer of `members`. */
+  private setMember(memberId: string, next: ConsumerMember | undefined): void {
+    const old = this.members.get(memberId);
+    if (old !== undefined && this.isReconciled(old)) this.reconciledMembers--;
+    if (next === undefined) this.members.delete(memberId);
+    else {
+      this.members.set(memberId, next);
+      if (this.isReconciled(next)) this.reconciledMembers++;
     }
-    return 'Stable';
   }
 
   get isEmpty(): boolean {
@@ -128,6 +149,8 @@ export class ConsumerGroup {
         return;
       case 'cg-target-metadata':
         this.assignmentEpoch = record.value?.assignmentEpoch ?? 0;
+        this.reconciledMembers = 0;
+        for (const m of this.members.values()) if (this.isReconciled(m)) this.reconciledMembers++;
         return;
       case 'cg-target-member':
         if (record.value === null) this.targets.delete(record.memberId);
@@ -135,17 +158,19 @@ export class ConsumerGroup {
         return;
       case 'cg-member': {
         const old = this.members.get(record.memberId);
+        if (old !== undefined) this.countSubscription(old, -1);
         if (record.value === null) {
           if (old === undefined) return;
           this.release(old);
-          this.members.delete(record.memberId);
+          this.setMember(record.memberId, undefined);
           if (old.instanceId !== null && this.staticMembers.get(old.instanceId) === record.memberId) this.staticMembers.delete(old.instanceId);
           return;
         }
         const base = old ?? emptyMember(record.memberId);
         if (old?.instanceId != null && old.instanceId !== record.value.instanceId) this.staticMembers.delete(old.instanceId);
         const next: ConsumerMember = { ...base, ...record.value, memberId: record.memberId };
-        this.members.set(record.memberId, next);
+        this.setMember(record.memberId, next);
+        this.countSubscription(next, 1);
         if (next.instanceId !== null) this.staticMembers.set(next.instanceId, record.memberId);
         return;
       }
@@ -171,11 +196,21 @@ export class ConsumerGroup {
                 assigned: toPartitionMap(v.assigned),
                 pendingRevocation: toPartitionMap(v.pendingRevocation),
               };
-        this.members.set(record.memberId, next);
+        this.setMember(record.memberId, next);
         this.own(next);
         return;
       }
     }
+  }
+
+  private countSubscription(m: ConsumerMember, delta: 1 | -1): void {
+    const count = (map: Map<string, number>, key: string) => {
+      const n = (map.get(key) ?? 0) + delta;
+      if (n === 0) map.delete(key);
+      else map.set(key, n);
+    };
+    for (const n of m.subscribedTopicNames) count(this.subscribedNames, n);
+    if (m.subscribedTopicRegex !== null && m.subscribedTopicRegex !== '') count(this.subscribedRegexes, m.subscribedTopicRegex);
   }
 
   private release(m: ConsumerMember): void {
@@ -218,6 +253,36 @@ export class ConsumerGroup {
     return { groupId: this.groupId, protocolType: 'consumer', groupState: this.state as never, groupType: 'consumer' };
   }
 
+  /**
+   * The test double's view (waitForGroupState, assignment), shaped like a classic
+   * group's: generation = group epoch, protocol = the assignor, each member's
+   * assignment = its assigned partitions as consumer-protocol bytes (topic names).
+   */
+  snapshot(assignorName: string, topicName: (topicId: string) => string | undefined, sessionTimeoutMs: number): GroupSnapshot {
+    return {
+      groupId: this.groupId,
+      state: this.state,
+      generationId: this.groupEpoch,
+      protocolType: 'consumer',
+      protocolName: assignorName,
+      leaderId: null,
+      stateTimestamp: null,
+      members: [...this.members.values()].map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.instanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        sessionTimeoutMs,
+        rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+        protocols: [],
+        assignment: assignmentBytes(m.assigned, topicName),
+        awaitingJoin: false,
+        awaitingSync: false,
+      })),
+      pendingMemberIds: [],
+    };
+  }
+
   describe(assignorName: string): DescribedConsumerGroup {
     return {
       groupId: this.groupId,
@@ -241,6 +306,15 @@ export class ConsumerGroup {
       })),
     };
   }
+}
+
+function assignmentBytes(assigned: PartitionMap, topicName: (topicId: string) => string | undefined): Uint8Array {
+  const assignedPartitions: { topic: string; partitions: number[] }[] = [];
+  for (const [id, ps] of assigned) assignedPartitions.push({ topic: topicName(id) ?? id, partitions: [...ps].sort((a, b) => a - b) });
+  const w = new Writer();
+  w.int16(0);
+  writeConsumerProtocolAssignment(w, { assignedPartitions, userData: null }, 0);
+  return w.toBuffer();
 }
 
 // ---------------------------------------------------------------------------

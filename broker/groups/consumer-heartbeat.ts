@@ -288,13 +288,8 @@ export class ConsumerGroupHeartbeats {
 
   /** The subscribed topics (by name or regex) that exist, sorted by name. */
   private subscriptionMetadata(group: ConsumerGroup): TopicMetadata[] {
-    const names = new Set<string>();
-    const regexes = new Set<string>();
-    for (const m of group.members.values()) {
-      for (const n of m.subscribedTopicNames) names.add(n);
-      if (m.subscribedTopicRegex !== null && m.subscribedTopicRegex !== '') regexes.add(m.subscribedTopicRegex);
-    }
-    for (const n of this.regexMatches(regexes)) names.add(n);
+    const names = new Set<string>(group.subscribedNames.keys());
+    for (const n of this.regexMatches(new Set(group.subscribedRegexes.keys()))) names.add(n);
     const out: TopicMetadata[] = [];
     for (const n of names) {
       const t = this.host.topics.topicByName(n);

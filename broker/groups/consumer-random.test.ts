@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { ConsumerSim } from './consumer-sim.js';
 import { consumerHeartbeat, TestTopics } from './testing.js';
 import { ErrorCode } from './types.js';
-import type { TopicPartitionList } from './consumer-types.js';
+import { MemberState, type TopicPartitionList } from './consumer-types.js';
 
 const G = 'rg';
 
@@ -93,6 +93,10 @@ function run(actions: readonly Action[]): void {
       expect(m.memberEpoch).toBeLessThanOrEqual(g.assignmentEpoch);
     }
     expect(g.assignmentEpoch).toBeLessThanOrEqual(g.groupEpoch);
+    // The state kept incrementally equals the state computed from every member.
+    const reconciled = [...g.members.values()].every((m) => m.memberEpoch === g.assignmentEpoch && m.state === MemberState.STABLE);
+    const expected = g.dead ? 'Dead' : g.members.size === 0 ? 'Empty' : g.groupEpoch > g.assignmentEpoch ? 'Assigning' : reconciled ? 'Stable' : 'Reconciling';
+    expect(g.state).toBe(expected);
     expect(g.groupEpoch).toBeGreaterThanOrEqual(lastGroupEpoch);
     lastGroupEpoch = g.groupEpoch;
   };

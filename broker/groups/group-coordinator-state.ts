@@ -96,6 +96,7 @@ export class GroupCoordinatorState {
   readonly offsets = new OffsetStore();
   private readonly ctx: GroupContext;
   private readonly consumer: ConsumerGroupHeartbeats;
+  private readonly topics: TopicMetadataView;
 
   constructor(options: GroupCoordinatorStateOptions = {}) {
     this.config = Object.freeze({ ...DEFAULT_GROUP_COORDINATOR_CONFIG, ...options.config });
@@ -106,9 +107,10 @@ export class GroupCoordinatorState {
       parseSubscription: options.parseSubscription ?? null,
       parseAssignment: options.parseAssignment ?? null,
     };
+    this.topics = options.topics ?? NO_TOPICS;
     this.consumer = new ConsumerGroupHeartbeats({
       config: this.config,
-      topics: options.topics ?? NO_TOPICS,
+      topics: this.topics,
       newUuid,
       consumerGroup: (id) => {
         const g = this.groups.get(id);
@@ -193,6 +195,10 @@ export class GroupCoordinatorState {
   }
 
   groupSnapshot(groupId: string): GroupSnapshot | undefined {
+    const g = this.groups.get(groupId);
+    if (g instanceof ConsumerGroup) {
+      return g.snapshot(this.consumer.assignorOf(g), (id) => this.topics.topicById(id)?.name, this.config.consumerSessionTimeoutMs);
+    }
     return this.classic(groupId)?.snapshot();
   }
 
