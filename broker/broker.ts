@@ -40,6 +40,7 @@ import { testDoubleDispatch } from './faults/dispatch.js';
 import { resetBroker, type ResetResult } from './double/reset.js';
 import { committedOffsets, groupAssignment, partitionRecords, type CommittedOffset, type GroupAssignment, type StoredRecord } from './double/readiness.js';
 import { DEFAULT_WAIT_MS } from './double/wait.js';
+import { startConsole, type RunningConsole } from './console/server.js';
 
 export interface BrokerOptions {
   /** Kafka config overrides by Kafka name (`num.partitions`, `log.retention.ms`, ...). */
@@ -62,6 +63,10 @@ export interface BrokerOptions {
   testDefaults?: boolean;
   /** Requests kept by `requests` (a ring buffer); default 1000, 0 keeps none (the CLI). */
   requestLogSize?: number;
+  /** Serve the web console on this port (0: any free port); off when not given. */
+  consolePort?: number;
+  /** The web console's bind address (default 127.0.0.1). */
+  consoleHost?: string;
 }
 
 export interface ClusterOptions extends Omit<BrokerOptions, 'port'> {
@@ -113,6 +118,8 @@ interface RunningParts {
   committedOffsets(groupId: string): Promise<Record<string, Record<number, CommittedOffset>>>;
   /** A partition's records, decoded, from `from` (default the log start), at most `max` (default 1000). */
   records(topic: string, partition: number, opts?: { from?: number; max?: number }): Promise<StoredRecord[]>;
+  /** The web console (`consolePort`), or null when it is off. */
+  readonly webConsole: RunningConsole | null;
   close(): Promise<void>;
 }
 
@@ -267,6 +274,22 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     if (!s) throw new Error(`no node ${nodeId} in this cluster`);
     return s;
   };
+  const webConsole =
+    opts.consolePort === undefined
+      ? null
+      : await startConsole({
+          sources: { clusterId, cluster, logs, groups },
+          bootstrap: () => cluster.nodes.find((n) => cluster.isLive(n.nodeId)) ?? nodes[0],
+          logger,
+          port: opts.consolePort,
+          ...(opts.consoleHost !== undefined ? { host: opts.consoleHost } : {}),
+        }).catch(async (err: unknown) => {
+          // A console that cannot bind stops the start, leaving nothing behind.
+          groups.close();
+          await Promise.all(servers.map((s) => s.stop()));
+          await logs.close();
+          throw err;
+        });
   let closing: Promise<void> | undefined;
   return {
     get bootstrap() {
@@ -300,8 +323,10 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     assignment: (groupId) => groupAssignment(groups, groupId),
     committedOffsets: (groupId) => committedOffsets(groups, groupId),
     records: (topic, partition, o) => partitionRecords(logs, topic, partition, o),
+    webConsole,
     close() {
       closing ??= (async () => {
+        await webConsole?.close();
         groups.close();
         await Promise.all(servers.map((s) => s.stop()));
         await logs.close();
