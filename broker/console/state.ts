@@ -109,10 +109,9 @@ export function nodeList(sources: ConsoleSources) {
   };
 }
 
-export function groupList(sources: ConsoleSources) {
-  return sources.groups
-    .listGroups()
-    .map((g) => {
+export async function groupList(sources: ConsoleSources) {
+  const rows = await Promise.all(
+    sources.groups.listGroups().map(async (g) => {
       const classic = g.groupType === 'classic' ? sources.groups.groupSnapshot(g.groupId) : undefined;
       const consumer = g.groupType === 'consumer' ? sources.groups.describeConsumerGroups([g.groupId])[0] : undefined;
       return {
@@ -121,10 +120,24 @@ export function groupList(sources: ConsoleSources) {
         protocolType: g.protocolType,
         state: g.groupState,
         members: classic?.members.length ?? consumer?.members.length ?? 0,
+        totalLag: totalLag(sources, await committedOffsets(sources.groups, g.groupId)),
         rebalances: g.groupType === 'classic' ? sources.groups.rebalanceHistory(g.groupId).length : sources.groups.consumerRebalanceHistory(g.groupId).length,
       };
-    })
-    .sort((a, b) => a.groupId.localeCompare(b.groupId));
+    }),
+  );
+  return rows.sort((a, b) => a.groupId.localeCompare(b.groupId));
+}
+
+function lagOf(sources: ConsoleSources, topic: string, partition: number, committed: number | undefined): { end: number | null; lag: number | null } {
+  const end = sources.logs.log(topic, partition)?.highWatermark ?? null;
+  return { end, lag: committed !== undefined && end !== null ? Math.max(0, end - committed) : null };
+}
+
+/** Lag over the partitions the group committed, null when it committed none. */
+function totalLag(sources: ConsoleSources, committed: Awaited<ReturnType<typeof committedOffsets>>): number | null {
+  let sum: number | null = null;
+  for (const [t, ps] of Object.entries(committed)) for (const [p, c] of Object.entries(ps)) sum = (sum ?? 0) + (lagOf(sources, t, Number(p), c.offset).lag ?? 0);
+  return sum;
 }
 
 interface MemberView {
@@ -180,14 +193,13 @@ export async function groupDetail(sources: ConsoleSources, groupId: string) {
       const topic = k.slice(0, at);
       const partition = Number(k.slice(at + 1));
       const c = committed[topic]?.[partition];
-      const log = sources.logs.log(topic, partition);
-      const end = log?.highWatermark ?? null;
+      const { end, lag } = lagOf(sources, topic, partition, c?.offset);
       return {
         topic,
         partition,
         committedOffset: c?.offset ?? null,
         logEndOffset: end,
-        lag: c !== undefined && end !== null ? Math.max(0, end - c.offset) : null,
+        lag,
         owner: owner.get(k) ?? null,
       };
     })

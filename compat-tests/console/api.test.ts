@@ -8,6 +8,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { request } from 'node:http';
 import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
 import { startBroker, type RunningBroker } from '../../broker/broker.js';
+import { buildConsole } from '../../console/build.js';
 import { uniqueTopic } from '../support/broker.js';
 import { Condition } from '../support/groups.js';
 
@@ -58,6 +59,18 @@ describe('web console API', () => {
       await plain.close();
     }
     expect(new URL(base).hostname).toBe('127.0.0.1');
+  });
+
+  it('serves the built front-end from the package, nothing from a CDN', async () => {
+    await buildConsole();
+    const html = await api('/');
+    expect(html.status).toBe(200);
+    expect(html.body).toContain('<script type="module" src="app.js">');
+    expect(html.body).not.toMatch(/https?:\/\//);
+    const js = await fetch(new URL('/app.js', base));
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(await js.text()).not.toMatch(/src=["']https?:/);
   });
 
   it('lists topics with partitions, leaders, offsets and sizes', async () => {
@@ -205,7 +218,7 @@ describe('web console API', () => {
     expect(lagging.body.totalLag).toBe(3);
 
     const groups = await api('/api/groups');
-    expect(groups.body.find((g: { groupId: string }) => g.groupId === groupId)).toMatchObject({ state: 'Empty', members: 0, type: 'classic' });
+    expect(groups.body.find((g: { groupId: string }) => g.groupId === groupId)).toMatchObject({ state: 'Empty', members: 0, type: 'classic', totalLag: 3 });
   });
 
   it('shows each rebalance of a group with its cause, what moved and the pause', async () => {
