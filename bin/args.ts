@@ -38,6 +38,10 @@ export interface StartOptions {
   readonly nodes?: number;
   /** --node-listeners, one per node in Kafka's `listeners` form. */
   readonly nodeListeners?: readonly string[];
+  /** --console-port: serve the web console (off when not given). */
+  readonly consolePort?: number;
+  /** --console-host (default 127.0.0.1). */
+  readonly consoleHost?: string;
 }
 
 /** Offline tools with their own options (bin/<name>.ts parses the rest of the line). */
@@ -69,6 +73,9 @@ Options:
   --node-listeners L   the listeners of one node in Kafka's form, e.g.
                        PLAINTEXT://127.0.0.1:19092 (repeatable: one per node,
                        in node id order; sets --nodes when that is not given)
+  --console-port PORT  serve the web console on this port (0: any free port); off
+                       unless given
+  --console-host HOST  the web console's address (default 127.0.0.1)
   --log-level LEVEL    fatal, error, warn, info, debug, trace or silent (default info)
   -h, --help           show this help
   -v, --version        print the version
@@ -96,6 +103,8 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
         'log-level': { type: 'string' },
         nodes: { type: 'string' },
         'node-listeners': { type: 'string', multiple: true },
+        'console-port': { type: 'string' },
+        'console-host': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -116,19 +125,11 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   if (command !== 'start') throw new CliUsageError(`unknown command "${command}"; try: kafkalite start`);
   if (extra.length > 0) throw new CliUsageError(`unexpected argument "${extra[0]}"`);
 
-  let port: number | undefined;
-  if (values.port !== undefined) {
-    const p = values.port.trim();
-    port = /^\d+$/.test(p) ? Number(p) : NaN;
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new CliUsageError(`--port must be a whole number from 0 to 65535, got "${values.port}"`);
-    }
-  }
-
-  const host = values.host?.trim();
-  if (host !== undefined && (host === '' || /[\s,/]/.test(host))) {
-    throw new CliUsageError(`--host must be a host name or IP address, got "${values.host}"`);
-  }
+  const port = portOption('--port', values.port);
+  const host = hostOption('--host', values.host);
+  const consolePort = portOption('--console-port', values['console-port']);
+  const consoleHost = hostOption('--console-host', values['console-host']);
+  if (consoleHost !== undefined && consolePort === undefined) throw new CliUsageError('--console-host needs --console-port');
 
   const dataDir = values['data-dir'];
   if (dataDir !== undefined && dataDir.trim() === '') throw new CliUsageError('--data-dir must not be empty');
@@ -172,8 +173,23 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       logLevel,
       ...(nodes !== undefined ? { nodes } : {}),
       ...(nodeListeners !== undefined ? { nodeListeners } : {}),
+      ...(consolePort !== undefined ? { consolePort } : {}),
+      ...(consoleHost !== undefined ? { consoleHost } : {}),
     },
   };
+}
+
+function portOption(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const port = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliUsageError(`${flag} must be a whole number from 0 to 65535, got "${text}"`);
+  return port;
+}
+
+function hostOption(flag: string, text: string | undefined): string | undefined {
+  const host = text?.trim();
+  if (host !== undefined && (host === '' || /[\s,/]/.test(host))) throw new CliUsageError(`${flag} must be a host name or IP address, got "${text}"`);
+  return host;
 }
 
 export interface StartConfig {
