@@ -3,3 +3,5 @@ export { startBroker, startCluster, type BrokerOptions, type ClusterOptions, typ
 export { ManualClock, systemClock, type Clock } from './broker/clock.js';
 export { MemoryFileSystem, type FaultSpec } from './storage/fs-memory.js';
 export { DataDirLockedError } from './storage/dir-lock.js';
+export { BrokerMetrics, type MetricsSnapshot } from './broker/metrics/metrics.js';
+export { metricsRequestListener } from './broker/metrics/http.js';

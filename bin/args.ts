@@ -3,7 +3,7 @@
 // server.properties, --set and the --host/--port/--data-dir flags into one config.
 //
 // Precedence, lowest to highest: built-in defaults < --config FILE < --set
-// key=value (later --set wins over earlier) < --host/--port/--data-dir.
+// key=value (later --set wins over earlier) < --host/--port/--data-dir/--metrics-port.
 
 import { parseArgs } from 'node:util';
 import { readFile } from 'node:fs/promises';
@@ -38,6 +38,8 @@ export interface StartOptions {
   readonly nodes?: number;
   /** --node-listeners, one per node in Kafka's `listeners` form. */
   readonly nodeListeners?: readonly string[];
+  /** --metrics-port: the Prometheus endpoint's port (the metrics.port config). */
+  readonly metricsPort?: number;
   /** --console-port: serve the web console (off when not given). */
   readonly consolePort?: number;
   /** --console-host (default 127.0.0.1). */
@@ -73,6 +75,8 @@ Options:
   --node-listeners L   the listeners of one node in Kafka's form, e.g.
                        PLAINTEXT://127.0.0.1:19092 (repeatable: one per node,
                        in node id order; sets --nodes when that is not given)
+  --metrics-port PORT  serve Prometheus metrics at http://HOST:PORT/metrics, 0 for
+                       any free port (default: not served)
   --console-port PORT  serve the web console on this port (0: any free port); off
                        unless given
   --console-host HOST  the web console's address (default 127.0.0.1)
@@ -80,7 +84,7 @@ Options:
   -h, --help           show this help
   -v, --version        print the version
 
---set wins over --config; --host, --port and --data-dir win over both.
+--set wins over --config; --host, --port, --data-dir and --metrics-port win over both.
 `;
 
 /** Parses `kafkalite` arguments (without the node and script paths). */
@@ -103,6 +107,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
         'log-level': { type: 'string' },
         nodes: { type: 'string' },
         'node-listeners': { type: 'string', multiple: true },
+        'metrics-port': { type: 'string' },
         'console-port': { type: 'string' },
         'console-host': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -125,9 +130,10 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   if (command !== 'start') throw new CliUsageError(`unknown command "${command}"; try: kafkalite start`);
   if (extra.length > 0) throw new CliUsageError(`unexpected argument "${extra[0]}"`);
 
-  const port = portOption('--port', values.port);
+  const port = portFlag('--port', values.port);
+  const metricsPort = portFlag('--metrics-port', values['metrics-port']);
   const host = hostOption('--host', values.host);
-  const consolePort = portOption('--console-port', values['console-port']);
+  const consolePort = portFlag('--console-port', values['console-port']);
   const consoleHost = hostOption('--console-host', values['console-host']);
   if (consoleHost !== undefined && consolePort === undefined) throw new CliUsageError('--console-host needs --console-port');
 
@@ -173,13 +179,14 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       logLevel,
       ...(nodes !== undefined ? { nodes } : {}),
       ...(nodeListeners !== undefined ? { nodeListeners } : {}),
+      ...(metricsPort !== undefined ? { metricsPort } : {}),
       ...(consolePort !== undefined ? { consolePort } : {}),
       ...(consoleHost !== undefined ? { consoleHost } : {}),
     },
   };
 }
 
-function portOption(flag: string, text: string | undefined): number | undefined {
+function portFlag(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const port = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliUsageError(`${flag} must be a whole number from 0 to 65535, got "${text}"`);
@@ -252,6 +259,7 @@ export async function resolveStartConfig(
       };
       config['listeners'] = formatListeners(listeners);
     }
+    if (options.metricsPort !== undefined) config['metrics.port'] = String(options.metricsPort);
     if (options.dataDir !== undefined) {
       if (options.dataDir.includes(',')) {
         throw new CliUsageError(`--data-dir must be one directory, got "${options.dataDir}"`);

@@ -75,7 +75,7 @@ async function start(options: StartOptions): Promise<void> {
 
   const dataDir = resolve(brokerConfig.logDir);
   const stored = options.memory ? ', data in memory' : `, data in ${dataDir}`;
-  let running: { close(): Promise<void> };
+  let running: { close(): Promise<void>; readonly metricsEndpoint: { readonly url: string } | null };
   try {
     if (resolved.nodes) {
       const { host: _host, port: _port, ...clusterOptions } = brokerOptions;
@@ -109,6 +109,7 @@ async function start(options: StartOptions): Promise<void> {
     process.stderr.write(`kafkalite: ${describeStartupError(e, { host: listener.host, port: listener.port, dataDir: options.memory ? undefined : brokerConfig.logDir })}\n`);
     process.exit(1);
   }
+  if (running.metricsEndpoint) logger.info({ metrics: running.metricsEndpoint.url }, `Prometheus metrics at ${running.metricsEndpoint.url}`);
 
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {

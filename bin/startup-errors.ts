@@ -12,7 +12,8 @@ export interface StartupWhere {
   dataDir?: string;
 }
 
-type ErrnoError = NodeJS.ErrnoException & { address?: string; port?: number };
+/** `flag`: the option that chose the port, when it is not --port (the metrics endpoint's). */
+type ErrnoError = NodeJS.ErrnoException & { address?: string; port?: number; flag?: string };
 
 /**
  * Node's recursive mkdir answers ENOENT on a read-only file system (it cannot
@@ -40,13 +41,13 @@ export function describeStartupError(e: unknown, where: StartupWhere): string {
   const path = err.path ?? where.dataDir ?? '';
   switch (err.syscall === 'listen' || err.syscall === 'bind' ? err.code : realFsCode(err)) {
     case 'EADDRINUSE':
-      return `port ${port} is in use: is another broker running? use --port`;
+      return err.flag !== undefined ? `port ${port} is in use: use another ${err.flag}` : `port ${port} is in use: is another broker running? use --port`;
     case 'EADDRNOTAVAIL':
       return `cannot listen on ${host}: the address is not on this machine; use --host`;
     case 'EACCES':
     case 'EPERM':
       if (err.syscall === 'listen' || err.syscall === 'bind') {
-        return `no permission to listen on port ${port} (ports below 1024 need privileges): use --port`;
+        return `no permission to listen on port ${port} (ports below 1024 need privileges): use ${err.flag ?? '--port'}`;
       }
       return `no permission to write ${path} (${err.code === 'ENOENT' ? 'EACCES' : err.code}): use --data-dir with a directory this user can write`;
     case 'EROFS':

@@ -40,6 +40,8 @@ import { testDoubleDispatch } from './faults/dispatch.js';
 import { resetBroker, type ResetResult } from './double/reset.js';
 import { committedOffsets, groupAssignment, partitionRecords, type CommittedOffset, type GroupAssignment, type StoredRecord } from './double/readiness.js';
 import { DEFAULT_WAIT_MS } from './double/wait.js';
+import { BrokerMetrics } from './metrics/metrics.js';
+import { startMetricsServer, type MetricsServer } from './metrics/http.js';
 import { startConsole, type RunningConsole } from './console/server.js';
 
 export interface BrokerOptions {
@@ -63,6 +65,8 @@ export interface BrokerOptions {
   testDefaults?: boolean;
   /** Requests kept by `requests` (a ring buffer); default 1000, 0 keeps none (the CLI). */
   requestLogSize?: number;
+  /** Port of the Prometheus endpoint (HTTP GET /metrics) on the first listener's host; 0 picks a free one. Overrides `metrics.port`; default none. */
+  metricsPort?: number;
   /** Serve the web console on this port (0: any free port); off when not given. */
   consolePort?: number;
   /** The web console's bind address (default 127.0.0.1). */
@@ -102,6 +106,10 @@ interface RunningParts {
    * `members` members: what a test awaits before producing to a group it started.
    */
   waitForGroupState(groupId: string, state?: 'Stable' | 'Empty', opts?: WaitForGroupOptions): Promise<GroupSnapshot>;
+  /** Counters and scrape-time gauges in a prom-client registry of its own; `snapshot()` for plain numbers. */
+  readonly metrics: BrokerMetrics;
+  /** Where GET /metrics is served (`metricsPort` or `metrics.port`), or null when it is not. */
+  readonly metricsEndpoint: { readonly host: string; readonly port: number; readonly url: string } | null;
   /** Injected faults: failNext, delay, disconnectOn, hold, stallSync. */
   readonly faults: FaultInjector;
   /** Every request and its answer, decoded (the last `requestLogSize`). */
@@ -216,11 +224,16 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
   const dirLock = await lockDataDir(fs, dataDir, clock.now());
   let openedLogs: LogManager | undefined;
   const servers: NodeServer[] = [];
+  const metrics = new BrokerMetrics();
+  const metricsPort = opts.metricsPort ?? config.values['metrics.port'];
+  let metricsServer: MetricsServer | undefined;
   let started;
   try {
     started = await openCluster();
+    if (metricsPort !== null) metricsServer = await startMetricsServer(metrics, specs[0].binds[0].host, metricsPort, logger);
   } catch (err) {
     // A failed start leaves nothing behind: closing the logs releases the lock too.
+    metrics.close();
     await Promise.all(servers.map((s) => s.stop()));
     if (openedLogs) await openedLogs.close().catch(() => undefined);
     else await dirLock.release().catch(() => undefined);
@@ -254,6 +267,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     cluster.load(stored);
     const offsetsTopic = new OffsetsTopic(cluster, opened, config, logger, () => clock.now());
     const groups = new GroupShards({ cluster, offsetsTopic, config, clock, logger });
+    metrics.attach({ cluster, logs: opened, groups });
     await groups.start();
     return { meta, cluster, groups, producerIds, nodes, logs: opened, offsetsTopic };
   }
@@ -266,7 +280,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
   const requestBudget = new RequestBudget(config.values['queued.max.requests'], config.values['queued.max.request.bytes']);
   for (const [i, server] of servers.entries()) {
     const node = nodes[i];
-    server.serve(new Map(node.endpoints.map((e) => [e.listener, { node, listener: e.listener, config, cluster, clock, logger, registry, logs, producerIds, groups, dispatch, requestBudget, rateLimitedLog } satisfies BrokerContext])));
+    server.serve(new Map(node.endpoints.map((e) => [e.listener, { node, listener: e.listener, config, cluster, clock, logger, registry, logs, producerIds, groups, dispatch, requestBudget, rateLimitedLog, metrics } satisfies BrokerContext])));
   }
 
   const serverOf = (nodeId: number): NodeServer => {
@@ -317,6 +331,8 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
       await cluster.startNode(nodeId);
       logger.info({ node: nodeId }, 'node started');
     },
+    metrics,
+    metricsEndpoint: metricsServer ? { host: metricsServer.host, port: metricsServer.port, url: metricsServer.url } : null,
     faults,
     requests,
     reset: () => resetBroker({ cluster, offsetsTopic, producerIds, faults, requests, logger }),
@@ -328,7 +344,8 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
       closing ??= (async () => {
         await webConsole?.close();
         groups.close();
-        await Promise.all(servers.map((s) => s.stop()));
+        metrics.close();
+        await Promise.all([...servers.map((s) => s.stop()), metricsServer?.close()]);
         await logs.close();
         logger.info('broker stopped');
       })();

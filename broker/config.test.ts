@@ -86,7 +86,7 @@ describe('the table', () => {
       ].sort(),
     );
     const own = CONFIG_DEFINITIONS.filter((d) => d.kafkalite).map((d) => d.name);
-    expect(own.sort()).toEqual(['cluster.id', 'log.flush.mode', 'log.max.open.files']);
+    expect(own.sort()).toEqual(['cluster.id', 'log.flush.mode', 'log.max.open.files', 'metrics.port']);
     for (const d of CONFIG_DEFINITIONS) expect(d.doc.length, d.name).toBeGreaterThan(10);
   });
 });

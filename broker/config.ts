@@ -152,6 +152,10 @@ export const CONFIG_DEFS = [
     doc: 'Maps listener names to security protocols; kafkalite serves PLAINTEXT only.',
   },
   {
+    name: 'metrics.port', type: 'int', default: null, range: { min: 0, max: 65535 }, scope: 'broker', kafkalite: true,
+    doc: 'Port of the Prometheus endpoint (HTTP GET /metrics) on the first listener\'s host; 0 picks a free port; unset, none is served. Kafka has no such port: it exposes JMX, which the Prometheus JMX exporter renders as the same kafka_* names.',
+  },
+  {
     name: 'socket.request.max.bytes', type: 'int', default: 104857600, range: { min: 1 }, scope: 'broker',
     doc: 'Largest request frame accepted; a bigger size prefix closes the connection before anything is buffered.',
   },

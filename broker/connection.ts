@@ -14,6 +14,18 @@ import { ErrorCode } from '../protocol/errors.js';
 import type { BrokerContext, RequestContext } from './context.js';
 import { NO_RESPONSE, CloseConnection, isFlexible, type Handler } from './registry.js';
 import type { RequestBudget } from './request-budget.js';
+import type { ApiMeter } from './metrics/meters.js';
+
+/** A response ready to leave in its turn (parts null: nothing to send), and what its request's metrics need. */
+interface Answer {
+  parts: Buffer[] | null;
+  /** null for an answer outside the served versions (ApiVersions fallback). */
+  meter: ApiMeter | null;
+  version: number;
+  requestBytes: number;
+  /** performance.now() when the whole request frame had been read. */
+  receivedAt: number;
+}
 
 /**
  * A connection is read only while it holds few requests, as Kafka mutes a channel
@@ -43,7 +55,7 @@ export class Connection {
   private frameSize = -1;
   private nextSeq = 0;
   private nextToSend = 0;
-  private ready = new Map<number, Buffer[] | null>();
+  private ready = new Map<number, Answer>();
   /** Requests reserved (size prefix read) and not yet answered, and their bytes. */
   private pending = 0;
   private pendingBytes = 0;
@@ -231,6 +243,7 @@ export class Connection {
   }
 
   private onFrame(frame: Buffer, size: number): void {
+    const receivedAt = performance.now();
     if (frame.length < 8) {
       this.close(`request of ${frame.length} bytes is too short for a request header`);
       return;
@@ -297,7 +310,7 @@ export class Connection {
         result.then(
           (res) => {
             releaseOrder();
-            this.complete(seq, size, handler, apiVersion, correlationId, res);
+            this.complete(seq, size, handler, apiVersion, correlationId, res, receivedAt);
           },
           (err) => {
             releaseOrder();
@@ -306,7 +319,7 @@ export class Connection {
         );
       } else {
         releaseOrder();
-        this.complete(seq, size, handler, apiVersion, correlationId, result);
+        this.complete(seq, size, handler, apiVersion, correlationId, result, receivedAt);
       }
     });
   }
@@ -316,16 +329,17 @@ export class Connection {
     this.close(`${handler.api.name} v${version} handler failed`, 'error');
   }
 
-  private complete(seq: number, size: number, handler: Handler, version: number, correlationId: number, res: unknown): void {
+  private complete(seq: number, size: number, handler: Handler, version: number, correlationId: number, res: unknown, receivedAt: number): void {
     if (this.aborted) return;
     this.release(size);
     if (res instanceof CloseConnection) {
       this.close(res.reason);
       return;
     }
+    const meter = this.broker.metrics.api(handler.api.apiKey);
     // The peer is gone: the request has had its effect, its answer has no one to go to.
     if (res === NO_RESPONSE || this.peerGone) {
-      this.ready.set(seq, null);
+      this.ready.set(seq, { parts: null, meter, version, requestBytes: size, receivedAt });
     } else {
       const w = new Writer();
       try {
@@ -337,7 +351,7 @@ export class Connection {
         this.onHandlerError(handler, version, err);
         return;
       }
-      this.ready.set(seq, w.toBuffers());
+      this.ready.set(seq, { parts: w.toBuffers(), meter, version, requestBytes: size, receivedAt });
     }
     this.flush();
     this.pump();
@@ -356,14 +370,18 @@ export class Connection {
       },
       0,
     );
-    this.ready.set(this.nextSeq++, w.toBuffers());
+    this.ready.set(this.nextSeq++, { parts: w.toBuffers(), meter: null, version: requested, requestBytes: 0, receivedAt: 0 });
     this.flush();
   }
 
   private flush(): void {
-    for (let parts = this.ready.get(this.nextToSend); parts !== undefined; parts = this.ready.get(this.nextToSend)) {
+    for (let a = this.ready.get(this.nextToSend); a !== undefined; a = this.ready.get(this.nextToSend)) {
       this.ready.delete(this.nextToSend++);
-      if (parts === null || this.peerGone) continue;
+      const parts = a.parts;
+      if (parts === null || this.peerGone) {
+        a.meter?.record(a.version, a.requestBytes, 0, performance.now() - a.receivedAt);
+        continue;
+      }
       // Responses completed in the same turn leave in one vectored write.
       if (!this.corked) {
         this.corked = true;
@@ -379,6 +397,8 @@ export class Connection {
       prefix.writeInt32BE(size, 0);
       this.socket.write(prefix);
       for (const p of parts) this.socket.write(p);
+      // Request read to response written (to the socket; corked writes leave this turn).
+      a.meter?.record(a.version, a.requestBytes, size, performance.now() - a.receivedAt);
     }
   }
 }

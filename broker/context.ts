@@ -11,6 +11,7 @@ import type { GroupShards } from './group-shards.js';
 import type { Dispatch } from './faults/dispatch.js';
 import type { RequestBudget } from './request-budget.js';
 import type { RateLimitedLog } from './rate-limited-log.js';
+import type { BrokerMetrics } from './metrics/metrics.js';
 
 export interface BrokerContext {
   /** The node this context serves (each node of a cluster has its own context over the shared parts). */
@@ -32,6 +33,8 @@ export interface BrokerContext {
   readonly requestBudget: RequestBudget;
   /** For lines that can repeat per request or per write: once per cause per interval, with a count of the rest. */
   readonly rateLimitedLog: RateLimitedLog;
+  /** Counted on the way: requests per API, bytes and messages per topic, connections. */
+  readonly metrics: BrokerMetrics;
 }
 
 export interface RequestContext {

@@ -70,8 +70,18 @@ export class NodeServer {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     const ctx = this.contexts?.get(listener);
-    if (ctx) this.connections.add(new Connection(socket, ctx, (c) => this.connections.delete(c)));
-    else this.early.push([listener, socket]);
+    if (!ctx) {
+      this.early.push([listener, socket]);
+      return;
+    }
+    const meter = ctx.metrics.listener(listener);
+    meter.accepted++;
+    this.connections.add(
+      new Connection(socket, ctx, (c) => {
+        meter.closed++;
+        this.connections.delete(c);
+      }),
+    );
   }
 
   /** Stops listening and closes every connection; requests already read are not handled (their answers could not be sent). */

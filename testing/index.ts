@@ -10,6 +10,7 @@ export type { GroupAssignment, MemberAssignment, CommittedOffset, StoredRecord }
 export { TEST_DOUBLE_CONFIG } from '../broker/double/defaults.js';
 export { DEFAULT_WAIT_MS } from '../broker/double/wait.js';
 export { ErrorCode } from '../protocol/errors.js';
+export type { BrokerMetrics, MetricsSnapshot } from '../broker/metrics/metrics.js';
 export {
   vitestGlobalSetup,
   jestGlobalSetup,

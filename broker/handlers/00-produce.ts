@@ -22,7 +22,7 @@
 // Metadata requests, never on Produce.
 // Not done: transactions (transactional batches are refused by the log),
 // topic-level compression.type recompression.
-import { ProduceApi, type ProduceRequestPartitionProduceData, type ProduceResponsePartitionProduceResponse } from '../../protocol/messages/00-produce.js';
+import { ProduceApi, type ProduceRequest, type ProduceRequestPartitionProduceData, type ProduceResponsePartitionProduceResponse } from '../../protocol/messages/00-produce.js';
 import type { EncodeInput } from '../../protocol/codec-runtime.js';
 import { ErrorCode, errorName } from '../../protocol/errors.js';
 import { buildRecordBatch, decodeLegacyMessageSet, RecordBatchError } from '../../protocol/record-batch.js';
@@ -103,6 +103,29 @@ async function appendPartition(ctx: RequestContext, topic: TopicInfo | undefined
   }
 }
 
+/** Errors that send the client elsewhere or back: not failures of the topic (as Kafka does not count them). */
+const ROUTING_ERRORS = new Set<number>([ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.INVALID_REQUIRED_ACKS]);
+
+/** BrokerTopicMetrics of existing topics: records and bytes appended, and appends refused or failed. */
+function meterAppends(ctx: RequestContext, req: ProduceRequest, topics: (TopicInfo | undefined)[], appended: (AppendResult | PartitionResult)[][]): void {
+  for (let i = 0; i < topics.length; i++) {
+    if (!topics[i]) continue;
+    const m = ctx.broker.metrics.topic(req.topicData[i].name);
+    const results = appended[i];
+    for (let j = 0; j < results.length; j++) {
+      const r = results[j];
+      m.produceRequests++;
+      if (r instanceof AppendResult) {
+        if (r.duplicate) continue;
+        m.messagesIn += r.lastOffset - r.baseOffset + 1;
+        m.bytesIn += req.topicData[i].partitionData[j].records?.length ?? 0;
+      } else if (!ROUTING_ERRORS.has(r.errorCode as number)) {
+        m.failedProduceRequests++;
+      }
+    }
+  }
+}
+
 /** KIP-951 (v10+): a NOT_LEADER_OR_FOLLOWER answer names the current leader. */
 function notLeaderAware(ctx: RequestContext, r: PartitionResult, topic: TopicInfo | undefined): PartitionResult {
   if (r.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER && ctx.apiVersion >= 10) r.currentLeader = currentLeaderOf(topic, r.index as number);
@@ -164,6 +187,7 @@ export const produceHandler = defineHandler({
         );
       }),
     );
+    meterAppends(ctx, req, topics, appended);
     if (acks === 0) {
       // Nothing is sent back, so the next request on this connection must see the data: wait until it is written.
       for (const parts of appended) for (const r of parts) if (r instanceof AppendResult) await r.written.catch(() => undefined);

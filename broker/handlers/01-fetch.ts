@@ -27,6 +27,7 @@ import { onLeadershipChange } from '../leadership.js';
 import type { TopicInfo } from '../cluster.js';
 import { isLogError } from '../../storage/errors.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
+import { ATTR_CONTROL, OFF_ATTRIBUTES, OFF_RECORD_COUNT } from '../../protocol/record-batch-layout.js';
 
 type PartitionOut = EncodeInput<FetchResponsePartitionData>;
 
@@ -113,6 +114,34 @@ function waitForData(ctx: RequestContext, logs: PartitionLog[], ms: number): Pro
   });
 }
 
+/** Answers that are the client's to handle (refresh metadata, reset its offset): not failures of the topic. */
+const ROUTING_ERRORS = new Set<number>([
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.UNKNOWN_TOPIC_ID,
+  ErrorCode.FENCED_LEADER_EPOCH,
+  ErrorCode.UNKNOWN_LEADER_EPOCH,
+  ErrorCode.OFFSET_OUT_OF_RANGE,
+]);
+
+/** BrokerTopicMetrics of existing topics: bytes and records sent (control batches are not records), and failed reads. */
+function meterReads(ctx: RequestContext, slots: Slot[]): void {
+  for (const s of slots) {
+    if (!s.topic) continue;
+    const m = ctx.broker.metrics.topic(s.topic.name);
+    m.fetchRequests++;
+    if (s.out.errorCode !== ErrorCode.NONE) {
+      if (!ROUTING_ERRORS.has(s.out.errorCode as number)) m.failedFetchRequests++;
+      continue;
+    }
+    if (!Array.isArray(s.out.records)) continue;
+    for (const b of s.out.records as Buffer[]) {
+      m.bytesOut += b.length;
+      if ((b.readInt16BE(OFF_ATTRIBUTES) & ATTR_CONTROL) === 0) m.messagesOut += b.readInt32BE(OFF_RECORD_COUNT);
+    }
+  }
+}
+
 export const fetchHandler = defineHandler({
   api: FetchApi,
   minVersion: 4,
@@ -142,6 +171,7 @@ export const fetchHandler = defineHandler({
         bytes = await readAll(ctx, slots, maxBytes, readCommitted);
       }
     }
+    meterReads(ctx, slots);
     const responses = topics.map((t) => ({ topic: t.topic, topicId: t.topicId, partitions: [] as PartitionOut[] }));
     const leaders: number[] = [];
     for (const s of slots) {
