@@ -227,19 +227,30 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
   const metrics = new BrokerMetrics();
   const metricsPort = opts.metricsPort ?? config.values['metrics.port'];
   let metricsServer: MetricsServer | undefined;
+  let webConsole: RunningConsole | null = null;
   let started;
   try {
     started = await openCluster();
     if (metricsPort !== null) metricsServer = await startMetricsServer(metrics, specs[0].binds[0].host, metricsPort, logger);
+    if (opts.consolePort !== undefined) webConsole = await startConsole({ ...consoleSources(started), logger, metrics, port: opts.consolePort, ...(opts.consoleHost !== undefined ? { host: opts.consoleHost } : {}) });
   } catch (err) {
     // A failed start leaves nothing behind: closing the logs releases the lock too.
     metrics.close();
-    await Promise.all(servers.map((s) => s.stop()));
+    started?.groups.close();
+    await Promise.all([...servers.map((s) => s.stop()), metricsServer?.close()]);
     if (openedLogs) await openedLogs.close().catch(() => undefined);
     else await dirLock.release().catch(() => undefined);
     throw err;
   }
   const { meta, cluster, groups, producerIds, nodes, logs } = started;
+
+  /** What the web console reads, and where its produce form connects: the first live node. */
+  function consoleSources(o: Awaited<ReturnType<typeof openCluster>>) {
+    return {
+      sources: { clusterId: o.meta.clusterId, cluster: o.cluster, logs: o.logs, groups: o.groups },
+      bootstrap: () => o.cluster.nodes.find((n) => o.cluster.isLive(n.nodeId)) ?? o.nodes[0],
+    };
+  }
 
   async function openCluster() {
     const meta = await loadOrCreateMetaProperties(fs, dataDir, { clusterId: config.clusterId, nodeId: config.nodeId });
@@ -288,22 +299,6 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     if (!s) throw new Error(`no node ${nodeId} in this cluster`);
     return s;
   };
-  const webConsole =
-    opts.consolePort === undefined
-      ? null
-      : await startConsole({
-          sources: { clusterId, cluster, logs, groups },
-          bootstrap: () => cluster.nodes.find((n) => cluster.isLive(n.nodeId)) ?? nodes[0],
-          logger,
-          port: opts.consolePort,
-          ...(opts.consoleHost !== undefined ? { host: opts.consoleHost } : {}),
-        }).catch(async (err: unknown) => {
-          // A console that cannot bind stops the start, leaving nothing behind.
-          groups.close();
-          await Promise.all(servers.map((s) => s.stop()));
-          await logs.close();
-          throw err;
-        });
   let closing: Promise<void> | undefined;
   return {
     get bootstrap() {

@@ -2,7 +2,8 @@
 // front-end's static files (built by `npm run build` into dist/console, no
 // CDN), a small JSON API over the broker's own state, and a server-sent event
 // stream that tells open pages when to read again (topics created or deleted,
-// leaders moved, rebalances, and a tick for offsets and lag).
+// leaders moved, rebalances, and a tick for offsets and lag). With the broker's
+// metrics it also serves GET /metrics (Prometheus) and request rates and latency.
 //
 // Bad input gets a 4xx JSON answer {"error": "..."}; a bug gets a 500 with a
 // log line, never a stack trace in the answer. A POST must be JSON from the
@@ -18,6 +19,9 @@ import type { Logger } from 'pino';
 import type { HostPort } from '../../client/kafka-client.js';
 import { ConsoleError, groupDetail, groupList, nodeList, rebalanceTimeline, topicDetail, topicList, type ConsoleSources } from './state.js';
 import { browse, produce } from './messages.js';
+import { RateSampler } from './rates.js';
+import { metricsRequestListener } from '../metrics/http.js';
+import type { BrokerMetrics } from '../metrics/metrics.js';
 
 export interface ConsoleOptions {
   readonly sources: ConsoleSources;
@@ -29,8 +33,8 @@ export interface ConsoleOptions {
   readonly port: number;
   /** How often open pages are told to read offsets and lag again (default 2000 ms). */
   readonly tickMs?: number;
-  /** Extra routes served beside the console's (GET only), e.g. /metrics. */
-  readonly extraRoutes?: ReadonlyMap<string, (req: IncomingMessage, res: ServerResponse) => void>;
+  /** The broker's metrics: served at /metrics (Prometheus) and as rates on the console's metrics page. */
+  readonly metrics?: BrokerMetrics;
 }
 
 export interface RunningConsole {
@@ -96,7 +100,16 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
   const log = logger.child({ component: 'console' });
   const host = opts.host ?? '127.0.0.1';
 
+  const sampler = opts.metrics ? new RateSampler(opts.metrics) : undefined;
+  const prometheus = opts.metrics ? metricsRequestListener(opts.metrics, log) : undefined;
   const GET: [RegExp, Route][] = [
+    [
+      /^\/api\/metrics$/,
+      () => {
+        if (!sampler) throw new ConsoleError(404, 'this broker keeps no metrics');
+        return sampler.read();
+      },
+    ],
     [/^\/api\/nodes$/, () => nodeList(sources)],
     [/^\/api\/topics$/, () => topicList(sources)],
     [/^\/api\/topics\/([^/]+)$/, (m) => topicDetail(sources, m[1])],
@@ -157,8 +170,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
     }
     const method = req.method ?? 'GET';
     if (method === 'GET' && (path === '/' || STATIC.has(path))) return serveStatic(path, res);
-    const extra = opts.extraRoutes?.get(path);
-    if (extra && method === 'GET') return extra(req, res);
+    if (path === '/metrics' && prometheus) return prometheus(req, res);
     if (method === 'GET' && path === '/api/events') {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
       res.write('retry: 2000\n\n');

@@ -9,6 +9,7 @@ import { request } from 'node:http';
 import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
 import { startBroker, type RunningBroker } from '../../broker/broker.js';
 import { buildConsole } from '../../console/build.js';
+import { RateSampler } from '../../broker/console/rates.js';
 import { uniqueTopic } from '../support/broker.js';
 import { Condition } from '../support/groups.js';
 
@@ -246,6 +247,34 @@ describe('web console API', () => {
     // One of the two partitions went from the first member to the second.
     expect(last.moved).toHaveLength(1);
     expect(last.moved[0]).toMatchObject({ topic });
+  });
+
+  it('serves /metrics for Prometheus and request rates and latency per API from the same counters', async () => {
+    const topic = uniqueTopic('console-metrics');
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
+    let now = 1_000_000;
+    const sampler = new RateSampler(broker.metrics, () => now);
+    const before = await sampler.read();
+    expect(before.windowSeconds).toBeNull();
+    const produceBefore = before.requests.find((r) => r.api === 'Produce')?.count ?? 0;
+    for (let i = 0; i < 4; i++) await producer.send({ topic, messages: [{ value: `m${i}` }, { value: `n${i}` }] });
+    now += 2_000;
+    const after = await sampler.read();
+    expect(after.windowSeconds).toBe(2);
+    const produce = after.requests.find((r) => r.api === 'Produce')!;
+    expect(produce.count - produceBefore).toBe(4);
+    expect(produce.perSecond).toBe(2);
+    expect(produce.p99Ms).toBeGreaterThanOrEqual(produce.p50Ms);
+    expect(after.topics.find((t) => t.topic === topic)).toMatchObject({ messagesIn: 8, messagesInPerSecond: 4 });
+
+    const viaApi = await api('/api/metrics');
+    expect(viaApi.status).toBe(200);
+    expect(viaApi.body.requests.find((r: { api: string }) => r.api === 'Produce').count).toBeGreaterThanOrEqual(produce.count);
+    const scrape = await fetch(new URL('/metrics', base));
+    expect(scrape.status).toBe(200);
+    const text = await scrape.text();
+    expect(text).toMatch(new RegExp(`^kafka_server_brokertopicmetrics_messagesin_total\\{topic="${topic}"\\} 8$`, 'm'));
+    expect(text).toMatch(/^kafka_network_requestmetrics_requests_total\{request="Produce"[^}]*\} \d+/m);
   });
 
   it('tells open pages over server-sent events when topics change', async () => {

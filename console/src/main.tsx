@@ -7,6 +7,7 @@ import { TopicPage } from './pages/topic.js';
 import { GroupsPage } from './pages/groups.js';
 import { GroupPage } from './pages/group.js';
 import { NodesPage } from './pages/nodes.js';
+import { MetricsPage } from './pages/metrics.js';
 
 function useRoute(): string[] {
   const parse = () => (location.hash.replace(/^#\/?/, '') || 'topics').split('/').map(decodeURIComponent);
@@ -23,6 +24,7 @@ const SECTIONS = [
   ['topics', 'Topics'],
   ['groups', 'Consumer groups'],
   ['brokers', 'Brokers'],
+  ['metrics', 'Metrics'],
 ] as const;
 
 function App() {
@@ -31,6 +33,7 @@ function App() {
   if (section === 'topics') page = id === undefined ? <TopicsPage /> : <TopicPage name={id} />;
   else if (section === 'groups') page = id === undefined ? <GroupsPage /> : <GroupPage groupId={id} />;
   else if (section === 'brokers') page = <NodesPage />;
+  else if (section === 'metrics') page = <MetricsPage />;
   else page = <p class="error">No such page: {location.hash}</p>;
   return (
     <>
