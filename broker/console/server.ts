@@ -206,9 +206,11 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    // The flag names the option in the CLI's start-up error line (bin/startup-errors.ts).
+    const fail = (err: Error): void => reject(Object.assign(err, { flag: '--console-port' }));
+    server.once('error', fail);
     server.listen(opts.port, host, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve();
     });
   });
