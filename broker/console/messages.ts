@@ -88,17 +88,18 @@ function timestampOf(text: string): number {
 export async function browse(sources: ConsoleSources, topicName: string, q: BrowseQuery) {
   const topic = requireTopic(sources, topicName);
   const partition = wholeNumber('partition', q.partition ?? '0', 0, topic.partitions.length - 1);
-  const limit = q.limit ? wholeNumber('limit', q.limit, 1, MAX_LIMIT) : 50;
-  if (q.offset && q.timestamp) throw new ConsoleError(400, 'give offset or timestamp, not both');
+  const given = (v: string | null | undefined): v is string => v !== null && v !== undefined;
+  const limit = given(q.limit) ? wholeNumber('limit', q.limit, 1, MAX_LIMIT) : 50;
+  if (given(q.offset) && given(q.timestamp)) throw new ConsoleError(400, 'give offset or timestamp, not both');
   const log = sources.logs.logOf(topic.id, partition);
   if (log === undefined) throw new ConsoleError(404, `partition ${partition} of "${topicName}" is not on this broker`);
   const start = log.logStartOffset;
   const end = log.highWatermark;
   let from: number;
-  if (q.offset) {
+  if (given(q.offset)) {
     from = wholeNumber('offset', q.offset, 0);
     if (from < start || from > end) throw new ConsoleError(400, `offset ${from} is out of range: partition ${partition} holds offsets ${start} to ${end - 1} (next ${end})`);
-  } else if (q.timestamp) {
+  } else if (given(q.timestamp)) {
     const found = await log.offsetForTimestamp(timestampOf(q.timestamp));
     from = found === null ? end : found.offset;
   } else {

@@ -93,7 +93,7 @@ function originHost(origin: string): string | null {
   }
 }
 
-type Route = (m: RegExpMatchArray, url: URL, req: IncomingMessage) => Promise<unknown> | unknown;
+type Route = (m: string[], url: URL, req: IncomingMessage) => Promise<unknown> | unknown;
 
 export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole> {
   const { sources, logger } = opts;
@@ -162,12 +162,8 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://console');
-    let path: string;
-    try {
-      path = decodeURIComponent(url.pathname);
-    } catch {
-      throw new ConsoleError(400, 'malformed URL');
-    }
+    // Routes match the encoded path, so a group id with a "/" stays one segment.
+    const path = url.pathname;
     const method = req.method ?? 'GET';
     if (method === 'GET' && (path === '/' || STATIC.has(path))) return serveStatic(path, res);
     if (path === '/metrics' && prometheus) return prometheus(req, res);
@@ -188,7 +184,14 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
         const origin = req.headers.origin;
         if (origin !== undefined && originHost(origin) !== req.headers.host) throw new ConsoleError(403, 'cross-origin requests are not accepted');
       }
-      return sendJson(res, 200, await route(m, url, req));
+      const decoded = [...m].map((part) => {
+        try {
+          return decodeURIComponent(part);
+        } catch {
+          throw new ConsoleError(400, 'malformed URL');
+        }
+      });
+      return sendJson(res, 200, await route(decoded, url, req));
     }
     const other = (method === 'GET' ? POST : GET).some(([re]) => re.test(path));
     throw new ConsoleError(other ? 405 : 404, other ? `method ${method} not allowed on ${path}` : `no such page or API: ${path}`);

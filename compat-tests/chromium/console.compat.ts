@@ -89,6 +89,14 @@ describe.skipIf(!chromiumVersion())('web console in Chromium', () => {
     await page.locator('input[name=at]').fill('999');
     await page.getByRole('button', { name: 'Show messages' }).click();
     await expect.poll(() => page.getByTestId('messages').getByRole('alert').textContent()).toMatch(/offset 999 is out of range/);
+
+    // "The latest" follows the partition: a record kafkajs writes now shows up unasked.
+    await page.locator('select[name=mode]').selectOption('latest');
+    await page.getByRole('button', { name: 'Show messages' }).click();
+    await records.locator('tr[data-offset="2"]').waitFor();
+    await producer.send({ topic, messages: [{ partition: 0, value: 'arrived later' }] });
+    await records.locator('tr[data-offset="3"]').waitFor();
+    expect(await records.locator('tr[data-offset="3"] pre.value').textContent()).toBe('arrived later');
   });
 
   it('produces from the form, refuses invalid JSON, and kafkajs reads what it wrote', async () => {

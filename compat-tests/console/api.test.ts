@@ -144,6 +144,8 @@ describe('web console API', () => {
       ['offset past the end', api(`/api/topics/${topic}/messages?offset=99`), 400, /offset 99 is out of range/],
       ['no such partition', api(`/api/topics/${topic}/messages?partition=5`), 400, /partition must be a whole number from 0 to 0/],
       ['bad timestamp', api(`/api/topics/${topic}/messages?timestamp=yesterday-ish`), 400, /timestamp must be/],
+      ['empty offset', api(`/api/topics/${topic}/messages?offset=`), 400, /offset must be a whole number of at least 0, got ""/],
+      ['malformed escape', api('/api/groups/%E0%A4%A'), 400, /malformed URL/],
       ['offset and timestamp', api(`/api/topics/${topic}/messages?offset=0&timestamp=1`), 400, /not both/],
       ['invalid JSON body', post(`/api/topics/${topic}/messages`, '{"value": '), 400, /invalid JSON/],
       ['value not JSON', post(`/api/topics/${topic}/messages?value=json`, '{"value":"{oops"}'), 400, /value is not valid JSON/],
@@ -176,7 +178,8 @@ describe('web console API', () => {
 
   it('produces from the form and kafkajs reads the record back; the group shows members, assignment and lag', async () => {
     const topic = uniqueTopic('console-group');
-    const groupId = `${topic}-g`;
+    // Any string is a group id: a slash and a space must survive the URL.
+    const groupId = `${topic}/billing team`;
     await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] });
     const produced = await post(`/api/topics/${topic}/messages?value=json`, JSON.stringify({ key: 'k1', value: '{"hello":"world"}', headers: { trace: 'abc' }, partition: 1 }));
     expect(produced.status).toBe(200);
@@ -202,7 +205,7 @@ describe('web console API', () => {
     await cond.until(() => committed.get(1) === '1', 'the group to commit offset 1 of partition 1');
     expect(seen).toEqual([{ key: 'k1', value: '{"hello":"world"}', trace: 'abc' }]);
 
-    const live = await api(`/api/groups/${groupId}`);
+    const live = await api(`/api/groups/${encodeURIComponent(groupId)}`);
     expect(live.status).toBe(200);
     expect(live.body).toMatchObject({ groupId, type: 'classic', protocolType: 'consumer', protocol: 'RoundRobinAssigner', state: 'Stable' });
     expect(live.body.members).toHaveLength(1);
@@ -212,7 +215,7 @@ describe('web console API', () => {
     await consumer.disconnect();
     await broker.waitForGroupState(groupId, 'Empty');
     await producer.send({ topic, messages: [{ partition: 1, value: 'a' }, { partition: 1, value: 'b' }, { partition: 1, value: 'c' }] });
-    const lagging = await api(`/api/groups/${groupId}`);
+    const lagging = await api(`/api/groups/${encodeURIComponent(groupId)}`);
     expect(lagging.body.state).toBe('Empty');
     expect(lagging.body.members).toEqual([]);
     expect(lagging.body.offsets.find((o: { partition: number }) => o.partition === 1)).toMatchObject({ committedOffset: 1, logEndOffset: 4, lag: 3, owner: null });

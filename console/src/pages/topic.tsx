@@ -1,5 +1,5 @@
-import { useState } from 'preact/hooks';
-import { get, post, useApi } from '../api.js';
+import { useEffect, useState } from 'preact/hooks';
+import { get, onChange, post, useApi } from '../api.js';
 import { bytes, num, time } from '../format.js';
 import { ErrorBox, Loading, Section } from './common.js';
 
@@ -134,6 +134,9 @@ function Messages({ topic }: { topic: Topic }) {
       setPage(undefined);
     }
   };
+  // "The latest" follows the partition: read again whenever the broker ticks.
+  const shown = page !== undefined;
+  useEffect(() => (mode === 'latest' && shown ? onChange(() => void load()) : undefined), [mode, partition, limit, shown]);
   return (
     <Section title="Messages" testid="messages">
       <form class="row" onSubmit={load}>
