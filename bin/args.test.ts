@@ -46,6 +46,7 @@ describe('parseCliArgs', () => {
         '--set', 'log.retention.ms=1000',
         '--config', 'server.properties',
         '--log-level', 'debug',
+        '--metrics-port', '9404',
       ]),
     ).toEqual({
       host: '0.0.0.0',
@@ -58,6 +59,7 @@ describe('parseCliArgs', () => {
       ],
       configFile: 'server.properties',
       logLevel: 'debug',
+      metricsPort: 9404,
     });
   });
 
@@ -97,6 +99,8 @@ describe('parseCliArgs', () => {
       [['start', '--port', 'abc'], /--port must be a whole number from 0 to 65535/],
       [['start', '--port', '65536'], /--port/],
       [['start', '--port', '-1'], /port/],
+      [['start', '--metrics-port', 'x'], /--metrics-port must be a whole number from 0 to 65535, got "x"/],
+      [['start', '--metrics-port', '70000'], /--metrics-port/],
       [['start', '--host', ''], /--host/],
       [['start', '--data-dir', ' '], /--data-dir/],
       [['start', '--set', 'novalue'], /--set expects KEY=VALUE, got "novalue"/],
@@ -149,6 +153,15 @@ describe('resolveStartConfig', () => {
     expect(broker.logDir).toBe('/from/flag');
     expect(config['listeners']).toBe('PLAINTEXT://10.0.0.2:9200');
     expect(config['log.dirs']).toBe('/from/flag');
+  });
+
+  it('--metrics-port wins over metrics.port from --config and --set', async () => {
+    const read = files({ 'server.properties': 'metrics.port=9000' });
+    const fromFile = await resolveStartConfig(startOptions(['start', '--config', 'server.properties', '--set', 'metrics.port=9100']), read);
+    expect(fromFile.broker.values['metrics.port']).toBe(9100);
+    const { broker } = await resolveStartConfig(startOptions(['start', '--config', 'server.properties', '--set', 'metrics.port=9100', '--metrics-port', '0']), read);
+    expect(broker.values['metrics.port']).toBe(0);
+    expect((await resolveStartConfig(startOptions(['start']))).broker.values['metrics.port']).toBeNull();
   });
 
   it('--host and --port replace only what they name; advertised follows when unset', async () => {

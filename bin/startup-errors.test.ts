@@ -58,6 +58,11 @@ describe('issue 7: fatal start-up errors', () => {
     expect(line).toBe(`kafkalite: port ${port} is in use: is another broker running? use --port`);
   }, 60_000);
 
+  it('a metrics port in use says so, naming --metrics-port', async () => {
+    const line = expectOneLine(await runCli(['--port', '0', '--memory', '--metrics-port', String(port)]));
+    expect(line).toBe(`kafkalite: port ${port} is in use: use another --metrics-port`);
+  }, 60_000);
+
   it('a web console port in use names --console-port, and the broker does not start', async () => {
     const line = expectOneLine(await runCli(['--port', '0', '--memory', '--console-port', String(port)]));
     expect(line).toBe(`kafkalite: port ${port} is in use: use another --console-port`);

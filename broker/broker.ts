@@ -235,8 +235,8 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     if (opts.consolePort !== undefined) webConsole = await startConsole({ ...consoleSources(started), logger, metrics, port: opts.consolePort, ...(opts.consoleHost !== undefined ? { host: opts.consoleHost } : {}) });
   } catch (err) {
     // A failed start leaves nothing behind: closing the logs releases the lock too.
-    metrics.close();
     started?.groups.close();
+    metrics.close();
     await Promise.all([...servers.map((s) => s.stop()), metricsServer?.close()]);
     if (openedLogs) await openedLogs.close().catch(() => undefined);
     else await dirLock.release().catch(() => undefined);

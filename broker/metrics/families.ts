@@ -37,32 +37,22 @@ class BucketsFamily {
   }
 }
 
+type Read = (emit: (labels: Labels, value: number) => void) => void;
+
 /** A counter whose values are read at scrape time. */
-function counter(m: BrokerMetrics, name: string, help: string, labelNames: string[], read: (emit: (labels: Labels, value: number) => void) => void): void {
-  new Counter({
-    name,
-    help,
-    labelNames,
-    registers: [m.registry],
-    collect() {
-      this.reset();
-      read((labels, value) => this.inc(labels, value));
-    },
-  });
+function counter(m: BrokerMetrics, name: string, help: string, labelNames: string[], read: Read): void {
+  new Counter({ name, help, labelNames, registers: [m.registry], collect() {
+    this.reset();
+    read((labels, value) => this.inc(labels, value));
+  } });
 }
 
 /** A gauge whose values are read at scrape time. */
-function gauge(m: BrokerMetrics, name: string, help: string, labelNames: string[], read: (emit: (labels: Labels, value: number) => void) => void): void {
-  new Gauge({
-    name,
-    help,
-    labelNames,
-    registers: [m.registry],
-    collect() {
-      this.reset();
-      read((labels, value) => this.set(labels, value));
-    },
-  });
+function gauge(m: BrokerMetrics, name: string, help: string, labelNames: string[], read: Read): void {
+  new Gauge({ name, help, labelNames, registers: [m.registry], collect() {
+    this.reset();
+    read((labels, value) => this.set(labels, value));
+  } });
 }
 
 function histogram(m: BrokerMetrics, name: string, help: string, series: () => Iterable<[Labels, Buckets]>): void {

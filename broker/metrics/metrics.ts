@@ -26,6 +26,15 @@ export interface MetricsSources {
   readonly groups: GroupShards;
 }
 
+function meterOf<T>(meters: Map<string, T>, name: string, Meter: new (name: string) => T): T {
+  let m = meters.get(name);
+  if (!m) {
+    m = new Meter(name);
+    meters.set(name, m);
+  }
+  return m;
+}
+
 export class BrokerMetrics {
   /** The prom-client registry holding every family (and, once served, process metrics). */
   readonly registry = new Registry();
@@ -67,12 +76,7 @@ export class BrokerMetrics {
 
   /** The meter of a topic, created on first use (cache it per request, not per record). */
   topic(name: string): TopicMeter {
-    let m = this.topics.get(name);
-    if (!m) {
-      m = new TopicMeter(name);
-      this.topics.set(name, m);
-    }
-    return m;
+    return meterOf(this.topics, name, TopicMeter);
   }
 
   /** The meter of an API key, created on first use. */
@@ -82,12 +86,7 @@ export class BrokerMetrics {
 
   /** The meter of a listener, created on first use. */
   listener(name: string): ListenerMeter {
-    let m = this.listeners.get(name);
-    if (!m) {
-      m = new ListenerMeter(name);
-      this.listeners.set(name, m);
-    }
-    return m;
+    return meterOf(this.listeners, name, ListenerMeter);
   }
 
   /**
