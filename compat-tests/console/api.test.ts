@@ -6,8 +6,8 @@
 // event stream, and clear 4xx answers for bad input.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { request } from 'node:http';
-import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
-import { startBroker, type RunningBroker } from '../../broker/broker.js';
+import { CompressionTypes, Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
+import { startBroker, startCluster, type RunningBroker } from '../../broker/broker.js';
 import { buildConsole } from '../../console/build.js';
 import { RateSampler } from '../../broker/console/rates.js';
 import { uniqueTopic } from '../support/broker.js';
@@ -131,6 +131,48 @@ describe('web console API', () => {
     const last = await api(`/api/topics/${topic}/messages?partition=0&limit=2`);
     expect(last.body.records.map((r: { offset: number }) => r.offset)).toEqual([2, 3]);
     expect(last.body.highWatermark).toBe(4);
+  });
+
+  it('decodes records of compressed batches', async () => {
+    const topic = uniqueTopic('console-gzip');
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
+    await producer.send({ topic, compression: CompressionTypes.GZIP, messages: Array.from({ length: 5 }, (_, i) => ({ value: JSON.stringify({ i }) })) });
+    const a = await api(`/api/topics/${topic}/messages?offset=2&limit=2`);
+    expect(a.body.records.map((r: { offset: number; value: { text: string } }) => [r.offset, JSON.parse(r.value.text)])).toEqual([
+      [2, { i: 2 }],
+      [3, { i: 3 }],
+    ]);
+  });
+
+  it('on a three-node cluster shows every node, the leaders, and produces to a partition another node leads', async () => {
+    const cluster = await startCluster({ nodes: 3, consolePort: 0 });
+    try {
+      const get = async (path: string) => (await fetch(new URL(path, cluster.webConsole!.url))).json();
+      const topic = uniqueTopic('console-cluster');
+      const clusterAdmin = new Kafka({ clientId: 'console-cluster', brokers: cluster.bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
+      await clusterAdmin.connect();
+      await clusterAdmin.createTopics({ topics: [{ topic, numPartitions: 3 }] });
+      await clusterAdmin.disconnect();
+      const nodes = await get('/api/nodes');
+      expect(nodes.nodes.map((n: { nodeId: number; live: boolean }) => [n.nodeId, n.live])).toEqual([
+        [0, true],
+        [1, true],
+        [2, true],
+      ]);
+      const detail = await get(`/api/topics/${topic}`);
+      const leaders = detail.partitions.map((p: { leader: number }) => p.leader);
+      expect([...leaders].sort()).toEqual([0, 1, 2]);
+      const onNode2 = leaders.indexOf(2);
+      const res = await fetch(new URL(`/api/topics/${topic}/messages`, cluster.webConsole!.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ value: 'routed', partition: onNode2 }),
+      });
+      expect(await res.json()).toEqual({ topic, partition: onNode2, offset: 0 });
+      expect((await cluster.records(topic, onNode2)).map((r) => r.value?.toString())).toEqual(['routed']);
+    } finally {
+      await cluster.close();
+    }
   });
 
   it('answers bad input with a 4xx JSON error and no stack trace', async () => {
