@@ -143,7 +143,7 @@ describe.skipIf(!chromiumVersion())('web console in Chromium', () => {
     let consumed = 0;
     const committed = new Map<number, string>();
     const join = async (name: string) => {
-      const c = kafka.consumer({ groupId, sessionTimeout: 1500, heartbeatInterval: 100, maxWaitTimeInMs: 100 });
+      const c = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 100, maxWaitTimeInMs: 100 });
       consumers.push(c);
       c.on(c.events.COMMIT_OFFSETS, (e) => {
         for (const t of e.payload.topics) for (const p of t.partitions) committed.set(Number(p.partition), p.offset);

@@ -230,7 +230,7 @@ describe('web console API', () => {
     const cond = new Condition();
     const seen: { key: string; value: string; trace: string }[] = [];
     const committed = new Map<number, string>();
-    const consumer = kafka.consumer({ groupId, sessionTimeout: 1500, heartbeatInterval: 100, maxWaitTimeInMs: 100 });
+    const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 100, maxWaitTimeInMs: 100 });
     consumers.push(consumer);
     consumer.on(consumer.events.COMMIT_OFFSETS, (e) => {
       for (const t of e.payload.topics) for (const p of t.partitions) committed.set(Number(p.partition), p.offset);
@@ -272,7 +272,7 @@ describe('web console API', () => {
     const groupId = `${topic}-g`;
     await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] });
     const join = async () => {
-      const c = kafka.consumer({ groupId, sessionTimeout: 1500, heartbeatInterval: 100, maxWaitTimeInMs: 100 });
+      const c = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 100, maxWaitTimeInMs: 100 });
       consumers.push(c);
       await c.connect();
       await c.subscribe({ topic });
