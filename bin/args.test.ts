@@ -74,6 +74,12 @@ describe('parseCliArgs', () => {
     expect(startOptions(['start', '--set', 'x=']).set).toEqual([['x', '']]);
   });
 
+  it('turns the web console on only with --console-port', () => {
+    expect(startOptions(['start']).consolePort).toBeUndefined();
+    expect(startOptions(['start', '--console-port', '8080'])).toMatchObject({ consolePort: 8080 });
+    expect(startOptions(['start', '--console-port=0', '--console-host', '0.0.0.0'])).toMatchObject({ consolePort: 0, consoleHost: '0.0.0.0' });
+  });
+
   it('recognises help and version', () => {
     expect(parseCliArgs(['--help'])).toEqual({ command: 'help' });
     expect(parseCliArgs(['-h'])).toEqual({ command: 'help' });
@@ -101,6 +107,9 @@ describe('parseCliArgs', () => {
       [['start', '--set', '=1'], /--set expects KEY=VALUE/],
       [['start', '--log-level', 'loud'], /--log-level/],
       [['start', '--memory=yes'], /memory/],
+      [['start', '--console-port', 'web'], /--console-port must be a whole number from 0 to 65535, got "web"/],
+      [['start', '--console-port', '8080', '--console-host', 'a b'], /--console-host must be a host name/],
+      [['start', '--console-host', '0.0.0.0'], /--console-host needs --console-port/],
     ];
     for (const [argv, pattern] of cases) {
       const message = usageError(() => parseCliArgs(argv));

@@ -40,6 +40,10 @@ export interface StartOptions {
   readonly nodeListeners?: readonly string[];
   /** --metrics-port: the Prometheus endpoint's port (the metrics.port config). */
   readonly metricsPort?: number;
+  /** --console-port: serve the web console (off when not given). */
+  readonly consolePort?: number;
+  /** --console-host (default 127.0.0.1). */
+  readonly consoleHost?: string;
 }
 
 /** Offline tools with their own options (bin/<name>.ts parses the rest of the line). */
@@ -73,6 +77,9 @@ Options:
                        in node id order; sets --nodes when that is not given)
   --metrics-port PORT  serve Prometheus metrics at http://HOST:PORT/metrics, 0 for
                        any free port (default: not served)
+  --console-port PORT  serve the web console on this port (0: any free port); off
+                       unless given
+  --console-host HOST  the web console's address (default 127.0.0.1)
   --log-level LEVEL    fatal, error, warn, info, debug, trace or silent (default info)
   -h, --help           show this help
   -v, --version        print the version
@@ -101,6 +108,8 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
         nodes: { type: 'string' },
         'node-listeners': { type: 'string', multiple: true },
         'metrics-port': { type: 'string' },
+        'console-port': { type: 'string' },
+        'console-host': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -123,11 +132,10 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
 
   const port = portFlag('--port', values.port);
   const metricsPort = portFlag('--metrics-port', values['metrics-port']);
-
-  const host = values.host?.trim();
-  if (host !== undefined && (host === '' || /[\s,/]/.test(host))) {
-    throw new CliUsageError(`--host must be a host name or IP address, got "${values.host}"`);
-  }
+  const host = hostOption('--host', values.host);
+  const consolePort = portFlag('--console-port', values['console-port']);
+  const consoleHost = hostOption('--console-host', values['console-host']);
+  if (consoleHost !== undefined && consolePort === undefined) throw new CliUsageError('--console-host needs --console-port');
 
   const dataDir = values['data-dir'];
   if (dataDir !== undefined && dataDir.trim() === '') throw new CliUsageError('--data-dir must not be empty');
@@ -172,6 +180,8 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       ...(nodes !== undefined ? { nodes } : {}),
       ...(nodeListeners !== undefined ? { nodeListeners } : {}),
       ...(metricsPort !== undefined ? { metricsPort } : {}),
+      ...(consolePort !== undefined ? { consolePort } : {}),
+      ...(consoleHost !== undefined ? { consoleHost } : {}),
     },
   };
 }
@@ -181,6 +191,12 @@ function portFlag(flag: string, text: string | undefined): number | undefined {
   const port = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliUsageError(`${flag} must be a whole number from 0 to 65535, got "${text}"`);
   return port;
+}
+
+function hostOption(flag: string, text: string | undefined): string | undefined {
+  const host = text?.trim();
+  if (host !== undefined && (host === '' || /[\s,/]/.test(host))) throw new CliUsageError(`${flag} must be a host name or IP address, got "${text}"`);
+  return host;
 }
 
 export interface StartConfig {

@@ -66,6 +66,8 @@ async function start(options: StartOptions): Promise<void> {
     logger,
     testDefaults: false,
     requestLogSize: 0,
+    ...(options.consolePort !== undefined ? { consolePort: options.consolePort } : {}),
+    ...(options.consoleHost !== undefined ? { consoleHost: options.consoleHost } : {}),
     host: listener.host,
     port: listener.port,
     ...(options.memory ? {} : { dataDir: brokerConfig.logDir }),

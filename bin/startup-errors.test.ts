@@ -63,6 +63,11 @@ describe('issue 7: fatal start-up errors', () => {
     expect(line).toBe(`kafkalite: port ${port} is in use: use another --metrics-port`);
   }, 60_000);
 
+  it('a web console port in use names --console-port, and the broker does not start', async () => {
+    const line = expectOneLine(await runCli(['--port', '0', '--memory', '--console-port', String(port)]));
+    expect(line).toBe(`kafkalite: port ${port} is in use: use another --console-port`);
+  }, 60_000);
+
   it('a data directory under a regular file says a file is in the way', async () => {
     const file = join(dir, 'a-file');
     await writeFile(file, 'x');

@@ -48,6 +48,7 @@ import { resolveListenerSecurity } from './security/listener-security.js';
 import { ScramStore } from './security/scram-store.js';
 import { credentialFor } from './security/sasl/scram.js';
 import type { TestCa } from './security/test-certs.js';
+import { startConsole, type RunningConsole } from './console/server.js';
 
 export interface BrokerOptions {
   /** Kafka config overrides by Kafka name (`num.partitions`, `log.retention.ms`, ...). */
@@ -80,6 +81,10 @@ export interface BrokerOptions {
   tls?: boolean;
   /** SCRAM users to create at start (user -> password), for SCRAM-SHA-256 and SCRAM-SHA-512, 4096 iterations. */
   scramUsers?: Record<string, string>;
+  /** Serve the web console on this port (0: any free port); off when not given. */
+  consolePort?: number;
+  /** The web console's bind address (default 127.0.0.1). */
+  consoleHost?: string;
 }
 
 export interface ClusterOptions extends Omit<BrokerOptions, 'port'> {
@@ -140,6 +145,8 @@ interface RunningParts {
   committedOffsets(groupId: string): Promise<Record<string, Record<number, CommittedOffset>>>;
   /** A partition's records, decoded, from `from` (default the log start), at most `max` (default 1000). */
   records(topic: string, partition: number, opts?: { from?: number; max?: number }): Promise<StoredRecord[]>;
+  /** The web console (`consolePort`), or null when it is off. */
+  readonly webConsole: RunningConsole | null;
   close(): Promise<void>;
 }
 
@@ -265,20 +272,30 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
   const metrics = new BrokerMetrics();
   const metricsPort = opts.metricsPort ?? config.values['metrics.port'];
   let metricsServer: MetricsServer | undefined;
+  let webConsole: RunningConsole | null = null;
   let started;
   try {
     started = await openCluster();
     if (metricsPort !== null) metricsServer = await startMetricsServer(metrics, specs[0].binds[0].host, metricsPort, logger);
+    if (opts.consolePort !== undefined) webConsole = await startConsole({ ...consoleSources(started), logger, metrics, port: opts.consolePort, ...(opts.consoleHost !== undefined ? { host: opts.consoleHost } : {}) });
   } catch (err) {
     // A failed start leaves nothing behind: closing the logs releases the lock too.
     started?.groups.close();
     metrics.close();
-    await Promise.all(servers.map((s) => s.stop()));
+    await Promise.all([...servers.map((s) => s.stop()), metricsServer?.close()]);
     if (openedLogs) await openedLogs.close().catch(() => undefined);
     else await dirLock.release().catch(() => undefined);
     throw err;
   }
   const { meta, cluster, groups, producerIds, nodes, logs, scram, dynamic } = started;
+
+  /** What the web console reads, and where its produce form connects: the first live node. */
+  function consoleSources(o: Awaited<ReturnType<typeof openCluster>>) {
+    return {
+      sources: { clusterId: o.meta.clusterId, cluster: o.cluster, logs: o.logs, groups: o.groups },
+      bootstrap: () => o.cluster.nodes.find((n) => o.cluster.isLive(n.nodeId)) ?? o.nodes[0],
+    };
+  }
 
   async function openCluster() {
     const meta = await loadOrCreateMetaProperties(fs, dataDir, { clusterId: config.clusterId, nodeId: config.nodeId });
@@ -373,8 +390,10 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     assignment: (groupId) => groupAssignment(groups, groupId),
     committedOffsets: (groupId) => committedOffsets(groups, groupId),
     records: (topic, partition, o) => partitionRecords(logs, topic, partition, o),
+    webConsole,
     close() {
       closing ??= (async () => {
+        await webConsole?.close();
         groups.close();
         metrics.close();
         await Promise.all([...servers.map((s) => s.stop()), metricsServer?.close()]);

@@ -1,11 +1,12 @@
 // `npm run compat`: runs the scenarios that need clients from outside npm and
 // prints a report card. A client that is not installed shows as "not available",
-// never as passed. COMPAT_REQUIRE=kcat (CI) turns a missing client into a failure.
+// never as passed. COMPAT_REQUIRE=kcat,chromium (CI) turns a missing client into a failure.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kcatVersion } from './support/kcat.js';
+import { chromiumVersion } from './support/chromium.js';
 
 interface JsonAssertion {
   ancestorTitles: string[];
@@ -16,7 +17,7 @@ interface JsonReport {
   testResults: { name: string; assertionResults: JsonAssertion[] }[];
 }
 
-const clients: Record<string, string | null> = { kcat: kcatVersion() };
+const clients: Record<string, string | null> = { kcat: kcatVersion(), chromium: chromiumVersion() };
 const out = join(mkdtempSync(join(tmpdir(), 'kafkalite-compat-')), 'report.json');
 const run = spawnSync(
   'npx',

@@ -6,6 +6,7 @@ import { CliUsageError } from '../args.js';
 import { Compression, type CompressionName } from '../../protocol/compression.js';
 import type { RecordHeader } from '../../protocol/record-batch.js';
 import { TopicProducer, type ProduceRecord } from '../../client/producer.js';
+import { parseJsonRecord, RecordInputError } from '../../client/json-record.js';
 import { COMMON_USAGE, parseCommand, CommandError, intOption, keyValues, requireArg, withClient } from './common.js';
 import { Progress } from './output.js';
 
@@ -120,32 +121,12 @@ export async function produceCommand(argv: string[]): Promise<void> {
   });
 }
 
-const JSON_FIELDS = new Set(['key', 'value', 'headers', 'partition']);
-
 /** A JSON input line: {"key", "value", "headers", "partition"}, all optional. */
 export function parseJsonLine(line: string, n: number): ProduceRecord {
-  let obj: unknown;
   try {
-    obj = JSON.parse(line);
+    return parseJsonRecord(line);
   } catch (e) {
-    throw new CommandError(`line ${n}: invalid JSON (${(e as Error).message})`);
+    if (e instanceof RecordInputError) throw new CommandError(`line ${n}: ${e.message}`);
+    throw e;
   }
-  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new CommandError(`line ${n}: expected a JSON object`);
-  const o = obj as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!JSON_FIELDS.has(k)) throw new CommandError(`line ${n}: unknown field "${k}" (key, value, headers, partition)`);
-  const bytes = (v: unknown): Buffer | null => (v === undefined || v === null ? null : Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)));
-  const headers: RecordHeader[] = [];
-  if (o.headers !== undefined && o.headers !== null) {
-    if (typeof o.headers !== 'object' || Array.isArray(o.headers)) throw new CommandError(`line ${n}: "headers" must be an object of strings`);
-    for (const [k, v] of Object.entries(o.headers as Record<string, unknown>)) {
-      if (v !== null && typeof v !== 'string') throw new CommandError(`line ${n}: header "${k}" must be a string or null`);
-      headers.push({ key: k, value: v === null ? null : Buffer.from(v) });
-    }
-  }
-  let partition: number | undefined;
-  if (o.partition !== undefined) {
-    if (typeof o.partition !== 'number' || !Number.isInteger(o.partition) || o.partition < 0) throw new CommandError(`line ${n}: "partition" must be a whole number`);
-    partition = o.partition;
-  }
-  return { key: bytes(o.key), value: bytes(o.value), headers, ...(partition !== undefined ? { partition } : {}) };
 }
