@@ -11,7 +11,7 @@
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 import { parseProtocolMap, resolveBrokerConfig, resolveListenerList, topicConfigDefinition, type BrokerConfig, type Listener } from './config.js';
-import { Cluster, type BrokerNode, type TopicInfo } from './cluster.js';
+import { Cluster, endpointFor, type BrokerNode, type TopicInfo } from './cluster.js';
 import { systemClock, type Clock } from './clock.js';
 import { RequestBudget } from './request-budget.js';
 import { RateLimitedLog, rateLimitErrors } from './rate-limited-log.js';
@@ -289,11 +289,18 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
   }
   const { meta, cluster, groups, producerIds, nodes, logs, scram, dynamic } = started;
 
-  /** What the web console reads, and where its produce form connects: the first live node. */
+  /**
+   * What the web console reads, and where its produce form connects: the first
+   * live node's PLAINTEXT listener (the form has no credentials); null without one.
+   */
   function consoleSources(o: Awaited<ReturnType<typeof openCluster>>) {
+    const plaintext = [...security.values()].find((ls) => ls.protocol === 'PLAINTEXT')?.name;
     return {
       sources: { clusterId: o.meta.clusterId, cluster: o.cluster, logs: o.logs, groups: o.groups },
-      bootstrap: () => o.cluster.nodes.find((n) => o.cluster.isLive(n.nodeId)) ?? o.nodes[0],
+      bootstrap: () => {
+        if (plaintext === undefined) return null;
+        return endpointFor(o.cluster.nodes.find((n) => o.cluster.isLive(n.nodeId)) ?? o.nodes[0], plaintext);
+      },
     };
   }
 

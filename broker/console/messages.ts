@@ -127,7 +127,7 @@ export async function browse(sources: ConsoleSources, topicName: string, q: Brow
  * as `kafkalite produce --json` reads). With `valueIsJson` the value must be a
  * string of valid JSON, which is sent as that text.
  */
-export async function produce(sources: ConsoleSources, bootstrap: HostPort, topicName: string, body: string, valueIsJson: boolean) {
+export async function produce(sources: ConsoleSources, bootstrap: HostPort | null, topicName: string, body: string, valueIsJson: boolean) {
   const topic = requireTopic(sources, topicName);
   let record;
   try {
@@ -147,6 +147,7 @@ export async function produce(sources: ConsoleSources, bootstrap: HostPort, topi
   if (record.partition !== undefined && record.partition >= topic.partitions.length) {
     throw new ConsoleError(400, `partition ${record.partition} does not exist: "${topic.name}" has ${topic.partitions.length} partition(s)`);
   }
+  if (bootstrap === null) throw new ConsoleError(503, 'the produce form needs a PLAINTEXT listener, and this broker has none');
   let client: KafkaClient;
   try {
     client = await KafkaClient.connect({ bootstrap: [bootstrap], clientId: 'kafkalite-console', softwareName: 'kafkalite-console', timeoutMs: 10_000 });

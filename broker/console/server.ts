@@ -26,7 +26,8 @@ import type { BrokerMetrics } from '../metrics/metrics.js';
 export interface ConsoleOptions {
   readonly sources: ConsoleSources;
   /** Where the produce form's client connects: the broker's own listener. */
-  readonly bootstrap: () => HostPort;
+  /** The listener the produce form connects to; null when the broker has no PLAINTEXT listener. */
+  readonly bootstrap: () => HostPort | null;
   readonly logger: Logger;
   /** Default 127.0.0.1: the console can write records, so it is not exposed unless asked. */
   readonly host?: string;

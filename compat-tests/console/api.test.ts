@@ -218,6 +218,26 @@ describe('web console API', () => {
     expect(a.body.error).toMatch(/MESSAGE_TOO_LARGE/);
   });
 
+  it('says the produce form needs a PLAINTEXT listener on a broker that has only TLS', async () => {
+    const secure = await startBroker({ tls: true, consolePort: 0 });
+    const tlsAdmin = new Kafka({ clientId: 'console-tls', brokers: [secure.bootstrap], ssl: { ca: [secure.tls!.ca] }, logLevel: logLevel.NOTHING }).admin();
+    try {
+      const topic = uniqueTopic('console-tls');
+      await tlsAdmin.connect();
+      await tlsAdmin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
+      const res = await fetch(new URL(`/api/topics/${topic}/messages`, secure.webConsole!.url), {
+        method: 'POST',
+        body: JSON.stringify({ value: 'v' }),
+        headers: { 'content-type': 'application/json', origin: new URL(secure.webConsole!.url).origin },
+      });
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { error: string }).error).toMatch(/PLAINTEXT listener/);
+    } finally {
+      await tlsAdmin.disconnect();
+      await secure.close();
+    }
+  });
+
   it('produces from the form and kafkajs reads the record back; the group shows members, assignment and lag', async () => {
     const topic = uniqueTopic('console-group');
     // Any string is a group id: a slash and a space must survive the URL.
