@@ -31,6 +31,9 @@ import { ClusterStore } from './cluster-store.js';
 import { waitForGroupState, type WaitForGroupOptions } from './group-service.js';
 import { GroupShards } from './group-shards.js';
 import { OffsetsTopic } from './offsets/offsets-topic.js';
+import { TransactionCoordinator } from './transactions/coordinator.js';
+import { TransactionStateTopic } from './transactions/state-topic.js';
+import { markerWriter } from './transactions/markers.js';
 import type { GroupSnapshot } from './groups/classic-group.js';
 import { NodeServer, type BindAddress } from './node-server.js';
 import { TEST_DOUBLE_CONFIG } from './double/defaults.js';
@@ -92,6 +95,8 @@ interface RunningParts {
   waitForTopic(name: string, opts?: { timeoutMs?: number }): Promise<TopicInfo>;
   /** The group coordinators across shards, both protocols (state, rebalanceHistory / consumerRebalanceHistory, onRebalance / onConsumerRebalance). */
   readonly groups: ClusterGroups;
+  /** The transaction coordinator (metadata of an id; delayMarkers reproduces Kafka's window between EndTxn and its markers). */
+  readonly transactions: TransactionCoordinator;
   /**
    * Resolves once the consumer group is Stable (or Empty), optionally with exactly
    * `members` members: what a test awaits before producing to a group it started.
@@ -219,7 +224,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     else await dirLock.release().catch(() => undefined);
     throw err;
   }
-  const { meta, cluster, groups, producerIds, nodes, logs } = started;
+  const { meta, cluster, groups, transactions, producerIds, nodes, logs } = started;
 
   async function openCluster() {
     const meta = await loadOrCreateMetaProperties(fs, dataDir, { clusterId: config.clusterId, nodeId: config.nodeId });
@@ -248,7 +253,17 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     const offsetsTopic = new OffsetsTopic(cluster, opened, config, logger, () => clock.now());
     const groups = new GroupShards({ cluster, offsetsTopic, config, clock, logger });
     await groups.start();
-    return { meta, cluster, groups, producerIds, nodes, logs: opened, offsetsTopic };
+    const transactions = new TransactionCoordinator({
+      cluster,
+      stateTopic: new TransactionStateTopic(cluster, opened, config, () => clock.now()),
+      producerIds,
+      writeMarkers: markerWriter({ logs: opened, clock, logger }),
+      config,
+      clock,
+      logger,
+    });
+    await transactions.start();
+    return { meta, cluster, groups, transactions, producerIds, nodes, logs: opened, offsetsTopic };
   }
   const clusterId = meta.clusterId;
   const registry = new HandlerRegistry(HANDLERS);
@@ -259,7 +274,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
   const requestBudget = new RequestBudget(config.values['queued.max.requests'], config.values['queued.max.request.bytes']);
   for (const [i, server] of servers.entries()) {
     const node = nodes[i];
-    server.serve(new Map(node.endpoints.map((e) => [e.listener, { node, listener: e.listener, config, cluster, clock, logger, registry, logs, producerIds, groups, dispatch, requestBudget, rateLimitedLog } satisfies BrokerContext])));
+    server.serve(new Map(node.endpoints.map((e) => [e.listener, { node, listener: e.listener, config, cluster, clock, logger, registry, logs, producerIds, groups, transactions, dispatch, requestBudget, rateLimitedLog } satisfies BrokerContext])));
   }
 
   const serverOf = (nodeId: number): NodeServer => {
@@ -280,6 +295,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     nodes,
     waitForTopic: (name, o) => waitForTopic(cluster, name, o?.timeoutMs),
     groups,
+    transactions,
     waitForGroupState: (groupId, state = 'Stable', o) => waitForGroupState(groups, groupId, state, o),
     async moveLeader(topic, partition, nodeId) {
       await cluster.moveLeader(topic, partition, nodeId);
@@ -303,6 +319,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     close() {
       closing ??= (async () => {
         groups.close();
+        transactions.close();
         await Promise.all(servers.map((s) => s.stop()));
         await logs.close();
         logger.info('broker stopped');

@@ -99,6 +99,18 @@ const ERROR_RESPONSES = new Map<number, Builder<unknown, unknown>>([
     producerId: -1n,
     producerEpoch: -1,
   })),
+  builder<M.AddPartitionsToTxnRequest, M.AddPartitionsToTxnResponse>(24, (req, v, errorCode) => {
+    const topics = (ts: readonly { name: string; partitions: readonly number[] }[]) =>
+      ts.map((t) => ({ name: t.name, resultsByPartition: t.partitions.map((p) => ({ partitionIndex: p, partitionErrorCode: errorCode })) }));
+    if (v >= 4) return { errorCode, resultsByTransaction: req.transactions.map((t) => ({ transactionalId: t.transactionalId, topicResults: topics(t.topics) })) };
+    return { resultsByTopicV3AndBelow: topics(req.v3AndBelowTopics) };
+  }),
+  builder<M.AddOffsetsToTxnRequest, M.AddOffsetsToTxnResponse>(25, (_req, _v, errorCode) => ({ errorCode })),
+  builder<M.EndTxnRequest, M.EndTxnResponse>(26, (_req, _v, errorCode) => ({ errorCode })),
+  builder<M.DescribeTransactionsRequest, M.DescribeTransactionsResponse>(65, (req, _v, errorCode) => ({
+    transactionStates: req.transactionalIds.map((transactionalId) => ({ errorCode, transactionalId, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1n, producerId: -1n, producerEpoch: -1, topics: [] })),
+  })),
+  builder<M.ListTransactionsRequest, M.ListTransactionsResponse>(66, (_req, _v, errorCode) => ({ errorCode, unknownStateFilters: [], transactionStates: [] })),
   builder<M.DescribeConfigsRequest, M.DescribeConfigsResponse>(32, (req, _v, errorCode) => ({
     results: req.resources.map((r) => ({ errorCode, resourceType: r.resourceType, resourceName: r.resourceName, configs: [] })),
   })),

@@ -1,0 +1,130 @@
+// The transaction coordinator over real TCP, frame by frame (RawClient): the
+// answers and error codes of Kafka's InitProducerId, AddPartitionsToTxn,
+// AddOffsetsToTxn, EndTxn, DescribeTransactions and ListTransactions, per version,
+// and the markers EndTxn leaves in the partitions.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startBroker, type RunningBroker } from '../broker.js';
+import { RawClient } from '../../test/support/raw-client.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { CreateTopicsApi } from '../../protocol/messages/19-create-topics.js';
+import { FindCoordinatorApi } from '../../protocol/messages/10-find-coordinator.js';
+import { InitProducerIdApi } from '../../protocol/messages/22-init-producer-id.js';
+import { AddPartitionsToTxnApi } from '../../protocol/messages/24-add-partitions-to-txn.js';
+import { AddOffsetsToTxnApi } from '../../protocol/messages/25-add-offsets-to-txn.js';
+import { EndTxnApi } from '../../protocol/messages/26-end-txn.js';
+import { DescribeTransactionsApi } from '../../protocol/messages/65-describe-transactions.js';
+import { ListTransactionsApi } from '../../protocol/messages/66-list-transactions.js';
+import { decodeBatchSync } from '../../protocol/record-batch.js';
+
+let broker: RunningBroker;
+let client: RawClient;
+
+beforeEach(async () => {
+  broker = await startBroker({ config: { 'transaction.state.log.num.partitions': '3', 'offsets.topic.num.partitions': '3' } });
+  client = await RawClient.connect(broker.host, broker.port);
+  await client.request(CreateTopicsApi, 4, { topics: [{ name: 't', numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+});
+afterEach(async () => {
+  client.socket.destroy();
+  await broker.close();
+});
+
+const init = (id: string, v = 1, timeoutMs = 60_000) => client.request(InitProducerIdApi, v, { transactionalId: id, transactionTimeoutMs: timeoutMs, producerId: -1n, producerEpoch: -1 });
+const add = (id: string, pid: bigint, epoch: number, partitions: number[], v = 1, topic = 't') =>
+  client.request(AddPartitionsToTxnApi, v, { v3AndBelowTransactionalId: id, v3AndBelowProducerId: pid, v3AndBelowProducerEpoch: epoch, v3AndBelowTopics: [{ name: topic, partitions }] });
+const end = (id: string, pid: bigint, epoch: number, committed: boolean, v = 1) => client.request(EndTxnApi, v, { transactionalId: id, producerId: pid, producerEpoch: epoch, committed });
+const codes = (r: Awaited<ReturnType<typeof add>>) => r.resultsByTopicV3AndBelow.flatMap((t) => t.resultsByPartition.map((p) => [t.name, p.partitionIndex, p.partitionErrorCode]));
+const describeTxn = async (id: string) => (await client.request(DescribeTransactionsApi, 0, { transactionalIds: [id] })).transactionStates[0];
+
+/** Resolves once the coordinator holds the id in `state` (markers and Complete* follow EndTxn's answer). */
+async function settled(id: string, state: string): Promise<void> {
+  for (;;) {
+    if ((await describeTxn(id)).transactionState === state) return;
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+describe('transaction coordinator over TCP', () => {
+  it('FindCoordinator key type 1 names this node; InitProducerId gives epoch 0 then bumps', async () => {
+    const found = await client.request(FindCoordinatorApi, 3, { key: 'a', keyType: 1, coordinatorKeys: [] });
+    expect(found).toMatchObject({ errorCode: 0, nodeId: broker.cluster.nodes[0].nodeId, port: broker.port });
+    const first = await init('a');
+    expect(first).toMatchObject({ errorCode: 0, producerEpoch: 0 });
+    expect(first.producerId).toBeGreaterThanOrEqual(0n);
+    expect(await init('a')).toMatchObject({ errorCode: 0, producerId: first.producerId, producerEpoch: 1 });
+    expect(await init('b')).not.toMatchObject({ producerId: first.producerId });
+    expect((await init('a', 1, 900_001)).errorCode).toBe(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
+    expect((await init('', 1)).errorCode).toBe(ErrorCode.INVALID_REQUEST);
+  });
+
+  it('commit: markers land in every partition of the transaction, then CompleteCommit', async () => {
+    const { producerId: pid } = await init('c');
+    expect(codes(await add('c', pid, 0, [0, 1]))).toEqual([['t', 0, 0], ['t', 1, 0]]);
+    expect(await describeTxn('c')).toMatchObject({ transactionState: 'Ongoing', producerId: pid, topics: [{ topic: 't', partitions: [0, 1] }] });
+    expect((await end('c', pid, 0, true)).errorCode).toBe(0);
+    await settled('c', 'CompleteCommit');
+    for (const p of [0, 1]) {
+      const log = broker.logs.log('t', p)!;
+      const { batches } = await log.read(0, 1 << 20, true);
+      const batch = decodeBatchSync(batches[0]);
+      expect(batch.header.attributes & 0x30).toBe(0x30);
+      expect(batch.header.producerId).toBe(pid);
+      expect(batch.records[0].key).toEqual(Buffer.from([0, 0, 0, 1]));
+    }
+    // A retried commit is NONE; an abort after it INVALID_TXN_STATE.
+    expect((await end('c', pid, 0, true)).errorCode).toBe(0);
+    expect((await end('c', pid, 0, false)).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+  });
+
+  it('answers the brief\'s error cases with Kafka\'s codes, downgraded by version', async () => {
+    const { producerId: pid } = await init('e');
+    expect((await end('e', pid, 0, true)).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect((await end('e', pid + 1000n, 0, true)).errorCode).toBe(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+    expect((await end('e', pid, 5, true, 1)).errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+    expect((await end('e', pid, 5, true, 2)).errorCode).toBe(ErrorCode.PRODUCER_FENCED);
+    expect(codes(await add('e', pid, 5, [0], 1))).toEqual([['t', 0, ErrorCode.INVALID_PRODUCER_EPOCH]]);
+    expect(codes(await add('e', pid, 5, [0], 2))).toEqual([['t', 0, ErrorCode.PRODUCER_FENCED]]);
+    // One unknown partition: UNKNOWN_TOPIC_OR_PARTITION for it, OPERATION_NOT_ATTEMPTED for the rest, nothing added.
+    expect(codes(await add('e', pid, 0, [0, 9]))).toEqual([['t', 0, ErrorCode.OPERATION_NOT_ATTEMPTED], ['t', 9, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]);
+    expect((await describeTxn('e')).transactionState).toBe('Empty');
+    expect((await client.request(AddOffsetsToTxnApi, 1, { transactionalId: 'nope', producerId: pid, producerEpoch: 0, groupId: 'g' })).errorCode).toBe(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+    expect((await describeTxn('nope')).errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
+  });
+
+  it('fences a zombie: a second InitProducerId aborts the open transaction at epoch + 1', async () => {
+    const { producerId: pid } = await init('z');
+    await add('z', pid, 0, [0]);
+    expect((await init('z')).errorCode).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
+    await settled('z', 'CompleteAbort');
+    expect(await init('z')).toMatchObject({ errorCode: 0, producerId: pid, producerEpoch: 2 });
+    expect((await end('z', pid, 0, true)).errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+    const { batches } = await broker.logs.log('t', 0)!.read(0, 1 << 20, true);
+    const batch = decodeBatchSync(batches[0]);
+    expect(batch.header.producerEpoch).toBe(1);
+    expect(batch.records[0].key).toEqual(Buffer.from([0, 0, 0, 0]));
+  });
+
+  it('AddOffsetsToTxn adds the group\'s __consumer_offsets partition; v4+ VerifyOnly checks membership', async () => {
+    const { producerId: pid } = await init('o');
+    expect((await client.request(AddOffsetsToTxnApi, 1, { transactionalId: 'o', producerId: pid, producerEpoch: 0, groupId: 'g' })).errorCode).toBe(0);
+    const partition = broker.groups.partitionFor('g');
+    expect((await describeTxn('o')).topics).toEqual([{ topic: '__consumer_offsets', partitions: [partition] }]);
+    const verify = await client.request(AddPartitionsToTxnApi, 4, {
+      transactions: [{ transactionalId: 'o', producerId: pid, producerEpoch: 0, verifyOnly: true, topics: [{ name: 't', partitions: [0] }, { name: '__consumer_offsets', partitions: [partition] }] }],
+    });
+    expect(verify.resultsByTransaction[0].topicResults.map((t) => t.resultsByPartition[0].partitionErrorCode)).toEqual([ErrorCode.INVALID_TXN_STATE, 0]);
+    expect((await describeTxn('o')).topics).toHaveLength(1);
+  });
+
+  it('ListTransactions filters by state and producer id and echoes unknown states', async () => {
+    const a = await init('la');
+    await init('lb');
+    await add('la', a.producerId, 0, [0]);
+    const all = await client.request(ListTransactionsApi, 1, { stateFilters: [], producerIdFilters: [], durationFilter: -1n });
+    expect(all.transactionStates.map((t) => t.transactionalId).sort()).toEqual(['la', 'lb']);
+    const ongoing = await client.request(ListTransactionsApi, 0, { stateFilters: ['Ongoing', 'Bogus'], producerIdFilters: [], durationFilter: -1n });
+    expect(ongoing).toMatchObject({ errorCode: 0, unknownStateFilters: ['Bogus'], transactionStates: [{ transactionalId: 'la', transactionState: 'Ongoing' }] });
+    const byPid = await client.request(ListTransactionsApi, 0, { stateFilters: [], producerIdFilters: [a.producerId], durationFilter: -1n });
+    expect(byPid.transactionStates.map((t) => t.transactionalId)).toEqual(['la']);
+  });
+});
