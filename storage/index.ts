@@ -4,7 +4,8 @@
 //   LogManager      the data directory: partition logs by topic id, checkpoints, recovery
 //   PartitionLog    one partition: append, read, ListOffsets, DeleteRecords,
 //                   retention, flush policy and group commit
-//   ProducerStateManager  idempotent-producer rules (Kafka's)
+//   ProducerStateManager  idempotent and transactional producer rules (Kafka's)
+//   control-batch / txn-index  transaction markers and the aborted-transaction index
 //   FileSystem      RealFileSystem (node:fs) / MemoryFileSystem (test double,
 //                   fault injection, crash simulation)
 
@@ -29,8 +30,11 @@ export {
   ProducerStateManager,
   type AppendOrigin,
   type BatchMetadata,
+  type CompletedTxn,
 } from './producer-state.js';
 export { CLEAN_SHUTDOWN_FILE, LogManager, type LogManagerOptions, type TopicLogs } from './log-manager.js';
 export { type Decompressor } from './batch.js';
 export { validateProducedRecords, type ValidateOptions } from './validator.js';
+export { buildTxnMarkerBatch, readEndTxnMarker, CONTROL_TYPE_ABORT, CONTROL_TYPE_COMMIT, type TxnMarker, type EndTxnMarker } from './control-batch.js';
+export { ABORTED_TXN_SIZE, type AbortedTxn } from './txn-index.js';
 export { type Clock, systemClock } from './logger.js';

@@ -46,6 +46,14 @@
 //   the first bad byte, delete every later segment, rebuild indexes, then fsync.
 //   Producer state: newest valid snapshot at or below the log end, then the
 //   batch headers after it.
+//
+// Transactions: markers come from the coordinator (`appendTxnMarker`,
+//   control-batch.ts). The last stable offset is the first offset of the
+//   oldest open transaction (producer state), else the high watermark;
+//   read_committed reads stop there and list the aborted transactions they
+//   overlap, from each segment's `.txnindex` (txn-index.ts). Recovery rebuilds
+//   the index of every segment it rescans, or whose file is damaged, by
+//   replaying producer state from a snapshot at or below it.
 
 import {
   ATTR_CONTROL,
@@ -76,12 +84,15 @@ import type { LogConfig } from './log-config.js';
 import { silentLogger, systemClock, type Clock, type Logger } from './logger.js';
 import { ProducerStateManager, type AppendOrigin, type ProducerAppend } from './producer-state.js';
 import { LeaderEpochCache, type EpochStart } from './leader-epochs.js';
+import { buildTxnMarkerBatch, readEndTxnMarker, type TxnMarker } from './control-batch.js';
+import { appendTxnIndex, collectAborted, readTxnIndex, writeTxnIndex, type AbortedTxn } from './txn-index.js';
 import {
   INDEX_SUFFIX,
   LOG_SUFFIX,
   SNAPSHOT_SUFFIX,
   Segment,
   TIME_INDEX_SUFFIX,
+  TXN_INDEX_SUFFIX,
   offsetFileName,
   parseOffsetFileName,
   writeAndSync,
@@ -139,8 +150,14 @@ export interface ReadResult {
   bytes: number;
   highWatermark: number;
   logStartOffset: number;
-  /** No transactions yet: equals the high watermark. */
+  /** First offset of the oldest open transaction, else the high watermark. */
   lastStableOffset: number;
+  /**
+   * read_committed reads: the aborted transactions overlapping the returned
+   * batches, sorted by first offset (an empty list when none); undefined for
+   * read_uncommitted.
+   */
+  abortedTransactions?: { producerId: number; firstOffset: number }[];
 }
 
 export interface TimestampOffset {
@@ -356,6 +373,14 @@ export class PartitionLog {
   get highWatermark(): number {
     return this.hw;
   }
+  /**
+   * Offsets below this are visible to read_committed consumers: the first
+   * offset of the oldest open transaction, else the high watermark.
+   */
+  get lastStableOffset(): number {
+    const unstable = this.producers.firstUnstableOffset();
+    return unstable >= 0 && unstable < this.hw ? unstable : this.hw;
+  }
   /** Offsets below this are fsynced (Kafka's recovery point). */
   get recoveryPoint(): number {
     return this.durableOffset;
@@ -442,7 +467,7 @@ export class PartitionLog {
           return new AppendResult(this, dup.firstOffset, dup.lastOffset, logAppendTime ? dup.timestamp : -1, this._logStartOffset, true);
         }
         if (logAppendTime) info.maxTimestamp = now;
-        pa.appendBatch(info, next, last);
+        pa.appendBatch(info, next, last, info.isControl ? readEndTxnMarker(records, pos, size) : null);
       }
       const ts = logAppendTime ? now : readInt64(records, pos + OFF_MAX_TIMESTAMP);
       if (ts > maxTs) maxTs = ts;
@@ -455,7 +480,10 @@ export class PartitionLog {
 
     let seg = this.activeSegment();
     if (this.shouldRoll(seg, total, maxTs, next - 1, now)) seg = this.roll(now);
-    pa?.commit();
+    if (pa) {
+      pa.commit();
+      for (const t of pa.completed) if (t.aborted) seg.abortedTxns.push(this.abortedEntry(t.producerId, t.firstOffset, t.lastOffset));
+    }
 
     // pass 2: stamp offsets in place, index, cache
     const leaderEpoch = opts.leaderEpoch ?? 0;
@@ -498,6 +526,27 @@ export class PartitionLog {
       }, cfg.flushMs);
     }
     return new AppendResult(this, first, next - 1, logAppendTime ? now : -1, this._logStartOffset, false);
+  }
+
+  /** The index entry of an aborted transaction; its LSO: the oldest other open transaction, else the marker + 1 (Kafka). */
+  private abortedEntry(producerId: number, firstOffset: number, lastOffset: number): AbortedTxn {
+    const other = this.producers.firstUnstableOffsetExcept(producerId);
+    return { producerId, firstOffset, lastOffset, lastStableOffset: other >= 0 ? other : lastOffset + 1 };
+  }
+
+  /**
+   * Writes a transaction marker (storage/control-batch.ts) for the coordinator:
+   * ends the producer's open transaction here, moves the last stable offset
+   * and, for an abort, indexes it. Resolves once acknowledged as an acks=-1
+   * produce would be (the log's flush policy). Throws LogError:
+   * INVALID_PRODUCER_EPOCH (epoch below the producer's), TRANSACTION_COORDINATOR_FENCED
+   * (coordinator epoch below the last marker's), KAFKA_STORAGE_ERROR.
+   */
+  async appendTxnMarker(marker: TxnMarker): Promise<{ offset: bigint }> {
+    const batch = buildTxnMarkerBatch(marker, marker.timestamp ?? this.clock.now());
+    const r = this.append(batch, { origin: 'coordinator' });
+    await r.ack(-1);
+    return { offset: BigInt(r.baseOffset) };
   }
 
   private activeSegment(): Segment {
@@ -563,6 +612,13 @@ export class PartitionLog {
           i++;
         }
         const end = this.pending[i - 1]!.end;
+        // an abort marker's index entry is durable before the marker is written
+        if (seg.abortedTxns.length > seg.abortedTxnsOnDisk) {
+          const n = seg.abortedTxns.length;
+          if (seg.abortedTxnsOnDisk === 0) this.dirDirty = true;
+          await appendTxnIndex(this.fs, seg.txnIndexPath, seg.abortedTxnsOnDisk, seg.abortedTxns.slice(seg.abortedTxnsOnDisk, n));
+          seg.abortedTxnsOnDisk = n;
+        }
         await seg.withFile((fh) => fh.writev(bufs, seg.writtenSize));
         if (this._state !== 'online' && this._state !== 'closing') break;
         for (let k = this.pendingHead; k < i; k++) this.pending[k] = undefined as unknown as PendingWrite;
@@ -881,7 +937,7 @@ export class PartitionLog {
    * (except the first with `minOneBatch`), all below the high watermark.
    * OFFSET_OUT_OF_RANGE below the log start or above the log end offset.
    */
-  async read(fetchOffset: number, maxBytes: number, minOneBatch = true): Promise<ReadResult> {
+  async read(fetchOffset: number, maxBytes: number, minOneBatch = true, readCommitted = false): Promise<ReadResult> {
     this.checkOnline();
     if (fetchOffset < this._logStartOffset || fetchOffset > this._nextOffset) {
       throw new LogError(
@@ -889,11 +945,42 @@ export class PartitionLog {
         `offset ${fetchOffset} is outside [${this._logStartOffset}, ${this._nextOffset}] of ${this.topic}-${this.partition}`,
       );
     }
-    // between the high watermark and the log end: nothing visible yet (Kafka answers empty)
-    const batches = fetchOffset >= this.hw ? [] : await this.readRange(fetchOffset, maxBytes, minOneBatch);
+    // between the bound (high watermark, or LSO for read_committed) and the log end: nothing visible yet (Kafka answers empty)
+    const lso = this.lastStableOffset;
+    const bound = readCommitted ? lso : this.hw;
+    let batches = fetchOffset >= bound ? [] : await this.readRange(fetchOffset, maxBytes, minOneBatch);
+    // the LSO is a batch boundary: drop the batches at or past it
+    if (readCommitted) {
+      let n = batches.length;
+      while (n > 0 && readInt64(batches[n - 1]!, 0) >= bound) n--;
+      if (n < batches.length) batches = batches.slice(0, n);
+    }
     let bytes = 0;
     for (const b of batches) bytes += b.length;
-    return { batches, bytes, highWatermark: this.hw, logStartOffset: this._logStartOffset, lastStableOffset: this.hw };
+    const result: ReadResult = { batches, bytes, highWatermark: this.hw, logStartOffset: this._logStartOffset, lastStableOffset: lso };
+    if (readCommitted) {
+      const lastBatch = batches[batches.length - 1];
+      const upper = lastBatch ? readInt64(lastBatch, 0) + lastBatch.readInt32BE(OFF_LAST_OFFSET_DELTA) + 1 : fetchOffset;
+      result.abortedTransactions = this.abortedTransactions(fetchOffset, upper).map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }));
+    }
+    return result;
+  }
+
+  /**
+   * The aborted transactions overlapping [fetchOffset, upperBound): marker at or
+   * after fetchOffset, first offset below upperBound (Kafka's
+   * collectAbortedTransactions), sorted by first offset, not by marker as Kafka
+   * lists them: kafkajs compares each record with the head of the list only.
+   */
+  abortedTransactions(fetchOffset: number, upperBound: number): AbortedTxn[] {
+    const out: AbortedTxn[] = [];
+    if (upperBound <= fetchOffset) return out;
+    let si = this.segmentIndexFor(fetchOffset);
+    if (si < 0) si = 0;
+    for (; si < this.segments.length; si++) {
+      if (collectAborted(this.segments[si]!.abortedTxns, fetchOffset, upperBound, out)) break;
+    }
+    return out.sort((a, b) => a.firstOffset - b.firstOffset);
   }
 
   /** Batches from `offset` below the high watermark (no log-start check). */
@@ -1436,7 +1523,7 @@ export class PartitionLog {
         snapshots.push(snap);
         continue;
       }
-      const idx = parseOffsetFileName(name, INDEX_SUFFIX) ?? parseOffsetFileName(name, TIME_INDEX_SUFFIX);
+      const idx = parseOffsetFileName(name, INDEX_SUFFIX) ?? parseOffsetFileName(name, TIME_INDEX_SUFFIX) ?? parseOffsetFileName(name, TXN_INDEX_SUFFIX);
       if (idx !== undefined) indexFiles.push({ name, base: idx });
     }
     bases.sort((a, b) => a - b);
@@ -1464,6 +1551,8 @@ export class PartitionLog {
     for (let i = 0; i + 1 < segs.length; i++) segs[i]!.nextOffset = segs[i + 1]!.baseOffset;
 
     const recovered = new Set<Segment>();
+    /** Segments whose `.txnindex` is rebuilt from the log (recovered, or a damaged file). */
+    const txnRebuild = new Set<Segment>();
     const dropFrom = async (i: number): Promise<void> => {
       const dropped = segs.splice(i);
       for (const s of dropped) {
@@ -1478,6 +1567,7 @@ export class PartitionLog {
         const seg = segs[i]!;
         const cut = await seg.recover(cfg.indexIntervalBytes);
         recovered.add(seg);
+        txnRebuild.add(seg);
         const next = segs[i + 1];
         if (next && (cut > 0 || seg.nextOffset !== next.baseOffset)) {
           await dropFrom(i + 1);
@@ -1493,6 +1583,7 @@ export class PartitionLog {
       if (r.problem !== null || r.end !== last.writtenSize) {
         this.logger.warn({ baseOffset: last.baseOffset, problem: r.problem, position: r.end }, 'active segment is damaged despite a clean shutdown; recovering it');
         await last.recover(cfg.indexIntervalBytes);
+        txnRebuild.add(last);
       } else last.adopt(r.built, r.nextOffset);
       recovered.add(last);
     }
@@ -1549,7 +1640,23 @@ export class PartitionLog {
     this.flushTarget = logEnd;
     this._lastFlushMs = this.clock.now();
 
-    // producer state: drop snapshots past the log end, load the newest valid one, replay after it
+    // aborted-transaction indexes: read them, rebuild the recovered or damaged ones by the replay below
+    for (const s of segs) {
+      if (txnRebuild.has(s)) continue;
+      const list = await readTxnIndex(fs, s.txnIndexPath, s.baseOffset, s.nextOffset);
+      if (typeof list === 'string') {
+        this.logger.warn({ segment: s.txnIndexPath, problem: list }, 'rebuilding a damaged transaction index');
+        txnRebuild.add(s);
+      } else {
+        s.abortedTxns = list;
+        s.abortedTxnsOnDisk = list.length;
+      }
+    }
+    let rebuildFrom = Infinity;
+    for (const s of txnRebuild) rebuildFrom = Math.min(rebuildFrom, s.baseOffset);
+
+    // producer state: drop snapshots past the log end, load the newest valid one
+    // (at or below the first segment whose transaction index is rebuilt), replay after it
     for (const off of snapshots) {
       if (off > logEnd) await fs.unlink(joinPath(this.dir, offsetFileName(off, SNAPSHOT_SUFFIX)));
     }
@@ -1557,6 +1664,7 @@ export class PartitionLog {
     let replayFrom = segs[0]!.baseOffset;
     for (let i = usable.length - 1; i >= 0; i--) {
       const off = usable[i]!;
+      if (off > rebuildFrom) continue;
       const path = joinPath(this.dir, offsetFileName(off, SNAPSHOT_SUFFIX));
       // A snapshot that cannot be READ (EMFILE, EIO, EACCES...) says nothing about
       // its contents: the load fails and the file stays. Only one read whole and
@@ -1576,7 +1684,12 @@ export class PartitionLog {
       usable.splice(i, 1);
     }
     this.snapshotOffsets = usable;
-    await this.replayProducerState(replayFrom);
+    await this.replayProducerState(replayFrom, txnRebuild);
+    for (const s of txnRebuild) {
+      await writeTxnIndex(fs, s.txnIndexPath, s.abortedTxns);
+      s.abortedTxnsOnDisk = s.abortedTxns.length;
+    }
+    if (txnRebuild.size > 0) await fs.syncDir(this.dir);
     this.producers.truncateHead(this._logStartOffset);
     this.producers.removeExpired(this.clock.now());
     this.logger.debug({ logStartOffset: this._logStartOffset, logEndOffset: logEnd, segments: segs.length, clean: hadCleanShutdown }, 'log loaded');
@@ -1590,19 +1703,23 @@ export class PartitionLog {
     return n === b.length ? readInt64(b, OFF_MAX_TIMESTAMP) : -1;
   }
 
-  private async replayProducerState(from: number): Promise<void> {
+  /** Replays the batch headers from `from` into the producer state, indexing the aborts of the `rebuild` segments. */
+  private async replayProducerState(from: number, rebuild: Set<Segment>): Promise<void> {
     for (const seg of this.segments) {
       if (seg.nextOffset <= from || seg.writtenSize === 0) continue;
       const start = from > seg.baseOffset ? await seg.findPosition(from, seg.writtenSize, this.cfg.indexIntervalBytes) : 0;
-      const r = await seg.scan(start, seg.writtenSize, false, (buf, at) => {
+      const r = await seg.scan(start, seg.writtenSize, false, (buf, at, _filePos, size) => {
         if (readInt64(buf, at + OFF_PRODUCER_ID) < 0) return undefined;
         const base = readInt64(buf, at);
         const info = readProducerInfo(buf, at);
         const last = base + info.lastOffsetDelta;
         if (last < from) return undefined;
         const pa = this.producers.beginAppend('replay');
-        pa.appendBatch(info, base, last);
+        pa.appendBatch(info, base, last, info.isControl ? readEndTxnMarker(buf, at, size) : null);
         pa.commit();
+        if (rebuild.has(seg)) {
+          for (const t of pa.completed) if (t.aborted) seg.abortedTxns.push(this.abortedEntry(t.producerId, t.firstOffset, t.lastOffset));
+        }
         return undefined;
       });
       if (r.problem !== null) throw new Error(`replaying producer state from ${seg.logPath}: ${r.problem} at ${r.end}`);

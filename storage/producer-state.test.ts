@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchProducerInfo } from './batch.js';
+import type { EndTxnMarker } from './control-batch.js';
 import { isLogError } from './errors.js';
 import { incrementSequence, ProducerStateManager, type AppendOrigin } from './producer-state.js';
 
@@ -10,12 +11,12 @@ function info(seq: number, count = 1, epoch = 0, extra: Partial<BatchProducerInf
 }
 
 /** Appends like the log does; returns 'dup@<offset>', 'ok' or the error code. */
-function append(m: ProducerStateManager, b: BatchProducerInfo, firstOffset: number, origin: AppendOrigin = 'client'): string {
+function append(m: ProducerStateManager, b: BatchProducerInfo, firstOffset: number, origin: AppendOrigin = 'client', marker: EndTxnMarker | null = null): string {
   const pa = m.beginAppend(origin);
   const dup = pa.findDuplicate(b);
   if (dup) return `dup@${dup.firstOffset}`;
   try {
-    pa.appendBatch(b, firstOffset, firstOffset + b.lastOffsetDelta);
+    pa.appendBatch(b, firstOffset, firstOffset + b.lastOffsetDelta, marker);
   } catch (e) {
     if (isLogError(e)) return e.code;
     throw e;
@@ -80,9 +81,24 @@ describe('ProducerStateManager (Kafka rules)', () => {
     expect(append(m, info(0, 1, 0, { isTransactional: true }), 10)).toBe('ok');
     expect(m.get(1)!.currentTxnFirstOffset).toBe(10);
     expect(append(m, info(1, 1), 11)).toBe('INVALID_TXN_STATE');
-    expect(append(m, info(-1, 1, 0, { isControl: true, isTransactional: true }), 11, 'coordinator')).toBe('ok');
+    expect(m.firstUnstableOffset()).toBe(10);
+    expect(append(m, info(-1, 1, 0, { isControl: true, isTransactional: true }), 11, 'coordinator', { commit: true, coordinatorEpoch: 3 })).toBe('ok');
     expect(m.get(1)!.currentTxnFirstOffset).toBe(-1);
+    expect(m.firstUnstableOffset()).toBe(-1);
     expect(append(m, info(1, 1), 12)).toBe('ok');
+  });
+
+  it('reports the transaction a marker completes, and fences markers from an older coordinator epoch', () => {
+    const m = new ProducerStateManager('t-0');
+    append(m, info(0, 2, 0, { isTransactional: true }), 10);
+    const marker = info(-1, 1, 0, { isControl: true, isTransactional: true });
+    const pa = m.beginAppend('coordinator');
+    pa.appendBatch(marker, 12, 12, { commit: false, coordinatorEpoch: 4 });
+    pa.commit();
+    expect(pa.completed).toEqual([{ producerId: 1, firstOffset: 10, lastOffset: 12, aborted: true }]);
+    expect(m.get(1)!.coordinatorEpoch).toBe(4);
+    expect(append(m, marker, 13, 'coordinator', { commit: true, coordinatorEpoch: 3 })).toBe('TRANSACTION_COORDINATOR_FENCED');
+    expect(append(m, marker, 13, 'replay', { commit: true, coordinatorEpoch: 3 })).toBe('ok');
   });
 
   it('forgets producers below the log start or idle past producer.id.expiration.ms', () => {

@@ -22,7 +22,9 @@
 //     DeleteRecords, expiry) is treated as new and accepted at any sequence.
 //   - Transactional data batches start a transaction (first offset recorded); a
 //     non-transactional batch inside an open transaction is INVALID_TXN_STATE.
-//     A control batch (commit/abort marker, written by the coordinator) ends it.
+//     A control batch (commit/abort marker, written by the coordinator) ends it
+//     (the append reports it as completed, for the LSO and the aborted index);
+//     a marker from an older coordinator epoch is TRANSACTION_COORDINATOR_FENCED.
 //   - A producer is forgotten when all its batches fall below the log start
 //     offset, or `producer.id.expiration.ms` (default 1 day) after its last
 //     batch's timestamp, unless it has an open transaction.
@@ -34,6 +36,7 @@
 
 import { crc32c } from '../protocol/crc32c.js';
 import { NO_PRODUCER_EPOCH, readInt64, writeInt64, type BatchProducerInfo } from './batch.js';
+import type { EndTxnMarker } from './control-batch.js';
 import { LogError } from './errors.js';
 
 export const NUM_BATCHES_TO_RETAIN = 5;
@@ -46,6 +49,14 @@ export interface BatchMetadata {
   lastOffset: number;
   /** The batch's maxTimestamp as appended (LogAppendTime if stamped). */
   timestamp: number;
+}
+
+/** A transaction a marker ended (Kafka's CompletedTxn): its first offset and the marker's. */
+export interface CompletedTxn {
+  producerId: number;
+  firstOffset: number;
+  lastOffset: number;
+  aborted: boolean;
 }
 
 /** Who appends: a producer (full checks), the group/txn coordinator (epoch only), or a replay of the log. */
@@ -118,6 +129,8 @@ export class ProducerStateEntry {
  */
 export class ProducerAppend {
   private readonly updated = new Map<number, ProducerStateEntry>();
+  /** Transactions ended by the markers of this append, in offset order. */
+  readonly completed: CompletedTxn[] = [];
 
   constructor(
     private readonly manager: ProducerStateManager,
@@ -132,8 +145,11 @@ export class ProducerAppend {
     return last.findDuplicate(b.producerEpoch, b.baseSequence, incrementSequence(b.baseSequence, b.lastOffsetDelta));
   }
 
-  /** Validates one batch (throws LogError) and stages its effect. */
-  appendBatch(b: BatchProducerInfo, firstOffset: number, lastOffset: number): void {
+  /**
+   * Validates one batch (throws LogError) and stages its effect. `marker` is
+   * the end-transaction marker a control batch carries (null: another control type).
+   */
+  appendBatch(b: BatchProducerInfo, firstOffset: number, lastOffset: number, marker: EndTxnMarker | null = null): void {
     const current = this.manager.get(b.producerId);
     let entry = this.updated.get(b.producerId);
     if (entry === undefined) {
@@ -150,8 +166,19 @@ export class ProducerAppend {
       );
     }
     if (b.isControl) {
+      if (marker === null) return;
+      // Kafka's ProducerAppendInfo.appendEndTxnMarker
+      if (marker.coordinatorEpoch < entry.coordinatorEpoch && this.origin !== 'replay') {
+        throw new LogError(
+          'TRANSACTION_COORDINATOR_FENCED',
+          `marker for producer ${pid} at offset ${firstOffset} carries coordinator epoch ${marker.coordinatorEpoch}, older than ${entry.coordinatorEpoch} in ${this.manager.partition}`,
+        );
+      }
       entry.maybeUpdateEpoch(b.producerEpoch);
+      const txnFirst = entry.currentTxnFirstOffset >= 0 ? entry.currentTxnFirstOffset : firstOffset;
+      this.completed.push({ producerId: pid, firstOffset: txnFirst, lastOffset: firstOffset, aborted: !marker.commit });
       entry.currentTxnFirstOffset = -1;
+      entry.coordinatorEpoch = marker.coordinatorEpoch;
       entry.lastTimestamp = b.maxTimestamp;
       return;
     }
@@ -203,6 +230,8 @@ export interface ProducerStateOptions {
 export class ProducerStateManager {
   private readonly producers = new Map<number, ProducerStateEntry>();
   producerIdExpirationMs: number;
+  /** Cached firstUnstableOffset (undefined: recompute). */
+  private unstable: number | undefined;
 
   constructor(
     readonly partition: string,
@@ -218,6 +247,28 @@ export class ProducerStateManager {
   /** @internal (ProducerAppend.commit) */
   put(producerId: number, entry: ProducerStateEntry): void {
     this.producers.set(producerId, entry);
+    this.unstable = undefined;
+  }
+
+  /** First offset of the oldest open transaction, or -1 (the LSO is this, else the high watermark). */
+  firstUnstableOffset(): number {
+    if (this.unstable === undefined) {
+      let min = -1;
+      for (const e of this.producers.values()) {
+        if (e.currentTxnFirstOffset >= 0 && (min < 0 || e.currentTxnFirstOffset < min)) min = e.currentTxnFirstOffset;
+      }
+      this.unstable = min;
+    }
+    return this.unstable;
+  }
+
+  /** First offset of the oldest transaction still open of a producer other than `producerId`, or -1. */
+  firstUnstableOffsetExcept(producerId: number): number {
+    let min = -1;
+    for (const e of this.producers.values()) {
+      if (e.producerId !== producerId && e.currentTxnFirstOffset >= 0 && (min < 0 || e.currentTxnFirstOffset < min)) min = e.currentTxnFirstOffset;
+    }
+    return min;
   }
 
   get size(): number {
@@ -234,6 +285,7 @@ export class ProducerStateManager {
 
   clear(): void {
     this.producers.clear();
+    this.unstable = undefined;
   }
 
   /** Forgets producers whose batches all lie below the new log start offset. */
@@ -241,6 +293,7 @@ export class ProducerStateManager {
     for (const [pid, e] of this.producers) {
       if (!e.isEmpty && e.lastDataOffset < logStartOffset) this.producers.delete(pid);
     }
+    this.unstable = undefined;
   }
 
   /** Forgets producers idle for producer.id.expiration.ms (without an open transaction). */
@@ -322,6 +375,7 @@ export class ProducerStateManager {
       }
       if (p !== buf.length) return false;
       this.producers.clear();
+      this.unstable = undefined;
       for (const e of loaded) this.producers.set(e.producerId, e);
       return true;
     } catch {

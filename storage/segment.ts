@@ -27,6 +27,7 @@ import {
   batchCrcMatches,
   readInt64,
 } from './batch.js';
+import type { AbortedTxn } from './txn-index.js';
 import { joinPath, isNotFound, type FileHandle, type FileSystem } from './fs.js';
 import type { HandlePool } from './handle-pool.js';
 import { OffsetIndex, TimeIndex, OFFSET_ENTRY_SIZE, TIME_ENTRY_SIZE } from './indexes.js';
@@ -36,6 +37,7 @@ export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
 export const TIME_INDEX_SUFFIX = '.timeindex';
 export const SNAPSHOT_SUFFIX = '.producer-snapshot';
+export const TXN_INDEX_SUFFIX = '.txnindex';
 const INT32_MAX = 0x7fffffff;
 
 /** Kafka's file name for an offset: 20 digits, zero padded. */
@@ -94,6 +96,10 @@ export class Segment {
   indexFilesCurrent = false;
   /** Producer-state snapshot to write as `<nextOffset>.producer-snapshot` when sealed. */
   pendingSnapshot: Buffer | null = null;
+  /** The aborted transactions whose marker is in this segment (txn-index.ts), in marker order. */
+  abortedTxns: AbortedTxn[] = [];
+  /** How many of `abortedTxns` are in the `.txnindex` file. */
+  abortedTxnsOnDisk = 0;
   private refs = 1;
   private retired = false;
   private indexLoad: Promise<void> | null = null;
@@ -113,6 +119,9 @@ export class Segment {
   }
   get timeIndexPath(): string {
     return joinPath(this.env.dir, offsetFileName(this.baseOffset, TIME_INDEX_SUFFIX));
+  }
+  get txnIndexPath(): string {
+    return joinPath(this.env.dir, offsetFileName(this.baseOffset, TXN_INDEX_SUFFIX));
   }
 
   // ---- lifetime ------------------------------------------------------------------
@@ -153,6 +162,7 @@ export class Segment {
     await this.env.fs.unlink(this.logPath);
     await this.env.fs.unlink(this.indexPath);
     await this.env.fs.unlink(this.timeIndexPath);
+    await this.env.fs.unlink(this.txnIndexPath);
   }
 
   // ---- indexing --------------------------------------------------------------------

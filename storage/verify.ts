@@ -17,7 +17,8 @@ import { HandlePool } from './handle-pool.js';
 import { OffsetIndex, TimeIndex } from './indexes.js';
 import { silentLogger } from './logger.js';
 import { ProducerStateManager } from './producer-state.js';
-import { INDEX_SUFFIX, LOG_SUFFIX, SNAPSHOT_SUFFIX, Segment, TIME_INDEX_SUFFIX, parseOffsetFileName } from './segment.js';
+import { INDEX_SUFFIX, LOG_SUFFIX, SNAPSHOT_SUFFIX, Segment, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX, offsetFileName, parseOffsetFileName } from './segment.js';
+import { readTxnIndex } from './txn-index.js';
 
 const INT32_MAX = 0x7fffffff;
 
@@ -132,8 +133,12 @@ async function verifyPartition(fs: FileSystem, dataDir: string, dirName: string,
     if (!new ProducerStateManager(dirName).load(await fs.readFile(joinPath(dir, name)))) faults.push({ file: rel(name), problem: 'invalid producer snapshot' });
   }
   for (const name of names) {
-    const base = parseOffsetFileName(name, INDEX_SUFFIX) ?? parseOffsetFileName(name, TIME_INDEX_SUFFIX);
+    const base = parseOffsetFileName(name, INDEX_SUFFIX) ?? parseOffsetFileName(name, TIME_INDEX_SUFFIX) ?? parseOffsetFileName(name, TXN_INDEX_SUFFIX);
     if (base !== undefined && !out.segments.some((s) => s.baseOffset === base)) faults.push({ file: rel(name), problem: 'index without its segment' });
+  }
+  for (const s of out.segments) {
+    const entries = await readTxnIndex(fs, joinPath(dir, offsetFileName(s.baseOffset, TXN_INDEX_SUFFIX)), s.baseOffset, s.nextOffset);
+    if (typeof entries === 'string') faults.push({ file: rel(offsetFileName(s.baseOffset, TXN_INDEX_SUFFIX)), problem: `transaction index: ${entries}` });
   }
   return out;
 }
