@@ -1,49 +1,22 @@
 // Transaction markers: the one path by which a commit or abort reaches a
 // partition, for EndTxn, the coordinator's timeouts and fences, and
-// WriteTxnMarkers (key 27). A marker is Kafka's control batch
-// (MemoryRecords.withEndTransactionMarker): magic 2, transactional | control,
-// the transaction's producer id and epoch, base sequence -1, one record whose key
-// is int16 0 + int16 type (0 abort, 1 commit) and whose value is int16 0 + int32
-// coordinator epoch. Storage checks it against the partition's producer state
-// (an epoch below the stored one is INVALID_PRODUCER_EPOCH).
+// WriteTxnMarkers (key 27). Storage builds Kafka's control batch
+// (PartitionLog.appendTxnMarker) and checks it against the partition's producer
+// state (an epoch below the stored one is INVALID_PRODUCER_EPOCH).
 //
 // The coordinator (Kafka's TransactionMarkerChannelManager) writes every
 // partition's marker and retries a partition whose write failed for a
 // retriable reason until it lands; a deleted partition is skipped, and a fenced
 // epoch gives up on that partition, as Kafka does.
 import type { Logger } from 'pino';
-import { buildRecordBatchSync } from '../../protocol/record-batch.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { Clock } from '../clock.js';
 import type { LogManager } from '../../storage/log-manager.js';
+import type { TxnMarker } from '../../storage/control-batch.js';
 import { isLogError } from '../../storage/errors.js';
 import type { MarkerWriter } from './coordinator.js';
 
-export interface TxnMarker {
-  readonly producerId: bigint;
-  readonly producerEpoch: number;
-  readonly coordinatorEpoch: number;
-  readonly commit: boolean;
-}
-
 const RETRY_BACKOFF_MS = 100;
-
-function markerBatch(marker: TxnMarker, timestamp: number): Buffer {
-  const key = Buffer.alloc(4);
-  key.writeInt16BE(0, 0);
-  key.writeInt16BE(marker.commit ? 1 : 0, 2);
-  const value = Buffer.alloc(6);
-  value.writeInt16BE(0, 0);
-  value.writeInt32BE(marker.coordinatorEpoch, 2);
-  return buildRecordBatchSync({
-    records: [{ key, value, timestamp }],
-    producerId: marker.producerId,
-    producerEpoch: marker.producerEpoch,
-    baseSequence: -1,
-    isTransactional: true,
-    isControl: true,
-  });
-}
 
 /** Called after a marker landed (the group coordinator settles pending transactional offsets on __consumer_offsets). */
 export type MarkerListener = (topic: string, partition: number, marker: TxnMarker) => void;
@@ -56,7 +29,7 @@ export async function writeTxnMarker(logs: LogManager, topic: string, partition:
   const log = logs.log(topic, partition);
   if (!log) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
   try {
-    await log.append(markerBatch(marker, now), { origin: 'coordinator' }).ack(-1);
+    await log.appendTxnMarker({ ...marker, timestamp: now });
   } catch (err) {
     return isLogError(err) ? ErrorCode[err.code] : ErrorCode.KAFKA_STORAGE_ERROR;
   }
