@@ -30,7 +30,7 @@ import { ProducerIdManager } from './producer-ids.js';
 import { ClusterStore } from './cluster-store.js';
 import { waitForGroupState, type WaitForGroupOptions } from './group-service.js';
 import { GroupShards } from './group-shards.js';
-import { OffsetsTopic } from './offsets/offsets-topic.js';
+import { OFFSETS_TOPIC, OffsetsTopic } from './offsets/offsets-topic.js';
 import { TransactionCoordinator } from './transactions/coordinator.js';
 import { TransactionStateTopic } from './transactions/state-topic.js';
 import { markerWriter } from './transactions/markers.js';
@@ -257,7 +257,14 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
       cluster,
       stateTopic: new TransactionStateTopic(cluster, opened, config, () => clock.now()),
       producerIds,
-      writeMarkers: markerWriter({ logs: opened, clock, logger }),
+      writeMarkers: markerWriter({
+        logs: opened,
+        clock,
+        logger,
+        onMarker: (topic, partition, marker) => {
+          if (topic === OFFSETS_TOPIC) groups.onTxnMarker(partition, marker.producerId, marker.commit);
+        },
+      }),
       config,
       clock,
       logger,

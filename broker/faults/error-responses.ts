@@ -107,6 +107,9 @@ const ERROR_RESPONSES = new Map<number, Builder<unknown, unknown>>([
   }),
   builder<M.AddOffsetsToTxnRequest, M.AddOffsetsToTxnResponse>(25, (_req, _v, errorCode) => ({ errorCode })),
   builder<M.EndTxnRequest, M.EndTxnResponse>(26, (_req, _v, errorCode) => ({ errorCode })),
+  builder<M.TxnOffsetCommitRequest, M.TxnOffsetCommitResponse>(28, (req, _v, errorCode) => ({
+    topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
+  })),
   builder<M.DescribeTransactionsRequest, M.DescribeTransactionsResponse>(65, (req, _v, errorCode) => ({
     transactionStates: req.transactionalIds.map((transactionalId) => ({ errorCode, transactionalId, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1n, producerId: -1n, producerEpoch: -1, topics: [] })),
   })),

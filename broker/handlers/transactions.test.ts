@@ -12,6 +12,8 @@ import { InitProducerIdApi } from '../../protocol/messages/22-init-producer-id.j
 import { AddPartitionsToTxnApi } from '../../protocol/messages/24-add-partitions-to-txn.js';
 import { AddOffsetsToTxnApi } from '../../protocol/messages/25-add-offsets-to-txn.js';
 import { EndTxnApi } from '../../protocol/messages/26-end-txn.js';
+import { TxnOffsetCommitApi } from '../../protocol/messages/28-txn-offset-commit.js';
+import { OffsetFetchApi } from '../../protocol/messages/09-offset-fetch.js';
 import { DescribeTransactionsApi } from '../../protocol/messages/65-describe-transactions.js';
 import { ListTransactionsApi } from '../../protocol/messages/66-list-transactions.js';
 import { decodeBatchSync } from '../../protocol/record-batch.js';
@@ -126,5 +128,42 @@ describe('transaction coordinator over TCP', () => {
     expect(ongoing).toMatchObject({ errorCode: 0, unknownStateFilters: ['Bogus'], transactionStates: [{ transactionalId: 'la', transactionState: 'Ongoing' }] });
     const byPid = await client.request(ListTransactionsApi, 0, { stateFilters: [], producerIdFilters: [a.producerId], durationFilter: -1n });
     expect(byPid.transactionStates.map((t) => t.transactionalId)).toEqual(['la']);
+  });
+
+  it('TxnOffsetCommit: pending offsets are invisible (requireStable: UNSTABLE_OFFSET_COMMIT) until the commit marker; an abort drops them', async () => {
+    const fetchOffset = async (requireStable: boolean) =>
+      (await client.request(OffsetFetchApi, 7, { groupId: 'g', topics: [{ name: 't', partitionIndexes: [0] }], groups: [], requireStable })).topics[0].partitions[0];
+    const commitOffset = (id: string, pid: bigint, offset: bigint, v = 1) =>
+      client.request(TxnOffsetCommitApi, v, { transactionalId: id, groupId: 'g', producerId: pid, producerEpoch: 0, generationId: -1, memberId: '', groupInstanceId: null, topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: null }] }] });
+    const { producerId: pid } = await init('off');
+    // Without AddOffsetsToTxn, verification refuses the offsets (INVALID_TXN_STATE below v4, TRANSACTION_ABORTABLE at v4).
+    expect((await commitOffset('off', pid, 5n)).topics[0].partitions[0].errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect((await commitOffset('off', pid, 5n, 4)).topics[0].partitions[0].errorCode).toBe(ErrorCode.TRANSACTION_ABORTABLE);
+    await client.request(AddOffsetsToTxnApi, 1, { transactionalId: 'off', producerId: pid, producerEpoch: 0, groupId: 'g' });
+    expect((await commitOffset('off', pid, 5n)).topics[0].partitions[0].errorCode).toBe(0);
+    expect(await fetchOffset(false)).toMatchObject({ committedOffset: -1n, errorCode: 0 });
+    expect(await fetchOffset(true)).toMatchObject({ committedOffset: -1n, errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT });
+    expect((await end('off', pid, 0, false)).errorCode).toBe(0);
+    await settled('off', 'CompleteAbort');
+    expect(await fetchOffset(true)).toMatchObject({ committedOffset: -1n, errorCode: 0 });
+
+    await client.request(AddOffsetsToTxnApi, 1, { transactionalId: 'off', producerId: pid, producerEpoch: 0, groupId: 'g' });
+    await commitOffset('off', pid, 7n);
+    expect((await end('off', pid, 0, true)).errorCode).toBe(0);
+    await settled('off', 'CompleteCommit');
+    expect(await fetchOffset(true)).toMatchObject({ committedOffset: 7n, errorCode: 0 });
+  });
+
+  it('transaction.partition.verification.enable=false accepts TxnOffsetCommit outside a transaction (Kafka <= 3.5)', async () => {
+    const other = await startBroker({ config: { 'transaction.partition.verification.enable': 'false', 'offsets.topic.num.partitions': '1' } });
+    const c = await RawClient.connect(other.host, other.port);
+    try {
+      await c.request(CreateTopicsApi, 4, { topics: [{ name: 't', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+      const res = await c.request(TxnOffsetCommitApi, 1, { transactionalId: 'nobody', groupId: 'g', producerId: 999n, producerEpoch: 0, generationId: -1, memberId: '', groupInstanceId: null, topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }] }] });
+      expect(res.topics[0].partitions[0].errorCode).toBe(0);
+    } finally {
+      c.socket.destroy();
+      await other.close();
+    }
   });
 });
