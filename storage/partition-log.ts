@@ -82,7 +82,7 @@ import { HandlePool } from './handle-pool.js';
 import { joinPath, mkdirDurable, type FileSystem } from './fs.js';
 import type { LogConfig } from './log-config.js';
 import { silentLogger, systemClock, type Clock, type Logger } from './logger.js';
-import { ProducerStateManager, type AppendOrigin, type ProducerAppend } from './producer-state.js';
+import { ProducerStateManager, type AppendOrigin, type CompletedTxn, type ProducerAppend } from './producer-state.js';
 import { LeaderEpochCache, type EpochStart } from './leader-epochs.js';
 import { buildTxnMarkerBatch, readEndTxnMarker, type TxnMarker } from './control-batch.js';
 import { appendTxnIndex, collectAborted, readTxnIndex, writeTxnIndex, type AbortedTxn } from './txn-index.js';
@@ -324,6 +324,8 @@ export class PartitionLog {
   private cacheBytes = 0;
 
   private readonly hwListeners = new Set<(hw: number) => void>();
+  /** Transactions whose marker is appended but not below the high watermark yet, in marker order. */
+  private unreplicatedTxns: CompletedTxn[] = [];
   private readonly leaderEpochs = new LeaderEpochCache((from, to) => this.scanEpochs(from, to));
 
   /** Counters for tests and benchmarks. */
@@ -378,8 +380,13 @@ export class PartitionLog {
    * offset of the oldest open transaction, else the high watermark.
    */
   get lastStableOffset(): number {
-    const unstable = this.producers.firstUnstableOffset();
-    return unstable >= 0 && unstable < this.hw ? unstable : this.hw;
+    let lso = this.hw;
+    const open = this.producers.firstUnstableOffset();
+    if (open >= 0 && open < lso) lso = open;
+    // Kafka's unreplicated transactions: ended, but the marker is not visible yet
+    while (this.unreplicatedTxns.length > 0 && this.unreplicatedTxns[0]!.lastOffset < this.hw) this.unreplicatedTxns.shift();
+    for (const t of this.unreplicatedTxns) if (t.firstOffset < lso) lso = t.firstOffset;
+    return lso;
   }
   /** Offsets below this are fsynced (Kafka's recovery point). */
   get recoveryPoint(): number {
@@ -482,7 +489,10 @@ export class PartitionLog {
     if (this.shouldRoll(seg, total, maxTs, next - 1, now)) seg = this.roll(now);
     if (pa) {
       pa.commit();
-      for (const t of pa.completed) if (t.aborted) seg.abortedTxns.push(this.abortedEntry(t.producerId, t.firstOffset, t.lastOffset));
+      for (const t of pa.completed) {
+        this.unreplicatedTxns.push(t);
+        if (t.aborted) seg.abortedTxns.push(this.abortedEntry(t.producerId, t.firstOffset, t.lastOffset));
+      }
     }
 
     // pass 2: stamp offsets in place, index, cache
@@ -1493,6 +1503,7 @@ export class PartitionLog {
     this.pendingHead = 0;
     this.cacheClear();
     this.producers.clear();
+    this.unreplicatedTxns = [];
     this.snapshotOffsets = [];
     this.flushTarget = 0;
     this.syncAckOffset = 0;

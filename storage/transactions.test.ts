@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readInt64 } from './batch.js';
 import { decodeBatchSync } from '../protocol/record-batch.js';
+import { buildTxnMarkerBatch } from './control-batch.js';
 import { isLogError } from './errors.js';
 import { joinPath } from './fs.js';
 import { MemoryFileSystem } from './fs-memory.js';
@@ -113,6 +114,18 @@ describe.each(ENVS)('transactions on the partition (%s)', (_name, makeEnv) => {
     log = await openLog(env, { hadCleanShutdown: true, recoveryPoint: 6 });
     expect((await log.read(0, 1 << 20, true, true)).abortedTransactions).toEqual(expected);
     expect((await txnIndexFiles(env))['00000000000000000000.txnindex']).toEqual(idx);
+    await log.close();
+  });
+
+  it('holds the LSO at an ended transaction until its marker is visible (group commit: fsynced)', async () => {
+    const env = await setup();
+    const log = await openLog(env, { config: testConfig({ flushMode: 'group-commit' }) });
+    await log.append(txn(1, 0)).durable; // 0
+    await log.append(plain()).durable; // 1
+    const r = log.append(buildTxnMarkerBatch({ producerId: 1n, producerEpoch: 0, coordinatorEpoch: 0, commit: true }, T0), { origin: 'coordinator' });
+    expect([log.highWatermark, log.lastStableOffset]).toEqual([2, 0]);
+    await r.durable;
+    expect([log.highWatermark, log.lastStableOffset]).toEqual([3, 3]);
     await log.close();
   });
 

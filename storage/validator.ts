@@ -7,7 +7,8 @@
 // (INVALID_RECORD); its length and CRC (CORRUPT_MESSAGE); a known codec, a record
 // count that matches the offsets (INVALID_RECORD); at most max.message.bytes
 // (MESSAGE_TOO_LARGE); well-formed records with offset deltas 0..n-1
-// (CORRUPT_MESSAGE), compressed batches decompressed to be checked and stored as
+// (CORRUPT_MESSAGE), no control batch and no producer id without a base sequence
+// (INVALID_RECORD), compressed batches decompressed to be checked and stored as
 // they came; keys on compacted topics (INVALID_RECORD); timestamps within
 // message.timestamp.before/after.max.ms of now under CreateTime (INVALID_TIMESTAMP).
 import { Compression } from '../protocol/compression.js';
@@ -57,6 +58,11 @@ export async function validateProducedRecords(records: Buffer, cfg: LogConfig, o
   const h = span.header;
   const problem = checkProducedBatch(span);
   if (problem) throw fromBatchError(problem);
+  // markers come from the transaction coordinator only
+  if (h.isControl) throw fail('INVALID_RECORD', 'Clients are not allowed to write control records');
+  if (h.producerId >= 0n && h.baseSequence < 0) {
+    throw fail('INVALID_RECORD', `Invalid sequence number ${h.baseSequence} in record batch with producerId ${h.producerId}`);
+  }
   const size = span.end - span.start;
   if (size > cfg.maxMessageBytes) {
     throw fail('MESSAGE_TOO_LARGE', `The record batch of ${size} bytes exceeds max.message.bytes ${cfg.maxMessageBytes}`);

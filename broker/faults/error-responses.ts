@@ -164,6 +164,12 @@ const ERROR_RESPONSES = new Map<number, Builder<unknown, unknown>>([
     brokers: [],
   })),
   builder<M.OffsetDeleteRequest, M.OffsetDeleteResponse>(47, (_req, _v, errorCode) => ({ errorCode, topics: [] })),
+  builder<M.DescribeProducersRequest, M.DescribeProducersResponse>(61, (req, _v, errorCode) => ({
+    topics: req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, errorCode, errorMessage: null, activeProducers: [] })),
+    })),
+  })),
   builder<M.ConsumerGroupHeartbeatRequest, M.ConsumerGroupHeartbeatResponse>(68, (_req, _v, errorCode) => ({
     errorCode,
     memberId: null,

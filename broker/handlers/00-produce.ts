@@ -20,8 +20,17 @@
 // leadership moves while it waits. Other acks: INVALID_REQUIRED_ACKS.
 // Unknown topics get UNKNOWN_TOPIC_OR_PARTITION: Kafka creates topics on
 // Metadata requests, never on Produce.
-// Not done: transactions (transactional batches are refused by the log),
-// topic-level compression.type recompression.
+// Transactions: a request carrying a transactional batch without a
+// transactional_id is answered TRANSACTIONAL_ID_AUTHORIZATION_FAILED for every
+// partition (Kafka's KafkaApis); control batches from clients and a producer
+// id without a base sequence are INVALID_RECORD (validator.ts); a plain batch
+// from a producer inside its open transaction is INVALID_TXN_STATE and an
+// older epoch INVALID_PRODUCER_EPOCH (the log's producer state). A producer's
+// first transactional batch opens its transaction on the partition, which
+// holds back the last stable offset until the coordinator's marker.
+// Not done: transaction.partition.verification.enable (that the partition
+// was added to the transaction is the coordinator's to check), topic-level
+// compression.type recompression.
 import { ProduceApi, type ProduceRequestPartitionProduceData, type ProduceResponsePartitionProduceResponse } from '../../protocol/messages/00-produce.js';
 import type { EncodeInput } from '../../protocol/codec-runtime.js';
 import { ErrorCode, errorName } from '../../protocol/errors.js';
@@ -29,6 +38,19 @@ import { buildRecordBatch, decodeLegacyMessageSet, RecordBatchError } from '../.
 
 /** Attributes byte of the first message of a legacy message set (offset 8, size 4, crc 4, magic 1). */
 const LEGACY_ATTRIBUTES_AT = 17;
+
+/** Whether any v2 batch of a partition's records has the transactional bit (Kafka's ProduceRequest.hasTransactionalRecords). */
+function hasTransactionalBatch(records: unknown): boolean {
+  if (!Buffer.isBuffer(records)) return false;
+  for (let pos = 0; pos + OFF_ATTRIBUTES + 2 <= records.length; ) {
+    if (records[pos + OFF_MAGIC] !== 2) return false;
+    if ((records.readInt16BE(pos + OFF_ATTRIBUTES) & ATTR_TRANSACTIONAL) !== 0) return true;
+    const length = records.readInt32BE(pos + OFF_LENGTH);
+    if (length <= 0) return false;
+    pos += LOG_OVERHEAD + length;
+  }
+  return false;
+}
 import { CloseConnection, NO_RESPONSE, defineHandler } from '../registry.js';
 import type { RequestContext } from '../context.js';
 import type { TopicInfo } from '../cluster.js';
@@ -37,6 +59,8 @@ import { onLeadershipChange } from '../leadership.js';
 import { validateProducedRecords } from '../../storage/validator.js';
 import { isLogError } from '../../storage/errors.js';
 import { AppendResult } from '../../storage/partition-log.js';
+import { ATTR_TRANSACTIONAL, OFF_ATTRIBUTES, OFF_LENGTH, OFF_MAGIC } from '../../protocol/record-batch-layout.js';
+import { LOG_OVERHEAD } from '../../protocol/record-batch.js';
 
 type PartitionResult = EncodeInput<ProduceResponsePartitionProduceResponse>;
 
@@ -156,11 +180,22 @@ export const produceHandler = defineHandler({
     const acks = req.acks;
     const validAcks = acks === 0 || acks === 1 || acks === -1;
     const topics = req.topicData.map((t) => ctx.broker.cluster.topic(t.name));
+    // Kafka refuses the whole request before looking at any partition
+    const noTransactionalId =
+      req.transactionalId === null && req.topicData.some((t) => t.partitionData.some((p) => hasTransactionalBatch(p.records)))
+        ? 'Transactional records need a transactional_id in the Produce request'
+        : null;
     const appended = await Promise.all(
       req.topicData.map((t, i) => {
         const topic = topics[i];
         return Promise.all(
-          t.partitionData.map((p) => (validAcks ? appendPartition(ctx, topic, p) : failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS))),
+          t.partitionData.map((p) =>
+            noTransactionalId !== null
+              ? failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, noTransactionalId)
+              : validAcks
+                ? appendPartition(ctx, topic, p)
+                : failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS),
+          ),
         );
       }),
     );

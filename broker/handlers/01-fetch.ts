@@ -14,8 +14,16 @@
 // Fetch sessions (KIP-227): answered session-less. Every answer carries session
 // id 0, so clients keep sending full fetch requests; an incremental request
 // for a session we never created gets FETCH_SESSION_ID_NOT_FOUND.
-// Not done: transactions (last stable offset = high watermark, no aborted
-// transactions), follower fetching (replica ids other than -1 are refused).
+// Isolation (Kafka's UnifiedLog.read): READ_UNCOMMITTED (0) reads up to the
+// high watermark with a null aborted_transactions; READ_COMMITTED (1) stops at
+// the last stable offset (whole batches; an offset in [LSO, log end] answers
+// empty, no error) and lists the aborted transactions overlapping what it
+// returns, sorted by first offset (an empty list when none; see
+// PartitionLog.abortedTransactions for why not in marker order).
+// last_stable_offset is always sent. A long poll counts only the bytes it may
+// return, so read_committed waits for data below the LSO; the LSO moves only
+// with the high watermark or a marker, both of which wake it.
+// Not done: follower fetching (replica ids other than -1 are refused).
 import { FetchApi, type FetchRequest, type FetchResponsePartitionData } from '../../protocol/messages/01-fetch.js';
 // Kafka sends an empty record set, never a null one; librdkafka refuses a null.
 import { type EncodeInput, ZERO_UUID, EMPTY_BUFFER } from '../../protocol/codec-runtime.js';
@@ -79,12 +87,12 @@ async function readAll(ctx: RequestContext, slots: Slot[], maxBytes: number, rea
     }
     const limit = Math.max(0, Math.min(s.maxBytes, maxBytes - total));
     try {
-      const r = await s.log.read(s.fetchOffset, limit, total === 0);
+      const r = await s.log.read(s.fetchOffset, limit, total === 0, readCommitted);
       s.out.errorCode = ErrorCode.NONE;
       s.out.highWatermark = BigInt(r.highWatermark);
       s.out.lastStableOffset = BigInt(r.lastStableOffset);
       s.out.logStartOffset = BigInt(r.logStartOffset);
-      s.out.abortedTransactions = readCommitted ? [] : null;
+      s.out.abortedTransactions = r.abortedTransactions ? r.abortedTransactions.map((t) => ({ producerId: BigInt(t.producerId), firstOffset: BigInt(t.firstOffset) })) : null;
       s.out.records = r.batches.length > 0 ? r.batches : EMPTY_BUFFER;
       total += r.bytes;
     } catch (err) {
@@ -92,7 +100,7 @@ async function readAll(ctx: RequestContext, slots: Slot[], maxBytes: number, rea
       Object.assign(s.out, emptyPartition(s.out.partitionIndex as number, ErrorCode[err.code]));
       s.out.highWatermark = BigInt(s.log.highWatermark);
       s.out.logStartOffset = BigInt(s.log.logStartOffset);
-      s.out.lastStableOffset = BigInt(s.log.highWatermark);
+      s.out.lastStableOffset = BigInt(s.log.lastStableOffset);
     }
   }
   return total;

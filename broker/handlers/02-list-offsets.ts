@@ -1,7 +1,9 @@
 // ListOffsets (key 2), versions 0-10.
-// Special timestamps: -2 earliest (log start offset), -1 latest (high
-// watermark; also the last stable offset for read_committed, which equals it
-// without transactions), -3 the record with the largest timestamp (v7+), -4
+// Isolation (v2+, Kafka's Partition.fetchOffsetForTimestamp): the bound is the
+// last stable offset for READ_COMMITTED, else the high watermark; a timestamp
+// or max-timestamp hit at or past the bound answers offset -1, timestamp -1.
+// Special timestamps: -2 earliest (log start offset), -1 latest (the bound),
+// -3 the record with the largest timestamp (v7+), -4
 // earliest local (v8+, the log start offset: no tiered storage), -5 earliest
 // pending upload (v9+, none without tiered storage: offset -1). Any other
 // timestamp finds, through the time index, the first offset whose timestamp is
@@ -53,8 +55,9 @@ export const listOffsetsHandler = defineHandler({
         const ts = p.timestamp;
         let offset: number;
         let timestamp = -1n;
+        const bound = v >= 2 && req.isolationLevel === 1 ? log.lastStableOffset : log.highWatermark;
         try {
-          if (ts === LATEST) offset = log.highWatermark;
+          if (ts === LATEST) offset = bound;
           else if (ts === EARLIEST || (ts === EARLIEST_LOCAL && v >= 8)) offset = log.logStartOffset;
           else if (ts === EARLIEST_PENDING_UPLOAD && v >= 9) offset = -1;
           else if (ts === MAX_TIMESTAMP && v >= 7) {
@@ -73,6 +76,10 @@ export const listOffsetsHandler = defineHandler({
           if (!isLogError(err)) throw err;
           out.errorCode = ErrorCode[err.code];
           continue;
+        }
+        if (ts !== LATEST && ts !== EARLIEST && ts !== EARLIEST_LOCAL && offset >= bound) {
+          offset = -1;
+          timestamp = -1n;
         }
         if (v === 0) {
           out.oldStyleOffsets = offset >= 0 && p.maxNumOffsets > 0 ? [BigInt(offset)] : [];

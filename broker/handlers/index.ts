@@ -38,6 +38,7 @@ import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.j
 import { alterPartitionReassignmentsHandler } from './45-alter-partition-reassignments.js';
 import { listPartitionReassignmentsHandler } from './46-list-partition-reassignments.js';
 import { describeClusterHandler } from './60-describe-cluster.js';
+import { describeProducersHandler } from './61-describe-producers.js';
 import { describeTopicPartitionsHandler } from './75-describe-topic-partitions.js';
 
 export const HANDLERS: readonly Handler[] = [
@@ -79,5 +80,6 @@ export const HANDLERS: readonly Handler[] = [
   consumerGroupHeartbeatHandler,
   consumerGroupDescribeHandler,
   describeClusterHandler,
+  describeProducersHandler,
   describeTopicPartitionsHandler,
 ];

@@ -1,0 +1,39 @@
+// DescribeProducers (key 61), version 0.
+// Per requested partition, the producers the partition's log knows (Kafka's
+// UnifiedLog.activeProducers): producer id and epoch, the last sequence
+// (-1 when no data batch is retained), the timestamp of its last batch, the
+// coordinator epoch of its last marker (-1 before any) and the first offset of
+// its open transaction (-1 when none). An unknown topic or partition answers
+// UNKNOWN_TOPIC_OR_PARTITION, a partition this node does not lead
+// NOT_LEADER_OR_FOLLOWER, with a null error message, as Kafka does.
+import { DescribeProducersApi } from '../../protocol/messages/61-describe-producers.js';
+import { defineHandler } from '../registry.js';
+import { lookupPartition } from '../partition-lookup.js';
+
+export const describeProducersHandler = defineHandler({
+  api: DescribeProducersApi,
+  minVersion: 0,
+  maxVersion: 0,
+  async handle(ctx, req) {
+    const topics = req.topics.map((t) => {
+      const topic = ctx.broker.cluster.topic(t.name);
+      return {
+        name: t.name,
+        partitions: t.partitionIndexes.map((partitionIndex) => {
+          const found = lookupPartition(ctx, topic, partitionIndex);
+          if (!found.log) return { partitionIndex, errorCode: found.errorCode, errorMessage: null, activeProducers: [] };
+          const activeProducers = [...found.log.producers.entries()].map((e) => ({
+            producerId: BigInt(e.producerId),
+            producerEpoch: e.producerEpoch,
+            lastSequence: e.lastSeq,
+            lastTimestamp: BigInt(e.lastTimestamp),
+            coordinatorEpoch: e.coordinatorEpoch,
+            currentTxnStartOffset: BigInt(e.currentTxnFirstOffset),
+          }));
+          return { partitionIndex, errorCode: 0, errorMessage: null, activeProducers };
+        }),
+      };
+    });
+    return { throttleTimeMs: 0, topics };
+  },
+});
