@@ -102,4 +102,37 @@ describe('transactions with kafkajs', () => {
     await tc.commit();
     expect(await readUntil('interleaved', 'end')).toEqual(['kept', 'end']);
   });
+
+  it('consume-transform-produce: sendOffsets commits the group\'s offsets with the transaction, an abort drops them', async () => {
+    await createTopic('in');
+    await createTopic('out');
+    const admin = kafka.admin();
+    await admin.connect();
+    cleanups.push(() => admin.disconnect());
+    const offsetOf = async () => (await admin.fetchOffsets({ groupId: 'ctp', topics: ['in'] }))[0].partitions[0].offset;
+
+    const producer = await txProducer('tx-ctp');
+    const t1 = await producer.transaction();
+    await t1.send({ topic: 'out', messages: [{ value: 'out-1' }] });
+    await t1.sendOffsets({ consumerGroupId: 'ctp', topics: [{ topic: 'in', partitions: [{ partition: 0, offset: '3' }] }] });
+    // Pending until the commit: the group has no offset yet.
+    expect(await offsetOf()).toBe('-1');
+    await t1.commit();
+    await waitFor(async () => (await offsetOf()) === '3');
+
+    const t2 = await producer.transaction();
+    await t2.send({ topic: 'out', messages: [{ value: 'out-aborted' }] });
+    await t2.sendOffsets({ consumerGroupId: 'ctp', topics: [{ topic: 'in', partitions: [{ partition: 0, offset: '5' }] }] });
+    await t2.abort();
+    const t3 = await producer.transaction();
+    await t3.send({ topic: 'out', messages: [{ value: 'end' }] });
+    await t3.commit();
+    expect(await readUntil('out', 'end')).toEqual(['out-1', 'end']);
+    expect(await offsetOf()).toBe('3');
+  });
 });
+
+/** Polls an asynchronous condition (the coordinator completes a transaction after EndTxn's answer, as Kafka does). */
+async function waitFor(cond: () => Promise<boolean>): Promise<void> {
+  while (!(await cond())) await new Promise((r) => setImmediate(r));
+}
