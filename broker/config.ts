@@ -616,7 +616,7 @@ export const CONFIG_DEFS = [
   },
   {
     name: 'transaction.partition.verification.enable', type: 'boolean', default: true, scope: 'broker',
-    doc: 'Transactional writes (TxnOffsetCommit here) are refused for a partition not added to the transaction.',
+    doc: 'Transactional produces and TxnOffsetCommit are refused for a partition not added to the transaction.',
   },
   {
     name: 'producer.id.expiration.ms', type: 'int', default: 86400000, range: { min: 1 }, scope: 'broker',

@@ -16,7 +16,8 @@ import { TxnOffsetCommitApi } from '../../protocol/messages/28-txn-offset-commit
 import { OffsetFetchApi } from '../../protocol/messages/09-offset-fetch.js';
 import { DescribeTransactionsApi } from '../../protocol/messages/65-describe-transactions.js';
 import { ListTransactionsApi } from '../../protocol/messages/66-list-transactions.js';
-import { decodeBatchSync } from '../../protocol/record-batch.js';
+import { buildRecordBatchSync, decodeBatchSync } from '../../protocol/record-batch.js';
+import { ProduceApi } from '../../protocol/messages/00-produce.js';
 
 let broker: RunningBroker;
 let client: RawClient;
@@ -165,5 +166,23 @@ describe('transaction coordinator over TCP', () => {
       c.socket.destroy();
       await other.close();
     }
+  });
+
+  it('verifies transactional produces: a partition not in the transaction is refused, by produce version', async () => {
+    const { producerId: pid } = await init('pv');
+    const produce = (v: number, partition: number, epoch = 0, seq = 0) =>
+      client.request(ProduceApi, v, {
+        transactionalId: 'pv',
+        acks: -1,
+        timeoutMs: 5000,
+        topicData: [{ name: 't', partitionData: [{ index: partition, records: buildRecordBatchSync({ records: [{ value: Buffer.from('x'), timestamp: Date.now() }], producerId: pid, producerEpoch: epoch, baseSequence: seq, isTransactional: true }) }] }],
+      });
+    const code = (r: Awaited<ReturnType<typeof produce>>) => r.responses[0].partitionResponses[0].errorCode;
+    expect(code(await produce(9, 0))).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect(code(await produce(11, 0))).toBe(ErrorCode.TRANSACTION_ABORTABLE);
+    await add('pv', pid, 0, [0]);
+    expect(code(await produce(9, 0))).toBe(0);
+    expect(code(await produce(9, 1))).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect(code(await produce(9, 0, 3, 1))).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
   });
 });
