@@ -33,7 +33,7 @@ import { GroupShards } from './group-shards.js';
 import { OFFSETS_TOPIC, OffsetsTopic } from './offsets/offsets-topic.js';
 import { TransactionCoordinator } from './transactions/coordinator.js';
 import { TransactionStateTopic } from './transactions/state-topic.js';
-import { markerWriter } from './transactions/markers.js';
+import { txnMarkers } from './transactions/markers.js';
 import type { GroupSnapshot } from './groups/classic-group.js';
 import { NodeServer, type BindAddress } from './node-server.js';
 import { TEST_DOUBLE_CONFIG } from './double/defaults.js';
@@ -257,7 +257,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
       cluster,
       stateTopic: new TransactionStateTopic(cluster, opened, config, () => clock.now()),
       producerIds,
-      writeMarkers: markerWriter({
+      markers: txnMarkers({
         logs: opened,
         clock,
         logger,

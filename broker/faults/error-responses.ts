@@ -107,6 +107,12 @@ const ERROR_RESPONSES = new Map<number, Builder<unknown, unknown>>([
   }),
   builder<M.AddOffsetsToTxnRequest, M.AddOffsetsToTxnResponse>(25, (_req, _v, errorCode) => ({ errorCode })),
   builder<M.EndTxnRequest, M.EndTxnResponse>(26, (_req, _v, errorCode) => ({ errorCode })),
+  builder<M.WriteTxnMarkersRequest, M.WriteTxnMarkersResponse>(27, (req, _v, errorCode) => ({
+    markers: req.markers.map((m) => ({
+      producerId: m.producerId,
+      topics: m.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, errorCode })) })),
+    })),
+  })),
   builder<M.TxnOffsetCommitRequest, M.TxnOffsetCommitResponse>(28, (req, _v, errorCode) => ({
     topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
   })),

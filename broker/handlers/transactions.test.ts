@@ -18,6 +18,7 @@ import { DescribeTransactionsApi } from '../../protocol/messages/65-describe-tra
 import { ListTransactionsApi } from '../../protocol/messages/66-list-transactions.js';
 import { buildRecordBatchSync, decodeBatchSync } from '../../protocol/record-batch.js';
 import { ProduceApi } from '../../protocol/messages/00-produce.js';
+import { WriteTxnMarkersApi } from '../../protocol/messages/27-write-txn-markers.js';
 
 let broker: RunningBroker;
 let client: RawClient;
@@ -184,5 +185,19 @@ describe('transaction coordinator over TCP', () => {
     expect(code(await produce(9, 0))).toBe(0);
     expect(code(await produce(9, 1))).toBe(ErrorCode.INVALID_TXN_STATE);
     expect(code(await produce(9, 0, 3, 1))).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+  });
+
+  it('WriteTxnMarkers appends a marker per partition with Kafka\'s per-partition errors', async () => {
+    const res = await client.request(WriteTxnMarkersApi, 1, {
+      markers: [{ producerId: 42n, producerEpoch: 3, transactionResult: false, coordinatorEpoch: 0, topics: [{ name: 't', partitionIndexes: [1, 7] }, { name: 'nope', partitionIndexes: [0] }] }],
+    });
+    expect(res.markers[0].topics.map((t) => t.partitions.map((p) => [p.partitionIndex, p.errorCode]))).toEqual([[[1, 0], [7, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]], [[0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]]);
+    const { batches } = await broker.logs.log('t', 1)!.read(0, 1 << 20, true);
+    const batch = decodeBatchSync(batches[0]);
+    expect(batch.header).toMatchObject({ producerId: 42n, producerEpoch: 3 });
+    expect(batch.records[0].key).toEqual(Buffer.from([0, 0, 0, 0]));
+    // An older epoch of the same producer is fenced by the partition's producer state.
+    const stale = await client.request(WriteTxnMarkersApi, 1, { markers: [{ producerId: 42n, producerEpoch: 2, transactionResult: true, coordinatorEpoch: 0, topics: [{ name: 't', partitionIndexes: [1] }] }] });
+    expect(stale.markers[0].topics[0].partitions[0].errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
   });
 });

@@ -25,6 +25,7 @@ import type { Clock, Timer } from '../clock.js';
 import type { Cluster, PartitionInfo } from '../cluster.js';
 import type { ProducerIdManager } from '../producer-ids.js';
 import { TRANSACTION_STATE_TOPIC, type TransactionStateTopic } from './state-topic.js';
+import type { TxnMarkers } from './markers.js';
 import {
   addPartitions,
   complete,
@@ -42,9 +43,6 @@ import {
   type TxnStep,
 } from './state.js';
 
-/** Writes a job's markers (markers.ts); resolves once every partition has its marker or was given up. */
-export type MarkerWriter = (job: MarkerJob, coordinatorEpoch: number) => Promise<void>;
-
 interface Shard {
   readonly partition: number;
   readonly leaderId: number;
@@ -61,7 +59,8 @@ export interface TransactionCoordinatorOptions {
   readonly cluster: Cluster;
   readonly stateTopic: TransactionStateTopic;
   readonly producerIds: ProducerIdManager;
-  readonly writeMarkers: MarkerWriter;
+  /** Writes markers (markers.ts); WriteTxnMarkers uses the same. */
+  readonly markers: TxnMarkers;
   readonly config: BrokerConfig;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -85,7 +84,10 @@ export class TransactionCoordinator {
   /** A test's hold on marker writing after EndTxn (Kafka's asynchronous window); null when markers follow at once. */
   private markerGate: Promise<unknown> | null = null;
 
+  readonly markers: TxnMarkers;
+
   constructor(private readonly opts: TransactionCoordinatorOptions) {
+    this.markers = opts.markers;
     this.logger = opts.logger.child({ component: 'txn-coordinator' });
     opts.cluster.on('topicCreated', (t) => {
       if (t.name === TRANSACTION_STATE_TOPIC) for (const p of t.partitions) void this.load(p);
@@ -212,7 +214,7 @@ export class TransactionCoordinator {
   private async finish(shard: Shard, prepared: TxnMetadata, job: MarkerJob): Promise<void> {
     const id = prepared.transactionalId;
     try {
-      await this.opts.writeMarkers(job, shard.coordinatorEpoch);
+      await this.opts.markers.writeJob(job, shard.coordinatorEpoch);
       if (this.shards.get(shard.partition) !== shard) return;
       const done = complete(prepared, this.opts.clock.now());
       await this.opts.stateTopic.persist({ transactionalId: id, value: done });

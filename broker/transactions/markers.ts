@@ -14,7 +14,7 @@ import type { Clock } from '../clock.js';
 import type { LogManager } from '../../storage/log-manager.js';
 import type { TxnMarker } from '../../storage/control-batch.js';
 import { isLogError } from '../../storage/errors.js';
-import type { MarkerWriter } from './coordinator.js';
+import type { MarkerJob } from './state.js';
 
 const RETRY_BACKOFF_MS = 100;
 
@@ -25,7 +25,7 @@ export type MarkerListener = (topic: string, partition: number, marker: TxnMarke
  * Appends one marker to a partition (acks=-1); resolves to Kafka's error code for
  * it: UNKNOWN_TOPIC_OR_PARTITION when the partition has no log here.
  */
-export async function writeTxnMarker(logs: LogManager, topic: string, partition: number, marker: TxnMarker, now: number, onMarker?: MarkerListener): Promise<number> {
+async function writeTxnMarker(logs: LogManager, topic: string, partition: number, marker: TxnMarker, now: number, onMarker?: MarkerListener): Promise<number> {
   const log = logs.log(topic, partition);
   if (!log) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
   try {
@@ -44,15 +44,22 @@ export interface MarkerWriterOptions {
   readonly onMarker?: MarkerListener;
 }
 
-/** The coordinator's marker writer: every partition of the job, retried until it lands, skipped or fenced. */
-export function markerWriter(opts: MarkerWriterOptions): MarkerWriter {
+export interface TxnMarkers {
+  /** One marker, once (WriteTxnMarkers): Kafka's error code for the partition. */
+  writeOne(topic: string, partition: number, marker: TxnMarker): Promise<number>;
+  /** Every partition of the job, each retried until it lands, is skipped or fenced (the coordinator's). */
+  writeJob(job: MarkerJob, coordinatorEpoch: number): Promise<void>;
+}
+
+export function txnMarkers(opts: MarkerWriterOptions): TxnMarkers {
   const sleep = (ms: number) => new Promise<void>((resolve) => opts.clock.setTimeout(resolve, ms));
-  return async (job, coordinatorEpoch) => {
+  const writeOne = (topic: string, partition: number, marker: TxnMarker) => writeTxnMarker(opts.logs, topic, partition, marker, opts.clock.now(), opts.onMarker);
+  const writeJob = async (job: MarkerJob, coordinatorEpoch: number) => {
     const marker: TxnMarker = { producerId: job.producerId, producerEpoch: job.producerEpoch, coordinatorEpoch, commit: job.commit };
     await Promise.all(
       job.partitions.map(async ({ topic, partition }) => {
         for (;;) {
-          const code = await writeTxnMarker(opts.logs, topic, partition, marker, opts.clock.now(), opts.onMarker);
+          const code = await writeOne(topic, partition, marker);
           if (code === ErrorCode.NONE) return;
           if (code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION || code === ErrorCode.INVALID_PRODUCER_EPOCH || code === ErrorCode.TRANSACTION_COORDINATOR_FENCED) {
             opts.logger.warn({ transactionalId: job.transactionalId, topic, partition, errorCode: code }, 'transaction marker not written; partition skipped');
@@ -64,4 +71,5 @@ export function markerWriter(opts: MarkerWriterOptions): MarkerWriter {
       }),
     );
   };
+  return { writeOne, writeJob };
 }
