@@ -246,8 +246,9 @@ export class ProducerStateManager {
 
   /** @internal (ProducerAppend.commit) */
   put(producerId: number, entry: ProducerStateEntry): void {
+    const before = this.producers.get(producerId)?.currentTxnFirstOffset ?? -1;
     this.producers.set(producerId, entry);
-    this.unstable = undefined;
+    if (before !== entry.currentTxnFirstOffset) this.unstable = undefined;
   }
 
   /** First offset of the oldest open transaction, or -1 (the LSO is this, else the high watermark). */

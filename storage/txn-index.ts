@@ -14,6 +14,7 @@
 
 import { readInt64, writeInt64 } from './batch.js';
 import { isNotFound, type FileSystem } from './fs.js';
+import { writeAndSync } from './segment.js';
 
 export const ABORTED_TXN_SIZE = 34;
 const ABORTED_TXN_VERSION = 0;
@@ -82,13 +83,7 @@ export async function writeTxnIndex(fs: FileSystem, path: string, entries: reado
     await fs.unlink(path);
     return;
   }
-  const fh = await fs.open(path, 'rw-truncate');
-  try {
-    await fh.writev([encodeAbortedTxns(entries)], 0);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  await writeAndSync(fs, path, encodeAbortedTxns(entries));
 }
 
 /**

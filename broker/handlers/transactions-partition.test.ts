@@ -4,7 +4,7 @@
 // both isolation levels, across a restart, and to kafkajs consumers.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
-import { startBroker, type RunningBroker } from '../broker.js';
+import { startBroker, startCluster, type RunningBroker } from '../broker.js';
 import { RawClient } from '../../test/support/raw-client.js';
 import { ProduceApi } from '../../protocol/messages/00-produce.js';
 import { FetchApi } from '../../protocol/messages/01-fetch.js';
@@ -224,6 +224,25 @@ describe('DescribeProducers', () => {
     expect(byPid['5000'].lastTimestamp).toBeGreaterThan(0n);
     expect(p9).toMatchObject({ partitionIndex: 9, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, activeProducers: [] });
     expect(res.topics[1].partitions[0].errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  });
+
+  it('answers NOT_LEADER_OR_FOLLOWER on a node that does not lead the partition', async () => {
+    const cluster = await startCluster({ nodes: 2 });
+    const [n0, n1] = cluster.nodes;
+    const leader = await RawClient.connect(n0!.host, n0!.port);
+    const other = await RawClient.connect(n1!.host, n1!.port);
+    try {
+      const created = await leader.request(CreateTopicsApi, 7, {
+        topics: [{ name: 'td-led', numPartitions: -1, replicationFactor: -1, configs: [], assignments: [{ partitionIndex: 0, brokerIds: [n0!.nodeId] }] }],
+      });
+      expect(created.topics[0].errorCode).toBe(0);
+      const ask = async (c: RawClient) => (await c.request(DescribeProducersApi, 0, { topics: [{ name: 'td-led', partitionIndexes: [0] }] })).topics[0].partitions[0].errorCode;
+      expect([await ask(leader), await ask(other)]).toEqual([ErrorCode.NONE, ErrorCode.NOT_LEADER_OR_FOLLOWER]);
+    } finally {
+      leader.close();
+      other.close();
+      await cluster.close();
+    }
   });
 });
 
