@@ -5,13 +5,7 @@
 // Not done: authorization.
 import { DescribeTransactionsApi } from '../../protocol/messages/65-describe-transactions.js';
 import { defineHandler } from '../registry.js';
-import type { TxnPartition } from '../transactions/state.js';
-
-function byTopic(partitions: readonly TxnPartition[]): { topic: string; partitions: number[] }[] {
-  const m = new Map<string, number[]>();
-  for (const p of partitions) m.set(p.topic, [...(m.get(p.topic) ?? []), p.partition]);
-  return [...m].map(([topic, ps]) => ({ topic, partitions: ps }));
-}
+import { partitionsByTopic } from '../transactions/records.js';
 
 export const describeTransactionsHandler = defineHandler({
   api: DescribeTransactionsApi,
@@ -31,7 +25,7 @@ export const describeTransactionsHandler = defineHandler({
             transactionStartTimeMs: BigInt(d.startMs),
             producerId: d.producerId,
             producerEpoch: d.producerEpoch,
-            topics: byTopic(d.partitions),
+            topics: partitionsByTopic(d.partitions).map(([topic, partitions]) => ({ topic, partitions })),
           };
         }),
       ),

@@ -18,14 +18,15 @@ export interface TxnRecord {
   readonly value: TxnMetadata | null;
 }
 
-function groupByTopic(partitions: readonly TxnPartition[]): { topic: string; partitionIds: number[] }[] {
+/** A transaction's partitions grouped by topic, in order (the record and DescribeTransactions list them so). */
+export function partitionsByTopic(partitions: readonly TxnPartition[]): [topic: string, partitions: number[]][] {
   const byTopic = new Map<string, number[]>();
   for (const p of partitions) {
     let ids = byTopic.get(p.topic);
     if (!ids) byTopic.set(p.topic, (ids = []));
     ids.push(p.partition);
   }
-  return [...byTopic].map(([topic, partitionIds]) => ({ topic, partitionIds }));
+  return [...byTopic];
 }
 
 export function encodeTxnRecord(rec: TxnRecord): { key: Buffer; value: Buffer | null } {
@@ -43,7 +44,7 @@ export function encodeTxnRecord(rec: TxnRecord): { key: Buffer; value: Buffer | 
       producerEpoch: m.producerEpoch,
       transactionTimeoutMs: m.timeoutMs,
       transactionStatus: stateId(m.state),
-      transactionPartitions: m.state === 'Empty' ? null : groupByTopic(m.partitions),
+      transactionPartitions: m.state === 'Empty' ? null : partitionsByTopic(m.partitions).map(([topic, partitionIds]) => ({ topic, partitionIds })),
       transactionLastUpdateTimestampMs: BigInt(m.lastUpdateMs),
       transactionStartTimestampMs: BigInt(m.startMs),
     },

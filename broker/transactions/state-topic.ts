@@ -8,16 +8,16 @@
 //
 // Left out: the periodic snapshot __consumer_offsets takes to bound replay (one
 // record per transaction step; replay reads the partition from its log start).
-import { buildRecordBatchSync, walkBatches, iterateRecords, batchRecordsPayloadSync } from '../../protocol/record-batch.js';
+import { buildRecordBatchSync } from '../../protocol/record-batch.js';
 import type { BrokerConfig } from '../config.js';
 import type { Cluster, TopicInfo } from '../cluster.js';
 import type { LogManager } from '../../storage/log-manager.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import { offsetsPartitionFor } from '../offsets/records.js';
+import { replayPartition } from '../offsets/replay.js';
 import { decodeTxnRecord, encodeTxnRecord, type TxnRecord } from './records.js';
 
 export const TRANSACTION_STATE_TOPIC = '__transaction_state';
-const READ_CHUNK = 8 * 1024 * 1024;
 
 export class TransactionStateTopic {
   private creating: Promise<TopicInfo> | null = null;
@@ -67,27 +67,11 @@ export class TransactionStateTopic {
     await this.log(this.partitionFor(rec.transactionalId)).append(batch, { origin: 'coordinator' }).ack(-1);
   }
 
-  /** Replays one partition, oldest record first. */
-  async loadPartition(partition: number, apply: (rec: TxnRecord) => void): Promise<number> {
-    const log = this.log(partition);
-    let count = 0;
-    let offset = log.logStartOffset;
-    while (offset < log.highWatermark) {
-      const { batches } = await log.read(offset, READ_CHUNK, true);
-      if (batches.length === 0) break;
-      for (const buf of batches) {
-        for (const span of walkBatches(buf).batches) {
-          for (const r of iterateRecords(span.header, batchRecordsPayloadSync(buf, span))) {
-            const rec = r.key && decodeTxnRecord(Buffer.from(r.key), r.value && Buffer.from(r.value));
-            if (rec) {
-              apply(rec);
-              count++;
-            }
-          }
-          offset = Number(span.header.baseOffset) + span.header.lastOffsetDelta + 1;
-        }
-      }
-    }
-    return count;
+  /** Replays one partition, oldest record first; returns the number of records read. */
+  loadPartition(partition: number, apply: (rec: TxnRecord) => void): Promise<number> {
+    return replayPartition(this.log(partition), (key, value) => {
+      const rec = decodeTxnRecord(key, value);
+      if (rec) apply(rec);
+    });
   }
 }
