@@ -200,4 +200,17 @@ describe('transaction coordinator over TCP', () => {
     const stale = await client.request(WriteTxnMarkersApi, 1, { markers: [{ producerId: 42n, producerEpoch: 2, transactionResult: true, coordinatorEpoch: 0, topics: [{ name: 't', partitionIndexes: [1] }] }] });
     expect(stale.markers[0].topics[0].partitions[0].errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
   });
+
+  it('Kafka\'s asynchronous window: with markers held after EndTxn, the next AddPartitionsToTxn gets CONCURRENT_TRANSACTIONS', async () => {
+    const { producerId: pid } = await init('w');
+    await add('w', pid, 0, [0]);
+    let release!: () => void;
+    broker.transactions.delayMarkers(new Promise<void>((r) => (release = r)));
+    expect((await end('w', pid, 0, true)).errorCode).toBe(0);
+    expect(codes(await add('w', pid, 0, [1]))).toEqual([['t', 1, ErrorCode.CONCURRENT_TRANSACTIONS]]);
+    expect((await end('w', pid, 0, true)).errorCode).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
+    release();
+    await settled('w', 'CompleteCommit');
+    expect(codes(await add('w', pid, 0, [1]))).toEqual([['t', 1, 0]]);
+  });
 });
