@@ -4,6 +4,7 @@
 // both isolation levels, across a restart, and to kafkajs consumers.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
+import { Consumer, stringDeserializers } from '@platformatic/kafka';
 import { startBroker, startCluster, type RunningBroker } from '../broker.js';
 import { RawClient } from '../../test/support/raw-client.js';
 import { ProduceApi } from '../../protocol/messages/00-produce.js';
@@ -203,6 +204,41 @@ describe('Fetch and ListOffsets with isolation levels', () => {
     };
     expect(await read(false)).toEqual(['c5', 'end']);
     expect(await read(true)).toEqual(['a0', 'b1', 'a2', 'b3', 'c5', 'end']);
+  });
+});
+
+describe('@platformatic/kafka', () => {
+  it('reads committed records only by default, everything with isolation level 0', async () => {
+    const t = 'tf-platformatic';
+    await createTopic(client, t);
+    await produce(client, t, batch(['a0', 'a1'], { pid: 6000n, transactional: true }), 'tx-a'); // 0-1
+    await produce(client, t, batch(['c2'], { pid: 6001n, transactional: true }), 'tx-c'); // 2
+    await marker(t, 6000n, false); // 3
+    await marker(t, 6001n, true); // 4
+    await produce(client, t, batch(['end'])); // 5
+    const read = async (isolationLevel: 0 | 1 | undefined): Promise<string[]> => {
+      const consumer = new Consumer({
+        groupId: `tf-platformatic-${isolationLevel}`,
+        clientId: 'tf-platformatic',
+        bootstrapBrokers: [broker.bootstrap],
+        deserializers: stringDeserializers,
+        maxWaitTime: 50,
+        ...(isolationLevel === undefined ? {} : { isolationLevel }),
+      });
+      const stream = await consumer.consume({ topics: [t], mode: 'earliest' });
+      const seen: string[] = [];
+      await new Promise<void>((resolve) => {
+        stream.on('data', (m) => {
+          seen.push(m.value as string);
+          if (m.value === 'end') resolve();
+        });
+      });
+      await stream.close();
+      await consumer.close(true);
+      return seen;
+    };
+    expect(await read(undefined)).toEqual(['c2', 'end']);
+    expect(await read(0)).toEqual(['a0', 'a1', 'c2', 'end']);
   });
 });
 
