@@ -32,7 +32,10 @@ import { DynamicBrokerConfigs } from './dynamic-broker-configs.js';
 import type { LogConfigResolver } from '../storage/log-config.js';
 import { waitForGroupState, type WaitForGroupOptions } from './group-service.js';
 import { GroupShards } from './group-shards.js';
-import { OffsetsTopic } from './offsets/offsets-topic.js';
+import { OFFSETS_TOPIC, OffsetsTopic } from './offsets/offsets-topic.js';
+import { TransactionCoordinator } from './transactions/coordinator.js';
+import { TransactionStateTopic } from './transactions/state-topic.js';
+import { txnMarkers } from './transactions/markers.js';
 import type { GroupSnapshot } from './groups/classic-group.js';
 import { NodeServer, type BindAddress } from './node-server.js';
 import { TEST_DOUBLE_CONFIG } from './double/defaults.js';
@@ -120,6 +123,8 @@ interface RunningParts {
   waitForTopic(name: string, opts?: { timeoutMs?: number }): Promise<TopicInfo>;
   /** The group coordinators across shards, both protocols (state, rebalanceHistory / consumerRebalanceHistory, onRebalance / onConsumerRebalance). */
   readonly groups: ClusterGroups;
+  /** The transaction coordinator (metadata of an id; delayMarkers reproduces Kafka's window between EndTxn and its markers). */
+  readonly transactions: TransactionCoordinator;
   /**
    * Resolves once the consumer group is Stable (or Empty), optionally with exactly
    * `members` members: what a test awaits before producing to a group it started.
@@ -287,7 +292,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     else await dirLock.release().catch(() => undefined);
     throw err;
   }
-  const { meta, cluster, groups, producerIds, nodes, logs, scram, dynamic } = started;
+  const { meta, cluster, groups, transactions, producerIds, nodes, logs, scram, dynamic } = started;
 
   /**
    * What the web console reads, and where its produce form connects: the first
@@ -338,7 +343,24 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     const groups = new GroupShards({ cluster, offsetsTopic, config, clock, logger });
     metrics.attach({ cluster, logs: opened, groups });
     await groups.start();
-    return { meta, cluster, groups, producerIds, nodes, logs: opened, offsetsTopic, scram, dynamic: dynamicConfigs };
+    const transactions = new TransactionCoordinator({
+      cluster,
+      stateTopic: new TransactionStateTopic(cluster, opened, config, () => clock.now()),
+      producerIds,
+      markers: txnMarkers({
+        logs: opened,
+        clock,
+        logger,
+        onMarker: (topic, partition, marker) => {
+          if (topic === OFFSETS_TOPIC) groups.onTxnMarker(partition, marker.producerId, marker.commit);
+        },
+      }),
+      config,
+      clock,
+      logger,
+    });
+    await transactions.start();
+    return { meta, cluster, groups, transactions, producerIds, nodes, logs: opened, offsetsTopic, scram, dynamic: dynamicConfigs };
   }
   const clusterId = meta.clusterId;
   const registry = new HandlerRegistry(HANDLERS);
@@ -350,7 +372,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
   for (const [i, server] of servers.entries()) {
     const node = nodes[i];
     // config is a getter: it follows the dynamic broker configs.
-    server.serve(new Map(node.endpoints.map((e) => [e.listener, { node, listener: e.listener, listenerSecurity: security.get(e.listener)!, scram, get config() { return dynamic.current; }, cluster, clock, logger, registry, logs, producerIds, groups, dispatch, requestBudget, rateLimitedLog, metrics, dynamicConfigs: dynamic } satisfies BrokerContext])));
+    server.serve(new Map(node.endpoints.map((e) => [e.listener, { node, listener: e.listener, listenerSecurity: security.get(e.listener)!, scram, get config() { return dynamic.current; }, cluster, clock, logger, registry, logs, producerIds, groups, transactions, dispatch, requestBudget, rateLimitedLog, metrics, dynamicConfigs: dynamic } satisfies BrokerContext])));
   }
 
   const serverOf = (nodeId: number): NodeServer => {
@@ -375,6 +397,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     nodes,
     waitForTopic: (name, o) => waitForTopic(cluster, name, o?.timeoutMs),
     groups,
+    transactions,
     waitForGroupState: (groupId, state = 'Stable', o) => waitForGroupState(groups, groupId, state, o),
     async moveLeader(topic, partition, nodeId) {
       await cluster.moveLeader(topic, partition, nodeId);
@@ -402,6 +425,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
       closing ??= (async () => {
         await webConsole?.close();
         groups.close();
+        transactions.close();
         metrics.close();
         await Promise.all([...servers.map((s) => s.stop()), metricsServer?.close()]);
         await logs.close();

@@ -671,6 +671,10 @@ export const CONFIG_DEFS = [
     doc: 'How often expired transactional ids are removed.',
   },
   {
+    name: 'transaction.partition.verification.enable', type: 'boolean', default: true, scope: 'broker',
+    doc: 'Transactional produces and TxnOffsetCommit are refused for a partition not added to the transaction.',
+  },
+  {
     name: 'producer.id.expiration.ms', type: 'int', default: 86400000, range: { min: 1 }, scope: 'broker',
     doc: 'A producer id idle for this long loses its idempotence state.',
   },

@@ -9,6 +9,7 @@ import type { HandlerRegistry } from './registry.js';
 import type { LogManager } from '../storage/log-manager.js';
 import type { ProducerIdManager } from './producer-ids.js';
 import type { GroupShards } from './group-shards.js';
+import type { TransactionCoordinator } from './transactions/coordinator.js';
 import type { Dispatch } from './faults/dispatch.js';
 import type { RequestBudget } from './request-budget.js';
 import type { RateLimitedLog } from './rate-limited-log.js';
@@ -38,6 +39,8 @@ export interface BrokerContext {
   readonly producerIds: ProducerIdManager;
   /** The classic group coordinators, one per __consumer_offsets partition (JoinGroup ... OffsetDelete). */
   readonly groups: GroupShards;
+  /** The transaction coordinator, one shard per __transaction_state partition. */
+  readonly transactions: TransactionCoordinator;
   /** Wraps every handler call (the test double's request log and faults); without it handlers are called directly. */
   readonly dispatch?: Dispatch;
   /** Requests held in memory across all connections (queued.max.requests, queued.max.request.bytes). */

@@ -219,6 +219,12 @@ export class GroupShards {
     return () => this.consumerListeners.delete(listener);
   }
 
+  /** A transaction marker landed on a __consumer_offsets partition: that shard settles the producer's pending offsets. */
+  onTxnMarker(partition: number, producerId: bigint, commit: boolean): void {
+    const shard = this.shards.get(partition);
+    if (shard && !shard.loading) shard.coordinator.settleTransaction(producerId, commit);
+  }
+
   /** Unloads every shard (broker shutdown). */
   close(): void {
     this.closed = true;

@@ -19,7 +19,8 @@ function errorCodes(value: unknown, out: number[] = []): number[] {
   if (Array.isArray(value)) for (const v of value) errorCodes(v, out);
   else if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value)) {
     for (const [k, v] of Object.entries(value)) {
-      if (k === 'errorCode') out.push(v as number);
+      // AddPartitionsToTxn v0-3 names its only code partitionErrorCode.
+      if (k === 'errorCode' || k === 'partitionErrorCode') out.push(v as number);
       else errorCodes(v, out);
     }
   }

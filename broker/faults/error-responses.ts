@@ -105,6 +105,27 @@ const ERROR_RESPONSES = new Map<number, Builder<unknown, unknown>>([
     producerId: -1n,
     producerEpoch: -1,
   })),
+  builder<M.AddPartitionsToTxnRequest, M.AddPartitionsToTxnResponse>(24, (req, v, errorCode) => {
+    const topics = (ts: readonly { name: string; partitions: readonly number[] }[]) =>
+      ts.map((t) => ({ name: t.name, resultsByPartition: t.partitions.map((p) => ({ partitionIndex: p, partitionErrorCode: errorCode })) }));
+    if (v >= 4) return { errorCode, resultsByTransaction: req.transactions.map((t) => ({ transactionalId: t.transactionalId, topicResults: topics(t.topics) })) };
+    return { resultsByTopicV3AndBelow: topics(req.v3AndBelowTopics) };
+  }),
+  builder<M.AddOffsetsToTxnRequest, M.AddOffsetsToTxnResponse>(25, (_req, _v, errorCode) => ({ errorCode })),
+  builder<M.EndTxnRequest, M.EndTxnResponse>(26, (_req, _v, errorCode) => ({ errorCode })),
+  builder<M.WriteTxnMarkersRequest, M.WriteTxnMarkersResponse>(27, (req, _v, errorCode) => ({
+    markers: req.markers.map((m) => ({
+      producerId: m.producerId,
+      topics: m.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, errorCode })) })),
+    })),
+  })),
+  builder<M.TxnOffsetCommitRequest, M.TxnOffsetCommitResponse>(28, (req, _v, errorCode) => ({
+    topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
+  })),
+  builder<M.DescribeTransactionsRequest, M.DescribeTransactionsResponse>(65, (req, _v, errorCode) => ({
+    transactionStates: req.transactionalIds.map((transactionalId) => ({ errorCode, transactionalId, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1n, producerId: -1n, producerEpoch: -1, topics: [] })),
+  })),
+  builder<M.ListTransactionsRequest, M.ListTransactionsResponse>(66, (_req, _v, errorCode) => ({ errorCode, unknownStateFilters: [], transactionStates: [] })),
   builder<M.DescribeAclsRequest, M.DescribeAclsResponse>(29, (_req, _v, errorCode) => ({ errorCode, errorMessage: null, resources: [] })),
   builder<M.CreateAclsRequest, M.CreateAclsResponse>(30, (req, _v, errorCode) => ({
     results: req.creations.map(() => ({ errorCode, errorMessage: null })),

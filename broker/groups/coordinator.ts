@@ -127,6 +127,16 @@ export class GroupCoordinator {
     return this.request((handle) => ({ type: 'offset-commit', handle, request }));
   }
 
+  /** TxnOffsetCommit: the offsets stay pending for `producerId` until settleTransaction. */
+  txnCommitOffsets(request: OffsetCommitRequest, producerId: bigint): Promise<OffsetCommitResult> {
+    return this.request((handle) => ({ type: 'txn-offset-commit', handle, request, producerId }));
+  }
+
+  /** A transaction marker of `producerId` landed on this shard's partition: its pending offsets commit or go. */
+  settleTransaction(producerId: bigint, commit: boolean): void {
+    if (!this.closed) this.run({ type: 'txn-marker', producerId, commit });
+  }
+
   deleteOffsets(request: OffsetDeleteRequest): Promise<OffsetDeleteResult> {
     return this.request((handle) => ({ type: 'offset-delete', handle, request }));
   }
@@ -447,6 +457,7 @@ function failedAnswer(event: CoordinatorEvent, errorCode: number): unknown {
     case 'leave':
       return { errorCode, members: [] };
     case 'offset-commit':
+    case 'txn-offset-commit':
       return {
         topics: event.request.topics.map((t) => ({
           name: t.name,

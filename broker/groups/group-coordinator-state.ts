@@ -63,6 +63,10 @@ export type CoordinatorEvent =
   | { readonly type: 'heartbeat'; readonly handle: RequestHandle; readonly request: HeartbeatRequest }
   | { readonly type: 'leave'; readonly handle: RequestHandle; readonly request: LeaveGroupRequest }
   | { readonly type: 'offset-commit'; readonly handle: RequestHandle; readonly request: OffsetCommitRequest }
+  /** TxnOffsetCommit: the offsets stay pending per (group, producer id) until the transaction's marker. */
+  | { readonly type: 'txn-offset-commit'; readonly handle: RequestHandle; readonly request: OffsetCommitRequest; readonly producerId: bigint }
+  /** A transaction marker landed on this shard's __consumer_offsets partition: its pending offsets apply (commit) or go. */
+  | { readonly type: 'txn-marker'; readonly producerId: bigint; readonly commit: boolean }
   | { readonly type: 'offset-delete'; readonly handle: RequestHandle; readonly request: OffsetDeleteRequest }
   | { readonly type: 'delete-groups'; readonly handle: RequestHandle; readonly groupIds: readonly string[] }
   | { readonly type: 'consumer-heartbeat'; readonly handle: RequestHandle; readonly request: ConsumerGroupHeartbeatRequest }
@@ -94,6 +98,8 @@ export class GroupCoordinatorState {
   readonly config: GroupCoordinatorConfig;
   private readonly groups = new Map<string, Group>();
   readonly offsets = new OffsetStore();
+  /** TxnOffsetCommit offsets waiting for their transaction's marker: producer id -> group -> topic\0partition -> record. */
+  private readonly pendingTxnOffsets = new Map<bigint, Map<string, Map<string, CoordinatorRecord & { type: 'offset-commit' }>>>();
   private readonly ctx: GroupContext;
   private readonly consumer: ConsumerGroupHeartbeats;
   private readonly topics: TopicMetadataView;
@@ -156,6 +162,12 @@ export class GroupCoordinatorState {
         break;
       case 'offset-commit':
         this.commitOffsets(event.request, event.handle, now, out);
+        break;
+      case 'txn-offset-commit':
+        this.txnCommitOffsets(event.request, event.producerId, event.handle, now, out);
+        break;
+      case 'txn-marker':
+        this.completeTxnOffsets(event.producerId, event.commit, out);
         break;
       case 'offset-delete':
         this.deleteOffsets(event.request, event.handle, out);
@@ -287,6 +299,9 @@ export class GroupCoordinatorState {
         return {
           name: t.name,
           partitions: t.partitionIndexes.map((p) => {
+            if (req.requireStable === true && this.hasPendingTxnOffset(req.groupId, t.name, p)) {
+              return { ...notFetched(p), errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT };
+            }
             const o = partitions?.get(p);
             return o === undefined ? notFetched(p) : fetched(p, o);
           }),
@@ -436,18 +451,28 @@ export class GroupCoordinatorState {
     }
     if (group instanceof ClassicGroup) group.touchFromOffsetCommit(req.memberId, now, out);
 
+    const topics = this.offsetRecords(req, now, (record) => {
+      out.records.push(record);
+      this.applyRecord(record, out);
+    });
+    if (group instanceof ClassicGroup) group.endEvent();
+    out.responses.push({ kind: 'offset-commit', handle, body: { topics } });
+  }
+
+  /** The request's offsets as records, each handed to `accept`; OFFSET_METADATA_TOO_LARGE partitions get none. */
+  private offsetRecords(req: OffsetCommitRequest, now: number, accept: (record: CoordinatorRecord & { type: 'offset-commit' }) => void): TopicPartitionErrors[] {
     const retention = req.retentionTimeMs ?? -1;
     const expireTimestamp = retention === -1 ? -1 : now + retention;
     const maxMetadata = this.config.offsetMetadataMaxBytes;
-    const topics: TopicPartitionErrors[] = [];
-    for (const t of req.topics) {
-      const partitions = t.partitions.map((p) => {
+    return req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => {
         const metadata = p.committedMetadata;
         if (metadata !== null && metadata.length > maxMetadata) {
           return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE };
         }
         const ts = p.commitTimestamp ?? -1;
-        const record: CoordinatorRecord = {
+        accept({
           type: 'offset-commit',
           groupId: req.groupId,
           topic: t.name,
@@ -459,15 +484,63 @@ export class GroupCoordinatorState {
             commitTimestamp: ts === -1 ? now : ts,
             expireTimestamp,
           },
-        };
+        });
+        return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE };
+      }),
+    }));
+  }
+
+  /**
+   * TxnOffsetCommit (Kafka's GroupCoordinator.handleTxnCommitOffsets): a missing
+   * group is created; the member and generation are checked only when the
+   * request names them (v3+); the offsets wait, per (group, producer id), for the
+   * transaction's marker on this partition.
+   */
+  private txnCommitOffsets(req: OffsetCommitRequest, producerId: bigint, handle: RequestHandle, now: number, out: StepOutput): void {
+    let group = this.groups.get(req.groupId);
+    if (group === undefined) {
+      group = new ClassicGroup(req.groupId, this.ctx, now);
+      this.groups.set(req.groupId, group);
+    }
+    let error: number = ErrorCode.NONE;
+    if (group instanceof ClassicGroup) {
+      if (group.state === 'Dead') error = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      else if (req.memberId !== '' && !group.hasMember(req.memberId)) error = ErrorCode.UNKNOWN_MEMBER_ID;
+      else if (req.generationIdOrMemberEpoch >= 0 && req.generationIdOrMemberEpoch !== group.generationId) error = ErrorCode.ILLEGAL_GENERATION;
+    } else if (req.memberId !== '' || req.generationIdOrMemberEpoch >= 0) {
+      error = this.consumer.validateMemberEpoch(group, req.memberId, req.generationIdOrMemberEpoch, req.apiVersion);
+    }
+    if (error !== ErrorCode.NONE) {
+      out.responses.push({ kind: 'offset-commit', handle, body: { topics: allPartitions(req.topics, error) } });
+      return;
+    }
+    let byGroup = this.pendingTxnOffsets.get(producerId);
+    if (!byGroup) this.pendingTxnOffsets.set(producerId, (byGroup = new Map()));
+    let pending = byGroup.get(req.groupId);
+    if (!pending) byGroup.set(req.groupId, (pending = new Map()));
+    const into = pending;
+    const topics = this.offsetRecords(req, now, (record) => into.set(`${record.topic}\u0000${record.partition}`, record));
+    out.responses.push({ kind: 'offset-commit', handle, body: { topics } });
+  }
+
+  /** A transaction of `producerId` ended on this partition: its pending offsets become commits, or are dropped. */
+  private completeTxnOffsets(producerId: bigint, commit: boolean, out: StepOutput): void {
+    const byGroup = this.pendingTxnOffsets.get(producerId);
+    if (!byGroup) return;
+    this.pendingTxnOffsets.delete(producerId);
+    if (!commit) return;
+    for (const pending of byGroup.values()) {
+      for (const record of pending.values()) {
         out.records.push(record);
         this.applyRecord(record, out);
-        return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE };
-      });
-      topics.push({ name: t.name, partitions });
+      }
     }
-    if (group instanceof ClassicGroup) group.endEvent();
-    out.responses.push({ kind: 'offset-commit', handle, body: { topics } });
+  }
+
+  /** Whether a transaction holds offsets for the partition that are not yet committed (OffsetFetch's requireStable). */
+  private hasPendingTxnOffset(groupId: string, topic: string, partition: number): boolean {
+    for (const byGroup of this.pendingTxnOffsets.values()) if (byGroup.get(groupId)?.has(`${topic}\u0000${partition}`)) return true;
+    return false;
   }
 
   private deleteOffsets(req: OffsetDeleteRequest, handle: RequestHandle, out: StepOutput): void {

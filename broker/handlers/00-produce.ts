@@ -32,8 +32,9 @@
 // older epoch INVALID_PRODUCER_EPOCH (the log's producer state). A producer's
 // first transactional batch opens its transaction on the partition, which
 // holds back the last stable offset until the coordinator's marker.
-// Not done: transaction.partition.verification.enable (that the partition
-// was added to the transaction is the coordinator's to check).
+// With transaction.partition.verification.enable (default true) a transactional
+// batch to a partition not in its producer's open transaction is refused
+// (transactions/produce-verification.ts).
 import { ProduceApi, type ProduceRequest, type ProduceRequestPartitionProduceData, type ProduceResponsePartitionProduceResponse } from '../../protocol/messages/00-produce.js';
 import type { EncodeInput } from '../../protocol/codec-runtime.js';
 import { ErrorCode, errorName } from '../../protocol/errors.js';
@@ -63,6 +64,7 @@ import { validateProducedRecords } from '../../storage/validator.js';
 import { isLogError } from '../../storage/errors.js';
 import { AppendResult } from '../../storage/partition-log.js';
 import { ATTR_TRANSACTIONAL, OFF_ATTRIBUTES, OFF_LENGTH, OFF_MAGIC } from '../../protocol/record-batch-layout.js';
+import { verifyTransactionalProduce } from '../transactions/produce-verification.js';
 import { LOG_OVERHEAD } from '../../protocol/record-batch.js';
 
 type PartitionResult = EncodeInput<ProduceResponsePartitionProduceResponse>;
@@ -216,6 +218,12 @@ export const produceHandler = defineHandler({
       req.transactionalId === null && req.topicData.some((t) => t.partitionData.some((p) => hasTransactionalBatch(p.records)))
         ? 'Transactional records need a transactional_id in the Produce request'
         : null;
+    const verify = ctx.broker.config.values['transaction.partition.verification.enable'] ? req.transactionalId : null;
+    const verifyCode = (topic: string, p: ProduceRequestPartitionProduceData): PartitionResult | null => {
+      if (verify === null) return null;
+      const code = verifyTransactionalProduce(ctx.broker.transactions, verify, topic, p.index, p.records, ctx.apiVersion);
+      return code === ErrorCode.NONE ? null : failed(p.index, code);
+    };
     const appended = await Promise.all(
       req.topicData.map((t, i) => {
         const topic = topics[i];
@@ -223,9 +231,9 @@ export const produceHandler = defineHandler({
           t.partitionData.map((p) =>
             noTransactionalId !== null
               ? failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, noTransactionalId)
-              : validAcks
-                ? appendPartition(ctx, topic, p, acks)
-                : failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS),
+              : !validAcks
+                ? failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS)
+                : (verifyCode(t.name, p) ?? appendPartition(ctx, topic, p, acks)),
           ),
         );
       }),

@@ -15,8 +15,8 @@
 // - an empty key is a valid key (Kafka hashes it like any other);
 // - v1-v3 answers carry the error message "NONE" on success (Kafka sends the
 //   error's name when there is no exception text).
-// Not done: authorization; transactions themselves (the transaction coordinator
-// is found, not yet served).
+// The transaction coordinator found is served (broker/transactions/).
+// Not done: authorization.
 import { FindCoordinatorApi } from '../../protocol/messages/10-find-coordinator.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from '../registry.js';

@@ -1,27 +1,41 @@
-// InitProducerId (key 22), versions 0-5, for idempotent producers.
+// InitProducerId (key 22), versions 0-5.
 // A null transactional id gets a fresh producer id (unique across restarts) and
-// epoch 0, whatever id and epoch the request carries, as Kafka does.
-// Not done: transactions. A non-null transactional id is refused with
-// TRANSACTIONAL_ID_AUTHORIZATION_FAILED, which clients report at once instead
-// of retrying forever.
+// epoch 0, whatever id and epoch the request carries, as Kafka does; its
+// transaction timeout is not checked.
+// A transactional id goes to its transaction coordinator (broker/transactions/):
+// a new id gets a fresh producer id at epoch 0, a known one its epoch bumped
+// (a new producer id once the epoch is exhausted); an open transaction is
+// fenced (aborted at epoch + 1) and answered CONCURRENT_TRANSACTIONS so the
+// client retries; v3+ may name the current producer id and epoch (KIP-360).
+// Timeout <= 0 or above transaction.max.timeout.ms: INVALID_TRANSACTION_TIMEOUT.
+// PRODUCER_FENCED is INVALID_PRODUCER_EPOCH below v4, TRANSACTION_ABORTABLE
+// INVALID_TXN_STATE below v5.
+// Not done: authorization.
 import { InitProducerIdApi } from '../../protocol/messages/22-init-producer-id.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from '../registry.js';
 import { storageFailure } from '../storage-errors.js';
+import { downgradeTxnError } from '../transactions/errors.js';
+
+const FAILED = { producerId: -1n, producerEpoch: -1 } as const;
 
 export const initProducerIdHandler = defineHandler({
   api: InitProducerIdApi,
   minVersion: 0,
   maxVersion: 5,
   async handle(ctx, req) {
-    if (req.transactionalId !== null) {
-      return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
-    }
     try {
-      const producerId = await ctx.broker.producerIds.nextId();
-      return { errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };
+      if (req.transactionalId === null) {
+        const producerId = await ctx.broker.producerIds.nextId();
+        return { errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };
+      }
+      const given = ctx.apiVersion >= 3 ? { producerId: req.producerId, producerEpoch: req.producerEpoch } : { producerId: -1n, producerEpoch: -1 };
+      const step = await ctx.broker.transactions.initProducerId(ctx.node.nodeId, { transactionalId: req.transactionalId, timeoutMs: req.transactionTimeoutMs, ...given });
+      const errorCode = downgradeTxnError(step.errorCode, ctx.apiVersion, { fencedFrom: 4, abortableFrom: 5 });
+      if (errorCode !== ErrorCode.NONE) return { errorCode, ...FAILED };
+      return { errorCode, producerId: step.producerId!, producerEpoch: step.producerEpoch! };
     } catch (err) {
-      return { errorCode: storageFailure(err, ctx, 'reserving producer ids').errorCode, producerId: -1n, producerEpoch: -1 };
+      return { errorCode: storageFailure(err, ctx, 'reserving producer ids').errorCode, ...FAILED };
     }
   },
 });

@@ -16,11 +16,13 @@ import { buildRecordBatchSync, decodeBatchSync, walkBatches } from '../../protoc
 import { ErrorCode } from '../../protocol/errors.js';
 import { MemoryFileSystem } from '../../storage/fs-memory.js';
 
+const NO_VERIFICATION = { 'transaction.partition.verification.enable': 'false' };
 let broker: RunningBroker;
 let client: RawClient;
 
 beforeAll(async () => {
-  broker = await startBroker();
+  // These tests write transactional batches without a coordinator: Kafka <= 3.5's behaviour.
+  broker = await startBroker({ config: NO_VERIFICATION });
   client = await RawClient.connect(broker.host, broker.port);
 });
 afterAll(async () => {
@@ -284,7 +286,7 @@ describe('restart', () => {
   it('keeps the last stable offset of an open transaction and the aborted index', async () => {
     const fs = new MemoryFileSystem();
     const t = 'tr-restart';
-    let b = await startBroker({ fs, dataDir: '/data' });
+    let b = await startBroker({ fs, dataDir: '/data', config: NO_VERIFICATION });
     let c = await RawClient.connect(b.host, b.port);
     await createTopic(c, t);
     await produce(c, t, batch(['a0'], { pid: 4000n, transactional: true }), 'tx'); // 0
@@ -296,7 +298,7 @@ describe('restart', () => {
     c.close();
     await b.close();
 
-    b = await startBroker({ fs, dataDir: '/data' });
+    b = await startBroker({ fs, dataDir: '/data', config: NO_VERIFICATION });
     c = await RawClient.connect(b.host, b.port);
     try {
       const after = await fetch(c, t, 0, 1);

@@ -13,18 +13,18 @@
 // Replay then reads one snapshot plus what came after it, however long the
 // broker has run; segments below the log start are deleted by storage.
 import type { Logger } from 'pino';
-import { buildRecordBatchSync, walkBatches, iterateRecords, batchRecordsPayloadSync } from '../../protocol/record-batch.js';
+import { buildRecordBatchSync } from '../../protocol/record-batch.js';
 import type { BrokerConfig } from '../config.js';
 import type { Cluster, TopicInfo } from '../cluster.js';
 import type { LogManager } from '../../storage/log-manager.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import type { CoordinatorRecord } from '../groups/types.js';
+import { replayPartition } from './replay.js';
 import { decodeCoordinatorRecord, encodeCoordinatorRecord, offsetsPartitionFor, type EncodedRecord } from './records.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 const SNAPSHOT_MIN_RECORDS = 10_000;
 const RECORDS_PER_BATCH = 1_000;
-const READ_CHUNK = 8 * 1024 * 1024;
 
 interface PartitionState {
   /** Latest encoded record per key (the key bytes as a latin1 string); tombstones removed. */
@@ -104,27 +104,11 @@ export class OffsetsTopic {
     // Rebuilt from the log: a shard loaded again (leadership came back) starts afresh.
     this.partitions.delete(partition);
     const s = this.state(partition);
-    let count = 0;
-    let offset = log.logStartOffset;
-    while (offset < log.highWatermark) {
-      const { batches } = await log.read(offset, READ_CHUNK, true);
-      if (batches.length === 0) break;
-      for (const buf of batches) {
-        for (const span of walkBatches(buf).batches) {
-          const payload = batchRecordsPayloadSync(buf, span);
-          for (const r of iterateRecords(span.header, payload)) {
-            if (r.key === null) continue;
-            // Slices of what the log read: copied, so the live map keeps no read buffers alive.
-            this.remember(s, { key: Buffer.from(r.key), value: r.value && Buffer.from(r.value) });
-            const rec = decodeCoordinatorRecord(r.key, r.value);
-            if (rec) apply(rec);
-            count++;
-          }
-          offset = Number(span.header.baseOffset) + span.header.lastOffsetDelta + 1;
-        }
-      }
-    }
-    return count;
+    return replayPartition(log, (key, value) => {
+      this.remember(s, { key, value });
+      const rec = decodeCoordinatorRecord(key, value);
+      if (rec) apply(rec);
+    });
   }
 
   private remember(s: PartitionState, rec: EncodedRecord): void {

@@ -110,7 +110,7 @@ describe('fault injection with kafkajs', () => {
   it('faults are strict about what they can match', () => {
     expect(() => broker.faults.failNext('Heartbeat', 27, { topic: 't' })).toThrow(/Produce, Fetch and ListOffsets/);
     expect(() => broker.faults.failNext('Metadata', 15, { group: 'g' })).toThrow(/group APIs/);
-    expect(() => broker.faults.failNext('EndTxn', 15)).toThrow(/does not serve EndTxn/);
+    expect(() => broker.faults.failNext('AlterReplicaLogDirs', 15)).toThrow(/does not serve AlterReplicaLogDirs/);
     expect(() => broker.faults.failNext('NoSuchApi', 15)).toThrow(/no Kafka API/);
   });
 });

@@ -1,0 +1,23 @@
+// EndTxn (key 26), versions 0-4.
+// Commits or aborts the open transaction: the coordinator logs
+// PrepareCommit/PrepareAbort, answers once that record is durable (as Kafka
+// does), then writes a marker to every partition of the transaction and logs
+// CompleteCommit/CompleteAbort; until then the id's next calls get
+// CONCURRENT_TRANSACTIONS. A retried EndTxn of a completed transaction gets NONE,
+// the opposite outcome INVALID_TXN_STATE, as does an EndTxn with no transaction.
+// PRODUCER_FENCED is INVALID_PRODUCER_EPOCH below v2, TRANSACTION_ABORTABLE
+// INVALID_TXN_STATE below v4.
+// Not done: v5 (KIP-890 part 2's epoch bump per transaction); authorization.
+import { EndTxnApi } from '../../protocol/messages/26-end-txn.js';
+import { defineHandler } from '../registry.js';
+import { downgradeTxnError } from '../transactions/errors.js';
+
+export const endTxnHandler = defineHandler({
+  api: EndTxnApi,
+  minVersion: 0,
+  maxVersion: 4,
+  async handle(ctx, req) {
+    const code = await ctx.broker.transactions.endTxn(ctx.node.nodeId, req.transactionalId, req.producerId, req.producerEpoch, req.committed);
+    return { errorCode: downgradeTxnError(code, ctx.apiVersion, { fencedFrom: 2, abortableFrom: 4 }) };
+  },
+});
