@@ -12,18 +12,6 @@ import { joinPath, readFileIfExists, writeFileAtomic } from '../storage/fs.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
-/** Rows other helpers wire up in the 2026-12-03 session (transactions); drop each once it is read. */
-const PENDING_ELSEWHERE = new Set([
-  'transactional.id.expiration.ms',
-  'transaction.max.timeout.ms',
-  'transaction.state.log.replication.factor',
-  'transaction.state.log.min.isr',
-  'transaction.state.log.segment.bytes',
-  'transaction.abort.timed.out.transaction.cleanup.interval.ms',
-  'transaction.remove.expired.transaction.cleanup.interval.ms',
-  'producer.id.expiration.check.interval.ms',
-]);
-
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
@@ -58,7 +46,7 @@ describe('the config table', () => {
     const code = codeText();
     const read = (name: string): boolean => code.includes(`'${name}'`);
     const unread = CONFIG_DEFINITIONS.filter((def) => {
-      if (read(def.name) || onlyItsDefault(def) || PENDING_ELSEWHERE.has(def.name) || IGNORED_BY_KAFKA.has(def.name)) return false;
+      if (read(def.name) || onlyItsDefault(def) || IGNORED_BY_KAFKA.has(def.name)) return false;
       // A broker row that supplies a topic default is read through that topic row.
       if (def.topicName !== undefined) return !read(def.topicName) && !IGNORED_BY_KAFKA.has(def.topicName);
       return true;
