@@ -1293,6 +1293,7 @@ export const ConfigSource = {
   DYNAMIC_DEFAULT_BROKER_CONFIG: 3,
   STATIC_BROKER_CONFIG: 4,
   DEFAULT_CONFIG: 5,
+  GROUP_CONFIG: 8,
 } as const;
 export type ConfigSource = (typeof ConfigSource)[keyof typeof ConfigSource];
 
