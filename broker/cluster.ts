@@ -296,6 +296,13 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     }
   }
 
+  /** Forgets every group's configs (the test double's reset). */
+  async clearGroupConfigs(): Promise<void> {
+    if (this.groupConfigsById.size === 0) return;
+    this.groupConfigsById.clear();
+    await this.persist();
+  }
+
   /** Re-resolves every topic's log config (after the broker defaults changed) and pushes it to the logs. */
   reapplyLogConfigs(): void {
     for (const topic of this.byName.values()) this.partitionLogs?.setConfig(topic.id, this.logConfig(topic));

@@ -94,6 +94,11 @@ describe('group configs (GROUP resources)', () => {
 
     expect((await alter(c, 'not-yet', [{ name: SESSION, configOperation: DELETE, value: null }])).errorCode).toBe(ErrorCode.NONE);
     expect(await valueOf(c, 'not-yet', SESSION)).toEqual({ value: '30000', source: ConfigSource.DEFAULT_CONFIG });
+
+    // The test double's reset forgets them with the groups.
+    expect((await alter(c, 'not-yet', [{ name: HEARTBEAT, configOperation: SET, value: '300' }])).errorCode).toBe(ErrorCode.NONE);
+    await broker.reset();
+    expect(await valueOf(c, 'not-yet', HEARTBEAT)).toEqual({ value: '4000', source: ConfigSource.DEFAULT_CONFIG });
   });
 
   it('bad names and values get Kafka\'s errors and change nothing; validateOnly changes nothing', async () => {
