@@ -1410,7 +1410,8 @@ function brokerSynonymList(broker: BrokerConfig, group: readonly ConfigDefinitio
   return out;
 }
 
-function wanted(names: Iterable<string> | null | undefined): ((name: string) => boolean) {
+/** DescribeConfigs' configuration_keys as a filter: null or undefined means all. */
+export function wanted(names: Iterable<string> | null | undefined): ((name: string) => boolean) {
   if (names === null || names === undefined) return () => true;
   const set = new Set(names);
   return (name) => set.has(name);
@@ -1491,17 +1492,22 @@ export function describeTopicConfigs(
         value = formatConfigValue(d, v);
         source = (from !== undefined ? brokerSetting(broker, from.name)?.source : undefined) ?? ConfigSource.DEFAULT_CONFIG;
       }
-      return {
-        name: d.name,
-        value,
-        source,
-        isDefault: source === ConfigSource.DEFAULT_CONFIG,
-        readOnly: false,
-        sensitive: false,
-        type: d.type,
-        configType: KAFKA_CONFIG_TYPE[d.type],
-        documentation: d.doc,
-        synonyms,
-      };
+      return writableConfigEntry(d, value, source, synonyms);
     });
+}
+
+/** A DescribeConfigs entry that may be altered and is no secret (topic and group configs). */
+export function writableConfigEntry(def: ConfigDefinition, value: string | null, source: ConfigSource, synonyms: readonly ConfigSynonym[]): DescribedConfig {
+  return {
+    name: def.name,
+    value,
+    source,
+    isDefault: source === ConfigSource.DEFAULT_CONFIG,
+    readOnly: false,
+    sensitive: false,
+    type: def.type,
+    configType: KAFKA_CONFIG_TYPE[def.type],
+    documentation: def.doc,
+    synonyms,
+  };
 }

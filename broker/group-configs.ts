@@ -11,9 +11,10 @@ import {
   ConfigError,
   ConfigSource,
   INVALID_CONFIG,
-  KAFKA_CONFIG_TYPE,
   brokerConfigDefinition,
   parseConfigValue,
+  wanted,
+  writableConfigEntry,
   type BrokerConfig,
   type ConfigDefinition,
   type ConfigValidationError,
@@ -103,23 +104,12 @@ export function describeGroupConfigs(
   overrides: Readonly<Record<string, string>>,
   names?: Iterable<string> | null,
 ): DescribedConfig[] {
-  const want = names === null || names === undefined ? null : new Set(names);
-  return ROWS.filter((r) => want === null || want.has(r.name)).map((row) => {
+  const want = wanted(names);
+  return ROWS.filter((r) => want(r.name)).map((row) => {
     const def = groupConfigDefinition(row.name) as ConfigDefinition;
     const raw = overrides[row.name];
     const value = String(raw !== undefined ? Number(raw.trim()) : broker.values[row.broker]);
     const source = raw !== undefined ? ConfigSource.GROUP_CONFIG : ConfigSource.DEFAULT_CONFIG;
-    return {
-      name: row.name,
-      value,
-      source,
-      isDefault: source === ConfigSource.DEFAULT_CONFIG,
-      readOnly: false,
-      sensitive: false,
-      type: def.type,
-      configType: KAFKA_CONFIG_TYPE[def.type],
-      documentation: def.doc,
-      synonyms: [{ name: row.name, value, source }],
-    };
+    return writableConfigEntry(def, value, source, [{ name: row.name, value, source }]);
   });
 }
