@@ -10,9 +10,14 @@
 // per broker (its node id; single-node brokers) or the cluster default (empty
 // name). A config Kafka cannot change at runtime gets Kafka's INVALID_REQUEST
 // "Cannot update these configs dynamically"; unknown names and bad values INVALID_CONFIG.
+//
+// Group resources (KIP-848 per-group configs, broker/group-configs.ts): any
+// group id but the empty one, existing or not, as Kafka; kept in the cluster
+// metadata (Cluster.updateGroupConfigs), read by the coordinator at use time.
 import { ErrorCode } from '../protocol/errors.js';
 import { validateTopicConfigs, topicConfigDeprecations } from './config.js';
 import { invalidTopicNameReason } from './topic-name.js';
+import { validateGroupConfigs } from './group-configs.js';
 import { storageFailure } from './storage-errors.js';
 import type { RequestContext } from './context.js';
 import type { TopicInfo } from './cluster.js';
@@ -20,6 +25,7 @@ import type { TopicInfo } from './cluster.js';
 export const RESOURCE_TOPIC = 2;
 export const RESOURCE_BROKER = 4;
 export const RESOURCE_BROKER_LOGGER = 8;
+export const RESOURCE_GROUP = 32;
 
 export interface AlterOutcome {
   errorCode: number;
@@ -134,5 +140,24 @@ export async function applyBrokerConfigs(ctx: RequestContext, name: string, conf
   }
   cluster.reapplyLogConfigs();
   ctx.logger.info({ resource: name === '' ? 'cluster default' : `broker ${name}`, configs }, 'broker configs altered');
+  return ALTER_OK;
+}
+
+/** The controller's check of a group resource's name. */
+export function checkGroupResource(name: string): AlterOutcome | null {
+  return name === '' ? invalidRequest('Default group resources are not allowed.') : null;
+}
+
+/** Validates a group's complete new configs and, unless validateOnly, makes them the group's. */
+export async function applyGroupConfigs(ctx: RequestContext, groupId: string, configs: Record<string, string>, validateOnly: boolean): Promise<AlterOutcome> {
+  const problem = validateGroupConfigs(ctx.broker.config, configs);
+  if (problem) return problem;
+  if (validateOnly) return ALTER_OK;
+  try {
+    await ctx.broker.cluster.updateGroupConfigs(groupId, configs);
+  } catch (err) {
+    return storageFailure(err, ctx, `altering the configs of group ${groupId}`);
+  }
+  ctx.logger.info({ group: groupId, configs }, 'group configs altered');
   return ALTER_OK;
 }

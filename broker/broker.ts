@@ -313,7 +313,8 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     const meta = await loadOrCreateMetaProperties(fs, dataDir, { clusterId: config.clusterId, nodeId: config.nodeId });
     dynamicConfigs = await DynamicBrokerConfigs.open(fs, dataDir, config);
     const store = new ClusterStore(fs, dataDir);
-    const stored = withoutUnknownConfigs(await store.load(), logger);
+    const metadata = await store.loadMetadata();
+    const stored = withoutUnknownConfigs(metadata.topics, logger);
     const opened = await LogManager.open({
       dataDir,
       fs,
@@ -338,7 +339,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     for (const s of servers) await s.listen();
     const nodes = specs.map(advertisedNode);
     const cluster = new Cluster(meta.clusterId, nodes, { store, logs: opened, logConfig: resolveLogConfig });
-    cluster.load(stored);
+    cluster.load(stored, metadata.groupConfigs);
     const offsetsTopic = new OffsetsTopic(cluster, opened, config, logger, () => clock.now());
     const groups = new GroupShards({ cluster, offsetsTopic, config, clock, logger });
     metrics.attach({ cluster, logs: opened, groups });

@@ -1,5 +1,6 @@
 // The cluster's topic file across restarts: version 1 files (before several
-// nodes) still load, and leaders and epochs survive a restart (version 2).
+// nodes) still load, leaders and epochs survive a restart (version 2), and
+// per-group configs ride along in an optional field.
 import { describe, expect, it } from 'vitest';
 import { MemoryFileSystem } from '../storage/fs-memory.js';
 import { startBroker, startCluster } from './broker.js';
@@ -56,5 +57,28 @@ describe('kafkalite-topics.json', () => {
       [0, 1],
     ]);
     await smaller.close();
+  });
+
+  it('keeps group configs in an optional field: absent when none, written and read back otherwise, topics unchanged', async () => {
+    const fs = new MemoryFileSystem();
+    const first = await startBroker({ fs, dataDir: DIR });
+    await first.cluster.createTopic(first.cluster.newTopic('t', 1));
+    const file = async () => JSON.parse((await fs.readFile(`${DIR}/${TOPICS_FILE}`)).toString()) as Record<string, unknown>;
+    expect(Object.keys(await file())).toEqual(['version', 'topics']);
+    await first.cluster.updateGroupConfigs('g', { 'consumer.heartbeat.interval.ms': '6000' });
+    const written = await file();
+    expect(written).toMatchObject({ version: 2, groupConfigs: { g: { 'consumer.heartbeat.interval.ms': '6000' } } });
+    expect((written.topics as { name: string }[]).map((t) => t.name)).toContain('t');
+    await first.close();
+
+    const second = await startBroker({ fs, dataDir: DIR });
+    try {
+      expect(second.cluster.groupConfigs('g')).toEqual({ 'consumer.heartbeat.interval.ms': '6000' });
+      expect(second.cluster.topic('t')).toBeDefined();
+      await second.cluster.updateGroupConfigs('g', {});
+      expect(await file()).not.toHaveProperty('groupConfigs');
+    } finally {
+      await second.close();
+    }
   });
 });

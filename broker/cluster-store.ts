@@ -8,6 +8,9 @@
 //
 // Version 1 files (written before several nodes existed) still load; their
 // partitions get leaders as new partitions do, at epoch 0. Only version 2 is written.
+// Both versions may carry `groupConfigs` (per-group configs, group id -> name ->
+// value; Kafka keeps them in its metadata log beside the topics): optional, so
+// older files load without it and older code ignores it.
 import { joinPath, readFileIfExists, writeFileAtomic, type FileSystem } from '../storage/fs.js';
 
 export const TOPICS_FILE = 'kafkalite-topics.json';
@@ -26,9 +29,18 @@ export interface StoredTopic {
   leaders?: StoredPartition[];
 }
 
+/** Group id -> config name -> value. */
+export type StoredGroupConfigs = Record<string, Record<string, string>>;
+
+export interface StoredMetadata {
+  topics: StoredTopic[];
+  groupConfigs: StoredGroupConfigs;
+}
+
 interface TopicsFile {
   version: 1 | 2;
   topics: StoredTopic[];
+  groupConfigs?: StoredGroupConfigs;
 }
 
 export class ClusterStore {
@@ -45,8 +57,12 @@ export class ClusterStore {
   }
 
   async load(): Promise<StoredTopic[]> {
+    return (await this.loadMetadata()).topics;
+  }
+
+  async loadMetadata(): Promise<StoredMetadata> {
     const raw = await readFileIfExists(this.fs, this.path);
-    if (raw === undefined) return [];
+    if (raw === undefined) return { topics: [], groupConfigs: {} };
     let parsed: TopicsFile;
     try {
       parsed = JSON.parse(raw.toString('utf8')) as TopicsFile;
@@ -56,19 +72,22 @@ export class ClusterStore {
     if ((parsed.version !== 1 && parsed.version !== 2) || !Array.isArray(parsed.topics)) {
       throw new Error(`${this.path}: unsupported version ${String(parsed.version)}`);
     }
-    return parsed.topics.map((t) => ({
+    const topics = parsed.topics.map((t) => ({
       name: t.name,
       topicId: t.topicId,
       partitions: t.partitions,
       configs: t.configs ?? {},
       leaders: parsed.version === 2 && Array.isArray(t.leaders) ? t.leaders : undefined,
     }));
+    const groups = parsed.groupConfigs;
+    return { topics, groupConfigs: groups !== null && typeof groups === 'object' && !Array.isArray(groups) ? groups : {} };
   }
 
   /** Persists `snapshot()` as taken when this write's turn comes. */
-  save(snapshot: () => StoredTopic[]): Promise<void> {
+  save(snapshot: () => StoredMetadata): Promise<void> {
     const run = this.tail.then(() => {
-      const data: TopicsFile = { version: 2, topics: snapshot() };
+      const { topics, groupConfigs } = snapshot();
+      const data: TopicsFile = { version: 2, topics, ...(Object.keys(groupConfigs).length > 0 ? { groupConfigs } : {}) };
       return writeFileAtomic(this.fs, this.path, Buffer.from(`${JSON.stringify(data, null, 2)}\n`));
     });
     this.tail = run.catch(() => undefined);

@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { unifyCollisionChars } from './topic-name.js';
-import type { ClusterStore, StoredTopic } from './cluster-store.js';
+import type { ClusterStore, StoredGroupConfigs, StoredMetadata, StoredTopic } from './cluster-store.js';
 import type { LogConfig, LogConfigResolver } from '../storage/log-config.js';
 
 export interface Endpoint {
@@ -76,6 +76,7 @@ export interface ClusterOptions {
 
 export const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
 export const NO_LEADER = -1;
+const NO_CONFIGS: Readonly<Record<string, string>> = Object.freeze({});
 
 interface ClusterEvents {
   topicCreated: [TopicInfo];
@@ -90,6 +91,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   private readonly byName = new Map<string, TopicInfo>();
   private readonly byId = new Map<string, TopicInfo>();
   private readonly byCollisionName = new Map<string, TopicInfo>();
+  /** Per-group configs (IncrementalAlterConfigs on GROUP resources), by group id. */
+  private readonly groupConfigsById = new Map<string, Readonly<Record<string, string>>>();
   private readonly allNodes: BrokerNode[];
   private readonly live = new Set<number>();
   private readonly store: ClusterStore | undefined;
@@ -271,6 +274,35 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     this.partitionLogs?.setConfig(topic.id, config);
   }
 
+  /** A group's config overrides (empty when none); the group need not exist, as in Kafka. */
+  groupConfigs(groupId: string): Readonly<Record<string, string>> {
+    return this.groupConfigsById.get(groupId) ?? NO_CONFIGS;
+  }
+
+  /** Makes `configs` (validated) the group's complete overrides, persisted before it returns. */
+  async updateGroupConfigs(groupId: string, configs: Record<string, string>): Promise<void> {
+    const previous = this.groupConfigsById.get(groupId);
+    const set = (c: Readonly<Record<string, string>> | undefined) => {
+      if (c === undefined || Object.keys(c).length === 0) this.groupConfigsById.delete(groupId);
+      else this.groupConfigsById.set(groupId, c);
+    };
+    set({ ...configs });
+    try {
+      await this.persist();
+    } catch (err) {
+      set(previous);
+      await this.persist().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Forgets every group's configs (the test double's reset). */
+  async clearGroupConfigs(): Promise<void> {
+    if (this.groupConfigsById.size === 0) return;
+    this.groupConfigsById.clear();
+    await this.persist();
+  }
+
   /** Re-resolves every topic's log config (after the broker defaults changed) and pushes it to the logs. */
   reapplyLogConfigs(): void {
     for (const topic of this.byName.values()) this.partitionLogs?.setConfig(topic.id, this.logConfig(topic));
@@ -323,7 +355,10 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   // ---- persistence -------------------------------------------------------------------------------
 
   /** Registers the topics of the metadata file at start-up; leaders on nodes that are not live move. */
-  load(stored: readonly StoredTopic[]): void {
+  load(stored: readonly StoredTopic[], groupConfigs: StoredGroupConfigs = {}): void {
+    for (const [groupId, configs] of Object.entries(groupConfigs)) {
+      if (Object.keys(configs).length > 0) this.groupConfigsById.set(groupId, { ...configs });
+    }
     for (const s of stored) {
       const t = this.newTopic(s.name, s.partitions, { ...s.configs });
       t.id = s.topicId;
@@ -343,14 +378,15 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     }
   }
 
-  private snapshot(): StoredTopic[] {
-    return [...this.byName.values()].map((t) => ({
+  private snapshot(): StoredMetadata {
+    const topics = [...this.byName.values()].map((t) => ({
       name: t.name,
       topicId: t.id,
       partitions: t.partitions.length,
       configs: t.configs,
       leaders: t.partitions.map((p) => ({ leaderId: p.leaderId, leaderEpoch: p.leaderEpoch })),
     }));
+    return { topics, groupConfigs: Object.fromEntries(this.groupConfigsById) };
   }
 
   private persist(): Promise<void> {

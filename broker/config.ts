@@ -1297,6 +1297,7 @@ export const ConfigSource = {
   DYNAMIC_DEFAULT_BROKER_CONFIG: 3,
   STATIC_BROKER_CONFIG: 4,
   DEFAULT_CONFIG: 5,
+  GROUP_CONFIG: 8,
 } as const;
 export type ConfigSource = (typeof ConfigSource)[keyof typeof ConfigSource];
 
@@ -1413,7 +1414,8 @@ function brokerSynonymList(broker: BrokerConfig, group: readonly ConfigDefinitio
   return out;
 }
 
-function wanted(names: Iterable<string> | null | undefined): ((name: string) => boolean) {
+/** DescribeConfigs' configuration_keys as a filter: null or undefined means all. */
+export function wanted(names: Iterable<string> | null | undefined): ((name: string) => boolean) {
   if (names === null || names === undefined) return () => true;
   const set = new Set(names);
   return (name) => set.has(name);
@@ -1494,17 +1496,22 @@ export function describeTopicConfigs(
         value = formatConfigValue(d, v);
         source = (from !== undefined ? brokerSetting(broker, from.name)?.source : undefined) ?? ConfigSource.DEFAULT_CONFIG;
       }
-      return {
-        name: d.name,
-        value,
-        source,
-        isDefault: source === ConfigSource.DEFAULT_CONFIG,
-        readOnly: false,
-        sensitive: false,
-        type: d.type,
-        configType: KAFKA_CONFIG_TYPE[d.type],
-        documentation: d.doc,
-        synonyms,
-      };
+      return writableConfigEntry(d, value, source, synonyms);
     });
+}
+
+/** A DescribeConfigs entry that may be altered and is no secret (topic and group configs). */
+export function writableConfigEntry(def: ConfigDefinition, value: string | null, source: ConfigSource, synonyms: readonly ConfigSynonym[]): DescribedConfig {
+  return {
+    name: def.name,
+    value,
+    source,
+    isDefault: source === ConfigSource.DEFAULT_CONFIG,
+    readOnly: false,
+    sensitive: false,
+    type: def.type,
+    configType: KAFKA_CONFIG_TYPE[def.type],
+    documentation: def.doc,
+    synonyms,
+  };
 }

@@ -16,7 +16,7 @@ import type { Clock } from './clock.js';
 import { GroupCoordinator, type GroupCoordinatorOptions } from './groups/coordinator.js';
 import type { GroupSnapshot } from './groups/classic-group.js';
 import { GROUP_CONFIG_NAMES, type CoordinatorRecord, type GroupCoordinatorConfig, type RebalanceSummary } from './groups/types.js';
-import type { TopicMetadata, TopicMetadataView } from './groups/consumer-types.js';
+import type { ConsumerGroupConfigLookup, TopicMetadata, TopicMetadataView } from './groups/consumer-types.js';
 import type { Cluster, TopicInfo } from './cluster.js';
 
 /** The coordinator's configuration, read from the broker config by Kafka's names. */
@@ -89,6 +89,8 @@ export interface GroupServiceOptions {
   readonly newUuid?: () => string;
   /** Topics for consumer-group (KIP-848) subscriptions. */
   readonly topics?: TopicMetadataView;
+  /** Per-group configs of consumer groups, read at use time. */
+  readonly consumerGroupConfig?: ConsumerGroupConfigLookup;
 }
 
 export function createGroupCoordinator(opts: GroupServiceOptions): GroupCoordinator {
@@ -101,6 +103,7 @@ export function createGroupCoordinator(opts: GroupServiceOptions): GroupCoordina
     persist: opts.persist,
     newUuid: opts.newUuid,
     topics: opts.topics,
+    consumerGroupConfig: opts.consumerGroupConfig,
   };
   return new GroupCoordinator(options);
 }

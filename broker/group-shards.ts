@@ -18,6 +18,7 @@ import type { BrokerConfig } from './config.js';
 import type { Clock } from './clock.js';
 import type { Cluster, PartitionInfo, TopicInfo } from './cluster.js';
 import { clusterTopicView, createGroupCoordinator } from './group-service.js';
+import { consumerGroupTimeouts } from './group-configs.js';
 import type { GroupCoordinator } from './groups/coordinator.js';
 import type { GroupSnapshot } from './groups/classic-group.js';
 import type { ConsumerRebalanceSummary } from './groups/consumer-rebalances.js';
@@ -144,6 +145,7 @@ export class GroupShards {
       logger: this.opts.logger,
       persist: (records) => this.offsetsTopic.persist(records),
       topics: this.topics,
+      consumerGroupConfig: (groupId) => consumerGroupTimeouts(this.cluster.groupConfigs(groupId)),
     });
     coordinator.onRebalance((summary) => {
       for (const l of this.listeners) l(summary);

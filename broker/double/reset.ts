@@ -1,6 +1,6 @@
 // reset(): the broker as just started, in milliseconds, so each test starts clean
 // without a new broker: every topic (internal ones too) with its data and producer
-// state, every group and committed offset, the faults and the request log are gone;
+// state, every group, its configs and committed offsets, the faults and the request log are gone;
 // ports, config and open connections stay.
 import type { Logger } from 'pino';
 import type { Cluster } from '../cluster.js';
@@ -29,6 +29,7 @@ export async function resetBroker(b: Resettable): Promise<ResetResult> {
   b.offsetsTopic.forget();
   // __consumer_offsets goes too: its coordinator shards unload with it (group-shards.ts).
   await b.cluster.deleteAllTopics();
+  await b.cluster.clearGroupConfigs();
   await b.producerIds.reset();
   b.logger.info(
     { unusedFaults: unusedFaults.map((f) => f.id) },

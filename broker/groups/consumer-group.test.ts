@@ -235,6 +235,26 @@ describe('consumer group heartbeat', () => {
     expect(b.partitions.length).toBe(4);
   });
 
+  it('a group\'s own session timeout and heartbeat interval, looked up at each use, win over the coordinator\'s', () => {
+    const own = new Map<string, { sessionTimeoutMs?: number; heartbeatIntervalMs?: number }>([[G, { sessionTimeoutMs: 2_000 }]]);
+    const sim = new ConsumerSim(new TestTopics({ t: 2 }), { consumerSessionTimeoutMs: 45_000, consumerHeartbeatIntervalMs: 5_000 }, (id) => own.get(id));
+    const a = new Member(sim, 'a');
+    const b = new Member(sim, 'b');
+    expect(a.beat().heartbeatIntervalMs).toBe(5_000);
+    own.set(G, { sessionTimeoutMs: 2_000, heartbeatIntervalMs: 700 });
+    expect(b.beat().heartbeatIntervalMs).toBe(700);
+    stabilize([a, b]);
+    // b goes silent: fenced after the group's 2 s, not the coordinator's 45 s.
+    sim.advance(1_500);
+    a.beat();
+    sim.advance(1_000);
+    a.beat();
+    expect(sim.state.consumerGroup(G)?.members.has('b')).toBe(false);
+    expect(a.partitions).toEqual(['t:0', 't:1']);
+    // Another group keeps the coordinator's values.
+    expect(sim.heartbeat(consumerHeartbeat('other', 'x', 0, { subscribedTopicNames: ['t'], rebalanceTimeoutMs: 30_000, topicPartitions: [] })).heartbeatIntervalMs).toBe(5_000);
+  });
+
   it('validates requests as Kafka does', () => {
     const sim = new ConsumerSim(new TestTopics({ t: 1 }), { consumerMaxGroupSize: 1 });
     const err = (over: Partial<ConsumerGroupHeartbeatRequest>, epoch = 0, id = 'm') => {

@@ -34,6 +34,7 @@ import {
   type ConsumerGroupHeartbeatRequest,
   type ConsumerGroupHeartbeatResult,
   type ConsumerGroupRecord,
+  type ConsumerGroupTimeouts,
   type ConsumerMemberMetadata,
   type ConsumerRebalanceCause,
   type TopicMetadata,
@@ -48,6 +49,8 @@ export interface ConsumerHost {
   readonly config: GroupCoordinatorConfig;
   readonly topics: TopicMetadataView;
   readonly newUuid: () => string;
+  /** The group's session timeout and heartbeat interval: its own configs, else the coordinator's. */
+  timeouts(groupId: string): ConsumerGroupTimeouts;
   /** The consumer group, or 'other' when the id belongs to a group of another type. */
   consumerGroup(groupId: string): ConsumerGroup | 'other' | undefined;
   /** Whether the id belongs to a classic group that is empty (which a join replaces). */
@@ -250,7 +253,8 @@ export class ConsumerGroupHeartbeats {
     const before = member;
     this.reconcileMember(group, member, req.topicPartitions, now, out);
     member = group.members.get(memberId)!;
-    out.setTimer({ kind: 'consumer-session', groupId: group.groupId, memberId }, now + this.host.config.consumerSessionTimeoutMs);
+    const timeouts = this.host.timeouts(group.groupId);
+    out.setTimer({ kind: 'consumer-session', groupId: group.groupId, memberId }, now + timeouts.sessionTimeoutMs);
     this.tracker.observe(group, now, out);
 
     const full =
@@ -261,7 +265,7 @@ export class ConsumerGroupHeartbeats {
       errorMessage: null,
       memberId,
       memberEpoch: member.memberEpoch,
-      heartbeatIntervalMs: this.host.config.consumerHeartbeatIntervalMs,
+      heartbeatIntervalMs: timeouts.heartbeatIntervalMs,
       assignment: full || !partitionMapsEqual(before.assigned, member.assigned) ? toPartitionList(member.assigned) : null,
     };
   }
@@ -415,8 +419,9 @@ export class ConsumerGroupHeartbeats {
 
   /** After loading: session timers for every member, rebalance timers for those still revoking. */
   armTimers(group: ConsumerGroup, now: number, out: StepOutput): void {
+    const { sessionTimeoutMs } = this.host.timeouts(group.groupId);
     for (const m of group.members.values()) {
-      out.setTimer({ kind: 'consumer-session', groupId: group.groupId, memberId: m.memberId }, now + this.host.config.consumerSessionTimeoutMs);
+      out.setTimer({ kind: 'consumer-session', groupId: group.groupId, memberId: m.memberId }, now + sessionTimeoutMs);
       if (m.state === MemberState.UNREVOKED_PARTITIONS) {
         out.setTimer({ kind: 'consumer-rebalance', groupId: group.groupId, memberId: m.memberId, epoch: m.memberEpoch }, now + Math.max(0, m.rebalanceTimeoutMs));
       }

@@ -5,7 +5,7 @@
 
 import { decodeCoordinatorRecord, encodeCoordinatorRecord } from '../offsets/records.js';
 import { GroupCoordinatorState, type CoordinatorEvent } from './group-coordinator-state.js';
-import type { ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResult, TopicMetadataView } from './consumer-types.js';
+import type { ConsumerGroupConfigLookup, ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResult, TopicMetadataView } from './consumer-types.js';
 import type { ConsumerRebalanceSummary } from './consumer-rebalances.js';
 import { sequentialUuids } from './testing.js';
 import { timerKey, type CoordinatorRecord, type GroupCoordinatorConfig, type GroupResponse, type StepOutput, type TimerId } from './types.js';
@@ -21,8 +21,9 @@ export class ConsumerSim {
   constructor(
     readonly topics: TopicMetadataView,
     config: Partial<GroupCoordinatorConfig> = {},
+    consumerGroupConfig?: ConsumerGroupConfigLookup,
   ) {
-    this.state = new GroupCoordinatorState({ config, topics, newUuid: sequentialUuids() });
+    this.state = new GroupCoordinatorState({ config, topics, newUuid: sequentialUuids(), consumerGroupConfig });
   }
 
   step(event: CoordinatorEvent): StepOutput {

@@ -34,6 +34,17 @@ export interface ConsumerGroupHeartbeatResult {
   readonly assignment: TopicPartitionList | null;
 }
 
+/** A consumer group's own timeouts (per-group configs), over the coordinator's config. */
+export interface ConsumerGroupTimeouts {
+  /** consumer.session.timeout.ms */
+  readonly sessionTimeoutMs: number;
+  /** consumer.heartbeat.interval.ms */
+  readonly heartbeatIntervalMs: number;
+}
+
+/** Looks a group's configured timeouts up at use time; undefined (or an absent field) = the coordinator's. */
+export type ConsumerGroupConfigLookup = (groupId: string) => Partial<ConsumerGroupTimeouts> | undefined;
+
 /** Kafka's MemberState codes, as in ConsumerGroupCurrentMemberAssignmentValue.State. */
 export const MemberState = Object.freeze({ STABLE: 0, UNREVOKED_PARTITIONS: 1, UNRELEASED_PARTITIONS: 2 });
 export type MemberStateCode = 0 | 1 | 2;

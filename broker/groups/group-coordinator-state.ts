@@ -24,8 +24,10 @@ import { ConsumerGroup } from './consumer-group.js';
 import { ConsumerGroupHeartbeats } from './consumer-heartbeat.js';
 import {
   NO_TOPICS,
+  type ConsumerGroupConfigLookup,
   type ConsumerGroupHeartbeatRequest,
   type ConsumerGroupRecord,
+  type ConsumerGroupTimeouts,
   type DescribedConsumerGroup,
   type TopicMetadataView,
 } from './consumer-types.js';
@@ -88,6 +90,8 @@ export interface GroupCoordinatorStateOptions {
   readonly parseAssignment?: AssignmentParser | null;
   /** The cluster's topics, for consumer-group (KIP-848) subscriptions; none by default. */
   readonly topics?: TopicMetadataView;
+  /** Per-group configs (session timeout, heartbeat interval), read at use time; none by default. */
+  readonly consumerGroupConfig?: ConsumerGroupConfigLookup;
 }
 
 type Group = ClassicGroup | ConsumerGroup;
@@ -103,6 +107,7 @@ export class GroupCoordinatorState {
   private readonly ctx: GroupContext;
   private readonly consumer: ConsumerGroupHeartbeats;
   private readonly topics: TopicMetadataView;
+  private readonly timeouts: (groupId: string) => ConsumerGroupTimeouts;
 
   constructor(options: GroupCoordinatorStateOptions = {}) {
     this.config = Object.freeze({ ...DEFAULT_GROUP_COORDINATOR_CONFIG, ...options.config });
@@ -114,10 +119,19 @@ export class GroupCoordinatorState {
       parseAssignment: options.parseAssignment ?? null,
     };
     this.topics = options.topics ?? NO_TOPICS;
+    const groupConfig = options.consumerGroupConfig ?? (() => undefined);
+    this.timeouts = (groupId) => {
+      const own = groupConfig(groupId);
+      return {
+        sessionTimeoutMs: own?.sessionTimeoutMs ?? this.config.consumerSessionTimeoutMs,
+        heartbeatIntervalMs: own?.heartbeatIntervalMs ?? this.config.consumerHeartbeatIntervalMs,
+      };
+    };
     this.consumer = new ConsumerGroupHeartbeats({
       config: this.config,
       topics: this.topics,
       newUuid,
+      timeouts: this.timeouts,
       consumerGroup: (id) => {
         const g = this.groups.get(id);
         return g === undefined ? undefined : g instanceof ConsumerGroup ? g : 'other';
@@ -209,7 +223,7 @@ export class GroupCoordinatorState {
   groupSnapshot(groupId: string): GroupSnapshot | undefined {
     const g = this.groups.get(groupId);
     if (g instanceof ConsumerGroup) {
-      return g.snapshot(this.consumer.assignorOf(g), (id) => this.topics.topicById(id)?.name, this.config.consumerSessionTimeoutMs);
+      return g.snapshot(this.consumer.assignorOf(g), (id) => this.topics.topicById(id)?.name, this.timeouts(g.groupId).sessionTimeoutMs);
     }
     return this.classic(groupId)?.snapshot();
   }

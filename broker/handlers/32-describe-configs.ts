@@ -8,15 +8,17 @@
 // types are INVALID_REQUEST.
 // Broker configs set dynamically show DYNAMIC_BROKER_CONFIG (this node) or
 // DYNAMIC_DEFAULT_BROKER_CONFIG (cluster default), in Kafka's synonym order.
+// Group resources (32): a group's per-group configs (broker/group-configs.ts),
+// GROUP_CONFIG when set, else the broker's value as DEFAULT_CONFIG; any group id
+// but the empty one (INVALID_REQUEST), existing or not, as Kafka.
 // Not done: broker loggers (resource type 8).
 import { DescribeConfigsApi, type DescribeConfigsResponseDescribeConfigsResult } from '../../protocol/messages/32-describe-configs.js';
 import type { EncodeInput } from '../../protocol/codec-runtime.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from '../registry.js';
 import { describeBrokerConfigs, describeTopicConfigs, type DescribedConfig } from '../config.js';
-
-const TOPIC = 2;
-const BROKER = 4;
+import { describeGroupConfigs } from '../group-configs.js';
+import { RESOURCE_BROKER as BROKER, RESOURCE_GROUP as GROUP, RESOURCE_TOPIC as TOPIC } from '../alter-configs.js';
 
 type Result = EncodeInput<DescribeConfigsResponseDescribeConfigsResult>;
 
@@ -49,6 +51,10 @@ export const describeConfigsHandler = defineHandler({
           return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${ctx.node.nodeId} or empty string, but received ${r.resourceName}`, configs: [] };
         }
         return { ...base, errorCode: ErrorCode.NONE, configs: describeBrokerConfigs(config, r.configurationKeys).map(toWire) };
+      }
+      if (r.resourceType === GROUP) {
+        if (r.resourceName === '') return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Group name must not be empty', configs: [] };
+        return { ...base, errorCode: ErrorCode.NONE, configs: describeGroupConfigs(config, cluster.groupConfigs(r.resourceName), r.configurationKeys).map(toWire) };
       }
       return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${r.resourceType}`, configs: [] };
     });

@@ -9,16 +9,20 @@
 // is persisted and applied to the topic's logs before the answer.
 // A BROKER resource's configs likewise replace all of its dynamic broker
 // configs (its node id, or the cluster default for an empty name; see
-// alter-configs.ts). BROKER_LOGGER is not an AlterConfigs resource in Kafka
-// either (INVALID_REQUEST).
+// alter-configs.ts). A GROUP resource's (32) configs replace the group's
+// per-group configs (broker/group-configs.ts), as Kafka 4.0 accepts them here
+// too. BROKER_LOGGER is not an AlterConfigs resource in Kafka either (INVALID_REQUEST).
 import { AlterConfigsApi, type AlterConfigsResponseAlterConfigsResourceResponse } from '../../protocol/messages/33-alter-configs.js';
 import type { EncodeInput } from '../../protocol/codec-runtime.js';
 import { defineHandler } from '../registry.js';
 import {
   RESOURCE_BROKER,
+  RESOURCE_GROUP,
   RESOURCE_TOPIC,
   applyBrokerConfigs,
+  applyGroupConfigs,
   checkBrokerResource,
+  checkGroupResource,
   applyTopicConfigs,
   findTopicToAlter,
   preprocessResources,
@@ -32,22 +36,25 @@ export const alterConfigsHandler = defineHandler({
   minVersion: 0,
   maxVersion: 2,
   async handle(ctx, req) {
-    const early = preprocessResources(req.resources, [RESOURCE_TOPIC, RESOURCE_BROKER], () => false);
+    const early = preprocessResources(req.resources, [RESOURCE_TOPIC, RESOURCE_BROKER, RESOURCE_GROUP], () => false);
     const responses: Result[] = [];
     for (const [i, r] of req.resources.entries()) {
       let outcome: AlterOutcome;
+      const configs = () => Object.fromEntries(r.configs.map((c) => [c.name, c.value as string]));
       if (early[i]) outcome = early[i];
-      else if (r.resourceType === RESOURCE_BROKER) {
+      else if (r.resourceType === RESOURCE_GROUP) {
+        outcome = checkGroupResource(r.resourceName) ?? (await applyGroupConfigs(ctx, r.resourceName, configs(), req.validateOnly));
+      } else if (r.resourceType === RESOURCE_BROKER) {
         outcome =
           checkBrokerResource(ctx, r.resourceName) ??
-          (await applyBrokerConfigs(ctx, r.resourceName, Object.fromEntries(r.configs.map((c) => [c.name, c.value as string])), req.validateOnly));
+          (await applyBrokerConfigs(ctx, r.resourceName, configs(), req.validateOnly));
       }
       else {
         const topic = findTopicToAlter(ctx, r.resourceName);
         outcome =
           'errorCode' in topic
             ? topic
-            : await applyTopicConfigs(ctx, topic, Object.fromEntries(r.configs.map((c) => [c.name, c.value as string])), req.validateOnly);
+            : await applyTopicConfigs(ctx, topic, configs(), req.validateOnly);
       }
       responses.push({ ...outcome, resourceType: r.resourceType, resourceName: r.resourceName });
     }

@@ -10,7 +10,8 @@
 // checks (repeated resources and keys, null values, empty or unknown topic) and
 // the change itself: broker/alter-configs.ts. validateOnly changes nothing.
 // BROKER resources: the same operations on the resource's dynamic broker
-// configs (see alter-configs.ts).
+// configs (see alter-configs.ts); GROUP resources (32) on a group's per-group
+// configs (broker/group-configs.ts).
 // Not done: runtime log levels (BROKER_LOGGER: INVALID_REQUEST).
 import {
   IncrementalAlterConfigsApi,
@@ -21,12 +22,16 @@ import type { EncodeInput } from '../../protocol/codec-runtime.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from '../registry.js';
 import { brokerConfigDefinition, formatDefault, topicConfigDefinition, type ConfigDefinition } from '../config.js';
+import { groupConfigDefinition } from '../group-configs.js';
 import {
   RESOURCE_BROKER,
   RESOURCE_BROKER_LOGGER,
+  RESOURCE_GROUP,
   RESOURCE_TOPIC,
   applyBrokerConfigs,
+  applyGroupConfigs,
   checkBrokerResource,
+  checkGroupResource,
   applyTopicConfigs,
   findTopicToAlter,
   preprocessResources,
@@ -87,13 +92,20 @@ export const incrementalAlterConfigsHandler = defineHandler({
   minVersion: 0,
   maxVersion: 1,
   async handle(ctx, req) {
-    const early = preprocessResources(req.resources, [RESOURCE_TOPIC, RESOURCE_BROKER, RESOURCE_BROKER_LOGGER], (c) => c.configOperation === DELETE);
+    const early = preprocessResources(req.resources, [RESOURCE_TOPIC, RESOURCE_BROKER, RESOURCE_BROKER_LOGGER, RESOURCE_GROUP], (c) => c.configOperation === DELETE);
     const responses: Result[] = [];
     for (const [i, r] of req.resources.entries()) {
       let outcome: AlterOutcome;
       if (early[i]) outcome = early[i];
       else if (r.resourceType === RESOURCE_BROKER_LOGGER) {
         outcome = { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'kafkalite does not change log levels at runtime (BROKER_LOGGER resources)' };
+      } else if (r.resourceType === RESOURCE_GROUP) {
+        const rejected = checkGroupResource(r.resourceName);
+        if (rejected) outcome = rejected;
+        else {
+          const next = applyOperations(ctx.broker.cluster.groupConfigs(r.resourceName), r.configs, groupConfigDefinition);
+          outcome = 'error' in next ? next.error : await applyGroupConfigs(ctx, r.resourceName, next.configs, req.validateOnly);
+        }
       } else if (r.resourceType === RESOURCE_BROKER) {
         const rejected = checkBrokerResource(ctx, r.resourceName);
         if (rejected) outcome = rejected;
