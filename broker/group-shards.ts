@@ -142,7 +142,7 @@ export class GroupShards {
       config: this.opts.config,
       clock: this.opts.clock,
       logger: this.opts.logger,
-      persist: (records) => this.offsetsTopic.persist(records),
+      persist: (records, txn) => this.offsetsTopic.persist(records, txn),
       topics: this.topics,
     });
     coordinator.onRebalance((summary) => {
@@ -155,7 +155,11 @@ export class GroupShards {
     this.shards.set(p.index, shard);
     if (this.offsetsTopic.hasRecords(p.index)) {
       try {
-        const replayed = await this.offsetsTopic.loadPartition(p.index, (record) => coordinator.loadRecord(record));
+        const replayed = await this.offsetsTopic.loadPartition(
+          p.index,
+          (record, txnProducer) => coordinator.loadRecord(record, txnProducer),
+          (producerId, commit) => coordinator.loadTxnMarker(producerId, commit),
+        );
         this.logger.info({ partition: p.index, node: p.leaderId, records: replayed }, 'group coordinator shard loaded');
       } catch (err) {
         this.logger.error({ err, partition: p.index }, 'loading a group coordinator shard failed');
@@ -221,6 +225,7 @@ export class GroupShards {
 
   /** A transaction marker landed on a __consumer_offsets partition: that shard settles the producer's pending offsets. */
   onTxnMarker(partition: number, producerId: bigint, commit: boolean): void {
+    this.offsetsTopic.onTxnMarker(partition, producerId, commit);
     const shard = this.shards.get(partition);
     if (shard && !shard.loading) shard.coordinator.settleTransaction(producerId, commit);
   }
