@@ -1,8 +1,9 @@
 // Offsets sent in a transaction (kafkajs sendOffsets) survive a broker restart
 // on the same data directory before the transaction ends: they are replayed
 // pending (OffsetFetch with requireStable answers UNSTABLE_OFFSET_COMMIT), the
-// same producer's commit after the restart makes them the group's offsets, and
-// its abort leaves the offsets committed before.
+// same producer's commit after the restart makes them the group's offsets (or
+// the coordinator's, completing a PrepareCommit), and an abort leaves the
+// offsets committed before.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -86,6 +87,21 @@ describe('sendOffsets across a broker restart', () => {
     // And the committed offsets are what the next restart replays.
     await restart();
     expect(await stableFetch()).toMatchObject({ errorCode: ErrorCode.NONE, committedOffset: 7n });
+  });
+
+  it('a commit caught in PrepareCommit by the restart is completed by the coordinator, offsets included', async () => {
+    const { producer, committed } = await setup();
+    const t = await producer.transaction();
+    await t.sendOffsets({ consumerGroupId: 'ctp', topics: [{ topic: 'in', partitions: [{ partition: 0, offset: '5' }] }] });
+    // The broker goes down between PrepareCommit and the markers.
+    broker.transactions.delayMarkers(new Promise(() => {}));
+    await t.commit();
+    expect(broker.transactions.metadata('tx-offsets')?.state).toBe('PrepareCommit');
+    await restart();
+
+    await waitFor(async () => broker.transactions.metadata('tx-offsets')?.state === 'CompleteCommit');
+    await waitFor(async () => (await committed()) === '5');
+    expect(await stableFetch()).toMatchObject({ errorCode: ErrorCode.NONE, committedOffset: 5n });
   });
 
   it('an abort after the restart leaves the offsets committed before', async () => {
