@@ -84,7 +84,7 @@ export interface GroupServiceOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   /** Durability of the coordinator's records (the __consumer_offsets topic). */
-  readonly persist?: (records: readonly CoordinatorRecord[]) => void | Promise<void>;
+  readonly persist?: GroupCoordinatorOptions['persist'];
   /** Deterministic member ids in tests. */
   readonly newUuid?: () => string;
   /** Topics for consumer-group (KIP-848) subscriptions. */

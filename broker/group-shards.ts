@@ -33,6 +33,8 @@ interface Shard {
   readonly leaderId: number;
   readonly coordinator: GroupCoordinator;
   loading: boolean;
+  /** Markers that landed while loading, settled after the replay (which may have read them too: settling twice is a no-op). */
+  readonly lateMarkers: { producerId: bigint; commit: boolean }[];
 }
 
 export type ShardLookup = { coordinator: GroupCoordinator; errorCode: 0 } | { coordinator?: undefined; errorCode: number };
@@ -143,7 +145,7 @@ export class GroupShards {
       config: this.opts.config,
       clock: this.opts.clock,
       logger: this.opts.logger,
-      persist: (records) => this.offsetsTopic.persist(records),
+      persist: (records, txn) => this.offsetsTopic.persist(records, txn),
       topics: this.topics,
       consumerGroupConfig: (groupId) => consumerGroupTimeouts(this.cluster.groupConfigs(groupId)),
     });
@@ -153,16 +155,24 @@ export class GroupShards {
     coordinator.onConsumerRebalance((summary) => {
       for (const l of this.consumerListeners) l(summary);
     });
-    const shard: Shard = { partition: p.index, leaderId: p.leaderId, coordinator, loading: true };
+    const shard: Shard = { partition: p.index, leaderId: p.leaderId, coordinator, loading: true, lateMarkers: [] };
     this.shards.set(p.index, shard);
     if (this.offsetsTopic.hasRecords(p.index)) {
       try {
-        const replayed = await this.offsetsTopic.loadPartition(p.index, (record) => coordinator.loadRecord(record));
+        const replayed = await this.offsetsTopic.loadPartition(
+          p.index,
+          (record, txnProducer) => coordinator.loadRecord(record, txnProducer),
+          (producerId, commit) => coordinator.loadTxnMarker(producerId, commit),
+        );
         this.logger.info({ partition: p.index, node: p.leaderId, records: replayed }, 'group coordinator shard loaded');
       } catch (err) {
         this.logger.error({ err, partition: p.index }, 'loading a group coordinator shard failed');
       }
       if (this.shards.get(p.index) !== shard) return; // moved again meanwhile
+    }
+    for (const m of shard.lateMarkers.splice(0)) {
+      this.offsetsTopic.onTxnMarker(p.index, m.producerId, m.commit);
+      coordinator.loadTxnMarker(m.producerId, m.commit);
     }
     coordinator.finishLoading();
     shard.loading = false;
@@ -224,7 +234,12 @@ export class GroupShards {
   /** A transaction marker landed on a __consumer_offsets partition: that shard settles the producer's pending offsets. */
   onTxnMarker(partition: number, producerId: bigint, commit: boolean): void {
     const shard = this.shards.get(partition);
-    if (shard && !shard.loading) shard.coordinator.settleTransaction(producerId, commit);
+    if (shard?.loading) {
+      shard.lateMarkers.push({ producerId, commit });
+      return;
+    }
+    this.offsetsTopic.onTxnMarker(partition, producerId, commit);
+    shard?.coordinator.settleTransaction(producerId, commit);
   }
 
   /** Unloads every shard (broker shutdown). */

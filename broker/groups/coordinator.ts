@@ -50,6 +50,7 @@ import {
   type SyncGroupRequest,
   type SyncGroupResult,
   type TimerId,
+  type TxnProducerEpoch,
 } from './types.js';
 
 export interface GroupCoordinatorOptions extends GroupCoordinatorStateOptions {
@@ -60,7 +61,7 @@ export interface GroupCoordinatorOptions extends GroupCoordinatorStateOptions {
    * Called with every step's records (in order) before the step's answers are
    * released; return a promise to make the answers wait for durability.
    */
-  readonly persist?: (records: readonly CoordinatorRecord[]) => void | Promise<void>;
+  readonly persist?: (records: readonly CoordinatorRecord[], txn?: TxnProducerEpoch) => void | Promise<void>;
   /** Completed rebalances kept per group, for each protocol (default 32). */
   readonly historyLimit?: number;
 }
@@ -127,9 +128,9 @@ export class GroupCoordinator {
     return this.request((handle) => ({ type: 'offset-commit', handle, request }));
   }
 
-  /** TxnOffsetCommit: the offsets stay pending for `producerId` until settleTransaction. */
-  txnCommitOffsets(request: OffsetCommitRequest, producerId: bigint): Promise<OffsetCommitResult> {
-    return this.request((handle) => ({ type: 'txn-offset-commit', handle, request, producerId }));
+  /** TxnOffsetCommit: the offsets are written as the producer's transactional batch and stay pending until settleTransaction. */
+  txnCommitOffsets(request: OffsetCommitRequest, producer: TxnProducerEpoch): Promise<OffsetCommitResult> {
+    return this.request((handle) => ({ type: 'txn-offset-commit', handle, request, producer }));
   }
 
   /** A transaction marker of `producerId` landed on this shard's partition: its pending offsets commit or go. */
@@ -213,9 +214,14 @@ export class GroupCoordinator {
   // -------------------------------------------------------------------------
   // Loading and shutdown
 
-  /** Replays one record of __consumer_offsets (domain form, log order). */
-  loadRecord(record: CoordinatorRecord): void {
-    this.state.loadRecord(record);
+  /** Replays one record of __consumer_offsets (domain form, log order); `txnProducer` when it is a transaction's. */
+  loadRecord(record: CoordinatorRecord, txnProducer?: bigint): void {
+    this.state.loadRecord(record, txnProducer);
+  }
+
+  /** Replays a transaction marker of __consumer_offsets: the producer's pending offsets apply or go. */
+  loadTxnMarker(producerId: bigint, commit: boolean): void {
+    this.state.loadTxnMarker(producerId, commit);
   }
 
   /** After the replay: arms session timers of loaded members. */
@@ -272,7 +278,7 @@ export class GroupCoordinator {
     let persisting: Promise<void> | null = null;
     if (out.records.length > 0 && this.persist !== undefined) {
       try {
-        const p = this.persist(out.records);
+        const p = this.persist(out.records, out.txn);
         if (p !== undefined && typeof (p as Promise<void>).then === 'function') persisting = p as Promise<void>;
       } catch (err) {
         persisting = Promise.reject(err);

@@ -57,6 +57,7 @@ import {
   type SyncGroupRequest,
   type TimerId,
   type TopicPartitionErrors,
+  type TxnProducerEpoch,
 } from './types.js';
 
 export type CoordinatorEvent =
@@ -66,7 +67,7 @@ export type CoordinatorEvent =
   | { readonly type: 'leave'; readonly handle: RequestHandle; readonly request: LeaveGroupRequest }
   | { readonly type: 'offset-commit'; readonly handle: RequestHandle; readonly request: OffsetCommitRequest }
   /** TxnOffsetCommit: the offsets stay pending per (group, producer id) until the transaction's marker. */
-  | { readonly type: 'txn-offset-commit'; readonly handle: RequestHandle; readonly request: OffsetCommitRequest; readonly producerId: bigint }
+  | { readonly type: 'txn-offset-commit'; readonly handle: RequestHandle; readonly request: OffsetCommitRequest; readonly producer: TxnProducerEpoch }
   /** A transaction marker landed on this shard's __consumer_offsets partition: its pending offsets apply (commit) or go. */
   | { readonly type: 'txn-marker'; readonly producerId: bigint; readonly commit: boolean }
   | { readonly type: 'offset-delete'; readonly handle: RequestHandle; readonly request: OffsetDeleteRequest }
@@ -178,7 +179,7 @@ export class GroupCoordinatorState {
         this.commitOffsets(event.request, event.handle, now, out);
         break;
       case 'txn-offset-commit':
-        this.txnCommitOffsets(event.request, event.producerId, event.handle, now, out);
+        this.txnCommitOffsets(event.request, event.producer, event.handle, now, out);
         break;
       case 'txn-marker':
         this.completeTxnOffsets(event.producerId, event.commit, out);
@@ -507,10 +508,11 @@ export class GroupCoordinatorState {
   /**
    * TxnOffsetCommit (Kafka's GroupCoordinator.handleTxnCommitOffsets): a missing
    * group is created; the member and generation are checked only when the
-   * request names them (v3+); the offsets wait, per (group, producer id), for the
+   * request names them (v3+); the offsets are written as the producer's
+   * transactional batch and wait, per (group, producer id), for the
    * transaction's marker on this partition.
    */
-  private txnCommitOffsets(req: OffsetCommitRequest, producerId: bigint, handle: RequestHandle, now: number, out: StepOutput): void {
+  private txnCommitOffsets(req: OffsetCommitRequest, producer: TxnProducerEpoch, handle: RequestHandle, now: number, out: StepOutput): void {
     let group = this.groups.get(req.groupId);
     if (group === undefined) {
       group = new ClassicGroup(req.groupId, this.ctx, now);
@@ -528,27 +530,32 @@ export class GroupCoordinatorState {
       out.responses.push({ kind: 'offset-commit', handle, body: { topics: allPartitions(req.topics, error) } });
       return;
     }
-    let byGroup = this.pendingTxnOffsets.get(producerId);
-    if (!byGroup) this.pendingTxnOffsets.set(producerId, (byGroup = new Map()));
-    let pending = byGroup.get(req.groupId);
-    if (!pending) byGroup.set(req.groupId, (pending = new Map()));
-    const into = pending;
-    const topics = this.offsetRecords(req, now, (record) => into.set(`${record.topic}\u0000${record.partition}`, record));
+    const topics = this.offsetRecords(req, now, (record) => {
+      out.records.push(record);
+      this.addPendingTxnOffset(producer.producerId, record);
+    });
+    if (out.records.length > 0) out.txn = producer;
     out.responses.push({ kind: 'offset-commit', handle, body: { topics } });
   }
 
-  /** A transaction of `producerId` ended on this partition: its pending offsets become commits, or are dropped. */
+  private addPendingTxnOffset(producerId: bigint, record: CoordinatorRecord & { type: 'offset-commit' }): void {
+    let byGroup = this.pendingTxnOffsets.get(producerId);
+    if (!byGroup) this.pendingTxnOffsets.set(producerId, (byGroup = new Map()));
+    let pending = byGroup.get(record.groupId);
+    if (!pending) byGroup.set(record.groupId, (pending = new Map()));
+    pending.set(`${record.topic}\u0000${record.partition}`, record);
+  }
+
+  /**
+   * A transaction of `producerId` ended on this partition: its pending offsets
+   * apply (their records are already in the log, before the marker), or are dropped.
+   */
   private completeTxnOffsets(producerId: bigint, commit: boolean, out: StepOutput): void {
     const byGroup = this.pendingTxnOffsets.get(producerId);
     if (!byGroup) return;
     this.pendingTxnOffsets.delete(producerId);
     if (!commit) return;
-    for (const pending of byGroup.values()) {
-      for (const record of pending.values()) {
-        out.records.push(record);
-        this.applyRecord(record, out);
-      }
-    }
+    for (const pending of byGroup.values()) for (const record of pending.values()) this.applyRecord(record, out);
   }
 
   /** Whether a transaction holds offsets for the partition that are not yet committed (OffsetFetch's requireStable). */
@@ -734,12 +741,24 @@ export class GroupCoordinatorState {
    * Replays one record of __consumer_offsets (domain form, log order, tombstones
    * included). Call `step({type: 'load-complete'})` once the replay is done.
    */
-  loadRecord(record: CoordinatorRecord): void {
+  loadRecord(record: CoordinatorRecord, txnProducer?: bigint): void {
+    if (txnProducer !== undefined) {
+      // A transaction's offsets (Kafka's loadGroupsAndOffsets): pending until the producer's marker.
+      if (record.type !== 'offset-commit' || record.value === null) return;
+      if (!this.groups.has(record.groupId)) this.groups.set(record.groupId, new ClassicGroup(record.groupId, this.ctx, null));
+      this.addPendingTxnOffset(txnProducer, record);
+      return;
+    }
     if (record.type === 'group-metadata' && record.value !== null) {
       this.groups.set(record.groupId, ClassicGroup.fromRecord(record.groupId, record.value, this.ctx));
       return;
     }
     this.applyRecord(record, new StepOutput());
+  }
+
+  /** Replays a transaction marker: the producer's pending offsets apply (commit) or go (abort). */
+  loadTxnMarker(producerId: bigint, commit: boolean): void {
+    this.completeTxnOffsets(producerId, commit, new StepOutput());
   }
 
   private applyRecord(record: CoordinatorRecord, out: StepOutput, now = 0): void {

@@ -13,7 +13,7 @@ import {
   syncRequest,
   track,
 } from './testing.js';
-import { ErrorCode, type CoordinatorRecord, type JoinGroupRequest, type JoinGroupResult } from './types.js';
+import { ErrorCode, type CoordinatorRecord, type JoinGroupRequest, type JoinGroupResult, type TxnProducerEpoch } from './types.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -140,5 +140,55 @@ describe('replay', () => {
     expect(joins.map((j) => j.value!.errorCode)).toEqual([0, 0, ErrorCode.GROUP_MAX_SIZE_REACHED]);
     expect(joins[0]!.value).toMatchObject({ generationId: 2 });
     expect(joins[0]!.value!.members).toHaveLength(2);
+  });
+
+  it('a transaction\'s offsets replay pending per producer until its marker: commit applies them, abort drops them', async () => {
+    const clock = new ManualClock(T0);
+    // The partition's log as the coordinator writes it: record batches (transactional ones with their producer) and markers.
+    type Entry = { records: readonly CoordinatorRecord[]; txn?: TxnProducerEpoch } | { marker: bigint; commit: boolean };
+    const log: Entry[] = [];
+    const live = new GroupCoordinator({ clock, persist: (records, txn) => void log.push({ records, txn }) });
+    const settle = (producerId: bigint, commit: boolean) => {
+      log.push({ marker: producerId, commit });
+      live.settleTransaction(producerId, commit);
+    };
+    const txnCommit = (groupId: string, offsets: Record<string, Record<number, bigint>>, producerId: bigint) =>
+      live.txnCommitOffsets(commitRequest(groupId, offsets, { apiVersion: 3 }), { producerId, producerEpoch: 0 });
+
+    await live.commitOffsets(commitRequest('T', { t: { 0: 1n, 1: 1n } }));
+    await txnCommit('T', { t: { 0: 10n } }, 1n);
+    await txnCommit('T', { t: { 1: 20n } }, 2n);
+    settle(1n, true);
+    settle(2n, false);
+    // Still open at the end of the log: producer 3 on T and on a group nothing else created.
+    await txnCommit('T', { t: { 1: 30n } }, 3n);
+    await txnCommit('P', { p: { 0: 7n } }, 3n);
+    await flush();
+    expect(log.filter((e) => 'records' in e && e.txn !== undefined).map((e) => 'txn' in e && e.txn!.producerId)).toEqual([1n, 2n, 3n, 3n]);
+
+    const replayed = new GroupCoordinator({ clock });
+    for (const e of log) {
+      if ('marker' in e) replayed.loadTxnMarker(e.marker, e.commit);
+      else for (const r of e.records) replayed.loadRecord(r, e.txn?.producerId);
+    }
+    replayed.finishLoading();
+
+    const view = async (c: GroupCoordinator, groupId: string, requireStable: boolean) => (await c.fetchOffsets({ groupId, topics: null, requireStable })).topics;
+    const stable = async (c: GroupCoordinator) => (await c.fetchOffsets({ groupId: 'T', topics: [{ name: 't', partitionIndexes: [0, 1] }], requireStable: true })).topics;
+    expect(replayed.listGroups()).toEqual(live.listGroups());
+    for (const g of ['T', 'P']) expect(await view(replayed, g, false)).toEqual(await view(live, g, false));
+    expect(await stable(replayed)).toEqual(await stable(live));
+    expect((await stable(replayed))[0]!.partitions.map((p) => [p.committedOffset, p.errorCode])).toEqual([
+      [10n, ErrorCode.NONE],
+      [-1n, ErrorCode.UNSTABLE_OFFSET_COMMIT],
+    ]);
+
+    // The marker written after the load (the transaction coordinator completing it) settles the replayed pending offsets.
+    replayed.settleTransaction(3n, true);
+    live.settleTransaction(3n, true);
+    await flush();
+    for (const g of ['T', 'P']) expect(await view(replayed, g, true)).toEqual(await view(live, g, true));
+    expect((await view(replayed, 'P', true))[0]!.partitions[0]!.committedOffset).toBe(7n);
+    expect((await view(replayed, 'T', true))[0]!.partitions.map((p) => p.committedOffset)).toEqual([10n, 30n]);
   });
 });

@@ -514,9 +514,17 @@ export interface RebalanceSummary {
 // ---------------------------------------------------------------------------
 // What one step of the machine produces
 
+/** The producer a step's records belong to when they are a transaction's (TxnOffsetCommit). */
+export interface TxnProducerEpoch {
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+}
+
 export class StepOutput {
   readonly responses: GroupResponse[] = [];
   readonly records: CoordinatorRecord[] = [];
+  /** Set when `records` are one transaction's offsets: persisted as its transactional batch. */
+  txn: TxnProducerEpoch | undefined = undefined;
   readonly timers: TimerOp[] = [];
   readonly rebalances: RebalanceSummary[] = [];
   readonly consumerRebalances: ConsumerRebalanceSummary[] = [];

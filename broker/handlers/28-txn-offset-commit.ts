@@ -1,8 +1,11 @@
 // TxnOffsetCommit (key 28), versions 0-4, handled by the group's coordinator shard.
-// The offsets stay pending per (group, producer id), invisible to OffsetFetch
-// (OffsetFetch with requireStable answers UNSTABLE_OFFSET_COMMIT for them) until
-// the transaction's commit marker reaches the group's __consumer_offsets
-// partition, where they become commits; an abort marker drops them. A missing
+// The offsets are appended to the group's __consumer_offsets partition as one
+// transactional batch with the producer's id and epoch (answered once durable,
+// as OffsetCommit), and stay pending per (group, producer id), invisible to
+// OffsetFetch (OffsetFetch with requireStable answers UNSTABLE_OFFSET_COMMIT for
+// them) until the transaction's commit marker reaches that partition, where they
+// become commits; an abort marker drops them. A restart replays them pending
+// until their marker, as Kafka's loadGroupsAndOffsets. A missing
 // group is created; member and generation are checked only when a v3+ request
 // names them (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION), as Kafka.
 // With transaction.partition.verification.enable (default true) the group's
@@ -12,10 +15,7 @@
 // Unknown partitions: UNKNOWN_TOPIC_OR_PARTITION. NOT_COORDINATOR and
 // COORDINATOR_LOAD_IN_PROGRESS as OffsetCommit (the latter is
 // COORDINATOR_NOT_AVAILABLE below v2).
-// Not done: the pending offsets are kept in memory, not written to
-// __consumer_offsets as a transactional batch as Kafka does, so a restart
-// before the commit marker loses them (the group resumes from its previous
-// commit); static-member fencing (FENCED_INSTANCE_ID); authorization.
+// Not done: static-member fencing (FENCED_INSTANCE_ID); authorization.
 import { TxnOffsetCommitApi } from '../../protocol/messages/28-txn-offset-commit.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from '../registry.js';
@@ -63,7 +63,7 @@ export const txnOffsetCommitHandler = defineHandler({
     }
     const res = await shard.coordinator.txnCommitOffsets(
       { groupId: req.groupId, generationIdOrMemberEpoch: v >= 3 ? req.generationId : -1, memberId: v >= 3 ? req.memberId : '', groupInstanceId: v >= 3 ? req.groupInstanceId : null, apiVersion: v, topics: valid },
-      req.producerId,
+      { producerId: req.producerId, producerEpoch: req.producerEpoch },
     );
     results.merge(res.topics);
     return { topics: results.topics() };
