@@ -3,7 +3,7 @@
 // transactional id expires, its old holder gets INVALID_PRODUCER_ID_MAPPING and a
 // new InitProducerId starts at epoch 0 with a new producer id. The waits are on
 // the coordinator's state: the delays here are the faults under test.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startBroker, type RunningBroker } from '../../broker/broker.js';
 import { RawClient } from '../support/raw-client.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -28,9 +28,8 @@ afterEach(async () => {
 
 const init = (id: string, timeoutMs = 60_000) => client.request(InitProducerIdApi, 1, { transactionalId: id, transactionTimeoutMs: timeoutMs, producerId: -1n, producerEpoch: -1 });
 
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((r) => setTimeout(r, 5));
-}
+/** The coordinator's timers run on their own: wait until one has done its work. */
+const until = (cond: () => boolean) => vi.waitFor(() => expect(cond()).toBe(true), { timeout: 10_000, interval: 5 });
 
 describe('transaction timers', () => {
   it('aborts a transaction past its timeout at a bumped epoch; its owner is fenced', async () => {
