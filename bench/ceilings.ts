@@ -1,9 +1,9 @@
 // This machine's own ceilings, measured in the same run as a benchmark so the
 // benchmark can report ratios: loopback TCP throughput (to a sink in another
-// process, as the broker is) and sequential writes to the data directory,
-// buffered and with fdatasync every 1 MiB.
+// process, as the broker is), sequential writes to the data directory,
+// buffered and with fdatasync every 1 MiB, and the request/response floor.
 import { fork } from 'node:child_process';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +40,62 @@ export async function loopbackCeiling(seconds = 2): Promise<number> {
   const elapsed = (performance.now() - start) / 1000;
   sink.kill();
   return Math.min(sent, received) / elapsed / 1e6;
+}
+
+/**
+ * The request/response floor: ms per sequential round trip of a 12-byte frame
+ * ([size][correlation id][4 bytes]) to a trivial server in this process that
+ * answers each frame at once with [size][correlation id]; no Kafka logic.
+ * One sample per round (the mean over `roundTrips`), after a warm-up round.
+ */
+export async function echoRoundTripMs({ roundTrips = 1000, rounds = 5 } = {}): Promise<number[]> {
+  const server = createServer((socket) => {
+    socket.setNoDelay(true);
+    socket.on('error', () => {});
+    let buf: Buffer = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+      while (buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0)) {
+        const answer = Buffer.alloc(8);
+        answer.writeInt32BE(4, 0);
+        answer.writeInt32BE(buf.readInt32BE(4), 4);
+        socket.write(answer);
+        buf = buf.subarray(4 + buf.readInt32BE(0));
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const socket = connect({ host: '127.0.0.1', port: (server.address() as { port: number }).port });
+  socket.setNoDelay(true);
+  await new Promise((r) => socket.once('connect', r));
+  let waiting: (() => void) | null = null;
+  let got = 0;
+  socket.on('data', (chunk: Buffer) => {
+    got += chunk.length;
+    if (got >= 8 && waiting) {
+      got -= 8;
+      const w = waiting;
+      waiting = null;
+      w();
+    }
+  });
+  const frame = Buffer.alloc(12);
+  frame.writeInt32BE(8, 0);
+  const out: number[] = [];
+  for (let r = 0; r <= rounds; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < roundTrips; i++) {
+      frame.writeInt32BE(i, 4);
+      await new Promise<void>((resolve) => {
+        waiting = resolve;
+        socket.write(frame);
+      });
+    }
+    if (r > 0) out.push((performance.now() - t0) / roundTrips);
+  }
+  socket.destroy();
+  await new Promise((r) => server.close(r));
+  return out;
 }
 
 /** MB/s of sequential 64 KiB writes into `dir`, buffered or with fdatasync every `syncEvery` bytes. */

@@ -6,13 +6,28 @@
 // transaction, aborted by a marker as the coordinator writes it), then read
 // over TCP with raw Fetch requests (1 MiB per request), once per isolation
 // level, alternating, `rounds` times; the table shows the medians.
+//
+// Coordinator side: transactions per second of one producer committing 1, 10
+// and 100 records per transaction at acks=-1, raw protocol over TCP
+// (InitProducerId once; per transaction AddPartitionsToTxn, Produce, EndTxn;
+// a CONCURRENT_TRANSACTIONS answer while the previous markers are being
+// written is retried at once, as a round trip of its own). The floor is one
+// request/response round trip against a trivial echo server in this process
+// (the broker runs in this process too), measured in the same run. Issue 9's
+// goal: a one-record transaction costs at most 4 floor round trips.
 // Run: npx tsx bench/transactions.ts [records] [rounds]
 import { startBroker } from '../broker/broker.js';
 import { RawClient } from '../test/support/raw-client.js';
 import { CreateTopicsApi } from '../protocol/messages/19-create-topics.js';
 import { FetchApi } from '../protocol/messages/01-fetch.js';
+import { InitProducerIdApi } from '../protocol/messages/22-init-producer-id.js';
+import { AddPartitionsToTxnApi } from '../protocol/messages/24-add-partitions-to-txn.js';
+import { ProduceApi } from '../protocol/messages/00-produce.js';
+import { EndTxnApi } from '../protocol/messages/26-end-txn.js';
+import { ErrorCode } from '../protocol/errors.js';
 import { buildRecordBatchSync } from '../protocol/record-batch.js';
 import { median, printTable } from './stats.js';
+import { echoRoundTripMs } from './ceilings.js';
 
 const RECORDS = Number(process.argv[2] ?? 1_000_000);
 const ROUNDS = Number(process.argv[3] ?? 3);
@@ -89,6 +104,77 @@ printTable(
     ['read_uncommitted (floor)', u, 1],
     ['read_committed', c, c / u],
   ],
+);
+
+// ---- transactions per second, against the echo floor ----
+const TXN_TOPIC = 'bench-txn-produce';
+const TXN_ID = 'bench-txn-producer';
+await client.request(CreateTopicsApi, 7, { topics: [{ name: TXN_TOPIC, numPartitions: 1, replicationFactor: 1, configs: [] }] });
+const init = await client.request(InitProducerIdApi, 4, { transactionalId: TXN_ID, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+if (init.errorCode !== ErrorCode.NONE) throw new Error(`InitProducerId: error ${init.errorCode}`);
+const { producerId, producerEpoch } = init;
+let sequence = 0;
+let roundTrips = 0;
+
+/** Sends until the answer is not CONCURRENT_TRANSACTIONS; throws on any other error. */
+async function call(what: string, send: () => Promise<number>): Promise<void> {
+  for (;;) {
+    roundTrips++;
+    const code = await send();
+    if (code === ErrorCode.NONE) return;
+    if (code !== ErrorCode.CONCURRENT_TRANSACTIONS) throw new Error(`${what}: error ${code}`);
+  }
+}
+
+/** One committed transaction of `batch` records. */
+async function transaction(batch: Buffer[], n: number): Promise<void> {
+  await call('AddPartitionsToTxn', async () => {
+    const r = await client.request(AddPartitionsToTxnApi, 3, {
+      v3AndBelowTransactionalId: TXN_ID,
+      v3AndBelowProducerId: producerId,
+      v3AndBelowProducerEpoch: producerEpoch,
+      v3AndBelowTopics: [{ name: TXN_TOPIC, partitions: [0] }],
+    });
+    return r.resultsByTopicV3AndBelow[0].resultsByPartition[0].partitionErrorCode;
+  });
+  const records = buildRecordBatchSync({ records: batch.map((v, i) => ({ key: null, value: v, timestamp: now + BigInt(i) })), producerId, producerEpoch, baseSequence: sequence, isTransactional: true });
+  await call('Produce', async () => {
+    const r = await client.request(ProduceApi, 9, { transactionalId: TXN_ID, acks: -1, timeoutMs: 30_000, topicData: [{ name: TXN_TOPIC, partitionData: [{ index: 0, records }] }] });
+    return r.responses[0].partitionResponses[0].errorCode;
+  });
+  sequence += n;
+  await call('EndTxn', async () => (await client.request(EndTxnApi, 3, { transactionalId: TXN_ID, producerId, producerEpoch, committed: true })).errorCode);
+}
+
+const TXN_ROUNDS = 5;
+const SIZES: [number, number][] = [
+  [1, 300],
+  [10, 300],
+  [100, 100],
+];
+const floorMs = median(await echoRoundTripMs({ roundTrips: 1000, rounds: TXN_ROUNDS }));
+const txnRows: (string | number)[][] = [['echo round trip (floor)', 1000 / floorMs, floorMs, 1, '', '']];
+let goal = '';
+for (const [size, count] of SIZES) {
+  const batch = Array.from({ length: size }, () => value);
+  for (let i = 0; i < 20; i++) await transaction(batch, size); // warm-up
+  const perTxn: number[] = [];
+  const trips: number[] = [];
+  for (let r = 0; r < TXN_ROUNDS; r++) {
+    roundTrips = 0;
+    const t0 = performance.now();
+    for (let i = 0; i < count; i++) await transaction(batch, size);
+    perTxn.push((performance.now() - t0) / count);
+    trips.push(roundTrips / count);
+  }
+  const ms = median(perTxn);
+  txnRows.push([`${size} record(s) per transaction`, 1000 / ms, ms, ms / floorMs, median(trips), size * (1000 / ms)]);
+  if (size === 1) goal = `one-record transaction = ${(ms / floorMs).toFixed(2)} floor round trips (goal <= 4): ${ms / floorMs <= 4 ? 'met' : 'NOT met'}`;
+}
+printTable(
+  `transactions per second, one producer, acks=-1, ${TXN_ROUNDS} rounds (medians); ${goal}`,
+  ['what', 'per second', 'ms each', 'ratio to floor round trip', 'round trips', 'records/s'],
+  txnRows,
 );
 client.close();
 await broker.close();
