@@ -1,12 +1,14 @@
 // `npm run compat`: runs the scenarios that need clients from outside npm and
 // prints a report card. A client that is not installed shows as "not available",
-// never as passed. COMPAT_REQUIRE=kcat,chromium (CI) turns a missing client into a failure.
+// never as passed. COMPAT_REQUIRE=kcat,chromium,librdkafka (CI) turns a missing client into a failure.
+// Arguments are passed to vitest as filters: `npm run compat -- compat-tests/librdkafka`.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kcatVersion } from './support/kcat.js';
 import { chromiumVersion } from './support/chromium.js';
+import { librdkafkaVersion } from './support/librdkafka.js';
 
 interface JsonAssertion {
   ancestorTitles: string[];
@@ -17,11 +19,11 @@ interface JsonReport {
   testResults: { name: string; assertionResults: JsonAssertion[] }[];
 }
 
-const clients: Record<string, string | null> = { kcat: kcatVersion(), chromium: chromiumVersion() };
+const clients: Record<string, string | null> = { kcat: kcatVersion(), chromium: chromiumVersion(), librdkafka: librdkafkaVersion() };
 const out = join(mkdtempSync(join(tmpdir(), 'kafkalite-compat-')), 'report.json');
 const run = spawnSync(
   'npx',
-  ['vitest', 'run', '--config', 'vitest.compat.config.ts', '--reporter=default', '--reporter=json', `--outputFile=${out}`],
+  ['vitest', 'run', '--config', 'vitest.compat.config.ts', '--reporter=default', '--reporter=json', `--outputFile=${out}`, ...process.argv.slice(2)],
   { stdio: 'inherit', env: process.env },
 );
 

@@ -20,8 +20,13 @@ export interface KcatResult {
 
 /** Runs kcat with args; stdin optional; rejects only when it cannot start. */
 export function kcat(args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<KcatResult> {
+  return runProgram('kcat', args, opts);
+}
+
+/** Runs a program (kcat, or one built here) with args; stdin optional; rejects only when it cannot start. */
+export function runProgram(file: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<KcatResult> {
   return new Promise((resolve, reject) => {
-    const child = execFile('kcat', args, { timeout: opts.timeoutMs ?? 30_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    const child = execFile(file, args, { timeout: opts.timeoutMs ?? 30_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') return reject(err);
       resolve({ stdout, stderr, code: err ? ((err as { code?: number }).code ?? 1) : 0 });
     });
