@@ -14,7 +14,9 @@
 // written is retried at once, as a round trip of its own). The floor is one
 // request/response round trip against a trivial echo server in this process
 // (the broker runs in this process too), measured in the same run. Issue 9's
-// goal: a one-record transaction costs at most 4 floor round trips.
+// goal: a one-record transaction costs at most 4 floor round trips. An
+// ApiVersions round trip to the broker is shown beside it: the part of a
+// transaction's cost that every request pays, whatever its API.
 // Run: npx tsx bench/transactions.ts [records] [rounds]
 import { startBroker } from '../broker/broker.js';
 import { RawClient } from '../test/support/raw-client.js';
@@ -24,6 +26,7 @@ import { InitProducerIdApi } from '../protocol/messages/22-init-producer-id.js';
 import { AddPartitionsToTxnApi } from '../protocol/messages/24-add-partitions-to-txn.js';
 import { ProduceApi } from '../protocol/messages/00-produce.js';
 import { EndTxnApi } from '../protocol/messages/26-end-txn.js';
+import { ApiVersionsApi } from '../protocol/messages/18-api-versions.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { buildRecordBatchSync } from '../protocol/record-batch.js';
 import { median, printTable } from './stats.js';
@@ -154,6 +157,14 @@ const SIZES: [number, number][] = [
 ];
 const floorMs = median(await echoRoundTripMs({ roundTrips: 1000, rounds: TXN_ROUNDS }));
 const txnRows: (string | number)[][] = [['echo round trip (floor)', 1000 / floorMs, floorMs, 1, '', '']];
+const apiVersions: number[] = [];
+for (let r = 0; r <= TXN_ROUNDS; r++) {
+  const t0 = performance.now();
+  for (let i = 0; i < 1000; i++) await client.request(ApiVersionsApi, 3, { clientSoftwareName: 'bench', clientSoftwareVersion: '1' });
+  if (r > 0) apiVersions.push((performance.now() - t0) / 1000);
+}
+const apiMs = median(apiVersions);
+txnRows.push(['ApiVersions round trip to the broker', 1000 / apiMs, apiMs, apiMs / floorMs, 1, '']);
 let goal = '';
 for (const [size, count] of SIZES) {
   const batch = Array.from({ length: size }, () => value);
