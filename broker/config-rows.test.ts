@@ -20,13 +20,13 @@ function sources(dir: string): string[] {
   });
 }
 
-/** The shipped code's text, with the table itself cut out of config.ts. */
+/** The shipped code's text, with the table itself cut out of broker/config/table.ts. */
 function codeText(): string {
   const files = ['broker', 'storage', 'bin', 'protocol', 'testing', 'client'].flatMap((d) => sources(join(ROOT, d)));
   return files
     .map((f) => {
       const text = readFileSync(f, 'utf8');
-      if (!f.endsWith(join('broker', 'config.ts'))) return text;
+      if (!f.endsWith(join('broker', 'config', 'table.ts'))) return text;
       return text.slice(0, text.indexOf('export const CONFIG_DEFS = [')) + text.slice(text.indexOf('] as const satisfies'));
     })
     .join('\n');

@@ -1,6 +1,6 @@
 // The settings one log runs with, already resolved. Names, defaults, ranges and
 // precedence (topic override > broker setting > Kafka default) live in the
-// broker's one config table (broker/config.ts); storage only applies the values.
+// broker's one config table (broker/config/table.ts); storage only applies the values.
 //
 // flushMode is kafkalite's `log.flush.mode`:
 //   interval:     Kafka's behaviour: fsync when flush.messages or flush.ms say
