@@ -323,6 +323,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
       dirLock,
       topics: stored.map((t) => ({ topicId: t.topicId, topic: t.name, partitions: t.partitions, config: resolveLogConfig(t.configs) })),
       producerIdExpirationMs: config.values['producer.id.expiration.ms'],
+      producerIdExpirationCheckIntervalMs: config.values['producer.id.expiration.check.interval.ms'],
       retentionCheckIntervalMs: config.values['log.retention.check.interval.ms'],
       checkpointIntervalMs: config.values['log.flush.offset.checkpoint.interval.ms'],
       maxOpenFiles: config.values['log.max.open.files'] ?? undefined,

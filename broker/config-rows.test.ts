@@ -27,7 +27,8 @@ function codeText(): string {
     .map((f) => {
       const text = readFileSync(f, 'utf8');
       if (!f.endsWith(join('broker', 'config', 'table.ts'))) return text;
-      return text.slice(0, text.indexOf('export const CONFIG_DEFS = [')) + text.slice(text.indexOf('] as const satisfies'));
+      // The rows run from the security rows (spread into the table) to the table's end.
+      return text.slice(0, text.indexOf('const SECURITY_DEFS = [')) + text.slice(text.lastIndexOf('] as const satisfies'));
     })
     .join('\n');
 }

@@ -20,7 +20,8 @@
 //
 // Background (on the injected clock): retention every
 // log.retention.check.interval.ms (300000), checkpoints every
-// log.flush.offset.checkpoint.interval.ms (60000).
+// log.flush.offset.checkpoint.interval.ms (60000), expired producer ids removed
+// every producer.id.expiration.check.interval.ms (600000).
 //
 // Works on either FileSystem; `kafkalite start --memory` passes a
 // MemoryFileSystem (with trackDurability: false, as nothing survives anyway).
@@ -71,6 +72,8 @@ export interface LogManagerOptions {
   dirLock?: FileLock;
   /** producer.id.expiration.ms (Kafka's default: one day). */
   producerIdExpirationMs?: number;
+  /** producer.id.expiration.check.interval.ms (Kafka's default: ten minutes). */
+  producerIdExpirationCheckIntervalMs?: number;
   /** log.retention.check.interval.ms (Kafka's default: five minutes). */
   retentionCheckIntervalMs?: number;
   /** log.flush.offset.checkpoint.interval.ms (Kafka's default: one minute). */
@@ -116,6 +119,7 @@ export class LogManager {
   private readonly clock: Clock;
   private readonly producerIdExpirationMs: number;
   private readonly retentionCheckIntervalMs: number;
+  private readonly producerIdExpirationCheckIntervalMs: number;
   private readonly checkpointIntervalMs: number;
   private readonly tailCacheBytes: number;
   private readonly tailCacheBudgetBytes: number;
@@ -139,6 +143,7 @@ export class LogManager {
     this.clock = opts.clock ?? systemClock;
     this.producerIdExpirationMs = opts.producerIdExpirationMs ?? 86_400_000;
     this.retentionCheckIntervalMs = opts.retentionCheckIntervalMs ?? 300_000;
+    this.producerIdExpirationCheckIntervalMs = opts.producerIdExpirationCheckIntervalMs ?? 600_000;
     this.checkpointIntervalMs = opts.checkpointIntervalMs ?? 60_000;
     this.tailCacheBytes = opts.tailCacheBytes ?? DEFAULT_TAIL_CACHE_BYTES;
     this.tailCacheBudgetBytes = opts.tailCacheBudgetBytes ?? DEFAULT_TAIL_CACHE_BUDGET_BYTES;
@@ -411,6 +416,12 @@ export class LogManager {
     };
     every(this.retentionCheckIntervalMs, () => this.runRetention());
     every(this.checkpointIntervalMs, () => this.checkpoint());
+    every(this.producerIdExpirationCheckIntervalMs, async () => this.removeExpiredProducers());
+  }
+
+  /** Forgets idle producer ids in every log (producer.id.expiration.ms). */
+  removeExpiredProducers(now = this.clock.now()): void {
+    for (const log of this.logsByKey.values()) log.removeExpiredProducers(now);
   }
 
   // ---- maintenance -----------------------------------------------------------------------------

@@ -1340,16 +1340,23 @@ export class PartitionLog {
    * One retention pass (Kafka's deleteOldSegments): segments wholly below the
    * log start offset; with cleanup.policy=delete, segments older than
    * retention.ms (by their largest timestamp) and the oldest ones while the log
-   * exceeds retention.bytes. Also forgets expired producer ids. Returns the
-   * number of segments deleted.
+   * exceeds retention.bytes. Returns the number of segments deleted.
    */
   runRetention(now = this.clock.now()): Promise<number> {
     return this.maintenance(() => this.doRetention(now));
   }
 
+  /**
+   * Forgets producer ids idle past producer.id.expiration.ms (those with an
+   * open transaction stay), as Kafka's check every
+   * producer.id.expiration.check.interval.ms does.
+   */
+  removeExpiredProducers(now = this.clock.now()): void {
+    if (this._state === 'online') this.producers.removeExpired(now);
+  }
+
   private async doRetention(now: number): Promise<number> {
     if (this._state !== 'online') return 0;
-    this.producers.removeExpired(now);
     let deleted = await this.deleteSegmentsWhile((s, next) => next !== undefined && next.baseOffset <= this._logStartOffset);
     if (!this.cfg.cleanupPolicy.includes('delete')) return deleted;
     const retentionMs = this.cfg.retentionMs;

@@ -592,9 +592,9 @@ export const CONFIG_DEFS = [
     doc: 'Partitions of __transaction_state; fixed once the topic exists.',
   },
   {
-    name: 'transaction.state.log.replication.factor', type: 'short', default: 1, range: { min: 1 }, scope: 'broker',
+    name: 'transaction.state.log.replication.factor', type: 'short', default: 1, range: { min: 1, max: 1 }, scope: 'broker',
     kafkaDefault: '3',
-    doc: 'Replication factor of __transaction_state; 1 because kafkalite is one node.',
+    doc: 'Replication factor of __transaction_state; kafkalite keeps one copy of every partition, so only 1 is accepted.',
   },
   {
     name: 'transaction.state.log.min.isr', type: 'int', default: 1, range: { min: 1 }, scope: 'broker',

@@ -15,6 +15,7 @@ import { DescribeProducersApi } from '../../protocol/messages/61-describe-produc
 import { buildRecordBatchSync, decodeBatchSync, walkBatches } from '../../protocol/record-batch.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { MemoryFileSystem } from '../../storage/fs-memory.js';
+import { ManualClock } from '../clock.js';
 
 const NO_VERIFICATION = { 'transaction.partition.verification.enable': 'false' };
 let broker: RunningBroker;
@@ -260,6 +261,40 @@ describe('DescribeProducers', () => {
     expect(byPid['5000'].lastTimestamp).toBeGreaterThan(0n);
     expect(p9).toMatchObject({ partitionIndex: 9, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, activeProducers: [] });
     expect(res.topics[1].partitions[0].errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  });
+
+  it('forgets an idle producer at the first expiry check after producer.id.expiration.ms; one with an open transaction stays', async () => {
+    const clock = new ManualClock(Date.now());
+    const b = await startBroker({
+      clock,
+      config: { ...NO_VERIFICATION, 'producer.id.expiration.ms': '60000', 'producer.id.expiration.check.interval.ms': '10000' },
+    });
+    const c = await RawClient.connect(b.host, b.port);
+    try {
+      const t = 'td-expiry';
+      await createTopic(c, t);
+      await produce(c, t, batch(['idle'], { pid: 6000n }));
+      await produce(c, t, batch(['open'], { pid: 6001n, transactional: true }), 'tx-open');
+      const pids = async () => {
+        const res = await c.request(DescribeProducersApi, 0, { topics: [{ name: t, partitionIndexes: [0] }] });
+        return res.topics[0].partitions[0].activeProducers.map((p) => p.producerId).sort();
+      };
+      expect(await pids()).toEqual([6000n, 6001n]);
+      // One check interval at a time: each check re-arms the next once it has run.
+      const advance = async (checks: number) => {
+        for (let i = 0; i < checks; i++) {
+          clock.advance(10_000);
+          await new Promise((r) => setImmediate(r));
+        }
+      };
+      await advance(5); // five checks have run; nothing is idle for 60 s yet
+      expect(await pids()).toEqual([6000n, 6001n]);
+      await advance(2); // the check at 70 s finds the idempotent producer expired
+      expect(await pids()).toEqual([6001n]);
+    } finally {
+      c.close();
+      await b.close();
+    }
   });
 
   it('answers NOT_LEADER_OR_FOLLOWER on a node that does not lead the partition', async () => {
