@@ -70,7 +70,7 @@ async function damage(fs: FileSystem, path: string, op: { kind: 'truncate' | 'fl
 }
 
 /** The batches recovery must keep after damaging `file` at `at`. */
-function expectedAfterLogDamage(layout: Layout, file: string, kind: 'truncate' | 'flip', at: number): Buffer[] {
+function expectedAfterLogDamage(layout: Layout, file: string, kind: 'truncate' | 'flip', at: number, bit: number): Buffer[] {
   const out: Buffer[] = [];
   for (const b of layout.batches) {
     if (b.file < file) {
@@ -92,8 +92,11 @@ function expectedAfterLogDamage(layout: Layout, file: string, kind: 'truncate' |
     }
     const rel = at - b.pos;
     if (rel >= 12 && rel < 16) {
-      // partitionLeaderEpoch is outside the CRC: the flip cannot be seen; everything stays
-      return layout.batches.map((x) => x.bytes);
+      // partitionLeaderEpoch is outside the CRC: the flip cannot be seen; everything
+      // stays, the damaged batch as it now is on disk
+      const flipped = Buffer.from(b.bytes);
+      flipped[rel] = flipped[rel]! ^ (1 << bit);
+      return layout.batches.map((x) => (x === b ? flipped : x.bytes));
     }
     break;
   }
@@ -131,7 +134,7 @@ describe('recovery keeps exactly the valid prefix', () => {
           const file = logs[fileSeed % logs.length]!;
           const pos = await damage(env.fs, joinPath(env.root, DIR, file), { kind, at, bit });
           if (pos < 0) return;
-          const expected = expectedAfterLogDamage(layout, file, kind, pos);
+          const expected = expectedAfterLogDamage(layout, file, kind, pos, bit);
           const log = await openLog(env, { config, tailCacheBytes: 0, hadCleanShutdown: false, recoveryPoint: 0 });
           await checkReads(log, expected);
           // the log goes on from the recovered end
@@ -161,7 +164,7 @@ describe('recovery keeps exactly the valid prefix', () => {
           const pos = await damage(env.fs, joinPath(env.root, DIR, file), { kind, at, bit });
           if (pos < 0) return;
           const log = await openLog(env, { config, tailCacheBytes: 0, hadCleanShutdown: false, recoveryPoint: 0 });
-          await checkReads(log, expectedAfterLogDamage(layout, file, kind, pos));
+          await checkReads(log, expectedAfterLogDamage(layout, file, kind, pos, bit));
           await log.close();
         },
       ),

@@ -56,6 +56,8 @@ async function setup(): Promise<{ producer: Producer; admin: Admin; committed: (
   await t0.commit();
   const committed = async () => (await admin.fetchOffsets({ groupId: 'ctp', topics: ['in'] }))[0]!.partitions[0]!.offset;
   await waitFor(async () => (await committed()) === '2');
+  // kafkajs does not retry AddOffsetsToTxn: the next transaction starts once every marker of this one is written.
+  await waitFor(async () => broker.transactions.metadata('tx-offsets')?.state === 'CompleteCommit');
   return { producer, admin, committed };
 }
 
