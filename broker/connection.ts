@@ -61,6 +61,9 @@ export class Connection {
   /** Requests reserved (size prefix read) and not yet answered, and their bytes. */
   private pending = 0;
   private pendingBytes = 0;
+  /** Of those, what still counts against the broker-wide budget (a parked request no longer does). */
+  private budgeted = 0;
+  private budgetedBytes = 0;
   /** Settles when the previous request lets the next one start (see RequestContext.releaseOrder). */
   private orderTail: Promise<void> = Promise.resolve();
   /** We closed it (bad input, handler failure, shutdown): nothing more is handled. */
@@ -159,6 +162,8 @@ export class Connection {
         this.frameSize = size;
         this.pending++;
         this.pendingBytes += size;
+        this.budgeted++;
+        this.budgetedBytes += size;
         this.budget.acquire(size);
       }
       if (this.buffered < this.frameSize) break;
@@ -197,11 +202,19 @@ export class Connection {
     return false;
   }
 
-  /** Returns a request's reservation once it is answered (or will never be). */
-  private release(size: number): void {
+  /** Returns a request's reservation once it is answered (or will never be); `budgeted` false when it was parked. */
+  private release(size: number, budgeted = true): void {
     if (this.finished) return;
     this.pending--;
     this.pendingBytes -= size;
+    if (budgeted) this.leaveBudget(size);
+  }
+
+  /** A request stops counting against the broker-wide budget (answered, or parked: see RequestContext.parked). */
+  private leaveBudget(size: number): void {
+    if (this.finished) return;
+    this.budgeted--;
+    this.budgetedBytes -= size;
     this.budget.release(1, size);
   }
 
@@ -212,9 +225,11 @@ export class Connection {
     if (!this.socketClosed) this.socket.destroy();
     this.budget.cancel(this.onBudget);
     if (this.nextTurn) clearImmediate(this.nextTurn);
-    this.budget.release(this.pending, this.pendingBytes);
+    this.budget.release(this.budgeted, this.budgetedBytes);
     this.pending = 0;
     this.pendingBytes = 0;
+    this.budgeted = 0;
+    this.budgetedBytes = 0;
     this.chunks = [];
     this.buffered = 0;
     this.ready.clear();
@@ -304,6 +319,16 @@ export class Connection {
     const previous = this.orderTail;
     let releaseOrder!: () => void;
     this.orderTail = new Promise<void>((resolve) => (releaseOrder = resolve));
+    // The request leaves the broker-wide budget once: when parked, or else when answered.
+    let budgeted = true;
+    const stillBudgeted = () => {
+      const was = budgeted;
+      budgeted = false;
+      return was;
+    };
+    const parked = () => {
+      if (stillBudgeted()) this.leaveBudget(size);
+    };
     const ctx: RequestContext = {
       broker: this.broker,
       node: this.broker.node,
@@ -316,6 +341,7 @@ export class Connection {
       logger: this.log,
       security: this.security,
       releaseOrder,
+      parked,
     };
     previous.then(() => {
       if (this.aborted) return releaseOrder();
@@ -323,7 +349,7 @@ export class Connection {
         // Kafka answers a request out of place in the SASL exchange with its own error response, then closes.
         releaseOrder();
         sasl!.closeReason = admission.reason;
-        this.complete(seq, size, handler, apiVersion, correlationId, errorResponse(apiKey, request, apiVersion, ErrorCode.ILLEGAL_SASL_STATE), receivedAt);
+        this.complete(seq, size, stillBudgeted(), handler, apiVersion, correlationId, errorResponse(apiKey, request, apiVersion, ErrorCode.ILLEGAL_SASL_STATE), receivedAt);
         return;
       }
       let result;
@@ -338,7 +364,7 @@ export class Connection {
         result.then(
           (res) => {
             releaseOrder();
-            this.complete(seq, size, handler, apiVersion, correlationId, res, receivedAt);
+            this.complete(seq, size, stillBudgeted(), handler, apiVersion, correlationId, res, receivedAt);
           },
           (err) => {
             releaseOrder();
@@ -347,7 +373,7 @@ export class Connection {
         );
       } else {
         releaseOrder();
-        this.complete(seq, size, handler, apiVersion, correlationId, result, receivedAt);
+        this.complete(seq, size, stillBudgeted(), handler, apiVersion, correlationId, result, receivedAt);
       }
     });
   }
@@ -357,9 +383,9 @@ export class Connection {
     this.close(`${handler.api.name} v${version} handler failed`, 'error');
   }
 
-  private complete(seq: number, size: number, handler: Handler, version: number, correlationId: number, res: unknown, receivedAt: number): void {
+  private complete(seq: number, size: number, budgeted: boolean, handler: Handler, version: number, correlationId: number, res: unknown, receivedAt: number): void {
     if (this.aborted) return;
-    this.release(size);
+    this.release(size, budgeted);
     if (res instanceof CloseConnection) {
       this.close(res.reason);
       return;

@@ -71,4 +71,15 @@ export interface RequestContext {
    * next request start.
    */
   releaseOrder(): void;
+  /**
+   * The handler has taken the request up and its answer now waits on other
+   * clients or on time (a JoinGroup or SyncGroup waiting for the rest of the
+   * group, a Fetch waiting for data), as a request in Kafka's purgatory: it stops
+   * counting against queued.max.requests and queued.max.request.bytes, which
+   * bound requests read and not yet taken up. Otherwise a broker-wide budget's
+   * worth of parked requests would keep every connection from being read,
+   * including the requests they wait for. The connection still counts it
+   * (its own pipeline bound) and answers keep their order. Idempotent.
+   */
+  parked(): void;
 }

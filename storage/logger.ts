@@ -17,10 +17,12 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout(fn, ms) {
     // Node turns setTimeout(0) into at least 1 ms; a deadline already due (an
-    // initial rebalance delay of 0, say) runs on the next turn instead.
+    // initial rebalance delay of 0, say) runs on the next turn instead. Not
+    // unref'd: an unref'd immediate does not keep the event loop from blocking
+    // for I/O, so one queued from an immediate waited for the next socket event
+    // or timer (seconds on an idle broker); a ref'd one holds the loop one turn.
     if (ms <= 0) {
       const i = setImmediate(fn);
-      i.unref?.();
       return { cancel: () => clearImmediate(i) };
     }
     const t = setTimeout(fn, ms);

@@ -4,7 +4,8 @@
 // (capped by the broker's fetch.max.bytes); the
 // first partition with data returns its first batch even when it is larger, as
 // Kafka does. Below min_bytes the request waits up to max_wait_ms and is woken
-// by any append that moves a fetched partition's high watermark.
+// by any append that moves a fetched partition's high watermark; a waiting
+// fetch no longer counts against queued.max.requests (ctx.parked).
 // OFFSET_OUT_OF_RANGE outside [log start, high watermark]; topic names up to
 // v12, topic ids from v13 (UNKNOWN_TOPIC_ID when unknown); current leader epoch
 // checked (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH). Only the partition's
@@ -187,6 +188,8 @@ export const fetchHandler = defineHandler({
     const hasError = () => slots.some((s) => s.out.errorCode !== ErrorCode.NONE);
     if (bytes < req.minBytes && req.maxWaitMs > 0 && !hasError()) {
       const deadline = ctx.broker.clock.now() + req.maxWaitMs;
+      // Waiting for producers: out of the broker-wide request budget, or enough waiting fetches would keep them out.
+      ctx.parked();
       const logs = slots.flatMap((s) => (s.log ? [s.log] : []));
       while (bytes < req.minBytes && !hasError()) {
         const left = deadline - ctx.broker.clock.now();

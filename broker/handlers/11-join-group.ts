@@ -2,7 +2,9 @@
 // Translates the request for the group coordinator (broker/groups/) and its
 // answer back; the answer of a member that must wait for the others is a parked
 // promise that a later step of the coordinator (another member's JoinGroup, or
-// the rebalance / initial-delay timer) resolves. Version facts, as Kafka:
+// the rebalance / initial-delay timer) resolves. A parked JoinGroup no longer
+// counts against queued.max.requests (ctx.parked), as in Kafka's purgatory: a
+// group larger than that budget would otherwise wait for members never read. Version facts, as Kafka:
 // - v0 has no rebalance timeout: the session timeout is used for both;
 // - v4+: a member without an id gets MEMBER_ID_REQUIRED and an id to rejoin with;
 // - v5+: group.instance.id (static membership);
@@ -31,7 +33,7 @@ export const joinGroupHandler = defineHandler({
   async handle(ctx, req) {
     const v = ctx.apiVersion;
     const shard = await ctx.broker.groups.coordinatorFor(req.groupId, ctx.node.nodeId);
-    const res = !shard.coordinator ? joinError(req.memberId, shard.errorCode) : await shard.coordinator.joinGroup({
+    const answer = !shard.coordinator ? joinError(req.memberId, shard.errorCode) : shard.coordinator.joinGroup({
       groupId: req.groupId,
       memberId: req.memberId,
       groupInstanceId: req.groupInstanceId,
@@ -44,6 +46,9 @@ export const joinGroupHandler = defineHandler({
       clientId: ctx.clientId ?? '',
       clientHost: clientHostOf(ctx.remote),
     });
+    // The coordinator has taken it; a parked answer waits for the rest of the group, out of the request budget.
+    ctx.parked();
+    const res = await answer;
     let protocolName = res.protocolName;
     if (v < 7 && protocolName === null) protocolName = '';
     if (v >= 7 && protocolName === '') protocolName = null;

@@ -1,7 +1,8 @@
 // SyncGroup (key 14), versions 0-5.
 // The leader's SyncGroup carries every member's assignment; the others park until
 // it arrives (their answers come out of the coordinator's step that handles the
-// leader's request, or of the rebalance timeout). v3+: group.instance.id. v5+:
+// leader's request, or of the rebalance timeout); a parked SyncGroup no longer
+// counts against queued.max.requests (ctx.parked). v3+: group.instance.id. v5+:
 // protocolType and protocolName are mandatory in the request (missing ->
 // INCONSISTENT_GROUP_PROTOCOL, checked before the group, as KafkaApis does),
 // must match the group's, and are echoed in the answer.
@@ -21,7 +22,7 @@ export const syncGroupHandler = defineHandler({
   async handle(ctx, req) {
     const v = ctx.apiVersion;
     const shard = await ctx.broker.groups.coordinatorFor(req.groupId, ctx.node.nodeId);
-    const res = !shard.coordinator ? syncError(shard.errorCode) : await shard.coordinator.syncGroup({
+    const answer = !shard.coordinator ? syncError(shard.errorCode) : shard.coordinator.syncGroup({
       groupId: req.groupId,
       generationId: req.generationId,
       memberId: req.memberId,
@@ -31,6 +32,9 @@ export const syncGroupHandler = defineHandler({
       assignments: req.assignments.map((a) => ({ memberId: a.memberId, assignment: a.assignment })),
       apiVersion: v,
     });
+    // A follower's SyncGroup waits for the leader's, out of the request budget (see JoinGroup).
+    ctx.parked();
+    const res = await answer;
     return {
       errorCode: res.errorCode,
       protocolType: v >= 5 ? res.protocolType : null,
