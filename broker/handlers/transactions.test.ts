@@ -205,12 +205,26 @@ describe('transaction coordinator over TCP', () => {
     const { producerId: pid } = await init('w');
     await add('w', pid, 0, [0]);
     let release!: () => void;
-    broker.transactions.delayMarkers(new Promise<void>((r) => (release = r)));
+    const held = broker.faults.hold('WriteTxnMarkers', new Promise<void>((r) => (release = r)), { clientId: `broker-${broker.cluster.nodes[0].nodeId}-txn-marker-sender` });
     expect((await end('w', pid, 0, true)).errorCode).toBe(0);
+    await held.fired();
     expect(codes(await add('w', pid, 0, [1]))).toEqual([['t', 1, ErrorCode.CONCURRENT_TRANSACTIONS]]);
     expect((await end('w', pid, 0, true)).errorCode).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
     release();
     await settled('w', 'CompleteCommit');
     expect(codes(await add('w', pid, 0, [1]))).toEqual([['t', 1, 0]]);
+  });
+
+  it('a failed marker request of the coordinator is retried until the markers land', async () => {
+    const { producerId: pid } = await init('r');
+    await add('r', pid, 0, [0, 1]);
+    const failed = broker.faults.failNext('WriteTxnMarkers', [ErrorCode.NOT_ENOUGH_REPLICAS, ErrorCode.KAFKA_STORAGE_ERROR]);
+    expect((await end('r', pid, 0, false)).errorCode).toBe(0);
+    await settled('r', 'CompleteAbort');
+    expect(failed.hits).toBe(2);
+    for (const partition of [0, 1]) {
+      const { batches } = await broker.logs.log('t', partition)!.read(0, 1 << 20, true);
+      expect(batches.map((b) => decodeBatchSync(b).records[0].key)).toEqual([Buffer.from([0, 0, 0, 0])]);
+    }
   });
 });

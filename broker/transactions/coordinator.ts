@@ -7,7 +7,7 @@
 // concurrent calls get CONCURRENT_TRANSACTIONS) and then applied; owed markers
 // are written after the Prepare record is durable, then Complete* is logged.
 // EndTxn answers once Prepare* is durable, as Kafka does; markers follow at once
-// unless a test delays them (`delayMarkers`). A shard replaying an id caught in
+// (a test holds them with a fault on WriteTxnMarkers). A shard replaying an id caught in
 // Prepare* writes its markers again and completes it without the client.
 //
 // Timers on the injectable clock: every
@@ -81,8 +81,6 @@ export class TransactionCoordinator {
   private readonly timers: Timer[] = [];
   private readonly logger: Logger;
   private closed = false;
-  /** A test's hold on marker writing after EndTxn (Kafka's asynchronous window); null when markers follow at once. */
-  private markerGate: Promise<unknown> | null = null;
 
   readonly markers: TxnMarkers;
 
@@ -113,14 +111,6 @@ export class TransactionCoordinator {
     this.closed = true;
     for (const t of this.timers.splice(0)) t.cancel();
     this.shards.clear();
-  }
-
-  /** Markers after EndTxn wait for `until` (tests reproduce Kafka's asynchronous marker window). */
-  delayMarkers(until: Promise<unknown>): void {
-    this.markerGate = until;
-    void until.finally(() => {
-      if (this.markerGate === until) this.markerGate = null;
-    });
   }
 
   private every(ms: number, fn: () => void): void {
@@ -186,7 +176,7 @@ export class TransactionCoordinator {
    * then, if markers are owed, writes them in the background and completes.
    * Returns the step with COORDINATOR_NOT_AVAILABLE if the write failed.
    */
-  private async run(shard: Shard, id: string, step: TxnStep, afterPrepare?: Promise<unknown> | null): Promise<TxnStep> {
+  private async run(shard: Shard, id: string, step: TxnStep): Promise<TxnStep> {
     const next = step.next;
     if (!next) return step;
     shard.pending.add(id);
@@ -199,11 +189,7 @@ export class TransactionCoordinator {
     }
     shard.txns.set(id, next);
     if (step.markers) {
-      const job = step.markers;
-      void (async () => {
-        await afterPrepare;
-        await this.finish(shard, next, job);
-      })();
+      void this.finish(shard, next, step.markers);
     } else {
       shard.pending.delete(id);
     }
@@ -214,7 +200,7 @@ export class TransactionCoordinator {
   private async finish(shard: Shard, prepared: TxnMetadata, job: MarkerJob): Promise<void> {
     const id = prepared.transactionalId;
     try {
-      await this.opts.markers.writeJob(job, shard.coordinatorEpoch);
+      await this.opts.markers.writeJob(job, { node: shard.leaderId, epoch: shard.coordinatorEpoch });
       if (this.shards.get(shard.partition) !== shard) return;
       const done = complete(prepared, this.opts.clock.now());
       await this.opts.stateTopic.persist({ transactionalId: id, value: done });
@@ -262,7 +248,7 @@ export class TransactionCoordinator {
     if (!found.shard) return found.errorCode;
     const { shard } = found;
     const step = endTxn(shard.txns.get(id), producerId, producerEpoch, commit, this.opts.clock.now(), shard.pending.has(id));
-    return (await this.run(shard, id, step, this.markerGate)).errorCode;
+    return (await this.run(shard, id, step)).errorCode;
   }
 
   /** Whether a partition is in the id's open transaction (KIP-890 part 1 verification); Kafka's codes before downgrades. */

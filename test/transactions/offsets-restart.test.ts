@@ -96,7 +96,7 @@ describe('sendOffsets across a broker restart', () => {
     const t = await producer.transaction();
     await t.sendOffsets({ consumerGroupId: 'ctp', topics: [{ topic: 'in', partitions: [{ partition: 0, offset: '5' }] }] });
     // The broker goes down between PrepareCommit and the markers.
-    broker.transactions.delayMarkers(new Promise(() => {}));
+    broker.faults.hold('WriteTxnMarkers', new Promise(() => {}));
     await t.commit();
     expect(broker.transactions.metadata('tx-offsets')?.state).toBe('PrepareCommit');
     await restart();

@@ -79,7 +79,7 @@ describe('transactions across a restart', () => {
     const { producerId: pid } = await init(b.client, 'p');
     await add(b.client, 'p', pid);
     // The markers never come before the stop: the broker goes down between PrepareCommit and its markers.
-    b.broker.transactions.delayMarkers(new Promise(() => {}));
+    b.broker.faults.hold('WriteTxnMarkers', new Promise(() => {}));
     expect((await end(b.client, 'p', pid)).errorCode).toBe(0);
     expect(b.broker.transactions.metadata('p')?.state).toBe('PrepareCommit');
     expect(await markers(b.broker)).toEqual([]);
