@@ -46,6 +46,8 @@ import { markerRequestFaults } from './faults/marker-requests.js';
 import { resetBroker, type ResetResult } from './double/reset.js';
 import { committedOffsets, groupAssignment, partitionRecords, type CommittedOffset, type GroupAssignment, type StoredRecord } from './double/readiness.js';
 import { DEFAULT_WAIT_MS } from './double/wait.js';
+import { waitForTransaction, type WaitForTransactionOptions } from './double/transactions.js';
+import type { TxnMetadata, TxnState } from './transactions/state.js';
 import { BrokerMetrics } from './metrics/metrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics/http.js';
 import { resolveListenerSecurity } from './security/listener-security.js';
@@ -131,6 +133,12 @@ interface RunningParts {
    * `members` members: what a test awaits before producing to a group it started.
    */
   waitForGroupState(groupId: string, state?: 'Stable' | 'Empty', opts?: WaitForGroupOptions): Promise<GroupSnapshot>;
+  /**
+   * Resolves with the transactional id's metadata once the coordinator holds it
+   * in `state` (CompleteCommit: the commit's markers are written); 'Dead' (undefined) once it holds no such id (expired).
+   */
+  waitForTransaction(transactionalId: string, state: 'Dead', opts?: WaitForTransactionOptions): Promise<undefined>;
+  waitForTransaction(transactionalId: string, state: TxnState, opts?: WaitForTransactionOptions): Promise<TxnMetadata>;
   /** Counters and scrape-time gauges in a prom-client registry of its own; `snapshot()` for plain numbers. */
   readonly metrics: BrokerMetrics;
   /** Where GET /metrics is served (`metricsPort` or `metrics.port`), or null when it is not. */
@@ -405,6 +413,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     groups,
     transactions,
     waitForGroupState: (groupId, state = 'Stable', o) => waitForGroupState(groups, groupId, state, o),
+    waitForTransaction: ((id: string, state: TxnState, o?: WaitForTransactionOptions) => waitForTransaction(transactions, id, state, o)) as RunningParts['waitForTransaction'],
     async moveLeader(topic, partition, nodeId) {
       await cluster.moveLeader(topic, partition, nodeId);
       logger.info({ topic, partition, node: nodeId }, 'leader moved');

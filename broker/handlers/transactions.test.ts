@@ -41,12 +41,7 @@ const codes = (r: Awaited<ReturnType<typeof add>>) => r.resultsByTopicV3AndBelow
 const describeTxn = async (id: string) => (await client.request(DescribeTransactionsApi, 0, { transactionalIds: [id] })).transactionStates[0];
 
 /** Resolves once the coordinator holds the id in `state` (markers and Complete* follow EndTxn's answer). */
-async function settled(id: string, state: string): Promise<void> {
-  for (;;) {
-    if ((await describeTxn(id)).transactionState === state) return;
-    await new Promise((r) => setImmediate(r));
-  }
-}
+const settled = (id: string, state: 'CompleteCommit' | 'CompleteAbort') => broker.waitForTransaction(id, state);
 
 describe('transaction coordinator over TCP', () => {
   it('FindCoordinator key type 1 names this node; InitProducerId gives epoch 0 then bumps', async () => {
@@ -213,6 +208,21 @@ describe('transaction coordinator over TCP', () => {
     release();
     await settled('w', 'CompleteCommit');
     expect(codes(await add('w', pid, 0, [1]))).toEqual([['t', 1, 0]]);
+  });
+
+  it('waitForTransaction resolves on the coordinator\'s change, with the epoch asked for, and times out otherwise', async () => {
+    const { producerId: pid } = await init('wt');
+    expect(await broker.waitForTransaction('wt', 'Empty')).toMatchObject({ producerId: pid, producerEpoch: 0 });
+    await expect(broker.waitForTransaction('wt', 'Ongoing', { timeoutMs: 20 })).rejects.toThrow(/wt did not become Ongoing within 20 ms \(now: Empty, producer \d+ epoch 0\)/);
+    const ongoing = broker.waitForTransaction('wt', 'Ongoing');
+    await add('wt', pid, 0, [0]);
+    expect(await ongoing).toMatchObject({ state: 'Ongoing', partitions: [{ topic: 't', partition: 0 }] });
+    // A second producer fences the open transaction: aborted at epoch 1, then Empty at epoch 2 on its retry.
+    expect((await init('wt')).errorCode).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
+    expect(await broker.waitForTransaction('wt', 'CompleteAbort', { producerEpoch: 1 })).toMatchObject({ producerId: pid });
+    const empty = broker.waitForTransaction('wt', 'Empty', { producerEpoch: 2 });
+    expect(await init('wt')).toMatchObject({ errorCode: 0, producerEpoch: 2 });
+    expect(await empty).toMatchObject({ producerId: pid, partitions: [] });
   });
 
   it('a failed marker request of the coordinator is retried until the markers land', async () => {

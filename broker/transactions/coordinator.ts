@@ -76,8 +76,12 @@ export interface DescribedTransaction {
   partitions: readonly TxnPartition[];
 }
 
+/** Told after an id's metadata changed (Prepare* while its markers are written); undefined once the id expired. */
+export type TxnChangeListener = (transactionalId: string, meta: TxnMetadata | undefined) => void;
+
 export class TransactionCoordinator {
   private readonly shards = new Map<number, Shard>();
+  private readonly listeners = new Set<TxnChangeListener>();
   private readonly timers: Timer[] = [];
   private readonly logger: Logger;
   private closed = false;
@@ -145,6 +149,7 @@ export class TransactionCoordinator {
     }
     if (this.shards.get(p.index) !== shard) return;
     shard.loading = false;
+    for (const [id, m] of shard.txns) this.changed(id, m);
     // Transactions caught between Prepare* and Complete* finish without their client.
     for (const m of shard.txns.values()) {
       if (m.state === 'PrepareCommit' || m.state === 'PrepareAbort') {
@@ -188,11 +193,9 @@ export class TransactionCoordinator {
       return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
     }
     shard.txns.set(id, next);
-    if (step.markers) {
-      void this.finish(shard, next, step.markers);
-    } else {
-      shard.pending.delete(id);
-    }
+    if (step.markers) void this.finish(shard, next, step.markers);
+    else shard.pending.delete(id);
+    this.changed(id, next);
     return step;
   }
 
@@ -205,6 +208,8 @@ export class TransactionCoordinator {
       const done = complete(prepared, this.opts.clock.now());
       await this.opts.stateTopic.persist({ transactionalId: id, value: done });
       shard.txns.set(id, done);
+      shard.pending.delete(id);
+      this.changed(id, done);
     } catch (err) {
       // The id stays in Prepare*: the next load of the shard completes it.
       this.logger.error({ err, transactionalId: id }, 'completing a transaction failed');
@@ -275,6 +280,16 @@ export class TransactionCoordinator {
     return { errorCode: 0, transactions: mine.flatMap((s) => [...s.txns.values()].filter((m) => m.state !== 'Dead')) };
   }
 
+  /** Calls `listener` after each applied change of an id (the test double's waitForTransaction); returns the unsubscribe. */
+  onTransactionChange(listener: TxnChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(id: string, meta: TxnMetadata | undefined): void {
+    for (const l of this.listeners) l(id, meta);
+  }
+
   /** The id's metadata as the coordinator holds it (tests, tools). */
   metadata(id: string): TxnMetadata | undefined {
     return this.shards.get(this.opts.stateTopic.partitionFor(id))?.txns.get(id);
@@ -303,8 +318,11 @@ export class TransactionCoordinator {
         void this.opts.stateTopic
           .persist({ transactionalId: id, value: null })
           .then(() => {
-            if (shard.txns.get(id) === m) shard.txns.delete(id);
+            if (shard.txns.get(id) !== m) return;
+            shard.txns.delete(id);
+            shard.pending.delete(id);
             this.logger.info({ transactionalId: id }, 'transactional id expired');
+            this.changed(id, undefined);
           })
           .catch((err: unknown) => this.logger.error({ err, transactionalId: id }, 'expiring a transactional id failed'))
           .finally(() => shard.pending.delete(id));
