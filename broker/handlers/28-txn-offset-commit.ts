@@ -6,8 +6,10 @@
 // them) until the transaction's commit marker reaches that partition, where they
 // become commits; an abort marker drops them. A restart replays them pending
 // until their marker, as Kafka's loadGroupsAndOffsets. A missing
-// group is created; member and generation are checked only when a v3+ request
-// names them (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION), as Kafka.
+// group is created (unless a generation is named: ILLEGAL_GENERATION); member,
+// static instance and generation are checked only when a v3+ request names them
+// (UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID, ILLEGAL_GENERATION; a consumer group
+// member's epoch is its generation), as Kafka.
 // With transaction.partition.verification.enable (default true) the group's
 // offsets partition must be in the producer's open transaction (AddOffsetsToTxn):
 // else TRANSACTION_ABORTABLE, INVALID_TXN_STATE below v4; a wrong epoch
@@ -15,7 +17,7 @@
 // Unknown partitions: UNKNOWN_TOPIC_OR_PARTITION. NOT_COORDINATOR and
 // COORDINATOR_LOAD_IN_PROGRESS as OffsetCommit (the latter is
 // COORDINATOR_NOT_AVAILABLE below v2).
-// Not done: static-member fencing (FENCED_INSTANCE_ID); authorization.
+// Not done: authorization.
 import { TxnOffsetCommitApi } from '../../protocol/messages/28-txn-offset-commit.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from '../registry.js';

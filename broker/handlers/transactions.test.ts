@@ -13,6 +13,9 @@ import { AddPartitionsToTxnApi } from '../../protocol/messages/24-add-partitions
 import { AddOffsetsToTxnApi } from '../../protocol/messages/25-add-offsets-to-txn.js';
 import { EndTxnApi } from '../../protocol/messages/26-end-txn.js';
 import { TxnOffsetCommitApi } from '../../protocol/messages/28-txn-offset-commit.js';
+import { JoinGroupApi } from '../../protocol/messages/11-join-group.js';
+import { SyncGroupApi } from '../../protocol/messages/14-sync-group.js';
+import { ConsumerGroupHeartbeatApi } from '../../protocol/messages/68-consumer-group-heartbeat.js';
 import { OffsetFetchApi } from '../../protocol/messages/09-offset-fetch.js';
 import { DescribeTransactionsApi } from '../../protocol/messages/65-describe-transactions.js';
 import { ListTransactionsApi } from '../../protocol/messages/66-list-transactions.js';
@@ -149,6 +152,46 @@ describe('transaction coordinator over TCP', () => {
     expect((await end('off', pid, 0, true)).errorCode).toBe(0);
     await settled('off', 'CompleteCommit');
     expect(await fetchOffset(true)).toMatchObject({ committedOffset: 7n, errorCode: 0 });
+  });
+
+  it('TxnOffsetCommit v3+ checks the member, static instance and generation it names, as Kafka\'s group coordinator', async () => {
+    // A classic group with one static member, Stable at generation 1.
+    const joined = await client.request(JoinGroupApi, 5, { groupId: 'sg', sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 30_000, memberId: '', groupInstanceId: 'inst-1', protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }] });
+    expect(joined).toMatchObject({ errorCode: 0, generationId: 1 });
+    const member = joined.memberId;
+    const synced = await client.request(SyncGroupApi, 5, { groupId: 'sg', generationId: 1, memberId: member, groupInstanceId: 'inst-1', protocolType: 'consumer', protocolName: 'range', assignments: [{ memberId: member, assignment: Buffer.alloc(0) }] });
+    expect(synced.errorCode).toBe(0);
+
+    const { producerId: pid } = await init('sm');
+    await client.request(AddOffsetsToTxnApi, 1, { transactionalId: 'sm', producerId: pid, producerEpoch: 0, groupId: 'sg' });
+    const commit = async (who: { memberId: string; groupInstanceId: string | null; generationId: number }, v = 3, groupId = 'sg') => {
+      if (groupId !== 'sg') await client.request(AddOffsetsToTxnApi, 1, { transactionalId: 'sm', producerId: pid, producerEpoch: 0, groupId });
+      const res = await client.request(TxnOffsetCommitApi, v, { transactionalId: 'sm', groupId, producerId: pid, producerEpoch: 0, ...who, topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 3n, committedLeaderEpoch: -1, committedMetadata: null }] }] });
+      return res.topics[0].partitions[0].errorCode;
+    };
+    expect(await commit({ memberId: 'someone-else', groupInstanceId: 'inst-1', generationId: 1 })).toBe(ErrorCode.FENCED_INSTANCE_ID);
+    expect(await commit({ memberId: member, groupInstanceId: 'inst-2', generationId: 1 })).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(await commit({ memberId: 'ghost', groupInstanceId: null, generationId: 1 })).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(await commit({ memberId: member, groupInstanceId: 'inst-1', generationId: 2 })).toBe(ErrorCode.ILLEGAL_GENERATION);
+    expect(await commit({ memberId: member, groupInstanceId: 'inst-1', generationId: 1 })).toBe(0);
+    expect(await commit({ memberId: member, groupInstanceId: null, generationId: 1 }, 4)).toBe(0);
+    // Below v3 the request names no member: accepted although the group has members.
+    expect(await commit({ memberId: '', groupInstanceId: null, generationId: -1 }, 2)).toBe(0);
+    // A generation for a group that does not exist.
+    expect(await commit({ memberId: '', groupInstanceId: null, generationId: 1 }, 3, 'no-such-group')).toBe(ErrorCode.ILLEGAL_GENERATION);
+  });
+
+  it('TxnOffsetCommit v3 from a consumer group (KIP-848) member: its epoch is the generation, a mismatch ILLEGAL_GENERATION', async () => {
+    const hb = await client.request(ConsumerGroupHeartbeatApi, 1, { groupId: 'cg', memberId: 'm1', memberEpoch: 0, rebalanceTimeoutMs: 30_000, subscribedTopicNames: ['t'], topicPartitions: [] });
+    expect(hb.errorCode).toBe(0);
+    const { producerId: pid } = await init('cm');
+    await client.request(AddOffsetsToTxnApi, 1, { transactionalId: 'cm', producerId: pid, producerEpoch: 0, groupId: 'cg' });
+    const commit = async (memberId: string, generationId: number, v = 3) =>
+      (await client.request(TxnOffsetCommitApi, v, { transactionalId: 'cm', groupId: 'cg', producerId: pid, producerEpoch: 0, memberId, generationId, groupInstanceId: null, topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 3n, committedLeaderEpoch: -1, committedMetadata: null }] }] })).topics[0].partitions[0].errorCode;
+    expect(await commit('m1', hb.memberEpoch)).toBe(0);
+    expect(await commit('m1', hb.memberEpoch + 1)).toBe(ErrorCode.ILLEGAL_GENERATION);
+    expect(await commit('m2', hb.memberEpoch)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(await commit('', -1, 1)).toBe(0);
   });
 
   it('transaction.partition.verification.enable=false accepts TxnOffsetCommit outside a transaction (Kafka <= 3.5)', async () => {
