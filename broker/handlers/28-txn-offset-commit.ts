@@ -11,7 +11,8 @@
 // (UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID, ILLEGAL_GENERATION; a consumer group
 // member's epoch is its generation), as Kafka.
 // With transaction.partition.verification.enable (default true) the group's
-// offsets partition must be in the producer's open transaction (AddOffsetsToTxn):
+// offsets partition must be in the producer's open transaction (AddOffsetsToTxn;
+// asked of the coordinator until the transaction is open on that partition):
 // else TRANSACTION_ABORTABLE, INVALID_TXN_STATE below v4; a wrong epoch
 // INVALID_PRODUCER_EPOCH; a wrong producer id INVALID_PRODUCER_ID_MAPPING.
 // Unknown partitions: UNKNOWN_TOPIC_OR_PARTITION. NOT_COORDINATOR and
@@ -25,6 +26,7 @@ import { partitionExists, TopicPartitionResults } from '../group-service.js';
 import type { OffsetCommitTopic } from '../groups/types.js';
 import { OFFSETS_TOPIC } from '../offsets/offsets-topic.js';
 import { downgradeTxnError } from '../transactions/errors.js';
+import { verifyPartitionInTransaction } from '../transactions/produce-verification.js';
 
 type PartitionResult = { partitionIndex: number; errorCode: number };
 
@@ -59,7 +61,7 @@ export const txnOffsetCommitHandler = defineHandler({
     }
     if (config.values['transaction.partition.verification.enable']) {
       const offsets = { topic: OFFSETS_TOPIC, partition: groups.partitionFor(req.groupId) };
-      const code = transactions.verify(req.transactionalId, req.producerId, req.producerEpoch, offsets);
+      const code = verifyPartitionInTransaction(transactions, ctx.broker.logs.log(offsets.topic, offsets.partition), req.transactionalId, req.producerId, req.producerEpoch, offsets);
       // Kafka answers TxnOffsetCommit's fencing with INVALID_PRODUCER_EPOCH at every version.
       if (code !== ErrorCode.NONE) return failAll(downgradeTxnError(code, v, { fencedFrom: Number.POSITIVE_INFINITY, abortableFrom: 4 }));
     }

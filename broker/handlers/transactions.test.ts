@@ -223,6 +223,19 @@ describe('transaction coordinator over TCP', () => {
     expect(code(await produce(9, 0))).toBe(0);
     expect(code(await produce(9, 1))).toBe(ErrorCode.INVALID_TXN_STATE);
     expect(code(await produce(9, 0, 3, 1))).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+
+    // Once the transaction is open on the partition, its later batches skip the coordinator (Kafka's
+    // hasOngoingTransaction): with the commit's markers held the coordinator is in PrepareCommit, and the
+    // partition still takes the producer's batch; a partition without its transaction asks and is refused.
+    let release!: () => void;
+    broker.faults.hold('WriteTxnMarkers', new Promise<void>((r) => (release = r)));
+    expect((await end('pv', pid, 0, true)).errorCode).toBe(0);
+    expect(code(await produce(9, 0, 0, 1))).toBe(0);
+    expect(code(await produce(9, 1))).toBe(ErrorCode.NOT_ENOUGH_REPLICAS);
+    release();
+    await settled('pv', 'CompleteCommit');
+    // The marker closed the transaction on the partition: the next one's first batch is verified again.
+    expect(code(await produce(9, 0, 0, 2))).toBe(ErrorCode.INVALID_TXN_STATE);
   });
 
   it('WriteTxnMarkers appends a marker per partition with Kafka\'s per-partition errors', async () => {
