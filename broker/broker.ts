@@ -42,9 +42,12 @@ import { TEST_DOUBLE_CONFIG } from './double/defaults.js';
 import { FaultInjector } from './faults/faults.js';
 import { RequestLog, DEFAULT_REQUEST_LOG_SIZE } from './faults/request-log.js';
 import { testDoubleDispatch } from './faults/dispatch.js';
+import { markerRequestFaults } from './faults/marker-requests.js';
 import { resetBroker, type ResetResult } from './double/reset.js';
 import { committedOffsets, groupAssignment, partitionRecords, type CommittedOffset, type GroupAssignment, type StoredRecord } from './double/readiness.js';
 import { DEFAULT_WAIT_MS } from './double/wait.js';
+import { waitForTransaction, type WaitForTransactionOptions } from './double/transactions.js';
+import type { TxnMetadata, TxnState } from './transactions/state.js';
 import { BrokerMetrics } from './metrics/metrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics/http.js';
 import { resolveListenerSecurity } from './security/listener-security.js';
@@ -123,13 +126,19 @@ interface RunningParts {
   waitForTopic(name: string, opts?: { timeoutMs?: number }): Promise<TopicInfo>;
   /** The group coordinators across shards, both protocols (state, rebalanceHistory / consumerRebalanceHistory, onRebalance / onConsumerRebalance). */
   readonly groups: ClusterGroups;
-  /** The transaction coordinator (metadata of an id; delayMarkers reproduces Kafka's window between EndTxn and its markers). */
+  /** The transaction coordinator (metadata of an id, describe, list). */
   readonly transactions: TransactionCoordinator;
   /**
    * Resolves once the consumer group is Stable (or Empty), optionally with exactly
    * `members` members: what a test awaits before producing to a group it started.
    */
   waitForGroupState(groupId: string, state?: 'Stable' | 'Empty', opts?: WaitForGroupOptions): Promise<GroupSnapshot>;
+  /**
+   * Resolves with the transactional id's metadata once the coordinator holds it
+   * in `state` (CompleteCommit: the commit's markers are written); 'Dead' (undefined) once it holds no such id (expired).
+   */
+  waitForTransaction(transactionalId: string, state: 'Dead', opts?: WaitForTransactionOptions): Promise<undefined>;
+  waitForTransaction(transactionalId: string, state: TxnState, opts?: WaitForTransactionOptions): Promise<TxnMetadata>;
   /** Counters and scrape-time gauges in a prom-client registry of its own; `snapshot()` for plain numbers. */
   readonly metrics: BrokerMetrics;
   /** Where GET /metrics is served (`metricsPort` or `metrics.port`), or null when it is not. */
@@ -268,6 +277,9 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
   );
 
   const rateLimitedLog = new RateLimitedLog(10_000, () => clock.now());
+  const registry = new HandlerRegistry(HANDLERS);
+  // Before the coordinators: the transaction coordinator's marker requests pass the faults too.
+  const faults = new FaultInjector(logger, (key) => registry.get(key) !== undefined, fs instanceof MemoryFileSystem ? fs : undefined);
 
   // One broker per data directory: the lock comes before anything reads or writes it.
   await mkdirDurable(fs, dataDir);
@@ -353,9 +365,11 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
         logs: opened,
         clock,
         logger,
+        leaderOf: (topic, partition) => cluster.topic(topic)?.partitions[partition]?.leaderId ?? -1,
         onMarker: (topic, partition, marker) => {
           if (topic === OFFSETS_TOPIC) groups.onTxnMarker(partition, marker.producerId, marker.commit);
         },
+        beforeRequest: markerRequestFaults(faults, clock, (id) => cluster.topicById(id)?.name),
       }),
       config,
       clock,
@@ -365,9 +379,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     return { meta, cluster, groups, transactions, producerIds, nodes, logs: opened, offsetsTopic, scram, dynamic: dynamicConfigs };
   }
   const clusterId = meta.clusterId;
-  const registry = new HandlerRegistry(HANDLERS);
   const offsetsTopic = started.offsetsTopic;
-  const faults = new FaultInjector(logger, (key) => registry.get(key) !== undefined, fs instanceof MemoryFileSystem ? fs : undefined);
   const requests = new RequestLog(opts.requestLogSize ?? DEFAULT_REQUEST_LOG_SIZE);
   const dispatch = testDoubleDispatch(faults, requests);
   const requestBudget = new RequestBudget(config.values['queued.max.requests'], config.values['queued.max.request.bytes']);
@@ -401,6 +413,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     groups,
     transactions,
     waitForGroupState: (groupId, state = 'Stable', o) => waitForGroupState(groups, groupId, state, o),
+    waitForTransaction: ((id: string, state: TxnState, o?: WaitForTransactionOptions) => waitForTransaction(transactions, id, state, o)) as RunningParts['waitForTransaction'],
     async moveLeader(topic, partition, nodeId) {
       await cluster.moveLeader(topic, partition, nodeId);
       logger.info({ topic, partition, node: nodeId }, 'leader moved');

@@ -5,7 +5,7 @@ import type { Handler, HandlerResult } from '../registry.js';
 import { CloseConnection, NO_RESPONSE } from '../registry.js';
 import type { RequestContext } from '../context.js';
 import { errorResponse } from './error-responses.js';
-import type { FaultInjector, FaultPlan } from './faults.js';
+import { awaitFaultWaits, type FaultInjector, type FaultPlan } from './faults.js';
 import type { RequestLog, RequestLogEntry } from './request-log.js';
 import { PARTITION_SCOPES, type TopicPartitionRef } from './scopes.js';
 
@@ -68,13 +68,7 @@ async function withFaults(
   request: unknown,
   topicName: (id: string) => string | undefined,
 ): Promise<HandlerResult<unknown>> {
-  for (const w of plan.waits) {
-    if (w.kind === 'delay') await new Promise<void>((resolve) => ctx.broker.clock.setTimeout(resolve, w.delayMs));
-    else await w.until?.then(
-      () => undefined,
-      () => undefined,
-    );
-  }
+  await awaitFaultWaits(plan.waits, ctx.broker.clock);
   if (plan.disconnect) return new CloseConnection(`${plan.disconnect.describe()}: connection dropped`);
   // Kafka closes the connection on a failed acks=0 produce: nothing else tells the producer.
   const silent = ctx.apiKey === 0 && (request as { acks: number }).acks === 0;

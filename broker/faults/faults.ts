@@ -2,6 +2,7 @@
 // fault applies to; a single broker is its node.id). Each fault is a handle with
 // `hits`, `fired()` and `remove()`; each firing is logged at info with the fault id.
 import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
 import type { MemoryFileSystem } from '../../storage/fs-memory.js';
 import { apiKeyOf, apiNameOf, type ApiRef } from './apis.js';
 import { GROUP_APIS, groupsOf, PARTITION_SCOPES, type TopicPartitionRef } from './scopes.js';
@@ -78,6 +79,18 @@ export class Fault {
     this.hits++;
     if (this.hits === 1) this.resolveFired();
     return code;
+  }
+}
+
+/** Waits out a plan's delays and holds, in order (a hold's rejection counts as settled). */
+export async function awaitFaultWaits(waits: readonly Fault[], clock: Clock): Promise<void> {
+  for (const w of waits) {
+    if (w.kind === 'delay') await new Promise<void>((resolve) => clock.setTimeout(resolve, w.delayMs));
+    else
+      await w.until?.then(
+        () => undefined,
+        () => undefined,
+      );
   }
 }
 

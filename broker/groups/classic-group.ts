@@ -299,10 +299,6 @@ export class ClassicGroup {
     return this.protocolType === CONSUMER_PROTOCOL_TYPE;
   }
 
-  hasMember(memberId: string): boolean {
-    return this.members.has(memberId);
-  }
-
   isPendingMember(memberId: string): boolean {
     return this.pendingJoinMembers.has(memberId);
   }
@@ -1226,18 +1222,22 @@ export class ClassicGroup {
   // -------------------------------------------------------------------------
   // Offsets support
 
-  /** Kafka's ClassicGroup.validateOffsetCommit for non-transactional commits. */
-  validateOffsetCommit(memberId: string, groupInstanceId: string | null, generationId: number): number {
+  /**
+   * Kafka's ClassicGroup.validateOffsetCommit. A transactional commit (TxnOffsetCommit)
+   * below v3 names no member, so without one it is accepted in any state, and
+   * the group's state is not enforced for it.
+   */
+  validateOffsetCommit(memberId: string, groupInstanceId: string | null, generationId: number, transactional = false): number {
     if (this._state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (generationId < 0 && this._state === 'Empty') return ErrorCode.NONE;
     if (generationId >= 0 || memberId !== '' || groupInstanceId !== null) {
       const error = this.validateMember(memberId, groupInstanceId);
       if (error !== ErrorCode.NONE) return error;
       if (generationId !== this.generationId) return ErrorCode.ILLEGAL_GENERATION;
-    } else if (this._state !== 'Empty') {
+    } else if (!transactional && this._state !== 'Empty') {
       return ErrorCode.UNKNOWN_MEMBER_ID;
     }
-    if (this._state === 'CompletingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
+    if (!transactional && this._state === 'CompletingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
     return ErrorCode.NONE;
   }
 

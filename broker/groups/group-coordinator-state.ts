@@ -506,27 +506,32 @@ export class GroupCoordinatorState {
   }
 
   /**
-   * TxnOffsetCommit (Kafka's GroupCoordinator.handleTxnCommitOffsets): a missing
-   * group is created; the member and generation are checked only when the
-   * request names them (v3+); the offsets are written as the producer's
-   * transactional batch and wait, per (group, producer id), for the
-   * transaction's marker on this partition.
+   * TxnOffsetCommit (Kafka's OffsetMetadataManager.validateTransactionalOffsetCommit):
+   * a missing group is created unless the request names a generation
+   * (ILLEGAL_GENERATION); the member, static instance (FENCED_INSTANCE_ID) and
+   * generation are checked only when the request names them (v3+); the offsets
+   * are written as the producer's transactional batch and wait, per (group,
+   * producer id), for the transaction's marker on this partition.
    */
   private txnCommitOffsets(req: OffsetCommitRequest, producer: TxnProducerEpoch, handle: RequestHandle, now: number, out: StepOutput): void {
     let group = this.groups.get(req.groupId);
-    if (group === undefined) {
-      group = new ClassicGroup(req.groupId, this.ctx, now);
-      this.groups.set(req.groupId, group);
-    }
     let error: number = ErrorCode.NONE;
-    if (group instanceof ClassicGroup) {
-      if (group.state === 'Dead') error = ErrorCode.COORDINATOR_NOT_AVAILABLE;
-      else if (req.memberId !== '' && !group.hasMember(req.memberId)) error = ErrorCode.UNKNOWN_MEMBER_ID;
-      else if (req.generationIdOrMemberEpoch >= 0 && req.generationIdOrMemberEpoch !== group.generationId) error = ErrorCode.ILLEGAL_GENERATION;
-    } else if (req.memberId !== '' || req.generationIdOrMemberEpoch >= 0) {
-      error = this.consumer.validateMemberEpoch(group, req.memberId, req.generationIdOrMemberEpoch, req.apiVersion);
+    if (group === undefined) {
+      if (req.generationIdOrMemberEpoch < 0) {
+        group = new ClassicGroup(req.groupId, this.ctx, now);
+        this.groups.set(req.groupId, group);
+      } else {
+        error = ErrorCode.ILLEGAL_GENERATION;
+      }
     }
-    if (error !== ErrorCode.NONE) {
+    if (group instanceof ClassicGroup) {
+      error = group.validateOffsetCommit(req.memberId, req.groupInstanceId, req.generationIdOrMemberEpoch, true);
+    } else if (group !== undefined && (req.memberId !== '' || req.generationIdOrMemberEpoch >= 0 || req.groupInstanceId !== null)) {
+      // No OffsetCommit-version rule for transactional commits; a member epoch mismatch is ILLEGAL_GENERATION, as Kafka converts it.
+      error = this.consumer.validateMemberEpoch(group, req.memberId, req.generationIdOrMemberEpoch, null);
+      if (error === ErrorCode.STALE_MEMBER_EPOCH || error === ErrorCode.FENCED_MEMBER_EPOCH) error = ErrorCode.ILLEGAL_GENERATION;
+    }
+    if (error !== ErrorCode.NONE || group === undefined) {
       out.responses.push({ kind: 'offset-commit', handle, body: { topics: allPartitions(req.topics, error) } });
       return;
     }

@@ -221,7 +221,7 @@ export const produceHandler = defineHandler({
     const verify = ctx.broker.config.values['transaction.partition.verification.enable'] ? req.transactionalId : null;
     const verifyCode = (topic: string, p: ProduceRequestPartitionProduceData): PartitionResult | null => {
       if (verify === null) return null;
-      const code = verifyTransactionalProduce(ctx.broker.transactions, verify, topic, p.index, p.records, ctx.apiVersion);
+      const code = verifyTransactionalProduce(ctx.broker.transactions, ctx.broker.logs.log(topic, p.index), verify, topic, p.index, p.records, ctx.apiVersion);
       return code === ErrorCode.NONE ? null : failed(p.index, code);
     };
     const appended = await Promise.all(

@@ -6,16 +6,19 @@
 // them) until the transaction's commit marker reaches that partition, where they
 // become commits; an abort marker drops them. A restart replays them pending
 // until their marker, as Kafka's loadGroupsAndOffsets. A missing
-// group is created; member and generation are checked only when a v3+ request
-// names them (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION), as Kafka.
+// group is created (unless a generation is named: ILLEGAL_GENERATION); member,
+// static instance and generation are checked only when a v3+ request names them
+// (UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID, ILLEGAL_GENERATION; a consumer group
+// member's epoch is its generation), as Kafka.
 // With transaction.partition.verification.enable (default true) the group's
-// offsets partition must be in the producer's open transaction (AddOffsetsToTxn):
+// offsets partition must be in the producer's open transaction (AddOffsetsToTxn;
+// asked of the coordinator until the transaction is open on that partition):
 // else TRANSACTION_ABORTABLE, INVALID_TXN_STATE below v4; a wrong epoch
 // INVALID_PRODUCER_EPOCH; a wrong producer id INVALID_PRODUCER_ID_MAPPING.
 // Unknown partitions: UNKNOWN_TOPIC_OR_PARTITION. NOT_COORDINATOR and
 // COORDINATOR_LOAD_IN_PROGRESS as OffsetCommit (the latter is
 // COORDINATOR_NOT_AVAILABLE below v2).
-// Not done: static-member fencing (FENCED_INSTANCE_ID); authorization.
+// Not done: authorization.
 import { TxnOffsetCommitApi } from '../../protocol/messages/28-txn-offset-commit.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from '../registry.js';
@@ -23,6 +26,7 @@ import { partitionExists, TopicPartitionResults } from '../group-service.js';
 import type { OffsetCommitTopic } from '../groups/types.js';
 import { OFFSETS_TOPIC } from '../offsets/offsets-topic.js';
 import { downgradeTxnError } from '../transactions/errors.js';
+import { verifyPartitionInTransaction } from '../transactions/produce-verification.js';
 
 type PartitionResult = { partitionIndex: number; errorCode: number };
 
@@ -57,7 +61,7 @@ export const txnOffsetCommitHandler = defineHandler({
     }
     if (config.values['transaction.partition.verification.enable']) {
       const offsets = { topic: OFFSETS_TOPIC, partition: groups.partitionFor(req.groupId) };
-      const code = transactions.verify(req.transactionalId, req.producerId, req.producerEpoch, offsets);
+      const code = verifyPartitionInTransaction(transactions, ctx.broker.logs.log(offsets.topic, offsets.partition), req.transactionalId, req.producerId, req.producerEpoch, offsets);
       // Kafka answers TxnOffsetCommit's fencing with INVALID_PRODUCER_EPOCH at every version.
       if (code !== ErrorCode.NONE) return failAll(downgradeTxnError(code, v, { fencedFrom: Number.POSITIVE_INFINITY, abortableFrom: 4 }));
     }

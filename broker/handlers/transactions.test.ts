@@ -13,6 +13,9 @@ import { AddPartitionsToTxnApi } from '../../protocol/messages/24-add-partitions
 import { AddOffsetsToTxnApi } from '../../protocol/messages/25-add-offsets-to-txn.js';
 import { EndTxnApi } from '../../protocol/messages/26-end-txn.js';
 import { TxnOffsetCommitApi } from '../../protocol/messages/28-txn-offset-commit.js';
+import { JoinGroupApi } from '../../protocol/messages/11-join-group.js';
+import { SyncGroupApi } from '../../protocol/messages/14-sync-group.js';
+import { ConsumerGroupHeartbeatApi } from '../../protocol/messages/68-consumer-group-heartbeat.js';
 import { OffsetFetchApi } from '../../protocol/messages/09-offset-fetch.js';
 import { DescribeTransactionsApi } from '../../protocol/messages/65-describe-transactions.js';
 import { ListTransactionsApi } from '../../protocol/messages/66-list-transactions.js';
@@ -41,12 +44,7 @@ const codes = (r: Awaited<ReturnType<typeof add>>) => r.resultsByTopicV3AndBelow
 const describeTxn = async (id: string) => (await client.request(DescribeTransactionsApi, 0, { transactionalIds: [id] })).transactionStates[0];
 
 /** Resolves once the coordinator holds the id in `state` (markers and Complete* follow EndTxn's answer). */
-async function settled(id: string, state: string): Promise<void> {
-  for (;;) {
-    if ((await describeTxn(id)).transactionState === state) return;
-    await new Promise((r) => setImmediate(r));
-  }
-}
+const settled = (id: string, state: 'CompleteCommit' | 'CompleteAbort') => broker.waitForTransaction(id, state);
 
 describe('transaction coordinator over TCP', () => {
   it('FindCoordinator key type 1 names this node; InitProducerId gives epoch 0 then bumps', async () => {
@@ -156,6 +154,46 @@ describe('transaction coordinator over TCP', () => {
     expect(await fetchOffset(true)).toMatchObject({ committedOffset: 7n, errorCode: 0 });
   });
 
+  it('TxnOffsetCommit v3+ checks the member, static instance and generation it names, as Kafka\'s group coordinator', async () => {
+    // A classic group with one static member, Stable at generation 1.
+    const joined = await client.request(JoinGroupApi, 5, { groupId: 'sg', sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 30_000, memberId: '', groupInstanceId: 'inst-1', protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }] });
+    expect(joined).toMatchObject({ errorCode: 0, generationId: 1 });
+    const member = joined.memberId;
+    const synced = await client.request(SyncGroupApi, 5, { groupId: 'sg', generationId: 1, memberId: member, groupInstanceId: 'inst-1', protocolType: 'consumer', protocolName: 'range', assignments: [{ memberId: member, assignment: Buffer.alloc(0) }] });
+    expect(synced.errorCode).toBe(0);
+
+    const { producerId: pid } = await init('sm');
+    await client.request(AddOffsetsToTxnApi, 1, { transactionalId: 'sm', producerId: pid, producerEpoch: 0, groupId: 'sg' });
+    const commit = async (who: { memberId: string; groupInstanceId: string | null; generationId: number }, v = 3, groupId = 'sg') => {
+      if (groupId !== 'sg') await client.request(AddOffsetsToTxnApi, 1, { transactionalId: 'sm', producerId: pid, producerEpoch: 0, groupId });
+      const res = await client.request(TxnOffsetCommitApi, v, { transactionalId: 'sm', groupId, producerId: pid, producerEpoch: 0, ...who, topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 3n, committedLeaderEpoch: -1, committedMetadata: null }] }] });
+      return res.topics[0].partitions[0].errorCode;
+    };
+    expect(await commit({ memberId: 'someone-else', groupInstanceId: 'inst-1', generationId: 1 })).toBe(ErrorCode.FENCED_INSTANCE_ID);
+    expect(await commit({ memberId: member, groupInstanceId: 'inst-2', generationId: 1 })).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(await commit({ memberId: 'ghost', groupInstanceId: null, generationId: 1 })).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(await commit({ memberId: member, groupInstanceId: 'inst-1', generationId: 2 })).toBe(ErrorCode.ILLEGAL_GENERATION);
+    expect(await commit({ memberId: member, groupInstanceId: 'inst-1', generationId: 1 })).toBe(0);
+    expect(await commit({ memberId: member, groupInstanceId: null, generationId: 1 }, 4)).toBe(0);
+    // Below v3 the request names no member: accepted although the group has members.
+    expect(await commit({ memberId: '', groupInstanceId: null, generationId: -1 }, 2)).toBe(0);
+    // A generation for a group that does not exist.
+    expect(await commit({ memberId: '', groupInstanceId: null, generationId: 1 }, 3, 'no-such-group')).toBe(ErrorCode.ILLEGAL_GENERATION);
+  });
+
+  it('TxnOffsetCommit v3 from a consumer group (KIP-848) member: its epoch is the generation, a mismatch ILLEGAL_GENERATION', async () => {
+    const hb = await client.request(ConsumerGroupHeartbeatApi, 1, { groupId: 'cg', memberId: 'm1', memberEpoch: 0, rebalanceTimeoutMs: 30_000, subscribedTopicNames: ['t'], topicPartitions: [] });
+    expect(hb.errorCode).toBe(0);
+    const { producerId: pid } = await init('cm');
+    await client.request(AddOffsetsToTxnApi, 1, { transactionalId: 'cm', producerId: pid, producerEpoch: 0, groupId: 'cg' });
+    const commit = async (memberId: string, generationId: number, v = 3) =>
+      (await client.request(TxnOffsetCommitApi, v, { transactionalId: 'cm', groupId: 'cg', producerId: pid, producerEpoch: 0, memberId, generationId, groupInstanceId: null, topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 3n, committedLeaderEpoch: -1, committedMetadata: null }] }] })).topics[0].partitions[0].errorCode;
+    expect(await commit('m1', hb.memberEpoch)).toBe(0);
+    expect(await commit('m1', hb.memberEpoch + 1)).toBe(ErrorCode.ILLEGAL_GENERATION);
+    expect(await commit('m2', hb.memberEpoch)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(await commit('', -1, 1)).toBe(0);
+  });
+
   it('transaction.partition.verification.enable=false accepts TxnOffsetCommit outside a transaction (Kafka <= 3.5)', async () => {
     const other = await startBroker({ config: { 'transaction.partition.verification.enable': 'false', 'offsets.topic.num.partitions': '1' } });
     const c = await RawClient.connect(other.host, other.port);
@@ -185,6 +223,19 @@ describe('transaction coordinator over TCP', () => {
     expect(code(await produce(9, 0))).toBe(0);
     expect(code(await produce(9, 1))).toBe(ErrorCode.INVALID_TXN_STATE);
     expect(code(await produce(9, 0, 3, 1))).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+
+    // Once the transaction is open on the partition, its later batches skip the coordinator (Kafka's
+    // hasOngoingTransaction): with the commit's markers held the coordinator is in PrepareCommit, and the
+    // partition still takes the producer's batch; a partition without its transaction asks and is refused.
+    let release!: () => void;
+    broker.faults.hold('WriteTxnMarkers', new Promise<void>((r) => (release = r)));
+    expect((await end('pv', pid, 0, true)).errorCode).toBe(0);
+    expect(code(await produce(9, 0, 0, 1))).toBe(0);
+    expect(code(await produce(9, 1))).toBe(ErrorCode.NOT_ENOUGH_REPLICAS);
+    release();
+    await settled('pv', 'CompleteCommit');
+    // The marker closed the transaction on the partition: the next one's first batch is verified again.
+    expect(code(await produce(9, 0, 0, 2))).toBe(ErrorCode.INVALID_TXN_STATE);
   });
 
   it('WriteTxnMarkers appends a marker per partition with Kafka\'s per-partition errors', async () => {
@@ -205,12 +256,41 @@ describe('transaction coordinator over TCP', () => {
     const { producerId: pid } = await init('w');
     await add('w', pid, 0, [0]);
     let release!: () => void;
-    broker.transactions.delayMarkers(new Promise<void>((r) => (release = r)));
+    const held = broker.faults.hold('WriteTxnMarkers', new Promise<void>((r) => (release = r)), { clientId: `broker-${broker.cluster.nodes[0].nodeId}-txn-marker-sender` });
     expect((await end('w', pid, 0, true)).errorCode).toBe(0);
+    await held.fired();
     expect(codes(await add('w', pid, 0, [1]))).toEqual([['t', 1, ErrorCode.CONCURRENT_TRANSACTIONS]]);
     expect((await end('w', pid, 0, true)).errorCode).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
     release();
     await settled('w', 'CompleteCommit');
     expect(codes(await add('w', pid, 0, [1]))).toEqual([['t', 1, 0]]);
+  });
+
+  it('waitForTransaction resolves on the coordinator\'s change, with the epoch asked for, and times out otherwise', async () => {
+    const { producerId: pid } = await init('wt');
+    expect(await broker.waitForTransaction('wt', 'Empty')).toMatchObject({ producerId: pid, producerEpoch: 0 });
+    await expect(broker.waitForTransaction('wt', 'Ongoing', { timeoutMs: 20 })).rejects.toThrow(/wt did not become Ongoing within 20 ms \(now: Empty, producer \d+ epoch 0\)/);
+    const ongoing = broker.waitForTransaction('wt', 'Ongoing');
+    await add('wt', pid, 0, [0]);
+    expect(await ongoing).toMatchObject({ state: 'Ongoing', partitions: [{ topic: 't', partition: 0 }] });
+    // A second producer fences the open transaction: aborted at epoch 1, then Empty at epoch 2 on its retry.
+    expect((await init('wt')).errorCode).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
+    expect(await broker.waitForTransaction('wt', 'CompleteAbort', { producerEpoch: 1 })).toMatchObject({ producerId: pid });
+    const empty = broker.waitForTransaction('wt', 'Empty', { producerEpoch: 2 });
+    expect(await init('wt')).toMatchObject({ errorCode: 0, producerEpoch: 2 });
+    expect(await empty).toMatchObject({ producerId: pid, partitions: [] });
+  });
+
+  it('a failed marker request of the coordinator is retried until the markers land', async () => {
+    const { producerId: pid } = await init('r');
+    await add('r', pid, 0, [0, 1]);
+    const failed = broker.faults.failNext('WriteTxnMarkers', [ErrorCode.NOT_ENOUGH_REPLICAS, ErrorCode.KAFKA_STORAGE_ERROR]);
+    expect((await end('r', pid, 0, false)).errorCode).toBe(0);
+    await settled('r', 'CompleteAbort');
+    expect(failed.hits).toBe(2);
+    for (const partition of [0, 1]) {
+      const { batches } = await broker.logs.log('t', partition)!.read(0, 1 << 20, true);
+      expect(batches.map((b) => decodeBatchSync(b).records[0].key)).toEqual([Buffer.from([0, 0, 0, 0])]);
+    }
   });
 });

@@ -7,7 +7,7 @@
 // concurrent calls get CONCURRENT_TRANSACTIONS) and then applied; owed markers
 // are written after the Prepare record is durable, then Complete* is logged.
 // EndTxn answers once Prepare* is durable, as Kafka does; markers follow at once
-// unless a test delays them (`delayMarkers`). A shard replaying an id caught in
+// (a test holds them with a fault on WriteTxnMarkers). A shard replaying an id caught in
 // Prepare* writes its markers again and completes it without the client.
 //
 // Timers on the injectable clock: every
@@ -76,13 +76,15 @@ export interface DescribedTransaction {
   partitions: readonly TxnPartition[];
 }
 
+/** Told after an id's metadata changed (Prepare* while its markers are written); undefined once the id expired. */
+export type TxnChangeListener = (transactionalId: string, meta: TxnMetadata | undefined) => void;
+
 export class TransactionCoordinator {
   private readonly shards = new Map<number, Shard>();
+  private readonly listeners = new Set<TxnChangeListener>();
   private readonly timers: Timer[] = [];
   private readonly logger: Logger;
   private closed = false;
-  /** A test's hold on marker writing after EndTxn (Kafka's asynchronous window); null when markers follow at once. */
-  private markerGate: Promise<unknown> | null = null;
 
   readonly markers: TxnMarkers;
 
@@ -113,14 +115,6 @@ export class TransactionCoordinator {
     this.closed = true;
     for (const t of this.timers.splice(0)) t.cancel();
     this.shards.clear();
-  }
-
-  /** Markers after EndTxn wait for `until` (tests reproduce Kafka's asynchronous marker window). */
-  delayMarkers(until: Promise<unknown>): void {
-    this.markerGate = until;
-    void until.finally(() => {
-      if (this.markerGate === until) this.markerGate = null;
-    });
   }
 
   private every(ms: number, fn: () => void): void {
@@ -155,6 +149,7 @@ export class TransactionCoordinator {
     }
     if (this.shards.get(p.index) !== shard) return;
     shard.loading = false;
+    for (const [id, m] of shard.txns) this.changed(id, m);
     // Transactions caught between Prepare* and Complete* finish without their client.
     for (const m of shard.txns.values()) {
       if (m.state === 'PrepareCommit' || m.state === 'PrepareAbort') {
@@ -186,7 +181,7 @@ export class TransactionCoordinator {
    * then, if markers are owed, writes them in the background and completes.
    * Returns the step with COORDINATOR_NOT_AVAILABLE if the write failed.
    */
-  private async run(shard: Shard, id: string, step: TxnStep, afterPrepare?: Promise<unknown> | null): Promise<TxnStep> {
+  private async run(shard: Shard, id: string, step: TxnStep): Promise<TxnStep> {
     const next = step.next;
     if (!next) return step;
     shard.pending.add(id);
@@ -198,15 +193,9 @@ export class TransactionCoordinator {
       return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
     }
     shard.txns.set(id, next);
-    if (step.markers) {
-      const job = step.markers;
-      void (async () => {
-        await afterPrepare;
-        await this.finish(shard, next, job);
-      })();
-    } else {
-      shard.pending.delete(id);
-    }
+    if (step.markers) void this.finish(shard, next, step.markers);
+    else shard.pending.delete(id);
+    this.changed(id, next);
     return step;
   }
 
@@ -214,11 +203,13 @@ export class TransactionCoordinator {
   private async finish(shard: Shard, prepared: TxnMetadata, job: MarkerJob): Promise<void> {
     const id = prepared.transactionalId;
     try {
-      await this.opts.markers.writeJob(job, shard.coordinatorEpoch);
+      await this.opts.markers.writeJob(job, { node: shard.leaderId, epoch: shard.coordinatorEpoch });
       if (this.shards.get(shard.partition) !== shard) return;
       const done = complete(prepared, this.opts.clock.now());
       await this.opts.stateTopic.persist({ transactionalId: id, value: done });
       shard.txns.set(id, done);
+      shard.pending.delete(id);
+      this.changed(id, done);
     } catch (err) {
       // The id stays in Prepare*: the next load of the shard completes it.
       this.logger.error({ err, transactionalId: id }, 'completing a transaction failed');
@@ -262,7 +253,7 @@ export class TransactionCoordinator {
     if (!found.shard) return found.errorCode;
     const { shard } = found;
     const step = endTxn(shard.txns.get(id), producerId, producerEpoch, commit, this.opts.clock.now(), shard.pending.has(id));
-    return (await this.run(shard, id, step, this.markerGate)).errorCode;
+    return (await this.run(shard, id, step)).errorCode;
   }
 
   /** Whether a partition is in the id's open transaction (KIP-890 part 1 verification); Kafka's codes before downgrades. */
@@ -287,6 +278,16 @@ export class TransactionCoordinator {
     const mine = [...this.shards.values()].filter((s) => s.leaderId === nodeId);
     if (mine.some((s) => s.loading)) return { errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, transactions: [] };
     return { errorCode: 0, transactions: mine.flatMap((s) => [...s.txns.values()].filter((m) => m.state !== 'Dead')) };
+  }
+
+  /** Calls `listener` after each applied change of an id (the test double's waitForTransaction); returns the unsubscribe. */
+  onTransactionChange(listener: TxnChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(id: string, meta: TxnMetadata | undefined): void {
+    for (const l of this.listeners) l(id, meta);
   }
 
   /** The id's metadata as the coordinator holds it (tests, tools). */
@@ -317,8 +318,11 @@ export class TransactionCoordinator {
         void this.opts.stateTopic
           .persist({ transactionalId: id, value: null })
           .then(() => {
-            if (shard.txns.get(id) === m) shard.txns.delete(id);
+            if (shard.txns.get(id) !== m) return;
+            shard.txns.delete(id);
+            shard.pending.delete(id);
             this.logger.info({ transactionalId: id }, 'transactional id expired');
+            this.changed(id, undefined);
           })
           .catch((err: unknown) => this.logger.error({ err, transactionalId: id }, 'expiring a transactional id failed'))
           .finally(() => shard.pending.delete(id));

@@ -1,8 +1,11 @@
 // The transaction coordinator's records in Kafka's __transaction_state schemas
 // (TransactionLog.scala): key = int16 0 + TransactionLogKey, value = int16 0 +
-// TransactionLogValue v0 (what Kafka writes for clients without KIP-890 part 2),
-// partitions null when Empty; a null value (tombstone) removes an expired id.
-// v0 carries no previous producer id nor last epoch: a replayed id has none.
+// TransactionLogValue v0 (what Kafka 3.9 writes: its transaction.version 1, the
+// flexible v1, needs metadata version 4.0), partitions null when Empty; a null
+// value (tombstone) removes an expired id. Both versions are read (v1 with its
+// tagged previous producer id). No version keeps the last epoch, so, as in
+// Kafka, a KIP-360 InitProducerId retried across a coordinator restart after
+// its bump was logged is fenced.
 import { Reader } from '../../protocol/reader.js';
 import { Writer } from '../../protocol/writer.js';
 import { readTransactionLogKey, writeTransactionLogKey } from '../../protocol/messages/coordinator-records/transaction-log-key.js';

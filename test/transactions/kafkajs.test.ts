@@ -118,7 +118,8 @@ describe('transactions with kafkajs', () => {
     // Pending until the commit: the group has no offset yet.
     expect(await offsetOf()).toBe('-1');
     await t1.commit();
-    await waitFor(async () => (await offsetOf()) === '3');
+    await broker.waitForTransaction('tx-ctp', 'CompleteCommit');
+    expect(await offsetOf()).toBe('3');
 
     const t2 = await producer.transaction();
     await t2.send({ topic: 'out', messages: [{ value: 'out-aborted' }] });
@@ -131,8 +132,3 @@ describe('transactions with kafkajs', () => {
     expect(await offsetOf()).toBe('3');
   });
 });
-
-/** Polls an asynchronous condition (the coordinator completes a transaction after EndTxn's answer, as Kafka does). */
-async function waitFor(cond: () => Promise<boolean>): Promise<void> {
-  while (!(await cond())) await new Promise((r) => setImmediate(r));
-}

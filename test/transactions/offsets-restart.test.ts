@@ -55,9 +55,9 @@ async function setup(): Promise<{ producer: Producer; admin: Admin; committed: (
   await t0.sendOffsets({ consumerGroupId: 'ctp', topics: [{ topic: 'in', partitions: [{ partition: 0, offset: '2' }] }] });
   await t0.commit();
   const committed = async () => (await admin.fetchOffsets({ groupId: 'ctp', topics: ['in'] }))[0]!.partitions[0]!.offset;
-  await waitFor(async () => (await committed()) === '2');
   // kafkajs does not retry AddOffsetsToTxn: the next transaction starts once every marker of this one is written.
-  await waitFor(async () => broker.transactions.metadata('tx-offsets')?.state === 'CompleteCommit');
+  await broker.waitForTransaction('tx-offsets', 'CompleteCommit');
+  expect(await committed()).toBe('2');
   return { producer, admin, committed };
 }
 
@@ -83,7 +83,8 @@ describe('sendOffsets across a broker restart', () => {
     expect((await stableFetch()).errorCode).toBe(ErrorCode.UNSTABLE_OFFSET_COMMIT);
     expect(await committed()).toBe('2');
     await t.commit();
-    await waitFor(async () => (await committed()) === '7');
+    await broker.waitForTransaction('tx-offsets', 'CompleteCommit');
+    expect(await committed()).toBe('7');
     expect(await stableFetch()).toMatchObject({ errorCode: ErrorCode.NONE, committedOffset: 7n });
 
     // And the committed offsets are what the next restart replays.
@@ -96,13 +97,13 @@ describe('sendOffsets across a broker restart', () => {
     const t = await producer.transaction();
     await t.sendOffsets({ consumerGroupId: 'ctp', topics: [{ topic: 'in', partitions: [{ partition: 0, offset: '5' }] }] });
     // The broker goes down between PrepareCommit and the markers.
-    broker.transactions.delayMarkers(new Promise(() => {}));
+    broker.faults.hold('WriteTxnMarkers', new Promise(() => {}));
     await t.commit();
     expect(broker.transactions.metadata('tx-offsets')?.state).toBe('PrepareCommit');
     await restart();
 
-    await waitFor(async () => broker.transactions.metadata('tx-offsets')?.state === 'CompleteCommit');
-    await waitFor(async () => (await committed()) === '5');
+    await broker.waitForTransaction('tx-offsets', 'CompleteCommit');
+    expect(await committed()).toBe('5');
     expect(await stableFetch()).toMatchObject({ errorCode: ErrorCode.NONE, committedOffset: 5n });
   });
 
@@ -115,15 +116,11 @@ describe('sendOffsets across a broker restart', () => {
 
     expect((await stableFetch()).errorCode).toBe(ErrorCode.UNSTABLE_OFFSET_COMMIT);
     await t.abort();
-    await waitFor(async () => (await stableFetch()).errorCode === ErrorCode.NONE);
+    await broker.waitForTransaction('tx-offsets', 'CompleteAbort');
+    expect(await stableFetch()).toMatchObject({ errorCode: ErrorCode.NONE, committedOffset: 2n });
     expect(await committed()).toBe('2');
 
     await restart();
     expect(await stableFetch()).toMatchObject({ errorCode: ErrorCode.NONE, committedOffset: 2n });
   });
 });
-
-/** Polls an asynchronous condition (the coordinator completes a transaction after EndTxn's answer, as Kafka does). */
-async function waitFor(cond: () => Promise<boolean>): Promise<void> {
-  while (!(await cond())) await new Promise((r) => setImmediate(r));
-}

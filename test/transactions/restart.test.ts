@@ -43,10 +43,6 @@ const add = (c: RawClient, id: string, pid: bigint) =>
   c.request(AddPartitionsToTxnApi, 1, { v3AndBelowTransactionalId: id, v3AndBelowProducerId: pid, v3AndBelowProducerEpoch: 0, v3AndBelowTopics: [{ name: 't', partitions: [0] }] });
 const end = (c: RawClient, id: string, pid: bigint) => c.request(EndTxnApi, 1, { transactionalId: id, producerId: pid, producerEpoch: 0, committed: true });
 
-async function waitForState(broker: RunningBroker, id: string, state: string): Promise<void> {
-  while (broker.transactions.metadata(id)?.state !== state) await new Promise((r) => setImmediate(r));
-}
-
 async function markers(broker: RunningBroker): Promise<Buffer[]> {
   const { batches } = await broker.logs.log('t', 0)!.read(0, 1 << 20, true);
   return batches.flatMap((buf) => walkBatches(buf).batches.map((span) => decodeBatchSync(buf, span.start))).filter((b) => (b.header.attributes & 0x20) !== 0).map((b) => b.records[0].key!);
@@ -65,7 +61,7 @@ describe('transactions across a restart', () => {
     try {
       expect(b.broker.transactions.metadata('r')).toEqual(before);
       expect((await end(b.client, 'r', pid)).errorCode).toBe(0);
-      await waitForState(b.broker, 'r', 'CompleteCommit');
+      await b.broker.waitForTransaction('r', 'CompleteCommit');
       expect(await markers(b.broker)).toEqual([Buffer.from([0, 0, 0, 1])]);
       expect((await init(b.client, 'other')).producerId).toBeGreaterThan(pid);
     } finally {
@@ -79,7 +75,7 @@ describe('transactions across a restart', () => {
     const { producerId: pid } = await init(b.client, 'p');
     await add(b.client, 'p', pid);
     // The markers never come before the stop: the broker goes down between PrepareCommit and its markers.
-    b.broker.transactions.delayMarkers(new Promise(() => {}));
+    b.broker.faults.hold('WriteTxnMarkers', new Promise(() => {}));
     expect((await end(b.client, 'p', pid)).errorCode).toBe(0);
     expect(b.broker.transactions.metadata('p')?.state).toBe('PrepareCommit');
     expect(await markers(b.broker)).toEqual([]);
@@ -87,7 +83,7 @@ describe('transactions across a restart', () => {
 
     b = await open();
     try {
-      await waitForState(b.broker, 'p', 'CompleteCommit');
+      await b.broker.waitForTransaction('p', 'CompleteCommit');
       expect(await markers(b.broker)).toEqual([Buffer.from([0, 0, 0, 1])]);
     } finally {
       await b.close();

@@ -3,7 +3,7 @@
 // transactional id expires, its old holder gets INVALID_PRODUCER_ID_MAPPING and a
 // new InitProducerId starts at epoch 0 with a new producer id. The waits are on
 // the coordinator's state: the delays here are the faults under test.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../../broker/broker.js';
 import { RawClient } from '../support/raw-client.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -28,23 +28,19 @@ afterEach(async () => {
 
 const init = (id: string, timeoutMs = 60_000) => client.request(InitProducerIdApi, 1, { transactionalId: id, transactionTimeoutMs: timeoutMs, producerId: -1n, producerEpoch: -1 });
 
-/** The coordinator's timers run on their own: wait until one has done its work. */
-const until = (cond: () => boolean) => vi.waitFor(() => expect(cond()).toBe(true), { timeout: 10_000, interval: 5 });
-
 describe('transaction timers', () => {
   it('aborts a transaction past its timeout at a bumped epoch; its owner is fenced', async () => {
     await open({ 'transaction.abort.timed.out.transaction.cleanup.interval.ms': '20' });
     const { producerId: pid } = await init('slow', 100);
     await client.request(AddPartitionsToTxnApi, 1, { v3AndBelowTransactionalId: 'slow', v3AndBelowProducerId: pid, v3AndBelowProducerEpoch: 0, v3AndBelowTopics: [{ name: 't', partitions: [0] }] });
-    await until(() => broker.transactions.metadata('slow')?.state === 'CompleteAbort');
-    expect(broker.transactions.metadata('slow')).toMatchObject({ producerId: pid, producerEpoch: 1 });
+    expect(await broker.waitForTransaction('slow', 'CompleteAbort')).toMatchObject({ producerId: pid, producerEpoch: 1 });
     expect((await client.request(EndTxnApi, 1, { transactionalId: 'slow', producerId: pid, producerEpoch: 0, committed: true })).errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
   });
 
   it('expires an idle transactional id: the old holder gets INVALID_PRODUCER_ID_MAPPING, a new init a new producer id', async () => {
     await open({ 'transactional.id.expiration.ms': '50', 'transaction.remove.expired.transaction.cleanup.interval.ms': '20' });
     const { producerId: pid } = await init('idle');
-    await until(() => broker.transactions.metadata('idle') === undefined);
+    await broker.waitForTransaction('idle', 'Dead');
     expect((await client.request(DescribeTransactionsApi, 0, { transactionalIds: ['idle'] })).transactionStates[0].errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
     const add = await client.request(AddPartitionsToTxnApi, 1, { v3AndBelowTransactionalId: 'idle', v3AndBelowProducerId: pid, v3AndBelowProducerEpoch: 0, v3AndBelowTopics: [{ name: 't', partitions: [0] }] });
     expect(add.resultsByTopicV3AndBelow[0].resultsByPartition[0].partitionErrorCode).toBe(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
