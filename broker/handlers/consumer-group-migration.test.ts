@@ -8,7 +8,7 @@ import { startBroker, type RunningBroker } from '../broker.js';
 import { RawClient } from '../../test/support/raw-client.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { Writer } from '../../protocol/writer.js';
-import { JoinGroupApi } from '../../protocol/messages/11-join-group.js';
+import { JoinGroupApi, type JoinGroupResponse } from '../../protocol/messages/11-join-group.js';
 import { HeartbeatApi } from '../../protocol/messages/12-heartbeat.js';
 import { SyncGroupApi } from '../../protocol/messages/14-sync-group.js';
 import { ConsumerGroupHeartbeatApi } from '../../protocol/messages/68-consumer-group-heartbeat.js';
@@ -54,7 +54,7 @@ class ClassicMember {
     this.c = c;
   }
 
-  async join() {
+  async join(): Promise<JoinGroupResponse> {
     const res = await this.c.request(JoinGroupApi, 5, {
       groupId: this.groupId,
       sessionTimeoutMs: 10_000,
