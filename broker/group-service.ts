@@ -6,10 +6,7 @@
 import type { Logger } from 'pino';
 import { Reader } from '../protocol/reader.js';
 import { readConsumerProtocolSubscription } from '../protocol/messages/data/consumer-protocol-subscription.js';
-import {
-  ConsumerProtocolAssignmentVersions,
-  readConsumerProtocolAssignment,
-} from '../protocol/messages/data/consumer-protocol-assignment.js';
+import { readAssignment } from './groups/consumer-protocol-bytes.js';
 import type { BrokerConfig } from './config.js';
 import { DEFAULT_WAIT_MS } from './double/wait.js';
 import type { Clock } from './clock.js';
@@ -26,7 +23,7 @@ export function groupCoordinatorConfig(config: BrokerConfig): Partial<GroupCoord
   for (const [field, name] of Object.entries(GROUP_CONFIG_NAMES) as [keyof GroupCoordinatorConfig, string | null][]) {
     if (name === null) continue;
     const v = values[name];
-    if ((typeof v === 'number' && Number.isFinite(v)) || Array.isArray(v)) out[field] = v;
+    if ((typeof v === 'number' && Number.isFinite(v)) || Array.isArray(v) || typeof v === 'string') out[field] = v;
   }
   return out as Partial<GroupCoordinatorConfig>;
 }
@@ -53,18 +50,7 @@ export function parseConsumerSubscription(metadata: Uint8Array): readonly string
 }
 
 /** A consumer-protocol assignment as topic -> partitions; null when the bytes do not parse. */
-export function parseConsumerAssignment(assignment: Uint8Array): Map<string, number[]> | null {
-  if (assignment.length === 0) return new Map();
-  try {
-    const r = new Reader(asBuffer(assignment));
-    const version = Math.min(r.int16(), ConsumerProtocolAssignmentVersions.max);
-    if (version < 0) return null;
-    const a = readConsumerProtocolAssignment(r, version);
-    return new Map(a.assignedPartitions.map((tp) => [tp.topic, [...tp.partitions]]));
-  } catch {
-    return null;
-  }
-}
+export const parseConsumerAssignment = readAssignment;
 
 /** The cluster's topics as consumer groups see them (internal topics left out, as Kafka's regex resolution does). */
 export function clusterTopicView(cluster: Cluster): TopicMetadataView {

@@ -577,6 +577,11 @@ export const CONFIG_DEFS = [
     scope: 'broker',
     doc: 'Server-side assignors, the first being the default when a member names none.',
   },
+  {
+    name: 'group.consumer.migration.policy', type: 'string', default: 'bidirectional',
+    oneOf: ['disabled', 'upgrade', 'downgrade', 'bidirectional'], scope: 'broker',
+    doc: 'Online conversion of a non-empty group: upgrade (classic to consumer when a consumer-protocol member joins), downgrade (back when the last one leaves), both, or neither.',
+  },
 
   // --- transactions and idempotence -----------------------------------------
   {

@@ -20,8 +20,7 @@ import {
 } from './consumer-types.js';
 import { ErrorCode, type ListedGroup, type OffsetAndMetadata } from './types.js';
 import type { GroupSnapshot } from './classic-group.js';
-import { Writer } from '../../protocol/writer.js';
-import { writeConsumerProtocolAssignment } from '../../protocol/messages/data/consumer-protocol-assignment.js';
+import { writeAssignment, type NamedPartitions } from './consumer-protocol-bytes.js';
 
 export interface ConsumerMember extends ConsumerMemberMetadata {
   readonly memberId: string;
@@ -74,6 +73,7 @@ function emptyMember(memberId: string): ConsumerMember {
     subscribedTopicRegex: null,
     rebalanceTimeoutMs: -1,
     serverAssignor: null,
+    classicMemberMetadata: null,
     memberEpoch: 0,
     previousMemberEpoch: 0,
     state: MemberState.STABLE,
@@ -99,6 +99,11 @@ export class ConsumerGroup {
   subscriptionMetadata: readonly TopicMetadata[] = [];
   /** Set when the group was deleted (its metadata tombstoned). */
   dead = false;
+  /** Members that use the classic protocol, and how many of them support each protocol name. */
+  private classicMembers = 0;
+  private readonly classicProtocolSupport = new Map<string, number>();
+  /** Classic members told to rejoin whose join timer runs (timers are soft state, as in Kafka). */
+  readonly classicJoinTimers = new Set<string>();
 
   constructor(readonly groupId: string) {}
 
@@ -158,7 +163,10 @@ export class ConsumerGroup {
         return;
       case 'cg-member': {
         const old = this.members.get(record.memberId);
-        if (old !== undefined) this.countSubscription(old, -1);
+        if (old !== undefined) {
+          this.countSubscription(old, -1);
+          this.countClassic(old, -1);
+        }
         if (record.value === null) {
           if (old === undefined) return;
           this.release(old);
@@ -171,6 +179,7 @@ export class ConsumerGroup {
         const next: ConsumerMember = { ...base, ...record.value, memberId: record.memberId };
         this.setMember(record.memberId, next);
         this.countSubscription(next, 1);
+        this.countClassic(next, 1);
         if (next.instanceId !== null) this.staticMembers.set(next.instanceId, record.memberId);
         return;
       }
@@ -213,6 +222,16 @@ export class ConsumerGroup {
     if (m.subscribedTopicRegex !== null && m.subscribedTopicRegex !== '') count(this.subscribedRegexes, m.subscribedTopicRegex);
   }
 
+  private countClassic(m: ConsumerMember, delta: 1 | -1): void {
+    if (m.classicMemberMetadata === null) return;
+    this.classicMembers += delta;
+    for (const p of m.classicMemberMetadata.supportedProtocols) {
+      const n = (this.classicProtocolSupport.get(p.name) ?? 0) + delta;
+      if (n === 0) this.classicProtocolSupport.delete(p.name);
+      else this.classicProtocolSupport.set(p.name, n);
+    }
+  }
+
   private release(m: ConsumerMember): void {
     for (const map of [m.assigned, m.pendingRevocation]) {
       for (const [t, ps] of map) {
@@ -236,6 +255,41 @@ export class ConsumerGroup {
 
   // -------------------------------------------------------------------------
   // Reads
+
+  get classicMemberCount(): number {
+    return this.classicMembers;
+  }
+
+  /**
+   * Kafka's supportsClassicProtocols: a classic member may join when its protocol
+   * type is "consumer" and one of its protocols is supported by every classic
+   * member already in (any protocol when there is none).
+   */
+  supportsClassicProtocols(protocolType: string, names: readonly string[]): boolean {
+    if (protocolType !== 'consumer') return false;
+    if (this.classicMembers === 0) return names.length > 0;
+    return names.some((n) => this.classicProtocolSupport.get(n) === this.classicMembers);
+  }
+
+  /** Kafka's allMembersUseClassicProtocolExcept: `memberId` is the only one on the consumer protocol. */
+  allMembersUseClassicProtocolExcept(memberId: string): boolean {
+    const m = this.members.get(memberId);
+    return m !== undefined && m.classicMemberMetadata === null && this.classicMembers === this.members.size - 1;
+  }
+
+  /** An UNRELEASED member whose target holds a partition another member still owns. */
+  waitingOnUnreleasedPartition(member: ConsumerMember): boolean {
+    if (member.state !== MemberState.UNRELEASED_PARTITIONS) return false;
+    for (const [t, ps] of this.targets.get(member.memberId) ?? []) {
+      const mine = member.assigned.get(t);
+      for (const p of ps) {
+        if (mine?.has(p) === true) continue;
+        const owner = this.ownerOf(t, p);
+        if (owner !== undefined && owner !== member.memberId) return true;
+      }
+    }
+    return false;
+  }
 
   /** Topic names the group subscribes to by name or by a resolved regex, as last recorded. */
   isSubscribedTo(topic: string): boolean {
@@ -308,13 +362,13 @@ export class ConsumerGroup {
   }
 }
 
+/** Partitions by topic name (ids the view does not know are kept as ids). */
+export function namedPartitions(map: PartitionMap, topicName: (topicId: string) => string | undefined): NamedPartitions {
+  return toPartitionList(map).map((t) => ({ topic: topicName(t.topicId) ?? t.topicId, partitions: t.partitions }));
+}
+
 function assignmentBytes(assigned: PartitionMap, topicName: (topicId: string) => string | undefined): Uint8Array {
-  const assignedPartitions: { topic: string; partitions: number[] }[] = [];
-  for (const [id, ps] of assigned) assignedPartitions.push({ topic: topicName(id) ?? id, partitions: [...ps].sort((a, b) => a - b) });
-  const w = new Writer();
-  w.int16(0);
-  writeConsumerProtocolAssignment(w, { assignedPartitions, userData: null }, 0);
-  return w.toBuffer();
+  return writeAssignment(namedPartitions(assigned, topicName), 0);
 }
 
 // ---------------------------------------------------------------------------
@@ -332,7 +386,8 @@ export interface ReconciledAssignment {
  * The member's next current assignment toward `target` at `targetEpoch`.
  * Revocation comes first: while the member still reports (or may still own: a
  * null `owned`) a partition it must give up, it stays at its epoch with only the
- * kept partitions. A partition another member still owns is held back
+ * kept partitions; one that already reports it gone (a classic member rejoins
+ * owning nothing) moves on at once. A partition another member still owns is held back
  * (UNRELEASED) until that owner lets it go.
  */
 export function reconcile(
@@ -370,7 +425,7 @@ export function reconcile(
       else unreleased = true;
     }
   }
-  if (revoke.size > 0) {
+  if (revoke.size > 0 && ownsAny(owned, revoke)) {
     return {
       memberEpoch: member.memberEpoch,
       previousMemberEpoch: member.memberEpoch,

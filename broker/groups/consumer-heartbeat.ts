@@ -15,7 +15,14 @@
 // match; RE2/J features JS lacks are not accepted, lookarounds and backreferences
 // are refused) and are not stored as ConsumerGroupRegularExpression records; a
 // live member rejoining with epoch 0 and its id is accepted (KAFKA-19233), its
-// partitions freed; only offline conversion between classic and consumer groups.
+// partitions freed.
+//
+// Migration (Kafka's group.consumer.migration.policy): a join into a classic group
+// with members upgrades it (consumer-migration.ts) when the policy allows it, its
+// protocol type is "consumer" and it fits group.consumer.max.size, else
+// GROUP_ID_NOT_FOUND; removing the last consumer-protocol member of a group whose
+// others are classic members downgrades it to a classic group when the policy
+// allows it and it fits group.max.size.
 
 import { ASSIGNORS, type AssignorMember } from './consumer-assignors.js';
 import {
@@ -33,6 +40,7 @@ import {
   MemberState,
   type ConsumerGroupHeartbeatRequest,
   type ConsumerGroupHeartbeatResult,
+  type ClassicMemberMetadata,
   type ConsumerGroupRecord,
   type ConsumerGroupTimeouts,
   type ConsumerMemberMetadata,
@@ -42,7 +50,9 @@ import {
   type TopicPartitionList,
 } from './consumer-types.js';
 import { ConsumerRebalanceTracker } from './consumer-rebalances.js';
-import { ErrorCode, type GroupCoordinatorConfig, type StepOutput } from './types.js';
+import { downgradedGroupValue, upgradeRecords } from './consumer-migration.js';
+import { bytesEqual, type ClassicGroup } from './classic-group.js';
+import { ErrorCode, type GroupCoordinatorConfig, type GroupMetadataValue, type StepOutput } from './types.js';
 
 /** What the heartbeat logic needs from the coordinator state. */
 export interface ConsumerHost {
@@ -57,11 +67,17 @@ export interface ConsumerHost {
   isEmptyClassicGroup(groupId: string): boolean;
   /** Writes the records that delete an empty classic group (its offsets are kept). */
   deleteEmptyClassicGroup(groupId: string, out: StepOutput): void;
+  /** The classic group with this id, if any. */
+  classicGroup(groupId: string): ClassicGroup | undefined;
+  /** Upgrade: answers the classic group's parked requests REBALANCE_IN_PROGRESS and writes its tombstone. */
+  retireClassicGroup(groupId: string, now: number, out: StepOutput): void;
+  /** Downgrade: builds the classic group from its GroupMetadata value, writes that record and starts a rebalance. */
+  installClassicGroup(groupId: string, value: GroupMetadataValue, now: number, out: StepOutput): void;
   /** Appends the record to the step's output and applies it to the state. */
   write(record: ConsumerGroupRecord, out: StepOutput): void;
 }
 
-class HeartbeatError {
+export class HeartbeatError {
   constructor(
     readonly errorCode: number,
     readonly message: string | null,
@@ -141,19 +157,63 @@ export class ConsumerGroupHeartbeats {
     return re;
   }
 
-  private existingGroup(groupId: string, create: boolean): ConsumerGroup | undefined {
+  private existingGroup(groupId: string, create: boolean, now: number, out: StepOutput): ConsumerGroup | undefined {
     const g = this.host.consumerGroup(groupId);
     if (g === 'other') {
       if (create && this.host.isEmptyClassicGroup(groupId)) return undefined;
+      const classic = create ? this.host.classicGroup(groupId) : undefined;
+      if (classic !== undefined && this.canUpgrade(classic)) return this.upgrade(classic, now, out);
       throw new HeartbeatError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`);
     }
     if (g === undefined && !create) throw new HeartbeatError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} not found.`);
     return g;
   }
 
+  /** Kafka's validateOnlineUpgrade. */
+  private canUpgrade(classic: ClassicGroup): boolean {
+    const policy = this.host.config.consumerMigrationPolicy;
+    return (policy === 'upgrade' || policy === 'bidirectional') && classic.usesConsumerProtocol && classic.members.size <= this.host.config.consumerMaxGroupSize;
+  }
+
+  /**
+   * Kafka's convertToConsumerGroup: the classic members become members of a
+   * consumer group at epoch = generation, each keeping its last assignment as
+   * current and target; their parked JoinGroup/SyncGroup are answered
+   * REBALANCE_IN_PROGRESS. The joining member then bumps the epoch like any
+   * other, so the classic members are told to rejoin.
+   */
+  private upgrade(classic: ClassicGroup, now: number, out: StepOutput): ConsumerGroup {
+    const records = upgradeRecords(classic, this.host.topics);
+    if (records === null) {
+      throw new HeartbeatError(
+        ErrorCode.GROUP_ID_NOT_FOUND,
+        `Cannot upgrade the classic group ${classic.groupId} to consumer group because the embedded consumer protocol is malformed.`,
+      );
+    }
+    if (classic.members.size >= this.host.config.consumerMaxGroupSize) {
+      // Kafka converts, then refuses the newcomer, and the conversion is not kept.
+      throw new HeartbeatError(
+        ErrorCode.GROUP_MAX_SIZE_REACHED,
+        `The consumer group has reached its maximum capacity of ${this.host.config.consumerMaxGroupSize} members.`,
+      );
+    }
+    this.host.retireClassicGroup(classic.groupId, now, out);
+    for (const r of records) this.host.write(r, out);
+    const group = this.host.consumerGroup(classic.groupId) as ConsumerGroup;
+    for (const m of group.members.values()) {
+      out.setTimer({ kind: 'consumer-session', groupId: group.groupId, memberId: m.memberId }, now + this.sessionTimeoutOf(group, m));
+    }
+    return group;
+  }
+
+  /** A classic member's own session timeout, else the group's. */
+  sessionTimeoutOf(group: ConsumerGroup, m: ConsumerMember): number {
+    return m.classicMemberMetadata?.sessionTimeoutMs ?? this.host.timeouts(group.groupId).sessionTimeoutMs;
+  }
+
   private join(req: ConsumerGroupHeartbeatRequest, now: number, out: StepOutput): ConsumerGroupHeartbeatResult {
     const joining = req.memberEpoch === 0;
-    let group = this.existingGroup(req.groupId, joining);
+    let group = this.existingGroup(req.groupId, joining, now, out);
     let member: ConsumerMember | undefined;
     let replaced: ConsumerMember | undefined;
     const memberId = req.memberId !== '' ? req.memberId : this.host.newUuid();
@@ -163,7 +223,8 @@ export class ConsumerGroupHeartbeats {
         const previousId = group?.staticMembers.get(req.instanceId);
         const previous = previousId === undefined ? undefined : group!.members.get(previousId);
         if (previous !== undefined) {
-          if (previous.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+          // A classic static member is replaced at once (Kafka).
+          if (previous.classicMemberMetadata === null && previous.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
             throw new HeartbeatError(
               ErrorCode.UNRELEASED_INSTANCE_ID,
               `Static member ${previous.memberId} with instance id ${req.instanceId} is not released yet.`,
@@ -206,11 +267,10 @@ export class ConsumerGroupHeartbeats {
       w({ type: 'cg-current', groupId: group.groupId, memberId: replaced.memberId, value: null });
       w({ type: 'cg-target-member', groupId: group.groupId, memberId: replaced.memberId, value: null });
       w({ type: 'cg-member', groupId: group.groupId, memberId: replaced.memberId, value: null });
-      w({ type: 'cg-member', groupId: group.groupId, memberId, value: metadataOf(replaced) });
+      w({ type: 'cg-member', groupId: group.groupId, memberId, value: { ...metadataOf(replaced), classicMemberMetadata: null } });
       if (target !== undefined) w({ type: 'cg-target-member', groupId: group.groupId, memberId, value: { partitions: toPartitionList(target) } });
       w({ type: 'cg-current', groupId: group.groupId, memberId, value: current });
-      out.cancelTimer({ kind: 'consumer-session', groupId: group.groupId, memberId: replaced.memberId });
-      out.cancelTimer({ kind: 'consumer-rebalance', groupId: group.groupId, memberId: replaced.memberId, epoch: 0 });
+      this.cancelTimers(group, replaced.memberId, out);
       member = group.members.get(memberId);
     } else if (member !== undefined && joining) {
       // A live member rejoining (epoch 0, same id) owns nothing any more.
@@ -236,23 +296,9 @@ export class ConsumerGroupHeartbeats {
       subscribedTopicRegex: req.subscribedTopicRegex ?? old?.subscribedTopicRegex ?? null,
       rebalanceTimeoutMs: req.rebalanceTimeoutMs !== -1 ? req.rebalanceTimeoutMs : (old?.rebalanceTimeoutMs ?? -1),
       serverAssignor: req.serverAssignor ?? old?.serverAssignor ?? null,
+      classicMemberMetadata: null,
     };
-    if (old === undefined || !sameMetadata(old, meta)) w({ type: 'cg-member', groupId: group.groupId, memberId, value: meta });
-    if (old === undefined) cause = 'join';
-    else if (!sameSubscription(old, meta)) cause ??= 'subscription-change';
-
-    const metadata = this.subscriptionMetadata(group);
-    if (!sameTopics(metadata, group.subscriptionMetadata)) {
-      w({ type: 'cg-partition-metadata', groupId: group.groupId, value: { topics: metadata } });
-      cause ??= 'metadata-change';
-    }
-    if (cause !== null) this.bumpEpoch(group, cause, now, out);
-    if (group.groupEpoch > group.assignmentEpoch) this.computeTarget(group, now, out);
-
-    member = group.members.get(memberId)!;
-    const before = member;
-    this.reconcileMember(group, member, req.topicPartitions, now, out);
-    member = group.members.get(memberId)!;
+    member = this.updateMember(group, memberId, old, meta, cause, req.topicPartitions, now, out);
     const timeouts = this.host.timeouts(group.groupId);
     out.setTimer({ kind: 'consumer-session', groupId: group.groupId, memberId }, now + timeouts.sessionTimeoutMs);
     this.tracker.observe(group, now, out);
@@ -266,15 +312,52 @@ export class ConsumerGroupHeartbeats {
       memberId,
       memberEpoch: member.memberEpoch,
       heartbeatIntervalMs: timeouts.heartbeatIntervalMs,
-      assignment: full || !partitionMapsEqual(before.assigned, member.assigned) ? toPartitionList(member.assigned) : null,
+      assignment: full || old === undefined || !partitionMapsEqual(old.assigned, member.assigned) ? toPartitionList(member.assigned) : null,
     };
   }
 
-  private reconcileMember(group: ConsumerGroup, member: ConsumerMember, owned: TopicPartitionList | null, now: number, out: StepOutput): void {
+  /**
+   * Steps 1-3 of a heartbeat or a classic member's JoinGroup: writes the member's
+   * metadata if it changed; bumps the group epoch if the member is new, its
+   * subscription changed, or the subscribed topics did (or for `cause`); computes
+   * the target if the epoch moved; reconciles the member toward it.
+   */
+  updateMember(
+    group: ConsumerGroup,
+    memberId: string,
+    old: ConsumerMember | undefined,
+    meta: ConsumerMemberMetadata,
+    cause: ConsumerRebalanceCause | null,
+    owned: TopicPartitionList | null,
+    now: number,
+    out: StepOutput,
+  ): ConsumerMember {
+    const w = (r: ConsumerGroupRecord) => this.host.write(r, out);
+    if (old === undefined || !sameMetadata(old, meta)) w({ type: 'cg-member', groupId: group.groupId, memberId, value: meta });
+    if (old === undefined) cause = 'join';
+    else if (!sameSubscription(old, meta)) cause ??= 'subscription-change';
+    const metadata = this.subscriptionMetadata(group);
+    if (!sameTopics(metadata, group.subscriptionMetadata)) {
+      w({ type: 'cg-partition-metadata', groupId: group.groupId, value: { topics: metadata } });
+      cause ??= 'metadata-change';
+    }
+    if (cause !== null) this.bumpEpoch(group, cause, now, out);
+    if (group.groupEpoch > group.assignmentEpoch) this.computeTarget(group, now, out);
+    this.reconcileMember(group, group.members.get(memberId)!, owned, now, out);
+    return group.members.get(memberId)!;
+  }
+
+  get config(): GroupCoordinatorConfig {
+    return this.host.config;
+  }
+
+  reconcileMember(group: ConsumerGroup, member: ConsumerMember, owned: TopicPartitionList | null, now: number, out: StepOutput): void {
     const target = group.targets.get(member.memberId) ?? new Map();
     const next = reconcile(group, member, group.assignmentEpoch, target, owned);
     if (sameAssignmentState(member, next)) return;
     this.host.write({ type: 'cg-current', groupId: group.groupId, memberId: member.memberId, value: assignmentValue(next) }, out);
+    // Classic members have join and sync timers instead.
+    if (member.classicMemberMetadata !== null) return;
     const timer = { kind: 'consumer-rebalance' as const, groupId: group.groupId, memberId: member.memberId, epoch: next.memberEpoch };
     if (next.state === MemberState.UNREVOKED_PARTITIONS) {
       if (member.state !== MemberState.UNREVOKED_PARTITIONS || member.memberEpoch !== next.memberEpoch) {
@@ -285,13 +368,13 @@ export class ConsumerGroupHeartbeats {
     }
   }
 
-  private bumpEpoch(group: ConsumerGroup, cause: ConsumerRebalanceCause, now: number, out: StepOutput): void {
+  bumpEpoch(group: ConsumerGroup, cause: ConsumerRebalanceCause, now: number, out: StepOutput): void {
     this.tracker.epochBumped(group, cause, now);
     this.host.write({ type: 'cg-metadata', groupId: group.groupId, value: { epoch: group.groupEpoch + 1 } }, out);
   }
 
   /** The subscribed topics (by name or regex) that exist, sorted by name. */
-  private subscriptionMetadata(group: ConsumerGroup): TopicMetadata[] {
+  subscriptionMetadata(group: ConsumerGroup): TopicMetadata[] {
     const names = new Set<string>(group.subscribedNames.keys());
     for (const n of this.regexMatches(new Set(group.subscribedRegexes.keys()))) names.add(n);
     const out: TopicMetadata[] = [];
@@ -323,7 +406,7 @@ export class ConsumerGroupHeartbeats {
     return best;
   }
 
-  private computeTarget(group: ConsumerGroup, now: number, out: StepOutput): void {
+  computeTarget(group: ConsumerGroup, now: number, out: StepOutput): void {
     const topics = new Map<string, number>();
     const byName = new Map<string, TopicMetadata>();
     for (const t of group.subscriptionMetadata) {
@@ -357,7 +440,7 @@ export class ConsumerGroupHeartbeats {
   // Leave, fencing, timers
 
   private leave(req: ConsumerGroupHeartbeatRequest, now: number, out: StepOutput): ConsumerGroupHeartbeatResult {
-    const group = this.existingGroup(req.groupId, false)!;
+    const group = this.existingGroup(req.groupId, false, now, out)!;
     let member: ConsumerMember | undefined;
     if (req.instanceId !== null) {
       const owner = group.staticMembers.get(req.instanceId);
@@ -390,21 +473,75 @@ export class ConsumerGroupHeartbeats {
     return reply(LEAVE_GROUP_MEMBER_EPOCH);
   }
 
-  /** Removes a member (leave, session expiry, revocation timeout) and bumps the group epoch. */
+  /**
+   * Removes a member (leave, session expiry, revocation, join or sync timeout)
+   * and bumps the group epoch; or, when it was the last member on the consumer
+   * protocol among classic ones, downgrades the group (Kafka's consumerGroupFenceMember).
+   */
   fence(group: ConsumerGroup, member: ConsumerMember, cause: ConsumerRebalanceCause, now: number, out: StepOutput): void {
+    if (this.canDowngrade(group, member.memberId)) {
+      this.downgrade(group, member.memberId, now, out);
+      return;
+    }
+    this.removeMember(group, member, now, out);
+    this.afterRemoval(group, cause, now, out);
+  }
+
+  /** The member's three tombstones; its timers cancelled. */
+  removeMember(group: ConsumerGroup, member: ConsumerMember, now: number, out: StepOutput): void {
     const w = (r: ConsumerGroupRecord) => this.host.write(r, out);
     this.tracker.memberRemoved(group, member, now);
     w({ type: 'cg-current', groupId: group.groupId, memberId: member.memberId, value: null });
     w({ type: 'cg-target-member', groupId: group.groupId, memberId: member.memberId, value: null });
     w({ type: 'cg-member', groupId: group.groupId, memberId: member.memberId, value: null });
+    this.cancelTimers(group, member.memberId, out);
+  }
+
+  /** After members left: the subscription metadata without them, and a new group epoch. */
+  afterRemoval(group: ConsumerGroup, cause: ConsumerRebalanceCause, now: number, out: StepOutput): void {
     const metadata = this.subscriptionMetadata(group);
-    if (!sameTopics(metadata, group.subscriptionMetadata)) w({ type: 'cg-partition-metadata', groupId: group.groupId, value: { topics: metadata } });
+    if (!sameTopics(metadata, group.subscriptionMetadata)) {
+      this.host.write({ type: 'cg-partition-metadata', groupId: group.groupId, value: { topics: metadata } }, out);
+    }
     this.bumpEpoch(group, cause, now, out);
-    out.cancelTimer({ kind: 'consumer-session', groupId: group.groupId, memberId: member.memberId });
-    out.cancelTimer({ kind: 'consumer-rebalance', groupId: group.groupId, memberId: member.memberId, epoch: 0 });
     this.tracker.observe(group, now, out);
   }
 
+  cancelTimers(group: ConsumerGroup, memberId: string, out: StepOutput): void {
+    const groupId = group.groupId;
+    out.cancelTimer({ kind: 'consumer-session', groupId, memberId });
+    out.cancelTimer({ kind: 'consumer-rebalance', groupId, memberId, epoch: 0 });
+    out.cancelTimer({ kind: 'consumer-join', groupId, memberId });
+    out.cancelTimer({ kind: 'consumer-sync', groupId, memberId });
+    group.classicJoinTimers.delete(memberId);
+  }
+
+  /** Kafka's validateOnlineDowngradeWithFencedMember. */
+  private canDowngrade(group: ConsumerGroup, leavingMemberId: string): boolean {
+    const policy = this.host.config.consumerMigrationPolicy;
+    return (
+      group.allMembersUseClassicProtocolExcept(leavingMemberId) &&
+      group.members.size > 1 &&
+      (policy === 'downgrade' || policy === 'bidirectional') &&
+      group.members.size - 1 <= this.host.config.maxGroupSize
+    );
+  }
+
+  /**
+   * Kafka's convertToClassicGroup: the consumer group is tombstoned (every
+   * member's records, then its own), and a classic group of the remaining
+   * members is written at generation = group epoch, each keeping its target
+   * assignment, then rebalanced so they rejoin under the classic protocol.
+   */
+  private downgrade(group: ConsumerGroup, leavingMemberId: string, now: number, out: StepOutput): void {
+    const value = downgradedGroupValue(group, leavingMemberId, (id) => this.host.topics.topicById(id)?.name, now);
+    for (const m of group.members.values()) this.cancelTimers(group, m.memberId, out);
+    this.tracker.forget(group.groupId);
+    for (const r of consumerGroupTombstones(group)) this.host.write(r, out);
+    this.host.installClassicGroup(group.groupId, value, now, out);
+  }
+
+  /** Session expiry, and a classic member that did not rejoin or sync in time. */
   onSessionTimer(group: ConsumerGroup, memberId: string, now: number, out: StepOutput): void {
     const member = group.members.get(memberId);
     if (member !== undefined) this.fence(group, member, 'timeout', now, out);
@@ -419,9 +556,8 @@ export class ConsumerGroupHeartbeats {
 
   /** After loading: session timers for every member, rebalance timers for those still revoking. */
   armTimers(group: ConsumerGroup, now: number, out: StepOutput): void {
-    const { sessionTimeoutMs } = this.host.timeouts(group.groupId);
     for (const m of group.members.values()) {
-      out.setTimer({ kind: 'consumer-session', groupId: group.groupId, memberId: m.memberId }, now + sessionTimeoutMs);
+      out.setTimer({ kind: 'consumer-session', groupId: group.groupId, memberId: m.memberId }, now + this.sessionTimeoutOf(group, m));
       if (m.state === MemberState.UNREVOKED_PARTITIONS) {
         out.setTimer({ kind: 'consumer-rebalance', groupId: group.groupId, memberId: m.memberId, epoch: m.memberEpoch }, now + Math.max(0, m.rebalanceTimeoutMs));
       }
@@ -433,6 +569,8 @@ export class ConsumerGroupHeartbeats {
     if (memberEpoch < 0 && (group.members.size === 0 || memberId === null)) return ErrorCode.NONE;
     const member = memberId === null ? undefined : group.members.get(memberId);
     if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+    // A classic member commits with its generation (= member epoch), any OffsetCommit version.
+    if (member.classicMemberMetadata !== null) return memberEpoch === member.memberEpoch ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION;
     if (apiVersion !== null && apiVersion < 9) return ErrorCode.UNSUPPORTED_VERSION;
     if (memberEpoch > member.memberEpoch) return ErrorCode.FENCED_MEMBER_EPOCH;
     if (memberEpoch < member.memberEpoch) return ErrorCode.STALE_MEMBER_EPOCH;
@@ -464,6 +602,7 @@ function metadataOf(m: ConsumerMember): ConsumerMemberMetadata {
     subscribedTopicRegex: m.subscribedTopicRegex,
     rebalanceTimeoutMs: m.rebalanceTimeoutMs,
     serverAssignor: m.serverAssignor,
+    classicMemberMetadata: m.classicMemberMetadata,
   };
 }
 
@@ -483,8 +622,31 @@ function sameMetadata(a: ConsumerMemberMetadata, b: ConsumerMemberMetadata): boo
     a.clientId === b.clientId &&
     a.clientHost === b.clientHost &&
     a.rebalanceTimeoutMs === b.rebalanceTimeoutMs &&
-    a.serverAssignor === b.serverAssignor
+    a.serverAssignor === b.serverAssignor &&
+    sameClassicMetadata(a.classicMemberMetadata, b.classicMemberMetadata)
   );
+}
+
+function sameClassicMetadata(a: ClassicMemberMetadata | null, b: ClassicMemberMetadata | null): boolean {
+  if (a === null || b === null) return a === b;
+  return (
+    a.sessionTimeoutMs === b.sessionTimeoutMs &&
+    a.supportedProtocols.length === b.supportedProtocols.length &&
+    a.supportedProtocols.every((p, i) => p.name === b.supportedProtocols[i].name && bytesEqual(p.metadata, b.supportedProtocols[i].metadata))
+  );
+}
+
+/** Kafka's ConsumerGroup.createGroupTombstoneRecords: every member's records, then the group's. */
+export function consumerGroupTombstones(group: ConsumerGroup): ConsumerGroupRecord[] {
+  const groupId = group.groupId;
+  const out: ConsumerGroupRecord[] = [];
+  for (const memberId of group.members.keys()) out.push({ type: 'cg-current', groupId, memberId, value: null });
+  for (const memberId of group.members.keys()) out.push({ type: 'cg-target-member', groupId, memberId, value: null });
+  out.push({ type: 'cg-target-metadata', groupId, value: null });
+  for (const memberId of group.members.keys()) out.push({ type: 'cg-member', groupId, memberId, value: null });
+  out.push({ type: 'cg-partition-metadata', groupId, value: null });
+  out.push({ type: 'cg-metadata', groupId, value: null });
+  return out;
 }
 
 function sameTopics(a: readonly TopicMetadata[], b: readonly TopicMetadata[]): boolean {

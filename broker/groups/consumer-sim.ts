@@ -15,6 +15,8 @@ export class ConsumerSim {
   now = 1_700_000_000_000;
   readonly records: CoordinatorRecord[] = [];
   readonly rebalances: ConsumerRebalanceSummary[] = [];
+  /** Every answer given so far, by request handle (parked requests are answered by later steps). */
+  readonly answers = new Map<number, GroupResponse['body']>();
   private readonly timers = new Map<string, { timer: TimerId; deadline: number }>();
   private nextHandle = 1;
 
@@ -34,6 +36,7 @@ export class ConsumerSim {
       else this.timers.delete(timerKey(op.timer));
     }
     this.rebalances.push(...out.consumerRebalances);
+    for (const r of out.responses) this.answers.set(r.handle, r.body);
     return out;
   }
 
@@ -51,6 +54,19 @@ export class ConsumerSim {
 
   request(make: (handle: number) => CoordinatorEvent): GroupResponse['body'] {
     return this.answer(make);
+  }
+
+  /** Sends a request that may be parked; its answer shows up in `answers` under the returned handle. */
+  send(make: (handle: number) => CoordinatorEvent): number {
+    const handle = this.nextHandle++;
+    this.step(make(handle));
+    return handle;
+  }
+
+  /** Replays a record as if it had been loaded from the log, and keeps it for `replay`. */
+  load(record: CoordinatorRecord): void {
+    this.state.loadRecord(record);
+    this.records.push(decodeCoordinatorRecord(...encoded(record))!);
   }
 
   /** Moves time forward, firing due timers in deadline order. */
@@ -73,7 +89,7 @@ export class ConsumerSim {
 
   /** A fresh state rebuilt from every record written so far. */
   replay(): GroupCoordinatorState {
-    const fresh = new GroupCoordinatorState({ topics: this.topics });
+    const fresh = new GroupCoordinatorState({ topics: this.topics, config: this.state.config });
     for (const r of this.records) fresh.loadRecord(r);
     return fresh;
   }

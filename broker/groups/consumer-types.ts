@@ -78,6 +78,19 @@ export const NO_TOPICS: TopicMetadataView = Object.freeze({
 // ---------------------------------------------------------------------------
 // Records
 
+/** A JoinGroup protocol of a member that uses the classic protocol (name, embedded consumer-protocol subscription). */
+export interface ClassicProtocol {
+  readonly name: string;
+  readonly metadata: Uint8Array;
+}
+
+/** Kafka's ClassicMemberMetadata: set on the members of a consumer group that speak the classic protocol. */
+export interface ClassicMemberMetadata {
+  readonly sessionTimeoutMs: number;
+  /** In the member's order of preference; the first is the one it is answered with. */
+  readonly supportedProtocols: readonly ClassicProtocol[];
+}
+
 export interface ConsumerMemberMetadata {
   readonly instanceId: string | null;
   readonly rackId: string | null;
@@ -87,6 +100,8 @@ export interface ConsumerMemberMetadata {
   readonly subscribedTopicRegex: string | null;
   readonly rebalanceTimeoutMs: number;
   readonly serverAssignor: string | null;
+  /** null for members that use the consumer protocol (ConsumerGroupHeartbeat). */
+  readonly classicMemberMetadata: ClassicMemberMetadata | null;
 }
 
 export interface CurrentMemberAssignment {

@@ -21,7 +21,8 @@
 import { ClassicGroup, joinError, type GroupContext, type GroupSnapshot } from './classic-group.js';
 import { OffsetStore } from './offset-store.js';
 import { ConsumerGroup } from './consumer-group.js';
-import { ConsumerGroupHeartbeats } from './consumer-heartbeat.js';
+import { ConsumerGroupHeartbeats, consumerGroupTombstones } from './consumer-heartbeat.js';
+import { ClassicMembersOfConsumerGroups } from './consumer-classic-members.js';
 import {
   NO_TOPICS,
   type ConsumerGroupConfigLookup,
@@ -107,6 +108,7 @@ export class GroupCoordinatorState {
   private readonly pendingTxnOffsets = new Map<bigint, Map<string, Map<string, CoordinatorRecord & { type: 'offset-commit' }>>>();
   private readonly ctx: GroupContext;
   private readonly consumer: ConsumerGroupHeartbeats;
+  private readonly classicMembers: ClassicMembersOfConsumerGroups;
   private readonly topics: TopicMetadataView;
   private readonly timeouts: (groupId: string) => ConsumerGroupTimeouts;
 
@@ -142,8 +144,24 @@ export class GroupCoordinatorState {
         return g instanceof ClassicGroup && g.isEmpty;
       },
       deleteEmptyClassicGroup: (id, out) => this.write({ type: 'group-metadata', groupId: id, value: null }, out),
+      classicGroup: (id) => this.classic(id),
+      retireClassicGroup: (id, now, out) => {
+        this.classic(id)?.markDead(now, ErrorCode.REBALANCE_IN_PROGRESS, out);
+        this.write({ type: 'group-metadata', groupId: id, value: null }, out, now);
+      },
+      installClassicGroup: (id, value, now, out) => {
+        // Live groups are the source of their own GroupMetadata record: it is written, not applied.
+        const group = ClassicGroup.fromRecord(id, value, this.ctx);
+        this.groups.set(id, group);
+        out.records.push({ type: 'group-metadata', groupId: id, value });
+        group.armAllSessions(now, out);
+        group.note('member-left', now);
+        group.prepareRebalance(now, out);
+        group.endEvent();
+      },
       write: (record, out) => this.write(record, out),
     });
+    this.classicMembers = new ClassicMembersOfConsumerGroups(this.consumer, this.topics, (record, out) => this.write(record, out), newUuid);
   }
 
   private write(record: CoordinatorRecord, out: StepOutput, now = 0): void {
@@ -338,15 +356,19 @@ export class GroupCoordinatorState {
       return;
     }
     const existing = this.groups.get(req.groupId);
+    if (existing instanceof ConsumerGroup && !existing.isEmpty) {
+      // A classic member joins a consumer group with members (a mixed group).
+      out.responses.push({ kind: 'join', handle, body: this.classicMembers.join(existing, req, now, out) });
+      return;
+    }
     if (existing instanceof ConsumerGroup) {
-      // Offline conversion only: an empty consumer group becomes a classic one; a
-      // classic member cannot join a live consumer group.
-      const error = !existing.isEmpty ? ErrorCode.INCONSISTENT_GROUP_PROTOCOL : req.memberId !== UNKNOWN_MEMBER_ID ? ErrorCode.UNKNOWN_MEMBER_ID : null;
+      // An empty consumer group becomes a classic one.
+      const error = req.memberId !== UNKNOWN_MEMBER_ID ? ErrorCode.UNKNOWN_MEMBER_ID : null;
       if (error !== null) {
         out.responses.push({ kind: 'join', handle, body: joinError(req.memberId, error) });
         return;
       }
-      for (const r of this.consumerGroupTombstones(existing)) this.write(r, out, now);
+      for (const r of consumerGroupTombstones(existing)) this.write(r, out, now);
     }
     let group = this.classic(req.groupId);
     const isNew = group === undefined;
@@ -380,6 +402,11 @@ export class GroupCoordinatorState {
 
   private sync(req: SyncGroupRequest, handle: RequestHandle, now: number, out: StepOutput): void {
     let error: number = ErrorCode.NONE;
+    const found = this.groups.get(req.groupId);
+    if (found instanceof ConsumerGroup && !found.isEmpty && !(req.apiVersion >= 5 && (req.protocolType === null || req.protocolName === null))) {
+      out.responses.push({ kind: 'sync', handle, body: this.classicMembers.sync(found, req, now, out) });
+      return;
+    }
     const group = this.classic(req.groupId);
     // KafkaApis checks the v5+ mandatory fields before the coordinator sees the request.
     if (req.apiVersion >= 5 && (req.protocolType === null || req.protocolName === null)) error = ErrorCode.INCONSISTENT_GROUP_PROTOCOL;
@@ -400,7 +427,9 @@ export class GroupCoordinatorState {
   private heartbeat(req: HeartbeatRequest, handle: RequestHandle, now: number, out: StepOutput): void {
     let errorCode: number;
     const group = this.classic(req.groupId);
+    const found = this.groups.get(req.groupId);
     if (req.groupId === '') errorCode = ErrorCode.INVALID_GROUP_ID;
+    else if (found instanceof ConsumerGroup) errorCode = this.classicMembers.heartbeat(found, req, now, out);
     else if (group === undefined) errorCode = ErrorCode.UNKNOWN_MEMBER_ID;
     else {
       errorCode = group.heartbeat(req, now, out);
@@ -413,6 +442,11 @@ export class GroupCoordinatorState {
     const group = this.classic(req.groupId);
     if (req.groupId === '') {
       out.responses.push({ kind: 'leave', handle, body: { errorCode: ErrorCode.INVALID_GROUP_ID, members: [] } });
+      return;
+    }
+    const found = this.groups.get(req.groupId);
+    if (found instanceof ConsumerGroup) {
+      out.responses.push({ kind: 'leave', handle, body: this.classicMembers.leave(found, req, now, out) });
       return;
     }
     if (group === undefined) {
@@ -622,19 +656,10 @@ export class GroupCoordinatorState {
 
   /** The records that delete an empty group (its offsets aside). */
   private groupTombstones(group: Group): CoordinatorRecord[] {
-    if (group instanceof ConsumerGroup) return this.consumerGroupTombstones(group);
+    if (group instanceof ConsumerGroup) return consumerGroupTombstones(group);
     return [{ type: 'group-metadata', groupId: group.groupId, value: null }];
   }
 
-  /** Kafka's ConsumerGroup.createGroupTombstoneRecords for an empty group. */
-  private consumerGroupTombstones(group: ConsumerGroup): ConsumerGroupRecord[] {
-    const groupId = group.groupId;
-    return [
-      { type: 'cg-target-metadata', groupId, value: null },
-      { type: 'cg-partition-metadata', groupId, value: null },
-      { type: 'cg-metadata', groupId, value: null },
-    ];
-  }
 
   private offsetTombstones(groupId: string): CoordinatorRecord[] {
     const records: CoordinatorRecord[] = [];
@@ -698,8 +723,10 @@ export class GroupCoordinatorState {
     }
     const found = this.groups.get(timer.groupId);
     if (found instanceof ConsumerGroup) {
-      if (timer.kind === 'consumer-session') this.consumer.onSessionTimer(found, timer.memberId, now, out);
-      else if (timer.kind === 'consumer-rebalance') this.consumer.onRebalanceTimer(found, timer.memberId, timer.epoch, now, out);
+      if (timer.kind === 'consumer-session' || timer.kind === 'consumer-join' || timer.kind === 'consumer-sync') {
+        if (timer.kind === 'consumer-join') found.classicJoinTimers.delete(timer.memberId);
+        this.consumer.onSessionTimer(found, timer.memberId, now, out);
+      } else if (timer.kind === 'consumer-rebalance') this.consumer.onRebalanceTimer(found, timer.memberId, timer.epoch, now, out);
       return;
     }
     const group = found;

@@ -44,7 +44,11 @@ export interface GroupCoordinatorConfig {
   readonly consumerMaxGroupSize: number;
   /** group.consumer.assignors (the first is the default) */
   readonly consumerAssignors: readonly string[];
+  /** group.consumer.migration.policy: which online conversions between classic and consumer groups are allowed. */
+  readonly consumerMigrationPolicy: ConsumerMigrationPolicy;
 }
+
+export type ConsumerMigrationPolicy = 'disabled' | 'upgrade' | 'downgrade' | 'bidirectional';
 
 export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = Object.freeze({
   minSessionTimeoutMs: 6_000,
@@ -59,6 +63,7 @@ export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = Object.f
   consumerHeartbeatIntervalMs: 5_000,
   consumerMaxGroupSize: 2_147_483_647,
   consumerAssignors: ['uniform', 'range'],
+  consumerMigrationPolicy: 'bidirectional',
 });
 
 /** Field -> Kafka broker config name, for the config table to map onto. */
@@ -75,6 +80,7 @@ export const GROUP_CONFIG_NAMES: Readonly<Record<keyof GroupCoordinatorConfig, s
   consumerHeartbeatIntervalMs: 'group.consumer.heartbeat.interval.ms',
   consumerMaxGroupSize: 'group.consumer.max.size',
   consumerAssignors: 'group.consumer.assignors',
+  consumerMigrationPolicy: 'group.consumer.migration.policy',
 });
 
 // ---------------------------------------------------------------------------
@@ -389,7 +395,11 @@ export type TimerId =
   /** Session expiry of a consumer-group (KIP-848) member. */
   | { readonly kind: 'consumer-session'; readonly groupId: string; readonly memberId: string }
   /** A consumer-group member that must revoke by then, or be fenced, if still at `epoch`. */
-  | { readonly kind: 'consumer-rebalance'; readonly groupId: string; readonly memberId: string; readonly epoch: number };
+  | { readonly kind: 'consumer-rebalance'; readonly groupId: string; readonly memberId: string; readonly epoch: number }
+  /** A classic member of a consumer group told to rejoin must JoinGroup by then, or be fenced. */
+  | { readonly kind: 'consumer-join'; readonly groupId: string; readonly memberId: string }
+  /** A classic member of a consumer group that joined must SyncGroup by then, or be fenced. */
+  | { readonly kind: 'consumer-sync'; readonly groupId: string; readonly memberId: string };
 
 export type TimerOp =
   | { readonly op: 'set'; readonly timer: TimerId; readonly deadline: number }
@@ -409,6 +419,10 @@ export function timerKey(t: TimerId): string {
       return `c\u0000${t.groupId}\u0000${t.memberId}`;
     case 'consumer-rebalance':
       return `r\u0000${t.groupId}\u0000${t.memberId}`;
+    case 'consumer-join':
+      return `cj\u0000${t.groupId}\u0000${t.memberId}`;
+    case 'consumer-sync':
+      return `cs\u0000${t.groupId}\u0000${t.memberId}`;
   }
 }
 

@@ -13,9 +13,11 @@
 // - v8+: the client's reason is logged with the rebalance;
 // - v9: skipAssignment tells a static leader that rejoined a Stable group to keep
 //   the current assignment.
-// A consumer group (KIP-848) with members answers INCONSISTENT_GROUP_PROTOCOL (no
-// mixed groups); an empty one is converted to a classic group on a join without
-// member id, as Kafka does.
+// A consumer group (KIP-848) with members takes a member of protocol type
+// "consumer" as a classic member (its assignment computed by the broker, the
+// answer immediate, no leader; broker/groups/consumer-classic-members.ts), else
+// INCONSISTENT_GROUP_PROTOCOL; an empty one is converted to a classic group on a
+// join without member id, as Kafka does.
 // Member clientId is the request header's client id, clientHost "/<address>".
 // On a node that does not coordinate the group (another node leads its
 // __consumer_offsets partition): NOT_COORDINATOR; while its shard loads:

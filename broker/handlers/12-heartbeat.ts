@@ -3,6 +3,8 @@
 // REBALANCE_IN_PROGRESS while the group prepares or completes a rebalance the
 // member must join, ILLEGAL_GENERATION / UNKNOWN_MEMBER_ID / FENCED_INSTANCE_ID as
 // the group coordinator decides (Kafka's classic rules). v3+: group.instance.id.
+// A classic member of a consumer group (KIP-848 migration) is told
+// REBALANCE_IN_PROGRESS when the broker's assignment for it moved on.
 // On a node that does not coordinate the group (another node leads its
 // __consumer_offsets partition): NOT_COORDINATOR; while its shard loads:
 // COORDINATOR_LOAD_IN_PROGRESS.

@@ -2,7 +2,8 @@
 // v0-v2 name one member by its member id; v3+ name a batch of members, each by
 // member id and/or group.instance.id (an empty member id with an instance id
 // removes that static member, as admin tools do), with a per-member error; v5+
-// carries a reason per member, logged with the rebalance.
+// carries a reason per member, logged with the rebalance. Classic members of a
+// consumer group (KIP-848 migration) leave it the same way.
 // Errors as Kafka answers them: an empty group id is INVALID_GROUP_ID at the top
 // level; an unknown group answers UNKNOWN_MEMBER_ID for every member with no
 // top-level error. v0-v2 have only the top-level error: it is the top-level error

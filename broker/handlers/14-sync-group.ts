@@ -5,7 +5,8 @@
 // counts against queued.max.requests (ctx.parked). v3+: group.instance.id. v5+:
 // protocolType and protocolName are mandatory in the request (missing ->
 // INCONSISTENT_GROUP_PROTOCOL, checked before the group, as KafkaApis does),
-// must match the group's, and are echoed in the answer.
+// must match the group's, and are echoed in the answer. A classic member of a
+// consumer group (KIP-848 migration) gets the partitions the broker assigned it.
 // On a node that does not coordinate the group (another node leads its
 // __consumer_offsets partition): NOT_COORDINATOR; while its shard loads:
 // COORDINATOR_LOAD_IN_PROGRESS.

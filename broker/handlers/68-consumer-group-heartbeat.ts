@@ -2,7 +2,8 @@
 // consumer group of the next-generation protocol (KIP-848). The group coordinator
 // (broker/groups/consumer-heartbeat.ts) does the work: validation with Kafka's
 // INVALID_REQUEST messages, epochs, server-side assignment (uniform, range),
-// reconciliation, static members, timers. Assignments travel as topic ids (the
+// reconciliation, static members, timers, online migration from and to classic
+// groups (group.consumer.migration.policy). Assignments travel as topic ids (the
 // ids Metadata reports). v0: an empty member id gets one from the broker; v1: the
 // client makes its own id, and may subscribe by regular expression.
 // With `group.coordinator.rebalance.protocols` lacking "consumer" the API answers

@@ -29,13 +29,13 @@ describe('consumer group protocol (KIP-848) over TCP', () => {
     clients.push(c);
     return c;
   };
-  const classicJoin = (c: RawClient, groupId: string, memberId: string) =>
+  const classicJoin = (c: RawClient, groupId: string, memberId: string, protocolType = 'connect') =>
     c.request(JoinGroupApi, 9, {
       groupId,
       sessionTimeoutMs: 10_000,
       rebalanceTimeoutMs: 10_000,
       memberId,
-      protocolType: 'consumer',
+      protocolType,
       protocols: [{ name: 'range', metadata: Buffer.alloc(0) }],
     });
   const join = (groupId: string, memberId: string, over: Partial<EncodeInput<ConsumerGroupHeartbeatRequest>> = {}) => ({

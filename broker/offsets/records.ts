@@ -78,7 +78,13 @@ function encodeConsumerGroupRecord(rec: ConsumerGroupRecord): EncodedRecord {
               subscribedTopicRegex: v!.subscribedTopicRegex,
               rebalanceTimeoutMs: v!.rebalanceTimeoutMs,
               serverAssignor: v!.serverAssignor,
-              classicMemberMetadata: null,
+              classicMemberMetadata:
+                v!.classicMemberMetadata === null
+                  ? null
+                  : {
+                      sessionTimeoutMs: v!.classicMemberMetadata.sessionTimeoutMs,
+                      supportedProtocols: v!.classicMemberMetadata.supportedProtocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) })),
+                    },
             },
             0,
           ),
@@ -152,6 +158,10 @@ function decodeConsumerGroupRecord(keyVersion: number, kr: Reader, vr: Reader | 
           subscribedTopicRegex: v.subscribedTopicRegex,
           rebalanceTimeoutMs: v.rebalanceTimeoutMs,
           serverAssignor: v.serverAssignor,
+          classicMemberMetadata: v.classicMemberMetadata && {
+            sessionTimeoutMs: v.classicMemberMetadata.sessionTimeoutMs,
+            supportedProtocols: v.classicMemberMetadata.supportedProtocols.map((p) => ({ name: p.name, metadata: new Uint8Array(p.metadata) })),
+          },
         },
       };
     }
