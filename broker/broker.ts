@@ -316,7 +316,12 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
       sources: { clusterId: o.meta.clusterId, cluster: o.cluster, logs: o.logs, groups: o.groups },
       bootstrap: () => {
         if (plaintext === undefined) return null;
-        return endpointFor(o.cluster.nodes.find((n) => o.cluster.isLive(n.nodeId)) ?? o.nodes[0], plaintext);
+        const live = o.cluster.nodes.filter((n) => o.cluster.isLive(n.nodeId));
+        for (const n of [...live, ...o.nodes]) {
+          const e = endpointFor(n, plaintext);
+          if (e) return e;
+        }
+        return null;
       },
     };
   }

@@ -34,10 +34,13 @@ export interface BrokerNode {
   endpoints: Endpoint[];
 }
 
-/** A node's address as seen through `listener` (Kafka answers with the same listener's endpoints). */
-export function endpointFor(node: BrokerNode, listener: string): { nodeId: number; host: string; port: number; rack: string | null } {
-  const e = node.endpoints.find((x) => x.listener === listener) ?? node;
-  return { nodeId: node.nodeId, host: e.host, port: e.port, rack: node.rack };
+/**
+ * A node's address as seen through `listener` (Kafka answers with the same listener's
+ * endpoints); undefined when the node has no such listener: to that client it is not there.
+ */
+export function endpointFor(node: BrokerNode, listener: string): { nodeId: number; host: string; port: number; rack: string | null } | undefined {
+  const e = node.endpoints.find((x) => x.listener === listener);
+  return e === undefined ? undefined : { nodeId: node.nodeId, host: e.host, port: e.port, rack: node.rack };
 }
 
 export interface PartitionInfo {

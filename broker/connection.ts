@@ -116,6 +116,10 @@ export class Connection {
     if (this.aborted) return;
     // Many connections closed for the same reason make one line per interval.
     this.broker.rateLimitedLog.log(this.log, level, `close: ${reason}`, { reason }, 'closing connection');
+    this.abort();
+  }
+
+  private abort(): void {
     this.aborted = true;
     this.socket.destroy();
     this.pump();
@@ -423,7 +427,11 @@ export class Connection {
     this.peerGone = true; // read nothing more, answer nothing more
     this.socket.pause();
     const delayMs = this.security.sasl?.failedAuthDelayMs ?? 0;
-    const timer = setTimeout(() => this.close(reason), delayMs);
+    // Logged now: the peer may well close first.
+    this.broker.rateLimitedLog.log(this.log, 'warn', `close: ${reason}`, { reason, delayMs }, 'closing connection after the failed-authentication delay');
+    const timer = setTimeout(() => {
+      if (!this.aborted) this.abort();
+    }, delayMs);
     timer.unref();
     this.socket.once('close', () => clearTimeout(timer));
   }

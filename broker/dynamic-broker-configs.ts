@@ -61,9 +61,11 @@ export class DynamicBrokerConfigs {
   }
 
   private resolve(file: StoredFile): BrokerConfig {
-    return resolveBrokerConfig(this.base.explicit, {
+    const resolved = resolveBrokerConfig(this.base.explicit, {
       dynamic: { default: file.default, broker: file.brokers[String(this.base.nodeId)] ?? {} },
     });
+    // `explicit` holds only the table's names: the listener-prefixed settings come along as they are.
+    return { ...resolved, listenerConfigs: this.base.listenerConfigs };
   }
 
   private withSet(resourceName: string, configs: Record<string, string>): StoredFile {

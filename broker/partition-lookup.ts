@@ -39,16 +39,23 @@ export function nodeEndpoints(ctx: RequestContext, leaderIds: Iterable<number>):
     const n = ctx.broker.cluster.node(id);
     if (n && ctx.broker.cluster.isLive(id)) out.push(n);
   }
-  return out.map((n) => endpointFor(n, ctx.broker.listener));
+  return out.flatMap((n) => endpointFor(n, ctx.broker.listener) ?? []);
 }
 
-/** A partition as Metadata and DescribeTopicPartitions describe it (replication is not simulated: the leader is the one replica). */
-export function describePartition(p: PartitionInfo) {
+/**
+ * A partition as Metadata and DescribeTopicPartitions describe it (replication is not
+ * simulated: the leader is the one replica). A leader without the listener the request
+ * came in on is no leader to this client: `listenerNotFound` (Kafka's MetadataCache:
+ * LISTENER_NOT_FOUND, or LEADER_NOT_AVAILABLE for Metadata before v6) and leader -1.
+ */
+export function describePartition(ctx: RequestContext, p: PartitionInfo, listenerNotFound: number = ErrorCode.LISTENER_NOT_FOUND) {
+  const leader = p.leaderId < 0 ? undefined : ctx.broker.cluster.node(p.leaderId);
+  const unreachable = leader !== undefined && endpointFor(leader, ctx.broker.listener) === undefined;
   return {
     // Every node that could lead it is stopped.
-    errorCode: p.leaderId < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
+    errorCode: p.leaderId < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : unreachable ? listenerNotFound : ErrorCode.NONE,
     partitionIndex: p.index,
-    leaderId: p.leaderId,
+    leaderId: unreachable ? -1 : p.leaderId,
     leaderEpoch: p.leaderEpoch,
     replicaNodes: p.replicas,
     isrNodes: p.isr,

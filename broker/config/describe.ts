@@ -28,8 +28,9 @@ export const KAFKA_CONFIG_TYPE: Readonly<Record<ConfigType, number>> = {
   list: 7,
 };
 
-/** DescribeConfigs' ConfigType code for secrets. */
+/** DescribeConfigs' ConfigType codes for secrets, and for names whose type is not known. */
 const KAFKA_PASSWORD_TYPE = 9;
+const KAFKA_UNKNOWN_TYPE = 0;
 
 export interface ConfigSynonym {
   readonly name: string;
@@ -48,7 +49,8 @@ export interface DescribedConfig {
   readonly type: ConfigType;
   /** The ConfigType code for DescribeConfigs v3+. */
   readonly configType: number;
-  readonly documentation: string;
+  /** null for names outside the table (listener-prefixed settings), as Kafka's documentationOf. */
+  readonly documentation: string | null;
   /** Where the value could come from, highest priority first (include_synonyms). */
   readonly synonyms: readonly ConfigSynonym[];
 }
@@ -106,9 +108,11 @@ export function wanted(names: Iterable<string> | null | undefined): ((name: stri
 
 /**
  * Broker configs for DescribeConfigs, sorted by name. `names` null or undefined
- * means all; unknown names are skipped, as Kafka does.
+ * means all; unknown names are skipped, as Kafka does. The listener-prefixed
+ * settings given are listed too unless `listenerOverrides` is false (Kafka's
+ * cluster-default resource, which has only dynamic configs).
  */
-export function describeBrokerConfigs(broker: BrokerConfig, names?: Iterable<string> | null): DescribedConfig[] {
+export function describeBrokerConfigs(broker: BrokerConfig, names?: Iterable<string> | null, opts: { listenerOverrides?: boolean } = {}): DescribedConfig[] {
   const want = wanted(names);
   const setting = (d: ConfigDefinition): { value: string; source: ConfigSource } | undefined => {
     // node.id and broker.id report the effective id whichever was set.
@@ -118,10 +122,9 @@ export function describeBrokerConfigs(broker: BrokerConfig, names?: Iterable<str
     }
     return brokerSetting(broker, d.name);
   };
-  return [...BROKER_DEFS.values()]
+  const rows = [...BROKER_DEFS.values()]
     .filter((d) => want(d.name))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .map((d) => {
+    .map((d): DescribedConfig => {
       const set = setting(d);
       const source = set?.source ?? ConfigSource.DEFAULT_CONFIG;
       const value =
@@ -145,6 +148,41 @@ export function describeBrokerConfigs(broker: BrokerConfig, names?: Iterable<str
         synonyms: d.sensitive ? synonyms.map((x) => ({ ...x, value: null })) : synonyms,
       };
     });
+  const overrides = opts.listenerOverrides === false ? [] : describeListenerConfigs(broker).filter((c) => want(c.name));
+  return [...rows, ...overrides].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * The `listener.name.<l>.<key>` settings given, as Kafka lists them among a broker's
+ * configs (ConfigHelper): static, read-only, typed as the base config (a JAAS text is
+ * a password; a name of unknown type is sensitive), the base config's own settings
+ * and default as synonyms, no documentation.
+ */
+function describeListenerConfigs(broker: BrokerConfig): DescribedConfig[] {
+  const out: DescribedConfig[] = [];
+  for (const [listener, settings] of broker.listenerConfigs) {
+    for (const [key, raw] of settings) {
+      const name = `listener.name.${listener.toLowerCase()}.${key}`;
+      const jaas = /(^|\.)sasl\.jaas\.config$/.test(key);
+      const def = jaas ? undefined : BROKER_DEFS.get(key);
+      const sensitive = jaas || def === undefined || def.sensitive === true;
+      const synonyms: ConfigSynonym[] = [{ name, value: raw, source: ConfigSource.STATIC_BROKER_CONFIG }];
+      if (def !== undefined) synonyms.push(...brokerSynonymList(broker, [def]));
+      out.push({
+        name,
+        value: sensitive ? null : raw,
+        source: ConfigSource.STATIC_BROKER_CONFIG,
+        isDefault: false,
+        readOnly: true,
+        sensitive,
+        type: def?.type ?? 'string',
+        configType: jaas || def?.sensitive ? KAFKA_PASSWORD_TYPE : def === undefined ? KAFKA_UNKNOWN_TYPE : KAFKA_CONFIG_TYPE[def.type],
+        documentation: null,
+        synonyms: sensitive ? synonyms.map((x) => ({ ...x, value: null })) : synonyms,
+      });
+    }
+  }
+  return out;
 }
 
 /**

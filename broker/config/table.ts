@@ -156,7 +156,7 @@ const SECURITY_DEFS = [
   },
   {
     name: 'sasl.enabled.mechanisms', type: 'list', default: ['GSSAPI'], perListener: true, scope: 'broker',
-    doc: 'SASL mechanisms served on SASL listeners: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 (GSSAPI is not available in kafkalite). Each needs listener.name.<l>.<mechanism>.sasl.jaas.config.',
+    doc: 'SASL mechanisms served on SASL listeners: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER (unsecured JWS tokens, Kafka\'s default validator; GSSAPI is not available in kafkalite). Each needs listener.name.<l>.<mechanism>.sasl.jaas.config.',
   },
   {
     name: 'connections.max.reauth.ms', type: 'long', default: 0, range: { min: 0 }, perListener: true, scope: 'broker',

@@ -1,5 +1,6 @@
 // Metadata (key 3), versions 0-12.
-// Every live node (with its address on the listener the request came in on),
+// Every live node with the listener the request came in on (and its address there;
+// a partition led by a node without it: LISTENER_NOT_FOUND, v0-5 LEADER_NOT_AVAILABLE),
 // each partition's real leader and epoch (replicas and ISR: the leader alone, as
 // replication is not simulated), and the live node with the lowest id as the
 // controller (Kafka answers any live node). A null topic list
@@ -21,13 +22,14 @@ import type { RequestContext } from '../context.js';
 import { storageFailure } from '../storage-errors.js';
 import { describePartition } from '../partition-lookup.js';
 
-function describeTopic(t: TopicInfo, withOperations: boolean): EncodeInput<MetadataResponseTopic> {
+function describeTopic(ctx: RequestContext, t: TopicInfo, withOperations: boolean): EncodeInput<MetadataResponseTopic> {
+  const listenerNotFound = ctx.apiVersion >= 6 ? ErrorCode.LISTENER_NOT_FOUND : ErrorCode.LEADER_NOT_AVAILABLE;
   return {
     errorCode: ErrorCode.NONE,
     name: t.name,
     topicId: t.id,
     isInternal: t.internal,
-    partitions: t.partitions.map(describePartition),
+    partitions: t.partitions.map((p) => describePartition(ctx, p, listenerNotFound)),
     topicAuthorizedOperations: withOperations ? TOPIC_OPERATIONS : NOT_REQUESTED,
   };
 }
@@ -58,23 +60,23 @@ export const metadataHandler = defineHandler({
 
     const topics: EncodeInput<MetadataResponseTopic>[] = [];
     if (allTopics) {
-      for (const t of cluster.topics()) topics.push(describeTopic(t, withOps));
+      for (const t of cluster.topics()) topics.push(describeTopic(ctx, t, withOps));
     } else {
       for (const wanted of req.topics ?? []) {
         if (wanted.name === null) {
           // Lookup by id (v12); a null name with the zero id is not a request for anything.
           const t = wanted.topicId === ZERO_UUID ? undefined : cluster.topicById(wanted.topicId);
-          topics.push(t ? describeTopic(t, withOps) : topicError(ErrorCode.UNKNOWN_TOPIC_ID, null, wanted.topicId));
+          topics.push(t ? describeTopic(ctx, t, withOps) : topicError(ErrorCode.UNKNOWN_TOPIC_ID, null, wanted.topicId));
           continue;
         }
         const t = cluster.topic(wanted.name);
         if (t) {
-          topics.push(describeTopic(t, withOps));
+          topics.push(describeTopic(ctx, t, withOps));
         } else if (invalidTopicNameReason(wanted.name) !== null) {
           topics.push(topicError(ErrorCode.INVALID_TOPIC_EXCEPTION, wanted.name));
         } else if (allowAutoCreate && !cluster.collidingTopic(wanted.name)) {
           try {
-            topics.push(describeTopic(await autoCreate(ctx, wanted.name), withOps));
+            topics.push(describeTopic(ctx, await autoCreate(ctx, wanted.name), withOps));
           } catch (err) {
             // Kafka answers a topic it could not create yet with LEADER_NOT_AVAILABLE; clients retry.
             storageFailure(err, ctx, `auto-creating topic ${wanted.name}`);
@@ -86,7 +88,7 @@ export const metadataHandler = defineHandler({
       }
     }
     return {
-      brokers: cluster.nodes.map((n) => endpointFor(n, ctx.broker.listener)),
+      brokers: cluster.nodes.flatMap((n) => endpointFor(n, ctx.broker.listener) ?? []),
       clusterId: cluster.clusterId,
       controllerId: cluster.controllerId,
       topics,

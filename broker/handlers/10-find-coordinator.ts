@@ -5,7 +5,8 @@
 // type 1) the node leading its partition of __transaction_state
 // (transaction.state.log.num.partitions): while that topic does not exist, the
 // node the cluster's round-robin rule would make its leader. Any node answers
-// the same. A partition without a live leader: COORDINATOR_NOT_AVAILABLE.
+// the same. A partition without a live leader, or led by a node without the
+// listener the request came in on: COORDINATOR_NOT_AVAILABLE.
 // v0-v3 look up one key (v0 has no key type: group); v4+ look up a batch of
 // CoordinatorKeys, each with its own error. As in Kafka:
 // - a key type other than 0, 1 or 2 fails the whole request with INVALID_REQUEST
@@ -43,9 +44,10 @@ async function coordinatorOf(ctx: RequestContext, keyType: number, key: string):
     leaderId = cluster.leaderFor(TRANSACTION_STATE_TOPIC, offsetsPartitionFor(key, partitions));
   }
   const node = cluster.isLive(leaderId) ? cluster.node(leaderId) : undefined;
-  if (!node) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, ...NO_NODE };
-  const { host, port } = endpointFor(node, ctx.broker.listener);
-  return { errorCode: ErrorCode.NONE, nodeId: node.nodeId, host, port };
+  // A coordinator without the client's listener is not available to it (Kafka's getAliveBrokerNode).
+  const endpoint = node && endpointFor(node, ctx.broker.listener);
+  if (!endpoint) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, ...NO_NODE };
+  return { errorCode: ErrorCode.NONE, nodeId: endpoint.nodeId, host: endpoint.host, port: endpoint.port };
 }
 
 export const findCoordinatorHandler = defineHandler({

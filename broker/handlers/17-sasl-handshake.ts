@@ -4,7 +4,7 @@
 // v1 means tokens follow in SaslAuthenticate; v0 means raw size-prefixed tokens.
 // After authentication it starts a KIP-368 re-authentication when the session has
 // a lifetime; otherwise, and on PLAINTEXT/SSL listeners, ILLEGAL_SASL_STATE.
-// Not done: GSSAPI and OAUTHBEARER mechanisms.
+// Not done: the GSSAPI mechanism.
 import { SaslHandshakeApi } from '../../protocol/messages/17-sasl-handshake.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from '../registry.js';

@@ -8,6 +8,8 @@
 // types are INVALID_REQUEST.
 // Broker configs set dynamically show DYNAMIC_BROKER_CONFIG (this node) or
 // DYNAMIC_DEFAULT_BROKER_CONFIG (cluster default), in Kafka's synonym order.
+// This node's resource also lists the `listener.name.<l>.<config>` settings given
+// (static, read-only; JAAS texts and secrets sensitive, without their values).
 // Group resources (32): a group's per-group configs (broker/group-configs.ts),
 // GROUP_CONFIG when set, else the broker's value as DEFAULT_CONFIG; any group id
 // but the empty one (INVALID_REQUEST), existing or not, as Kafka.
@@ -50,7 +52,8 @@ export const describeConfigsHandler = defineHandler({
         if (r.resourceName !== '' && r.resourceName !== String(ctx.node.nodeId)) {
           return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${ctx.node.nodeId} or empty string, but received ${r.resourceName}`, configs: [] };
         }
-        return { ...base, errorCode: ErrorCode.NONE, configs: describeBrokerConfigs(config, r.configurationKeys).map(toWire) };
+        const configs = describeBrokerConfigs(config, r.configurationKeys, { listenerOverrides: r.resourceName !== '' });
+        return { ...base, errorCode: ErrorCode.NONE, configs: configs.map(toWire) };
       }
       if (r.resourceType === GROUP) {
         if (r.resourceName === '') return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Group name must not be empty', configs: [] };

@@ -1,10 +1,12 @@
 // SaslAuthenticate (key 36), versions 0-2.
 // One token of the SASL exchange after a v1 SaslHandshake (PLAIN, SCRAM-SHA-256,
-// SCRAM-SHA-512). Failure: SASL_AUTHENTICATION_FAILED with Kafka's message, then the
-// connection closes after connection.failed.authentication.delay.ms. Success on the
-// last step carries session_lifetime_ms (v1+) from connections.max.reauth.ms.
-// Anywhere else (after success, PLAINTEXT/SSL listeners): ILLEGAL_SASL_STATE.
-// Not done: GSSAPI and OAUTHBEARER mechanisms.
+// SCRAM-SHA-512, OAUTHBEARER). Failure: SASL_AUTHENTICATION_FAILED with Kafka's
+// message, then the connection closes after connection.failed.authentication.delay.ms
+// (an invalid OAUTHBEARER token is first answered 0 with a JSON challenge, and fails
+// when the client acknowledges it). Success on the last step carries
+// session_lifetime_ms (v1+): connections.max.reauth.ms, the token's remaining life, or
+// the smaller. Anywhere else (after success, PLAINTEXT/SSL listeners): ILLEGAL_SASL_STATE.
+// Not done: the GSSAPI mechanism.
 import { SaslAuthenticateApi } from '../../protocol/messages/36-sasl-authenticate.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from '../registry.js';

@@ -1,5 +1,5 @@
 // DescribeCluster (key 60), versions 0-1.
-// The live nodes with their address on the listener the request came in on, the
+// The live nodes that have the listener the request came in on, with their address there, the
 // controller (the live node with the lowest id, as Metadata says) and the
 // cluster id. v1's endpoint type: a broker serves BROKER (1); CONTROLLER (2) is
 // MISMATCHED_ENDPOINT_TYPE and anything else UNSUPPORTED_ENDPOINT_TYPE, with
@@ -33,9 +33,9 @@ export const describeClusterHandler = defineHandler({
       endpointType: BROKER_ENDPOINT,
       clusterId: cluster.clusterId,
       controllerId: cluster.controllerId,
-      brokers: cluster.nodes.map((n) => {
+      brokers: cluster.nodes.flatMap((n) => {
         const e = endpointFor(n, ctx.broker.listener);
-        return { brokerId: e.nodeId, host: e.host, port: e.port, rack: e.rack };
+        return e === undefined ? [] : [{ brokerId: e.nodeId, host: e.host, port: e.port, rack: e.rack }];
       }),
       clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : NOT_REQUESTED,
     };

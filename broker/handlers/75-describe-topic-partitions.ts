@@ -54,7 +54,7 @@ export const describeTopicPartitionsHandler = defineHandler({
         name,
         topicId: t.id,
         isInternal: t.internal,
-        partitions: page.map((p) => ({ ...describePartition(p), eligibleLeaderReplicas: [], lastKnownElr: [] })),
+        partitions: page.map((p) => ({ ...describePartition(ctx, p), eligibleLeaderReplicas: [], lastKnownElr: [] })),
         topicAuthorizedOperations: TOPIC_OPERATIONS,
       });
       if (start + page.length < t.partitions.length) {

@@ -7,16 +7,19 @@ import type { TlsOptions } from 'node:tls';
 import { ConfigError, listenerValue, type BrokerConfig, type Listener } from '../config.js';
 import { parseJaasConfig } from './jaas.js';
 import { parsePrincipalRules } from './principal.js';
+import { oauthBearerValidatorOptions, type OAuthBearerValidatorOptions } from './sasl/oauthbearer.js';
 
 export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
-export type SaslMechanismName = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
-export const SASL_MECHANISMS: readonly SaslMechanismName[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
+export type SaslMechanismName = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512' | 'OAUTHBEARER';
+export const SASL_MECHANISMS: readonly SaslMechanismName[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'];
 
 export interface SaslSettings {
   /** sasl.enabled.mechanisms, in the order given. */
   readonly mechanisms: readonly SaslMechanismName[];
   /** PLAIN users (`user_<name>="<password>"` of the PLAIN JAAS entry). */
   readonly plainUsers: ReadonlyMap<string, string>;
+  /** The unsecured validator's options (OAUTHBEARER JAAS entry); null when OAUTHBEARER is not enabled. */
+  readonly oauthBearer: OAuthBearerValidatorOptions | null;
   /** connections.max.reauth.ms per mechanism (0: sessions never end). */
   readonly reauthMs: ReadonlyMap<SaslMechanismName, number>;
   readonly maxReceiveSize: number;
@@ -139,6 +142,7 @@ function saslSettings(config: BrokerConfig, l: Listener): SaslSettings {
   }
   const plainUsers = new Map<string, string>();
   const reauthMs = new Map<SaslMechanismName, number>();
+  let oauthBearer: OAuthBearerValidatorOptions | null = null;
   for (const m of mechanisms as SaslMechanismName[]) {
     const jaasKey = `${m.toLowerCase()}.sasl.jaas.config`;
     const text = own?.get(jaasKey);
@@ -157,12 +161,20 @@ function saslSettings(config: BrokerConfig, l: Listener): SaslSettings {
     if (m === 'PLAIN' && entry.loginModule === 'org.apache.kafka.common.security.plain.PlainLoginModule') {
       for (const [k, pw] of entry.options) if (k.startsWith('user_')) plainUsers.set(k.slice(5), pw);
     }
+    if (m === 'OAUTHBEARER') {
+      try {
+        oauthBearer = oauthBearerValidatorOptions(entry.options);
+      } catch (e) {
+        throw new ConfigError(prefixed(l.name, jaasKey), `Invalid ${prefixed(l.name, jaasKey)}: ${(e as Error).message}`);
+      }
+    }
     const mechReauth = own?.get(`${m.toLowerCase()}.connections.max.reauth.ms`);
     reauthMs.set(m, mechReauth !== undefined ? Number(mechReauth) : listenerValue(config, l.name, 'connections.max.reauth.ms'));
   }
   return {
     mechanisms: mechanisms as SaslMechanismName[],
     plainUsers,
+    oauthBearer,
     reauthMs,
     maxReceiveSize: config.values['sasl.server.max.receive.size'],
     failedAuthDelayMs: config.values['connection.failed.authentication.delay.ms'],

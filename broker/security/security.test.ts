@@ -81,6 +81,19 @@ describe('listener security at startup', () => {
     expect(s.get('PLAINTEXT')).toMatchObject({ protocol: 'PLAINTEXT', tls: null, sasl: null });
   });
 
+  it('reads the OAUTHBEARER validator options from its JAAS entry, as Kafka\'s unsecured validator does', async () => {
+    const oauth = (options: string) =>
+      sasl({ 'sasl.enabled.mechanisms': 'OAUTHBEARER', 'listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config': `org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required ${options};` });
+    expect((await oauth('')).get('SASL_PLAINTEXT')?.sasl?.oauthBearer).toEqual({ principalClaimName: 'sub', scopeClaimName: 'scope', requiredScope: [], allowableClockSkewMs: 0 });
+    expect(
+      (await oauth('unsecuredValidatorPrincipalClaimName=" cid " unsecuredValidatorScopeClaimName="scp" unsecuredValidatorRequiredScope="a  b" unsecuredValidatorAllowableClockSkewMs="250"'))
+        .get('SASL_PLAINTEXT')?.sasl?.oauthBearer,
+    ).toEqual({ principalClaimName: 'cid', scopeClaimName: 'scp', requiredScope: ['a', 'b'], allowableClockSkewMs: 250 });
+    await expect(oauth('unsecuredValidatorAllowableClockSkewMs="-1"')).rejects.toThrow('Allowable clock skew millis must not be negative: -1');
+    await expect(oauth('unsecuredValidatorAllowableClockSkewMs="soon"')).rejects.toThrow('listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config');
+    await expect(oauth('unsecuredValidatorRequiredScope="a\\b"')).rejects.toThrow('invalid scope token');
+  });
+
   it('refuses a TLS listener without a key store, JKS, and a PEM key store password', async () => {
     const tls = (extra: Record<string, string>) => {
       const config = resolveBrokerConfig({ listeners: 'PLAINTEXT://:0,SSL://:0', ...extra });

@@ -15,6 +15,9 @@ export class RawClient {
   private nextCorrelationId = 1;
   private pending = new Map<number, { resolve: (frame: Buffer) => void; reject: (err: Error) => void }>();
   private buf: Buffer = Buffer.alloc(0);
+  /** Chunks received after `buf`, not yet joined to it. */
+  private parts: Buffer[] = [];
+  private partsBytes = 0;
   readonly closed: Promise<void>;
 
   private constructor(readonly socket: Socket, readonly clientId = 'raw-client') {
@@ -52,7 +55,15 @@ export class RawClient {
   }
 
   private onData(chunk: Buffer): void {
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    // A big response arrives in many chunks (16 KiB ones over TLS): keep them and join once it is whole.
+    this.parts.push(chunk);
+    this.partsBytes += chunk.length;
+    if (this.buf.length + this.partsBytes < 4) return;
+    if (this.buf.length < 4 || this.buf.length + this.partsBytes >= 4 + this.buf.readInt32BE(0)) {
+      this.buf = this.buf.length === 0 && this.parts.length === 1 ? this.parts[0]! : Buffer.concat([this.buf, ...this.parts]);
+      this.parts = [];
+      this.partsBytes = 0;
+    }
     while (this.buf.length >= 4) {
       const size = this.buf.readInt32BE(0);
       if (this.buf.length < 4 + size) return;

@@ -10,6 +10,7 @@ import type { ScramStore } from '../scram-store.js';
 import { SaslFailure, type SaslServer } from './mechanism.js';
 import { plainServer } from './plain.js';
 import { scramServer } from './scram.js';
+import { oauthBearerServer } from './oauthbearer.js';
 
 const API_VERSIONS = 18;
 const SASL_HANDSHAKE = 17;
@@ -124,6 +125,7 @@ export class SaslAuthenticator {
 
   private serverFor(m: SaslMechanismName): SaslServer {
     if (m === 'PLAIN') return plainServer(this.settings.plainUsers);
+    if (m === 'OAUTHBEARER') return oauthBearerServer(this.settings.oauthBearer!, this.now);
     return scramServer(m, (user) => this.scram.get(user, m));
   }
 
@@ -174,8 +176,11 @@ export class SaslAuthenticator {
     this.reauthenticating = false;
     this.state = 'authenticated';
     this.lastAuthAt = this.now();
-    const lifetimeMs = this.settings.reauthMs.get(mechanism) ?? 0;
-    this.expiresAt = lifetimeMs > 0 ? this.lastAuthAt + lifetimeMs : null;
+    // Kafka's session lifetime: connections.max.reauth.ms, the credential's remaining life, or the smaller.
+    const maxReauthMs = this.settings.reauthMs.get(mechanism) ?? 0;
+    const credentialMs = result.expiresAtMs === undefined ? undefined : Math.max(0, result.expiresAtMs - this.lastAuthAt);
+    const lifetimeMs = credentialMs === undefined ? maxReauthMs : maxReauthMs > 0 ? Math.min(credentialMs, maxReauthMs) : credentialMs;
+    this.expiresAt = credentialMs !== undefined || maxReauthMs > 0 ? this.lastAuthAt + lifetimeMs : null;
     return { challenge: result.challenge, lifetimeMs, done: true };
   }
 

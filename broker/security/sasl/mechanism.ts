@@ -6,6 +6,8 @@ export interface SaslStep {
   readonly challenge: Buffer;
   /** Set on the last step: the authenticated user name. */
   readonly user?: string;
+  /** With `user`: when the credential expires (epoch ms; an OAUTHBEARER token's `exp`), bounding the session. */
+  readonly expiresAtMs?: number;
 }
 
 export interface SaslServer {
