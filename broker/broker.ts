@@ -340,7 +340,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     for (const s of servers) await s.listen();
     const nodes = specs.map(advertisedNode);
     const cluster = new Cluster(meta.clusterId, nodes, { store, logs: opened, logConfig: resolveLogConfig });
-    cluster.load(stored, metadata.groupConfigs);
+    cluster.load(stored, metadata.groupConfigs, metadata.clientQuotas);
     const offsetsTopic = new OffsetsTopic(cluster, opened, config, logger, () => clock.now());
     const groups = new GroupShards({ cluster, offsetsTopic, config, clock, logger });
     metrics.attach({ cluster, logs: opened, groups });

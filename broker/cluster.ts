@@ -16,6 +16,7 @@ import { EventEmitter } from 'node:events';
 import { unifyCollisionChars } from './topic-name.js';
 import type { ClusterStore, StoredGroupConfigs, StoredMetadata, StoredTopic } from './cluster-store.js';
 import type { LogConfig, LogConfigResolver } from '../storage/log-config.js';
+import { ClientQuotas, type QuotaRecord, type StoredClientQuota } from './quotas/client-quotas.js';
 
 export interface Endpoint {
   /** The listener name (PLAINTEXT, ...). */
@@ -85,6 +86,8 @@ interface ClusterEvents {
   leaderChanged: [TopicInfo, PartitionInfo, previousLeader: number];
   nodeStopped: [number];
   nodeStarted: [number];
+  /** Client quotas changed (AlterClientQuotas, the test double's reset). */
+  clientQuotasChanged: [];
 }
 
 export class Cluster extends EventEmitter<ClusterEvents> {
@@ -93,6 +96,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   private readonly byCollisionName = new Map<string, TopicInfo>();
   /** Per-group configs (IncrementalAlterConfigs on GROUP resources), by group id. */
   private readonly groupConfigsById = new Map<string, Readonly<Record<string, string>>>();
+  /** Client quotas by entity (AlterClientQuotas); read them here, change them with alterClientQuotas. */
+  readonly clientQuotas = new ClientQuotas();
   private readonly allNodes: BrokerNode[];
   private readonly live = new Set<number>();
   private readonly store: ClusterStore | undefined;
@@ -303,6 +308,28 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     await this.persist();
   }
 
+  /** Applies AlterClientQuotas' records, persisted before it returns; undone if persisting fails. */
+  async alterClientQuotas(records: readonly QuotaRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const undo = records.map((r) => ({ entity: r.entity, key: r.key, value: this.clientQuotas.value(r.entity, r.key) ?? null }));
+    this.clientQuotas.apply(records);
+    try {
+      await this.persist();
+    } catch (err) {
+      this.clientQuotas.apply(undo.reverse());
+      await this.persist().catch(() => undefined);
+      throw err;
+    } finally {
+      this.emit('clientQuotasChanged');
+    }
+  }
+
+  /** Forgets every client quota (the test double's reset). */
+  async clearClientQuotas(): Promise<void> {
+    const all = this.clientQuotas.entities().flatMap((entity) => [...this.clientQuotas.values(entity).keys()].map((key) => ({ entity, key, value: null })));
+    await this.alterClientQuotas(all);
+  }
+
   /** Re-resolves every topic's log config (after the broker defaults changed) and pushes it to the logs. */
   reapplyLogConfigs(): void {
     for (const topic of this.byName.values()) this.partitionLogs?.setConfig(topic.id, this.logConfig(topic));
@@ -355,7 +382,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   // ---- persistence -------------------------------------------------------------------------------
 
   /** Registers the topics of the metadata file at start-up; leaders on nodes that are not live move. */
-  load(stored: readonly StoredTopic[], groupConfigs: StoredGroupConfigs = {}): void {
+  load(stored: readonly StoredTopic[], groupConfigs: StoredGroupConfigs = {}, clientQuotas: readonly StoredClientQuota[] = []): void {
+    this.clientQuotas.load(clientQuotas);
     for (const [groupId, configs] of Object.entries(groupConfigs)) {
       if (Object.keys(configs).length > 0) this.groupConfigsById.set(groupId, { ...configs });
     }
@@ -386,7 +414,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       configs: t.configs,
       leaders: t.partitions.map((p) => ({ leaderId: p.leaderId, leaderEpoch: p.leaderEpoch })),
     }));
-    return { topics, groupConfigs: Object.fromEntries(this.groupConfigsById) };
+    return { topics, groupConfigs: Object.fromEntries(this.groupConfigsById), clientQuotas: this.clientQuotas.snapshot() };
   }
 
   private persist(): Promise<void> {
