@@ -86,8 +86,6 @@ interface ClusterEvents {
   leaderChanged: [TopicInfo, PartitionInfo, previousLeader: number];
   nodeStopped: [number];
   nodeStarted: [number];
-  /** Client quotas changed (AlterClientQuotas, the test double's reset). */
-  clientQuotasChanged: [];
 }
 
 export class Cluster extends EventEmitter<ClusterEvents> {
@@ -319,8 +317,6 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       this.clientQuotas.apply(undo.reverse());
       await this.persist().catch(() => undefined);
       throw err;
-    } finally {
-      this.emit('clientQuotasChanged');
     }
   }
 
