@@ -13,6 +13,7 @@ import pino, { type Logger } from 'pino';
 import { parseProtocolMap, resolveBrokerConfig, resolveListenerList, topicConfigDefinition, type BrokerConfig, type Listener } from './config.js';
 import { Cluster, endpointFor, type BrokerNode, type TopicInfo } from './cluster.js';
 import { systemClock, type Clock } from './clock.js';
+import { BrokerQuotas } from './quotas/broker-quotas.js';
 import { RequestBudget } from './request-budget.js';
 import { RateLimitedLog, rateLimitErrors } from './rate-limited-log.js';
 import { HandlerRegistry } from './registry.js';
@@ -357,7 +358,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     for (const s of servers) await s.listen();
     const nodes = specs.map(advertisedNode);
     const cluster = new Cluster(meta.clusterId, nodes, { store, logs: opened, logConfig: resolveLogConfig });
-    cluster.load(stored, metadata.groupConfigs);
+    cluster.load(stored, metadata.groupConfigs, metadata.clientQuotas);
     const offsetsTopic = new OffsetsTopic(cluster, opened, config, logger, () => clock.now());
     const groups = new GroupShards({ cluster, offsetsTopic, config, clock, logger });
     metrics.attach({ cluster, logs: opened, groups });
@@ -390,8 +391,10 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
   const requestBudget = new RequestBudget(config.values['queued.max.requests'], config.values['queued.max.request.bytes']);
   for (const [i, server] of servers.entries()) {
     const node = nodes[i];
+    // Each node enforces its own quotas, as each Kafka broker does.
+    const quotas = new BrokerQuotas(cluster.clientQuotas, () => dynamic.current, clock);
     // config is a getter: it follows the dynamic broker configs.
-    server.serve(new Map(node.endpoints.map((e) => [e.listener, { node, listener: e.listener, listenerSecurity: security.get(e.listener)!, scram, get config() { return dynamic.current; }, cluster, clock, logger, registry, logs, producerIds, groups, transactions, dispatch, requestBudget, rateLimitedLog, metrics, dynamicConfigs: dynamic } satisfies BrokerContext])));
+    server.serve(new Map(node.endpoints.map((e) => [e.listener, { node, listener: e.listener, listenerSecurity: security.get(e.listener)!, scram, get config() { return dynamic.current; }, cluster, clock, logger, registry, logs, producerIds, groups, transactions, dispatch, requestBudget, rateLimitedLog, metrics, dynamicConfigs: dynamic, quotas } satisfies BrokerContext])));
   }
 
   const serverOf = (nodeId: number): NodeServer => {

@@ -10,7 +10,9 @@
 // partitions get leaders as new partitions do, at epoch 0. Only version 2 is written.
 // Both versions may carry `groupConfigs` (per-group configs, group id -> name ->
 // value; Kafka keeps them in its metadata log beside the topics): optional, so
-// older files load without it and older code ignores it.
+// older files load without it and older code ignores it. `clientQuotas` likewise
+// (AlterClientQuotas' entities and values, Kafka's ClientQuotaRecords).
+import type { StoredClientQuota } from './quotas/client-quotas.js';
 import { joinPath, readFileIfExists, writeFileAtomic, type FileSystem } from '../storage/fs.js';
 
 export const TOPICS_FILE = 'kafkalite-topics.json';
@@ -35,12 +37,14 @@ export type StoredGroupConfigs = Record<string, Record<string, string>>;
 export interface StoredMetadata {
   topics: StoredTopic[];
   groupConfigs: StoredGroupConfigs;
+  clientQuotas: StoredClientQuota[];
 }
 
 interface TopicsFile {
   version: 1 | 2;
   topics: StoredTopic[];
   groupConfigs?: StoredGroupConfigs;
+  clientQuotas?: StoredClientQuota[];
 }
 
 export class ClusterStore {
@@ -62,7 +66,7 @@ export class ClusterStore {
 
   async loadMetadata(): Promise<StoredMetadata> {
     const raw = await readFileIfExists(this.fs, this.path);
-    if (raw === undefined) return { topics: [], groupConfigs: {} };
+    if (raw === undefined) return { topics: [], groupConfigs: {}, clientQuotas: [] };
     let parsed: TopicsFile;
     try {
       parsed = JSON.parse(raw.toString('utf8')) as TopicsFile;
@@ -80,14 +84,23 @@ export class ClusterStore {
       leaders: parsed.version === 2 && Array.isArray(t.leaders) ? t.leaders : undefined,
     }));
     const groups = parsed.groupConfigs;
-    return { topics, groupConfigs: groups !== null && typeof groups === 'object' && !Array.isArray(groups) ? groups : {} };
+    return {
+      topics,
+      groupConfigs: groups !== null && typeof groups === 'object' && !Array.isArray(groups) ? groups : {},
+      clientQuotas: Array.isArray(parsed.clientQuotas) ? parsed.clientQuotas : [],
+    };
   }
 
   /** Persists `snapshot()` as taken when this write's turn comes. */
   save(snapshot: () => StoredMetadata): Promise<void> {
     const run = this.tail.then(() => {
-      const { topics, groupConfigs } = snapshot();
-      const data: TopicsFile = { version: 2, topics, ...(Object.keys(groupConfigs).length > 0 ? { groupConfigs } : {}) };
+      const { topics, groupConfigs, clientQuotas } = snapshot();
+      const data: TopicsFile = {
+        version: 2,
+        topics,
+        ...(Object.keys(groupConfigs).length > 0 ? { groupConfigs } : {}),
+        ...(clientQuotas.length > 0 ? { clientQuotas } : {}),
+      };
       return writeFileAtomic(this.fs, this.path, Buffer.from(`${JSON.stringify(data, null, 2)}\n`));
     });
     this.tail = run.catch(() => undefined);

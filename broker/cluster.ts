@@ -16,6 +16,7 @@ import { EventEmitter } from 'node:events';
 import { unifyCollisionChars } from './topic-name.js';
 import type { ClusterStore, StoredGroupConfigs, StoredMetadata, StoredTopic } from './cluster-store.js';
 import type { LogConfig, LogConfigResolver } from '../storage/log-config.js';
+import { ClientQuotas, type QuotaRecord, type StoredClientQuota } from './quotas/client-quotas.js';
 
 export interface Endpoint {
   /** The listener name (PLAINTEXT, ...). */
@@ -96,6 +97,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   private readonly byCollisionName = new Map<string, TopicInfo>();
   /** Per-group configs (IncrementalAlterConfigs on GROUP resources), by group id. */
   private readonly groupConfigsById = new Map<string, Readonly<Record<string, string>>>();
+  /** Client quotas by entity (AlterClientQuotas); read them here, change them with alterClientQuotas. */
+  readonly clientQuotas = new ClientQuotas();
   private readonly allNodes: BrokerNode[];
   private readonly live = new Set<number>();
   private readonly store: ClusterStore | undefined;
@@ -306,6 +309,26 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     await this.persist();
   }
 
+  /** Applies AlterClientQuotas' records, persisted before it returns; undone if persisting fails. */
+  async alterClientQuotas(records: readonly QuotaRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const undo = records.map((r) => ({ entity: r.entity, key: r.key, value: this.clientQuotas.value(r.entity, r.key) ?? null }));
+    this.clientQuotas.apply(records);
+    try {
+      await this.persist();
+    } catch (err) {
+      this.clientQuotas.apply(undo.reverse());
+      await this.persist().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Forgets every client quota (the test double's reset). */
+  async clearClientQuotas(): Promise<void> {
+    const all = this.clientQuotas.entities().flatMap((entity) => [...this.clientQuotas.values(entity).keys()].map((key) => ({ entity, key, value: null })));
+    await this.alterClientQuotas(all);
+  }
+
   /** Re-resolves every topic's log config (after the broker defaults changed) and pushes it to the logs. */
   reapplyLogConfigs(): void {
     for (const topic of this.byName.values()) this.partitionLogs?.setConfig(topic.id, this.logConfig(topic));
@@ -358,7 +381,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   // ---- persistence -------------------------------------------------------------------------------
 
   /** Registers the topics of the metadata file at start-up; leaders on nodes that are not live move. */
-  load(stored: readonly StoredTopic[], groupConfigs: StoredGroupConfigs = {}): void {
+  load(stored: readonly StoredTopic[], groupConfigs: StoredGroupConfigs = {}, clientQuotas: readonly StoredClientQuota[] = []): void {
+    this.clientQuotas.load(clientQuotas);
     for (const [groupId, configs] of Object.entries(groupConfigs)) {
       if (Object.keys(configs).length > 0) this.groupConfigsById.set(groupId, { ...configs });
     }
@@ -389,7 +413,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       configs: t.configs,
       leaders: t.partitions.map((p) => ({ leaderId: p.leaderId, leaderEpoch: p.leaderEpoch })),
     }));
-    return { topics, groupConfigs: Object.fromEntries(this.groupConfigsById) };
+    return { topics, groupConfigs: Object.fromEntries(this.groupConfigsById), clientQuotas: this.clientQuotas.snapshot() };
   }
 
   private persist(): Promise<void> {

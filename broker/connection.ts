@@ -28,6 +28,7 @@ interface Answer {
 }
 import { errorResponse } from './faults/error-responses.js';
 import type { ConnectionSecurity } from './security/connection-security.js';
+import { chargeRequestTime } from './quotas/charge.js';
 
 /**
  * A connection is read only while it holds few requests, as Kafka mutes a channel
@@ -81,6 +82,9 @@ export class Connection {
   private nextTurn: NodeJS.Immediate | undefined;
   private readonly budget: RequestBudget;
   private readonly onBudget = () => this.pump();
+  /** Muted for a quota violation until this time (broker clock), the timer that unmutes it. */
+  private throttledUntil = 0;
+  private throttleTimer: { cancel(): void } | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -197,8 +201,9 @@ export class Connection {
     return this.frameSize < 0 && this.buffered >= 4 && this.buffered >= 4 + this.peekInt32();
   }
 
-  /** May the next request be read? Per connection (a small pipeline), then broker-wide (the budget). */
+  /** May the next request be read? Not while throttled; per connection (a small pipeline), then broker-wide (the budget). */
   private mayReserve(): boolean {
+    if (this.throttleTimer !== undefined && !this.peerGone) return false;
     if (this.pending >= MAX_PENDING_REQUESTS || (this.pending > 0 && this.pendingBytes >= MAX_PENDING_BYTES)) return false;
     if (!this.peerGone && this.socket.writableLength > MAX_UNSENT_BYTES) return false;
     if (this.budget.available) return true;
@@ -229,6 +234,7 @@ export class Connection {
     if (!this.socketClosed) this.socket.destroy();
     this.budget.cancel(this.onBudget);
     if (this.nextTurn) clearImmediate(this.nextTurn);
+    this.throttleTimer?.cancel();
     this.budget.release(this.budgeted, this.budgetedBytes);
     this.pending = 0;
     this.pendingBytes = 0;
@@ -344,6 +350,8 @@ export class Connection {
       remote: this.remote,
       logger: this.log,
       security: this.security,
+      requestSize: size,
+      throttle: (ms) => this.throttle(ms),
       releaseOrder,
       parked,
     };
@@ -357,6 +365,7 @@ export class Connection {
         return;
       }
       let result;
+      const started = performance.now();
       try {
         result = this.broker.dispatch ? this.broker.dispatch(handler, ctx, request) : handler.handle(ctx, request);
       } catch (err) {
@@ -364,10 +373,15 @@ export class Connection {
         this.onHandlerError(handler, apiVersion, err);
         return;
       }
+      const handlerMs = performance.now() - started;
+      const charge = (res: unknown) => {
+        if (res !== NO_RESPONSE && typeof res === 'object' && res !== null && !(res instanceof CloseConnection)) chargeRequestTime(ctx, handlerMs, res);
+      };
       if (result instanceof Promise) {
         result.then(
           (res) => {
             releaseOrder();
+            charge(res);
             this.complete(seq, size, stillBudgeted(), handler, apiVersion, correlationId, res, receivedAt);
           },
           (err) => {
@@ -377,9 +391,27 @@ export class Connection {
         );
       } else {
         releaseOrder();
+        charge(result);
         this.complete(seq, size, stillBudgeted(), handler, apiVersion, correlationId, result, receivedAt);
       }
     });
+  }
+
+  /**
+   * Mutes the connection for a quota violation (Kafka's throttled channel): the
+   * answer being built still leaves at once, then no further request is read
+   * until `ms` have passed on the broker's clock.
+   */
+  private throttle(ms: number): void {
+    if (ms <= 0 || this.finished) return;
+    const until = this.broker.clock.now() + ms;
+    if (until <= this.throttledUntil) return;
+    this.throttledUntil = until;
+    this.throttleTimer?.cancel();
+    this.throttleTimer = this.broker.clock.setTimeout(() => {
+      this.throttleTimer = undefined;
+      this.pump();
+    }, ms);
   }
 
   private onHandlerError(handler: Handler, version: number, err: unknown): void {

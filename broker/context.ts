@@ -17,6 +17,7 @@ import type { BrokerMetrics } from './metrics/metrics.js';
 import type { ListenerSecurity } from './security/listener-security.js';
 import type { ScramStore } from './security/scram-store.js';
 import type { ConnectionSecurity } from './security/connection-security.js';
+import type { BrokerQuotas } from './quotas/broker-quotas.js';
 
 export interface BrokerContext {
   /** The node this context serves (each node of a cluster has its own context over the shared parts). */
@@ -49,6 +50,8 @@ export interface BrokerContext {
   readonly rateLimitedLog: RateLimitedLog;
   /** Counted on the way: requests per API, bytes and messages per topic, connections. */
   readonly metrics: BrokerMetrics;
+  /** This node's client quota enforcement (produce, fetch, request time, connections per IP). */
+  readonly quotas: BrokerQuotas;
 }
 
 export interface RequestContext {
@@ -64,6 +67,13 @@ export interface RequestContext {
   readonly logger: Logger;
   /** The connection's principal and SASL state. */
   readonly security: ConnectionSecurity;
+  /** The request's size in bytes (the frame after its size prefix), as Kafka's produce quota counts it. */
+  readonly requestSize: number;
+  /**
+   * Throttles the client for a quota violation (KIP-219): the answer leaves at
+   * once, then nothing more is read from the connection for `ms`.
+   */
+  throttle(ms: number): void;
   /**
    * Requests on one connection are processed one after another, as Kafka does.
    * A handler that has done everything that must happen in request order (a

@@ -90,6 +90,15 @@ export class NodeServer {
       this.early.push([listener, socket]);
       return;
     }
+    // connection_creation_rate: over its IP's rate, the connection is closed unserved after the throttle time (Kafka's delayed close).
+    const throttleMs = ctx.quotas.connections.recordConnection(socket.remoteAddress ?? '', ctx.clock.now());
+    if (throttleMs > 0) {
+      ctx.rateLimitedLog.log(this.logger, 'info', `connection rate: ${socket.remoteAddress}`, { listener, remote: socket.remoteAddress, throttleMs }, 'connection_creation_rate exceeded; closing the connection after the throttle time');
+      socket.pause();
+      const timer = ctx.clock.setTimeout(() => socket.destroy(), throttleMs);
+      socket.once('close', () => timer.cancel());
+      return;
+    }
     const security = this.securityOf(ctx, socket);
     if (security === null) return;
     const meter = ctx.metrics.listener(listener);

@@ -230,6 +230,14 @@ export const CONFIG_DEFS = [
     doc: 'Connections idle for longer than this are closed.',
   },
   {
+    name: 'quota.window.num', type: 'int', default: 11, range: { min: 1 }, scope: 'broker',
+    doc: 'The number of samples to retain in memory for client quotas (the windows a client\'s produce, fetch and request rates are measured over).',
+  },
+  {
+    name: 'quota.window.size.seconds', type: 'int', default: 1, range: { min: 1 }, scope: 'broker',
+    doc: 'The time span of each sample for client quotas.',
+  },
+  {
     name: 'queued.max.requests', type: 'int', default: 500, range: { min: 1 }, scope: 'broker',
     doc: 'Requests read from all connections and not yet answered; at this many, no connection is read until one is answered.',
   },

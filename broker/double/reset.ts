@@ -30,6 +30,7 @@ export async function resetBroker(b: Resettable): Promise<ResetResult> {
   // __consumer_offsets goes too: its coordinator shards unload with it (group-shards.ts).
   await b.cluster.deleteAllTopics();
   await b.cluster.clearGroupConfigs();
+  await b.cluster.clearClientQuotas();
   await b.producerIds.reset();
   b.logger.info(
     { unusedFaults: unusedFaults.map((f) => f.id) },

@@ -174,6 +174,10 @@ const ERROR_RESPONSES = new Map<number, Builder<unknown, unknown>>([
     })),
   })),
   builder<M.ListPartitionReassignmentsRequest, M.ListPartitionReassignmentsResponse>(46, (_req, _v, errorCode) => ({ errorCode, errorMessage: null, topics: [] })),
+  builder<M.DescribeClientQuotasRequest, M.DescribeClientQuotasResponse>(48, (_req, _v, errorCode) => ({ errorCode, errorMessage: null, entries: null })),
+  builder<M.AlterClientQuotasRequest, M.AlterClientQuotasResponse>(49, (req, _v, errorCode) => ({
+    entries: req.entries.map((e) => ({ errorCode, errorMessage: null, entity: e.entity.map((p) => ({ entityType: p.entityType, entityName: p.entityName })) })),
+  })),
   builder<M.DescribeUserScramCredentialsRequest, M.DescribeUserScramCredentialsResponse>(50, (req, _v, errorCode) => ({
     errorCode,
     errorMessage: null,

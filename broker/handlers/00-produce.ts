@@ -18,6 +18,9 @@
 // is durable under the flush policy (group-commit: after the fsync covering it),
 // REQUEST_TIMED_OUT after timeoutMs, or NOT_LEADER_OR_FOLLOWER at once if the
 // leadership moves while it waits. Other acks: INVALID_REQUIRED_ACKS.
+// producer_byte_rate (broker/quotas): the request's size is charged to its
+// client once answered; over the quota the answer carries throttle_time_ms and
+// the connection is muted for it (acks=0 too, without an answer), as Kafka does.
 // Unknown topics get UNKNOWN_TOPIC_OR_PARTITION: Kafka creates topics on
 // Metadata requests, never on Produce.
 // The validator returns the batch to append: its max timestamp recomputed from
@@ -56,6 +59,7 @@ function hasTransactionalBatch(records: unknown): boolean {
   return false;
 }
 import { CloseConnection, NO_RESPONSE, defineHandler } from '../registry.js';
+import { chargeClient } from '../quotas/charge.js';
 import type { RequestContext } from '../context.js';
 import type { TopicInfo } from '../cluster.js';
 import { lookupPartition, stillLeads, currentLeaderOf, nodeEndpoints } from '../partition-lookup.js';
@@ -244,6 +248,8 @@ export const produceHandler = defineHandler({
       for (const parts of appended) for (const r of parts) if (r instanceof AppendResult) await r.written.catch(() => undefined);
       const failures = req.topicData.flatMap((t, i) => appended[i].flatMap((r) => (r instanceof AppendResult ? [] : [{ topic: t.name, r }])));
       const first = failures[0];
+      // No answer carries the throttle time, but the connection is muted all the same, as Kafka does.
+      chargeClient(ctx, ctx.broker.quotas.produce, ctx.requestSize);
       return first ? new CloseConnection(`acks=0 produce to ${first.topic}-${first.r.index} failed with error ${first.r.errorCode}`) : NO_RESPONSE;
     }
     // Appended in request order; waiting for acks may overlap the next request.
@@ -259,10 +265,12 @@ export const produceHandler = defineHandler({
         ),
       })),
     );
-    if (ctx.apiVersion < 10) return { responses };
+    // producer_byte_rate counts whole requests once answered, as Kafka's produce callback does.
+    const throttleTimeMs = chargeClient(ctx, ctx.broker.quotas.produce, ctx.requestSize);
+    if (ctx.apiVersion < 10) return { throttleTimeMs, responses };
     const leaders = responses.flatMap((t, i) =>
       t.partitionResponses.filter((p) => p.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER).map((p) => currentLeaderOf(topics[i], p.index as number).leaderId),
     );
-    return { responses, nodeEndpoints: nodeEndpoints(ctx, leaders) };
+    return { throttleTimeMs, responses, nodeEndpoints: nodeEndpoints(ctx, leaders) };
   },
 });

@@ -27,12 +27,17 @@
 // last_stable_offset is always sent. A long poll counts only the bytes it may
 // return, so read_committed waits for data below the LSO; the LSO moves only
 // with the high watermark or a marker, both of which wake it.
+// consumer_byte_rate (broker/quotas): max_bytes is capped to what the client's
+// quota allows in its windows; a fetch that takes the client over its quota
+// answers with no partitions and the throttle time (its bytes are not counted),
+// as Kafka does. Kafka counts the whole response's size; here the record bytes.
 // Not done: follower fetching (replica ids other than -1 are refused).
 import { FetchApi, type FetchRequest, type FetchResponsePartitionData } from '../../protocol/messages/01-fetch.js';
 // Kafka sends an empty record set, never a null one; librdkafka refuses a null.
 import { type EncodeInput, ZERO_UUID, EMPTY_BUFFER } from '../../protocol/codec-runtime.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from '../registry.js';
+import { chargeClient, clientOf } from '../quotas/charge.js';
 import type { RequestContext } from '../context.js';
 import { lookupPartition, stillLeads, currentLeaderOf, nodeEndpoints } from '../partition-lookup.js';
 import { onLeadershipChange } from '../leadership.js';
@@ -182,7 +187,12 @@ export const fetchHandler = defineHandler({
     }
     const { slots, topics } = resolve(ctx, req);
     // The broker's fetch.max.bytes caps what a client may ask for, as in Kafka.
-    const maxBytes = Math.min(ctx.apiVersion >= 3 ? req.maxBytes : 0x7fffffff, ctx.broker.config.values['fetch.max.bytes']);
+    const fetchQuota = ctx.broker.quotas.fetch;
+    const maxBytes = Math.min(
+      ctx.apiVersion >= 3 ? req.maxBytes : 0x7fffffff,
+      ctx.broker.config.values['fetch.max.bytes'],
+      Math.floor(Math.min(fetchQuota.maxValueInQuotaWindow(...clientOf(ctx)), 0x7fffffff)),
+    );
     const readCommitted = req.isolationLevel === 1;
     let bytes = await readAll(ctx, slots, maxBytes, readCommitted);
     const hasError = () => slots.some((s) => s.out.errorCode !== ErrorCode.NONE);
@@ -197,6 +207,11 @@ export const fetchHandler = defineHandler({
         await waitForData(ctx, logs, left);
         bytes = await readAll(ctx, slots, maxBytes, readCommitted);
       }
+    }
+    const throttleTimeMs = chargeClient(ctx, fetchQuota, bytes);
+    if (throttleTimeMs > 0) {
+      fetchQuota.unrecord(...clientOf(ctx), bytes, ctx.broker.clock.now());
+      return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: 0, responses: [] };
     }
     meterReads(ctx, slots);
     if (legacyMagicFor(ctx.apiVersion) !== null) await downConvertAll(slots, ctx.apiVersion);

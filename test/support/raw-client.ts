@@ -33,11 +33,11 @@ export class RawClient {
     socket.on('error', () => {});
   }
 
-  static connect(host: string, port: number): Promise<RawClient> {
+  static connect(host: string, port: number, clientId?: string): Promise<RawClient> {
     return new Promise((resolve, reject) => {
       const s = connect({ host, port }, () => {
         s.off('error', reject);
-        resolve(new RawClient(s));
+        resolve(new RawClient(s, clientId));
       });
       s.once('error', reject);
     });
