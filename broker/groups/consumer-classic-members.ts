@@ -112,6 +112,7 @@ export class ClassicMembersOfConsumerGroups {
     group.classicJoinTimers.delete(memberId);
     out.setTimer({ kind: 'consumer-session', groupId: group.groupId, memberId }, now + req.sessionTimeoutMs);
     out.setTimer({ kind: 'consumer-sync', groupId: group.groupId, memberId }, now + Math.max(0, member.rebalanceTimeoutMs));
+    this.hb.tracker.observe(group, now, out);
     return {
       errorCode: ErrorCode.NONE,
       generationId: member.memberEpoch,

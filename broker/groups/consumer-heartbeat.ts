@@ -273,8 +273,9 @@ export class ConsumerGroupHeartbeats {
       this.cancelTimers(group, replaced.memberId, out);
       member = group.members.get(memberId);
     } else if (member !== undefined && joining) {
-      // A live member rejoining (epoch 0, same id) owns nothing any more.
+      // A live member rejoining (epoch 0, same id) owns nothing any more; a classic member switching protocol drops its classic timers.
       this.tracker.memberRemoved(group, member, now);
+      if (member.classicMemberMetadata !== null) this.cancelTimers(group, memberId, out);
       w({
         type: 'cg-current',
         groupId: group.groupId,
