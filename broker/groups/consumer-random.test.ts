@@ -13,10 +13,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConsumerSim } from './consumer-sim.js';
-import { consumerHeartbeat, heartbeatRequest, joinRequest, syncRequest, TestTopics } from './testing.js';
+import { consumerHeartbeat, heartbeatRequest, joinRequest, subscription, syncRequest, TestTopics } from './testing.js';
 import { ErrorCode, type HeartbeatResult, type JoinGroupResult, type SyncGroupResult } from './types.js';
-import { Writer } from '../../protocol/writer.js';
-import { writeConsumerProtocolSubscription } from '../../protocol/messages/data/consumer-protocol-subscription.js';
 import { MemberState, type TopicPartitionList } from './consumer-types.js';
 
 const G = 'rg';
@@ -44,12 +42,6 @@ const ALLOWED: ReadonlySet<number> = new Set([ErrorCode.NONE, ErrorCode.UNKNOWN_
 
 const CLASSIC_ALLOWED: ReadonlySet<number> = new Set([ErrorCode.NONE, ErrorCode.REBALANCE_IN_PROGRESS, ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.ILLEGAL_GENERATION]);
 
-function subscription(topics: string[]): Uint8Array {
-  const w = new Writer();
-  w.int16(0);
-  writeConsumerProtocolSubscription(w, { topics, userData: null, ownedPartitions: [], generationId: -1, rackId: null }, 0);
-  return w.toBuffer();
-}
 
 interface Client {
   /** Speaks JoinGroup/SyncGroup/Heartbeat (eager: owns nothing when it rejoins). */
