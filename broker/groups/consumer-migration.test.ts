@@ -283,6 +283,39 @@ describe('online migration between classic and consumer groups', () => {
     expect(classics[0].owned).toEqual(['t:0', 't:1']);
   });
 
+  it('a classic static member taking the place of the last consumer-protocol member downgrades the group without a rebalance', () => {
+    const sim = newSim({}, 4);
+    const classics = [new Classic(sim)];
+    seedClassic(sim, classics, 4);
+    const m = new Modern(sim, 'm', { instanceId: 'i1' });
+    m.beat();
+    for (let i = 0; i < 3; i++) {
+      classics[0].poll();
+      m.beat();
+    }
+    expect(m.partitions.length).toBe(2);
+    const epoch = sim.state.consumerGroup(G)!.groupEpoch;
+    const res = sim.request((handle) => ({
+      type: 'join',
+      handle,
+      request: joinRequest(G, { groupInstanceId: 'i1', protocols: [{ name: 'RoundRobinAssigner', metadata: subscription(['t']) }], apiVersion: 5 }),
+    })) as JoinGroupResult;
+    expect(res).toMatchObject({ errorCode: 0, generationId: epoch, protocolName: 'RoundRobinAssigner' });
+    expect(sim.state.consumerGroup(G)).toBeUndefined();
+    const classic = sim.state.group(G)!;
+    expect(classic).toMatchObject({ state: 'Stable', generationId: epoch });
+    expect([...classic.members.keys()].sort()).toEqual([classics[0].id, res.memberId].sort());
+    // The newcomer syncs into the classic group and gets the partitions m had.
+    const sync = sim.request((handle) => ({
+      type: 'sync',
+      handle,
+      request: syncRequest(G, res.memberId, res.generationId, { groupInstanceId: 'i1', protocolName: 'RoundRobinAssigner' }),
+    })) as SyncGroupResult;
+    expect(sync.errorCode).toBe(ErrorCode.NONE);
+    expect([...(readAssignment(sync.assignment)!.get('t') ?? [])].map((p) => `t:${p}`).sort()).toEqual(m.partitions);
+    expect(sim.replay().group(G)).toMatchObject({ state: 'Stable', generationId: epoch });
+  });
+
   it('a session expiry of the consumer-protocol member downgrades too', () => {
     const sim = newSim();
     const classics = [new Classic(sim), new Classic(sim)];
