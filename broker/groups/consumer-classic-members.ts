@@ -17,9 +17,8 @@
 //   for were released; a join timer (its rebalance timeout) then fences it if it
 //   does not rejoin.
 // - LeaveGroup removes the named classic members and bumps the epoch once.
-// Not done: Kafka's downgrade when a classic static member replaces the last
-// consumer-protocol member (the group stays a consumer group until that member's
-// removal is noticed by other means).
+// - A classic static member taking the place of the last consumer-protocol member
+//   downgrades the group to a Stable classic group (no rebalance), as Kafka does.
 
 import type { ConsumerGroupHeartbeats } from './consumer-heartbeat.js';
 import { HeartbeatError } from './consumer-heartbeat.js';
@@ -78,6 +77,7 @@ export class ClassicMembersOfConsumerGroups {
     if (subscription === null) throw new HeartbeatError(ErrorCode.UNKNOWN_SERVER_ERROR, 'Malformed embedded consumer protocol in subscription.');
 
     let old: ConsumerMember | undefined = group.members.get(memberId);
+    let replacedConsumerMember = false;
     if (req.groupInstanceId !== null) {
       const owner = group.staticMembers.get(req.groupInstanceId);
       const previous = owner === undefined ? undefined : group.members.get(owner);
@@ -85,6 +85,7 @@ export class ClassicMembersOfConsumerGroups {
         if (previous === undefined) throw new HeartbeatError(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${req.groupInstanceId} is unknown.`);
         if (previous.memberId !== memberId) throw new HeartbeatError(ErrorCode.FENCED_INSTANCE_ID, `Static member ${memberId} was fenced.`);
       } else if (previous !== undefined) {
+        replacedConsumerMember = previous.classicMemberMetadata === null;
         this.replace(group, previous, memberId, now, out);
         old = group.members.get(memberId);
       }
@@ -110,8 +111,13 @@ export class ClassicMembersOfConsumerGroups {
 
     out.cancelTimer({ kind: 'consumer-join', groupId: group.groupId, memberId });
     group.classicJoinTimers.delete(memberId);
-    out.setTimer({ kind: 'consumer-session', groupId: group.groupId, memberId }, now + req.sessionTimeoutMs);
-    out.setTimer({ kind: 'consumer-sync', groupId: group.groupId, memberId }, now + Math.max(0, member.rebalanceTimeoutMs));
+    if (replacedConsumerMember && group.classicMemberCount === group.members.size && this.hb.downgradeAllowed(group.members.size)) {
+      this.hb.downgrade(group, '', now, out, false);
+    } else {
+      out.setTimer({ kind: 'consumer-session', groupId: group.groupId, memberId }, now + req.sessionTimeoutMs);
+      out.setTimer({ kind: 'consumer-sync', groupId: group.groupId, memberId }, now + Math.max(0, member.rebalanceTimeoutMs));
+      this.hb.tracker.observe(group, now, out);
+    }
     return {
       errorCode: ErrorCode.NONE,
       generationId: member.memberEpoch,

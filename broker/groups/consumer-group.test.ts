@@ -2,48 +2,13 @@
 // assignors, regex subscriptions, static members, timers, errors, offsets,
 // coexistence with classic groups, and replay of the records written.
 import { describe, expect, it } from 'vitest';
-import { ConsumerSim } from './consumer-sim.js';
+import { ConsumerSim, SimMember as Member } from './consumer-sim.js';
 import { consumerHeartbeat, flatPartitions, joinRequest, commitRequest, TestTopics } from './testing.js';
 import { ErrorCode, type JoinGroupResult, type OffsetCommitResult } from './types.js';
 import type { ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResult, TopicPartitionList } from './consumer-types.js';
 import type { GroupCoordinatorState } from './group-coordinator-state.js';
 
 const G = 'g';
-
-/** A client that behaves as @platformatic/kafka does: full heartbeats, reports what it was last given. */
-class Member {
-  epoch = 0;
-  owned: TopicPartitionList = [];
-  last: ConsumerGroupHeartbeatResult | undefined;
-
-  constructor(
-    private readonly sim: ConsumerSim,
-    readonly id: string,
-    private readonly over: Partial<ConsumerGroupHeartbeatRequest> = {},
-  ) {}
-
-  beat(extra: Partial<ConsumerGroupHeartbeatRequest> = {}): ConsumerGroupHeartbeatResult {
-    const res = this.sim.heartbeat(
-      consumerHeartbeat(G, this.id, this.epoch, {
-        subscribedTopicNames: ['t'],
-        rebalanceTimeoutMs: 30_000,
-        topicPartitions: this.owned,
-        ...this.over,
-        ...extra,
-      }),
-    );
-    this.last = res;
-    if (res.errorCode === ErrorCode.NONE) {
-      this.epoch = res.memberEpoch;
-      if (res.assignment !== null) this.owned = res.assignment;
-    }
-    return res;
-  }
-
-  get partitions(): string[] {
-    return flatPartitions(this.owned, this.sim.topics);
-  }
-}
 
 function stabilize(members: Member[], rounds = 6): void {
   for (let i = 0; i < rounds; i++) for (const m of members) m.beat();

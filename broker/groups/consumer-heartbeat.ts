@@ -71,8 +71,8 @@ export interface ConsumerHost {
   classicGroup(groupId: string): ClassicGroup | undefined;
   /** Upgrade: answers the classic group's parked requests REBALANCE_IN_PROGRESS and writes its tombstone. */
   retireClassicGroup(groupId: string, now: number, out: StepOutput): void;
-  /** Downgrade: builds the classic group from its GroupMetadata value, writes that record and starts a rebalance. */
-  installClassicGroup(groupId: string, value: GroupMetadataValue, now: number, out: StepOutput): void;
+  /** Downgrade: builds the classic group from its GroupMetadata value, writes that record, and starts a rebalance if asked. */
+  installClassicGroup(groupId: string, value: GroupMetadataValue, rebalance: boolean, now: number, out: StepOutput): void;
   /** Appends the record to the step's output and applies it to the state. */
   write(record: ConsumerGroupRecord, out: StepOutput): void;
 }
@@ -273,8 +273,9 @@ export class ConsumerGroupHeartbeats {
       this.cancelTimers(group, replaced.memberId, out);
       member = group.members.get(memberId);
     } else if (member !== undefined && joining) {
-      // A live member rejoining (epoch 0, same id) owns nothing any more.
+      // A live member rejoining (epoch 0, same id) owns nothing any more; a classic member switching protocol drops its classic timers.
       this.tracker.memberRemoved(group, member, now);
+      if (member.classicMemberMetadata !== null) this.cancelTimers(group, memberId, out);
       w({
         type: 'cg-current',
         groupId: group.groupId,
@@ -518,27 +519,27 @@ export class ConsumerGroupHeartbeats {
 
   /** Kafka's validateOnlineDowngradeWithFencedMember. */
   private canDowngrade(group: ConsumerGroup, leavingMemberId: string): boolean {
+    return group.allMembersUseClassicProtocolExcept(leavingMemberId) && group.members.size > 1 && this.downgradeAllowed(group.members.size - 1);
+  }
+
+  downgradeAllowed(classicMembers: number): boolean {
     const policy = this.host.config.consumerMigrationPolicy;
-    return (
-      group.allMembersUseClassicProtocolExcept(leavingMemberId) &&
-      group.members.size > 1 &&
-      (policy === 'downgrade' || policy === 'bidirectional') &&
-      group.members.size - 1 <= this.host.config.maxGroupSize
-    );
+    return (policy === 'downgrade' || policy === 'bidirectional') && classicMembers <= this.host.config.maxGroupSize;
   }
 
   /**
    * Kafka's convertToClassicGroup: the consumer group is tombstoned (every
    * member's records, then its own), and a classic group of the remaining
    * members is written at generation = group epoch, each keeping its target
-   * assignment, then rebalanced so they rejoin under the classic protocol.
+   * assignment, then rebalanced so they rejoin under the classic protocol (not
+   * when a classic static member just took the leaving member's place).
    */
-  private downgrade(group: ConsumerGroup, leavingMemberId: string, now: number, out: StepOutput): void {
+  downgrade(group: ConsumerGroup, leavingMemberId: string, now: number, out: StepOutput, rebalance = true): void {
     const value = downgradedGroupValue(group, leavingMemberId, (id) => this.host.topics.topicById(id)?.name, now);
     for (const m of group.members.values()) this.cancelTimers(group, m.memberId, out);
     this.tracker.forget(group.groupId);
     for (const r of consumerGroupTombstones(group)) this.host.write(r, out);
-    this.host.installClassicGroup(group.groupId, value, now, out);
+    this.host.installClassicGroup(group.groupId, value, rebalance, now, out);
   }
 
   /** Session expiry, and a classic member that did not rejoin or sync in time. */

@@ -5,11 +5,9 @@
 // downgrade when the last consumer-protocol member goes, the policy's refusals,
 // the records written for each conversion and their replay.
 import { describe, expect, it } from 'vitest';
-import { ConsumerSim } from './consumer-sim.js';
-import { commitRequest, consumerHeartbeat, flatPartitions, joinRequest, syncRequest, heartbeatRequest, TestTopics } from './testing.js';
+import { ConsumerSim, SimMember as Modern } from './consumer-sim.js';
+import { commitRequest, joinRequest, subscription, syncRequest, heartbeatRequest, TestTopics } from './testing.js';
 import { readAssignment, writeAssignment } from './consumer-protocol-bytes.js';
-import { Writer } from '../../protocol/writer.js';
-import { writeConsumerProtocolSubscription } from '../../protocol/messages/data/consumer-protocol-subscription.js';
 import {
   ErrorCode,
   type GroupCoordinatorConfig,
@@ -20,16 +18,10 @@ import {
   type SyncGroupResult,
   type HeartbeatResult,
 } from './types.js';
-import type { ConsumerGroupHeartbeatResult, TopicPartitionList } from './consumer-types.js';
 
 const G = 'g';
+const LEAVE = { memberEpoch: -1, topicPartitions: [] };
 
-function subscription(topics: string[], version = 1): Uint8Array {
-  const w = new Writer();
-  w.int16(version);
-  writeConsumerProtocolSubscription(w, { topics, userData: null, ownedPartitions: [], generationId: -1, rackId: null }, version);
-  return w.toBuffer();
-}
 
 /** A classic consumer as kafkajs is: eager (owns nothing when it rejoins), follows REBALANCE_IN_PROGRESS. */
 class Classic {
@@ -90,32 +82,6 @@ class Classic {
     if (this.heartbeat() !== ErrorCode.REBALANCE_IN_PROGRESS) return;
     expect(this.join().errorCode).toBe(ErrorCode.NONE);
     expect(this.sync().errorCode).toBe(ErrorCode.NONE);
-  }
-}
-
-/** A consumer-protocol member as @platformatic/kafka is: full heartbeats reporting what it was given. */
-class Modern {
-  epoch = 0;
-  owned: TopicPartitionList = [];
-
-  constructor(
-    private readonly sim: ConsumerSim,
-    readonly id: string,
-  ) {}
-
-  beat(epoch = this.epoch): ConsumerGroupHeartbeatResult {
-    const res = this.sim.heartbeat(
-      consumerHeartbeat(G, this.id, epoch, { subscribedTopicNames: ['t'], rebalanceTimeoutMs: 30_000, topicPartitions: epoch < 0 ? [] : this.owned }),
-    );
-    if (res.errorCode === ErrorCode.NONE) {
-      this.epoch = res.memberEpoch;
-      if (res.assignment !== null) this.owned = res.assignment;
-    }
-    return res;
-  }
-
-  get partitions(): string[] {
-    return flatPartitions(this.owned, this.sim.topics);
   }
 }
 
@@ -238,7 +204,7 @@ describe('online migration between classic and consumer groups', () => {
     expect(m.partitions.length).toBe(2);
     const epoch = sim.state.consumerGroup(G)!.groupEpoch;
     const before = sim.records.length;
-    expect(m.beat(-1)).toMatchObject({ errorCode: 0, memberEpoch: -1 });
+    expect(m.beat(LEAVE)).toMatchObject({ errorCode: 0, memberEpoch: -1 });
     expect(sim.state.consumerGroup(G)).toBeUndefined();
     const classic = sim.state.group(G)!;
     expect(classic).toMatchObject({ state: 'PreparingRebalance', generationId: epoch, protocolType: 'consumer', protocolName: 'RoundRobinAssigner' });
@@ -310,11 +276,44 @@ describe('online migration between classic and consumer groups', () => {
     seedClassic(sim, classics, 2);
     const m = new Modern(sim, 'm');
     m.beat();
-    m.beat(-1);
+    m.beat(LEAVE);
     expect(sim.state.group(G)).toBeUndefined();
     expect(sim.state.consumerGroup(G)!.members.size).toBe(1);
     classics[0].poll();
     expect(classics[0].owned).toEqual(['t:0', 't:1']);
+  });
+
+  it('a classic static member taking the place of the last consumer-protocol member downgrades the group without a rebalance', () => {
+    const sim = newSim({}, 4);
+    const classics = [new Classic(sim)];
+    seedClassic(sim, classics, 4);
+    const m = new Modern(sim, 'm', { instanceId: 'i1' });
+    m.beat();
+    for (let i = 0; i < 3; i++) {
+      classics[0].poll();
+      m.beat();
+    }
+    expect(m.partitions.length).toBe(2);
+    const epoch = sim.state.consumerGroup(G)!.groupEpoch;
+    const res = sim.request((handle) => ({
+      type: 'join',
+      handle,
+      request: joinRequest(G, { groupInstanceId: 'i1', protocols: [{ name: 'RoundRobinAssigner', metadata: subscription(['t']) }], apiVersion: 5 }),
+    })) as JoinGroupResult;
+    expect(res).toMatchObject({ errorCode: 0, generationId: epoch, protocolName: 'RoundRobinAssigner' });
+    expect(sim.state.consumerGroup(G)).toBeUndefined();
+    const classic = sim.state.group(G)!;
+    expect(classic).toMatchObject({ state: 'Stable', generationId: epoch });
+    expect([...classic.members.keys()].sort()).toEqual([classics[0].id, res.memberId].sort());
+    // The newcomer syncs into the classic group and gets the partitions m had.
+    const sync = sim.request((handle) => ({
+      type: 'sync',
+      handle,
+      request: syncRequest(G, res.memberId, res.generationId, { groupInstanceId: 'i1', protocolName: 'RoundRobinAssigner' }),
+    })) as SyncGroupResult;
+    expect(sync.errorCode).toBe(ErrorCode.NONE);
+    expect([...(readAssignment(sync.assignment)!.get('t') ?? [])].map((p) => `t:${p}`).sort()).toEqual(m.partitions);
+    expect(sim.replay().group(G)).toMatchObject({ state: 'Stable', generationId: epoch });
   });
 
   it('a session expiry of the consumer-protocol member downgrades too', () => {

@@ -1,6 +1,8 @@
-// Randomized consumer groups (KIP-848): members join (some static), heartbeat
-// (some slow to acknowledge revocations), leave, leave temporarily, crash, while
-// the clock jumps and topics grow or appear. After every step:
+// Randomized consumer groups (KIP-848): members join (some static, some speaking
+// the classic protocol as classic members of the consumer group), heartbeat
+// (some slow to acknowledge revocations; classic ones rejoin when told to), leave,
+// leave temporarily, crash, while the clock jumps and topics grow or appear.
+// After every step:
 // - no partition is in two members' assigned or pending-revocation sets;
 // - memberEpoch <= assignmentEpoch <= groupEpoch, and the group epoch never goes back;
 // - a live member's epoch never goes back;
@@ -11,14 +13,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConsumerSim } from './consumer-sim.js';
-import { consumerHeartbeat, TestTopics } from './testing.js';
-import { ErrorCode } from './types.js';
+import { consumerHeartbeat, heartbeatRequest, joinRequest, subscription, syncRequest, TestTopics } from './testing.js';
+import { ErrorCode, type HeartbeatResult, type JoinGroupResult, type SyncGroupResult } from './types.js';
 import { MemberState, type TopicPartitionList } from './consumer-types.js';
 
 const G = 'rg';
 
 type Action =
-  | { t: 'add'; static: boolean; regex: boolean }
+  | { t: 'add'; static: boolean; regex: boolean; classic: boolean }
   | { t: 'beat'; idx: number; ack: boolean }
   | { t: 'leave'; idx: number }
   | { t: 'away'; idx: number }
@@ -27,7 +29,7 @@ type Action =
   | { t: 'grow'; topic: number };
 
 const actionArb: fc.Arbitrary<Action> = fc.oneof(
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('add' as const), static: fc.boolean(), regex: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('add' as const), static: fc.boolean(), regex: fc.boolean(), classic: fc.boolean() }) },
   { weight: 8, arbitrary: fc.record({ t: fc.constant('beat' as const), idx: fc.nat(), ack: fc.integer({ min: 0, max: 4 }).map((n) => n > 0) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('leave' as const), idx: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('away' as const), idx: fc.nat() }) },
@@ -38,7 +40,12 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
 
 const ALLOWED: ReadonlySet<number> = new Set([ErrorCode.NONE, ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.FENCED_MEMBER_EPOCH, ErrorCode.UNRELEASED_INSTANCE_ID]);
 
+const CLASSIC_ALLOWED: ReadonlySet<number> = new Set([ErrorCode.NONE, ErrorCode.REBALANCE_IN_PROGRESS, ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.ILLEGAL_GENERATION]);
+
+
 interface Client {
+  /** Speaks JoinGroup/SyncGroup/Heartbeat (eager: owns nothing when it rejoins). */
+  classic: boolean;
   id: string;
   instanceId: string | null;
   regex: boolean;
@@ -49,12 +56,49 @@ interface Client {
 
 function run(actions: readonly Action[]): void {
   const topics = new TestTopics({ t0: 6 });
-  const sim = new ConsumerSim(topics, { consumerSessionTimeoutMs: 10_000 });
+  // "upgrade" only: the group stays a consumer group when its last consumer-protocol member goes.
+  const sim = new ConsumerSim(topics, { consumerSessionTimeoutMs: 10_000, consumerMigrationPolicy: 'upgrade' });
   const clients: Client[] = [];
   let lastGroupEpoch = 0;
   let n = 0;
 
+  const hasMembers = () => (sim.state.consumerGroup(G)?.members.size ?? 0) > 0;
+  const classicJoin = (c: Client) => {
+    const request = joinRequest(G, {
+      memberId: c.id,
+      groupInstanceId: c.instanceId,
+      protocols: [{ name: 'range', metadata: subscription(['t0', 't1']) }],
+      rebalanceTimeoutMs: 5_000,
+      apiVersion: 5,
+    });
+    let res = sim.request((handle) => ({ type: 'join', handle, request })) as JoinGroupResult;
+    if (res.errorCode === ErrorCode.MEMBER_ID_REQUIRED) {
+      c.id = res.memberId;
+      res = sim.request((handle) => ({ type: 'join', handle, request: { ...request, memberId: c.id } })) as JoinGroupResult;
+    }
+    expect(CLASSIC_ALLOWED.has(res.errorCode) || res.errorCode === ErrorCode.UNRELEASED_INSTANCE_ID, `join error ${res.errorCode}`).toBe(true);
+    if (res.errorCode !== ErrorCode.NONE) {
+      c.alive = false;
+      return;
+    }
+    c.id = res.memberId;
+    if (c.epoch > 0) expect(res.generationId).toBeGreaterThanOrEqual(c.epoch);
+    c.epoch = res.generationId;
+    const sync = sim.request((handle) => ({ type: 'sync', handle, request: syncRequest(G, c.id, c.epoch, { groupInstanceId: c.instanceId }) })) as SyncGroupResult;
+    expect(CLASSIC_ALLOWED.has(sync.errorCode), `sync error ${sync.errorCode}`).toBe(true);
+  };
+  const classicBeat = (c: Client) => {
+    const res = (sim.request((handle) => ({ type: 'heartbeat', handle, request: heartbeatRequest(G, c.id, c.epoch, c.instanceId) })) as HeartbeatResult).errorCode;
+    expect(CLASSIC_ALLOWED.has(res), `heartbeat error ${res}`).toBe(true);
+    if (res === ErrorCode.REBALANCE_IN_PROGRESS && hasMembers()) classicJoin(c);
+    else if (res === ErrorCode.UNKNOWN_MEMBER_ID || res === ErrorCode.ILLEGAL_GENERATION) c.alive = false;
+  };
+
   const beat = (c: Client, ack: boolean) => {
+    if (c.classic) {
+      classicBeat(c);
+      return;
+    }
     const res = sim.heartbeat(
       consumerHeartbeat(G, c.id, c.epoch, {
         instanceId: c.instanceId,
@@ -106,10 +150,13 @@ function run(actions: readonly Action[]): void {
     const pick = (idx: number) => live()[idx % Math.max(1, live().length)];
     switch (a.t) {
       case 'add': {
-        const c: Client = { id: `m${n}`, instanceId: a.static ? `i${n}` : null, regex: a.regex, epoch: 0, owned: [], alive: true };
+        // A classic member joins a consumer group that has members (an empty one would become classic).
+        const classic = a.classic && hasMembers();
+        const c: Client = { classic, id: classic ? '' : `m${n}`, instanceId: a.static ? `i${n}` : null, regex: a.regex && !classic, epoch: 0, owned: [], alive: true };
         n++;
         clients.push(c);
-        beat(c, true);
+        if (classic) classicJoin(c);
+        else beat(c, true);
         break;
       }
       case 'beat': {
@@ -121,6 +168,11 @@ function run(actions: readonly Action[]): void {
       case 'away': {
         const c = pick(a.idx);
         if (c === undefined || c.epoch <= 0) break;
+        if (c.classic) {
+          sim.request((handle) => ({ type: 'leave', handle, request: { groupId: G, members: [{ memberId: c.id, groupInstanceId: c.instanceId }] } }));
+          c.alive = false;
+          break;
+        }
         const epoch = a.t === 'away' && c.instanceId !== null ? -2 : -1;
         sim.heartbeat(consumerHeartbeat(G, c.id, epoch, { instanceId: c.instanceId, topicPartitions: [] }));
         c.alive = false;
@@ -168,6 +220,15 @@ describe('consumer groups, randomized', () => {
     fc.assert(
       fc.property(fc.array(actionArb, { minLength: 1, maxLength: 80 }), (actions) => run(actions)),
       { numRuns: 150 },
+    );
+  });
+
+  it('the same with classic members in a consumer group: one consumer-protocol member first, then every newcomer classic', () => {
+    const first: Action = { t: 'add', static: false, regex: false, classic: false };
+    const classicAdds = fc.array(actionArb, { minLength: 1, maxLength: 80, size: 'medium' }).map((xs) => xs.map((a) => (a.t === 'add' ? { ...a, classic: true } : a)));
+    fc.assert(
+      fc.property(classicAdds, (actions) => run([first, ...actions])),
+      { numRuns: 100 },
     );
   });
 });

@@ -5,9 +5,16 @@
 
 import { decodeCoordinatorRecord, encodeCoordinatorRecord } from '../offsets/records.js';
 import { GroupCoordinatorState, type CoordinatorEvent } from './group-coordinator-state.js';
-import type { ConsumerGroupConfigLookup, ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResult, TopicMetadataView } from './consumer-types.js';
+import type {
+  ConsumerGroupConfigLookup,
+  ConsumerGroupHeartbeatRequest,
+  ConsumerGroupHeartbeatResult,
+  TopicMetadataView,
+  TopicPartitionList,
+} from './consumer-types.js';
 import type { ConsumerRebalanceSummary } from './consumer-rebalances.js';
-import { sequentialUuids } from './testing.js';
+import { consumerHeartbeat, flatPartitions, sequentialUuids } from './testing.js';
+import { ErrorCode } from './types.js';
 import { timerKey, type CoordinatorRecord, type GroupCoordinatorConfig, type GroupResponse, type StepOutput, type TimerId } from './types.js';
 
 export class ConsumerSim {
@@ -98,4 +105,39 @@ export class ConsumerSim {
 function encoded(r: CoordinatorRecord): [Buffer, Buffer | null] {
   const e = encodeCoordinatorRecord(r);
   return [e.key, e.value];
+}
+
+/** A member of group "g" that behaves as @platformatic/kafka does: full heartbeats, reports what it was last given. */
+export class SimMember {
+  epoch = 0;
+  owned: TopicPartitionList = [];
+  last: ConsumerGroupHeartbeatResult | undefined;
+
+  constructor(
+    private readonly sim: ConsumerSim,
+    readonly id: string,
+    private readonly over: Partial<ConsumerGroupHeartbeatRequest> = {},
+  ) {}
+
+  beat(extra: Partial<ConsumerGroupHeartbeatRequest> = {}): ConsumerGroupHeartbeatResult {
+    const res = this.sim.heartbeat(
+      consumerHeartbeat('g', this.id, this.epoch, {
+        subscribedTopicNames: ['t'],
+        rebalanceTimeoutMs: 30_000,
+        topicPartitions: this.owned,
+        ...this.over,
+        ...extra,
+      }),
+    );
+    this.last = res;
+    if (res.errorCode === ErrorCode.NONE) {
+      this.epoch = res.memberEpoch;
+      if (res.assignment !== null) this.owned = res.assignment;
+    }
+    return res;
+  }
+
+  get partitions(): string[] {
+    return flatPartitions(this.owned, this.sim.topics);
+  }
 }

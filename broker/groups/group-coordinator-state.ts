@@ -149,14 +149,16 @@ export class GroupCoordinatorState {
         this.classic(id)?.markDead(now, ErrorCode.REBALANCE_IN_PROGRESS, out);
         this.write({ type: 'group-metadata', groupId: id, value: null }, out, now);
       },
-      installClassicGroup: (id, value, now, out) => {
+      installClassicGroup: (id, value, rebalance, now, out) => {
         // Live groups are the source of their own GroupMetadata record: it is written, not applied.
         const group = ClassicGroup.fromRecord(id, value, this.ctx);
         this.groups.set(id, group);
         out.records.push({ type: 'group-metadata', groupId: id, value });
         group.armAllSessions(now, out);
-        group.note('member-left', now);
-        group.prepareRebalance(now, out);
+        if (rebalance) {
+          group.note('member-left', now);
+          group.prepareRebalance(now, out);
+        }
         group.endEvent();
       },
       write: (record, out) => this.write(record, out),

@@ -4,6 +4,8 @@
 // promise without awaiting it.
 
 import type { GroupCoordinator } from './coordinator.js';
+import { Writer } from '../../protocol/writer.js';
+import { writeConsumerProtocolSubscription } from '../../protocol/messages/data/consumer-protocol-subscription.js';
 import type {
   HeartbeatRequest,
   JoinGroupRequest,
@@ -18,6 +20,14 @@ const decoder = new TextDecoder();
 
 export function bytes(s: string): Uint8Array {
   return encoder.encode(s);
+}
+
+/** A ConsumerProtocolSubscription (the embedded consumer protocol) as clients send it in JoinGroup. */
+export function subscription(topics: string[], version = 0): Buffer {
+  const w = new Writer();
+  w.int16(version);
+  writeConsumerProtocolSubscription(w, { topics, userData: null, ownedPartitions: [], generationId: -1, rackId: null }, version);
+  return w.toBuffer();
 }
 
 export function protocol(name: string, metadata = name): JoinProtocol {

@@ -7,23 +7,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../broker.js';
 import { RawClient } from '../../test/support/raw-client.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import { Writer } from '../../protocol/writer.js';
 import { JoinGroupApi, type JoinGroupResponse } from '../../protocol/messages/11-join-group.js';
 import { HeartbeatApi } from '../../protocol/messages/12-heartbeat.js';
 import { SyncGroupApi } from '../../protocol/messages/14-sync-group.js';
 import { ConsumerGroupHeartbeatApi } from '../../protocol/messages/68-consumer-group-heartbeat.js';
-import { writeConsumerProtocolSubscription } from '../../protocol/messages/data/consumer-protocol-subscription.js';
 import { readAssignment, writeAssignment } from '../groups/consumer-protocol-bytes.js';
 import { MemoryFileSystem } from '../../storage/fs-memory.js';
+import { consumerHeartbeat, subscription } from '../groups/testing.js';
 
 const CONFIG = { 'group.initial.rebalance.delay.ms': '0', 'group.min.session.timeout.ms': '500' };
 
-function subscription(topics: string[]): Buffer {
-  const w = new Writer();
-  w.int16(0);
-  writeConsumerProtocolSubscription(w, { topics, userData: null, ownedPartitions: [], generationId: -1, rackId: null }, 0);
-  return w.toBuffer();
-}
 
 const clients: RawClient[] = [];
 const brokers: RunningBroker[] = [];
@@ -94,19 +87,8 @@ class ClassicMember {
   }
 }
 
-function consumerJoin(groupId: string, memberId: string, memberEpoch: number, owned: { topicId: string; partitions: number[] }[] = []) {
-  return {
-    groupId,
-    memberId,
-    memberEpoch,
-    instanceId: null,
-    rackId: null,
-    rebalanceTimeoutMs: 10_000,
-    subscribedTopicNames: ['t'],
-    subscribedTopicRegex: null,
-    serverAssignor: null,
-    topicPartitions: owned,
-  };
+function consumerJoin(groupId: string, memberId: string, memberEpoch: number) {
+  return consumerHeartbeat(groupId, memberId, memberEpoch, { subscribedTopicNames: ['t'], rebalanceTimeoutMs: 10_000, topicPartitions: [] });
 }
 
 describe('online migration between classic and consumer groups over TCP', () => {

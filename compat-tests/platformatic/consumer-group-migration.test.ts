@@ -11,16 +11,9 @@ import { Kafka, logLevel, type Consumer as KafkajsConsumer } from 'kafkajs';
 import { Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
 import { startBroker, type RunningBroker } from '../../broker/broker.js';
 import { uniqueTopic } from '../support/broker.js';
-import { Condition } from '../support/groups.js';
+import { Condition, FAST_GROUPS } from '../support/groups.js';
 
-const FAST = {
-  'group.consumer.min.session.timeout.ms': '500',
-  'group.consumer.session.timeout.ms': '1500',
-  'group.consumer.min.heartbeat.interval.ms': '50',
-  'group.consumer.heartbeat.interval.ms': '100',
-  'group.initial.rebalance.delay.ms': '0',
-  'group.min.session.timeout.ms': '500',
-};
+const FAST = FAST_GROUPS;
 
 const closers: (() => Promise<unknown>)[] = [];
 let broker: RunningBroker | undefined;

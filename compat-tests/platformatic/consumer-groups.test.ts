@@ -12,17 +12,9 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Consumer, Producer, stringDeserializers, stringSerializers, type MessagesStream } from '@platformatic/kafka';
 import { startBroker, type RunningBroker } from '../../broker/broker.js';
 import { uniqueTopic } from '../support/broker.js';
-import { Condition, spawnGroupMember } from '../support/groups.js';
+import { Condition, FAST_GROUPS, spawnGroupMember } from '../support/groups.js';
 
-// Short consumer-protocol timeouts (the bounds are broker configs, as in Kafka).
-const FAST = {
-  'group.consumer.min.session.timeout.ms': '500',
-  'group.consumer.session.timeout.ms': '1500',
-  'group.consumer.min.heartbeat.interval.ms': '50',
-  'group.consumer.heartbeat.interval.ms': '100',
-  'group.initial.rebalance.delay.ms': '0',
-  'group.min.session.timeout.ms': '500',
-};
+const FAST = FAST_GROUPS;
 
 interface Member {
   readonly name: string;

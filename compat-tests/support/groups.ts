@@ -27,6 +27,16 @@ export async function awaitStableGroup(broker: TestBroker, admin: Admin, groupId
  * (a message consumed, a group joined) and `until(pred)` resolves as soon as the
  * predicate holds, or rejects after the timeout with `what` in the message.
  */
+/** Short group timeouts for tests (the consumer protocol's bounds are broker configs, as in Kafka). */
+export const FAST_GROUPS = {
+  'group.consumer.min.session.timeout.ms': '500',
+  'group.consumer.session.timeout.ms': '1500',
+  'group.consumer.min.heartbeat.interval.ms': '50',
+  'group.consumer.heartbeat.interval.ms': '100',
+  'group.initial.rebalance.delay.ms': '0',
+  'group.min.session.timeout.ms': '500',
+};
+
 export class Condition {
   private waiters = new Set<() => void>();
 
