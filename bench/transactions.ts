@@ -16,7 +16,8 @@
 // (the broker runs in this process too), measured in the same run. Issue 9's
 // goal: a one-record transaction costs at most 4 floor round trips. An
 // ApiVersions round trip to the broker is shown beside it: the part of a
-// transaction's cost that every request pays, whatever its API.
+// transaction's cost that every request pays, whatever its API. A last table
+// splits the one-record transactions by step.
 // Run: npx tsx bench/transactions.ts [records] [rounds]
 import { startBroker } from '../broker/broker.js';
 import { RawClient } from '../test/support/raw-client.js';
@@ -129,9 +130,22 @@ async function call(what: string, send: () => Promise<number>): Promise<void> {
   }
 }
 
+/** Per step of the one-record transactions: ms each (a step's CONCURRENT_TRANSACTIONS retries included). */
+const stepMs: Record<'AddPartitionsToTxn' | 'Produce' | 'EndTxn', number[]> = { AddPartitionsToTxn: [], Produce: [], EndTxn: [] };
+const stepTrips: Record<keyof typeof stepMs, number> = { AddPartitionsToTxn: 0, Produce: 0, EndTxn: 0 };
+let timeSteps = false;
+async function timed(step: keyof typeof stepMs, run: () => Promise<void>): Promise<void> {
+  if (!timeSteps) return run();
+  const before = roundTrips;
+  const t0 = performance.now();
+  await run();
+  stepMs[step].push(performance.now() - t0);
+  stepTrips[step] += roundTrips - before;
+}
+
 /** One committed transaction of `batch` records. */
 async function transaction(batch: Buffer[], n: number): Promise<void> {
-  await call('AddPartitionsToTxn', async () => {
+  await timed('AddPartitionsToTxn', () => call('AddPartitionsToTxn', async () => {
     const r = await client.request(AddPartitionsToTxnApi, 3, {
       v3AndBelowTransactionalId: TXN_ID,
       v3AndBelowProducerId: producerId,
@@ -139,14 +153,14 @@ async function transaction(batch: Buffer[], n: number): Promise<void> {
       v3AndBelowTopics: [{ name: TXN_TOPIC, partitions: [0] }],
     });
     return r.resultsByTopicV3AndBelow[0].resultsByPartition[0].partitionErrorCode;
-  });
+  }));
   const records = buildRecordBatchSync({ records: batch.map((v, i) => ({ key: null, value: v, timestamp: now + BigInt(i) })), producerId, producerEpoch, baseSequence: sequence, isTransactional: true });
-  await call('Produce', async () => {
+  await timed('Produce', () => call('Produce', async () => {
     const r = await client.request(ProduceApi, 9, { transactionalId: TXN_ID, acks: -1, timeoutMs: 30_000, topicData: [{ name: TXN_TOPIC, partitionData: [{ index: 0, records }] }] });
     return r.responses[0].partitionResponses[0].errorCode;
-  });
+  }));
   sequence += n;
-  await call('EndTxn', async () => (await client.request(EndTxnApi, 3, { transactionalId: TXN_ID, producerId, producerEpoch, committed: true })).errorCode);
+  await timed('EndTxn', () => call('EndTxn', async () => (await client.request(EndTxnApi, 3, { transactionalId: TXN_ID, producerId, producerEpoch, committed: true })).errorCode));
 }
 
 const TXN_ROUNDS = 5;
@@ -171,6 +185,7 @@ for (const [size, count] of SIZES) {
   for (let i = 0; i < 20; i++) await transaction(batch, size); // warm-up
   const perTxn: number[] = [];
   const trips: number[] = [];
+  timeSteps = size === 1;
   for (let r = 0; r < TXN_ROUNDS; r++) {
     roundTrips = 0;
     const t0 = performance.now();
@@ -178,6 +193,7 @@ for (const [size, count] of SIZES) {
     perTxn.push((performance.now() - t0) / count);
     trips.push(roundTrips / count);
   }
+  timeSteps = false;
   const ms = median(perTxn);
   txnRows.push([`${size} record(s) per transaction`, 1000 / ms, ms, ms / floorMs, median(trips), size * (1000 / ms)]);
   if (size === 1) goal = `one-record transaction = ${(ms / floorMs).toFixed(2)} floor round trips (goal <= 4): ${ms / floorMs <= 4 ? 'met' : 'NOT met'}`;
@@ -186,6 +202,12 @@ printTable(
   `transactions per second, one producer, acks=-1, ${TXN_ROUNDS} rounds (medians); ${goal}`,
   ['what', 'per second', 'ms each', 'ratio to floor round trip', 'round trips', 'records/s'],
   txnRows,
+);
+const stepCount = stepMs.EndTxn.length;
+printTable(
+  `one-record transactions per step (${stepCount} transactions; a step's CONCURRENT_TRANSACTIONS retries count in it)`,
+  ['step', 'ms each (median)', 'ratio to floor round trip', 'round trips'],
+  (Object.keys(stepMs) as (keyof typeof stepMs)[]).map((k) => [k, median(stepMs[k]), median(stepMs[k]) / floorMs, stepTrips[k] / stepCount]),
 );
 client.close();
 await broker.close();
