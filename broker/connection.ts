@@ -16,7 +16,7 @@ import { NO_RESPONSE, CloseConnection, isFlexible, type Handler } from './regist
 import type { RequestBudget } from './request-budget.js';
 import type { ApiMeter } from './metrics/meters.js';
 
-/** A response ready to leave in its turn (parts null: nothing to send), and what its request's metrics need. */
+/** A response ready to leave in its turn (parts: the frame, size prefix included; null: nothing to send), and what its request's metrics need. */
 interface Answer {
   parts: Buffer[] | null;
   /** null for an answer outside the served versions (ApiVersions fallback). */
@@ -47,6 +47,18 @@ const MAX_UNSENT_BYTES = 64 * 1024;
 const MAX_REQUESTS_PER_TURN = 4;
 
 let nextConnectionId = 1;
+
+/** A Writer for a response frame: it starts with room for the size, which `framed` fills in. */
+function frameWriter(): Writer {
+  return new Writer().int32(0);
+}
+
+/** The frame's parts (one buffer for most answers, so one plain write). */
+function framed(w: Writer): Buffer[] {
+  const parts = w.toBuffers();
+  parts[0]!.writeInt32BE(w.length - 4, 0);
+  return parts;
+}
 
 export class Connection {
   readonly id = nextConnectionId++;
@@ -85,6 +97,10 @@ export class Connection {
   /** Muted for a quota violation until this time (broker clock), the timer that unmutes it. */
   private throttledUntil = 0;
   private throttleTimer: { cancel(): void } | undefined;
+  private readonly uncork = () => {
+    this.corked = false;
+    this.socket.uncork();
+  };
 
   constructor(
     private readonly socket: Socket,
@@ -431,7 +447,7 @@ export class Connection {
     if (res === NO_RESPONSE || this.peerGone) {
       this.ready.set(seq, { parts: null, meter, version, requestBytes: size, receivedAt });
     } else {
-      const w = new Writer();
+      const w = frameWriter();
       try {
         // ApiVersions answers always use header v0, so a client can read them before it knows our versions.
         const headerVersion = handler.api.apiKey !== ApiVersionsApi.apiKey && isFlexible(handler.api, version) ? 1 : 0;
@@ -441,7 +457,7 @@ export class Connection {
         this.onHandlerError(handler, version, err);
         return;
       }
-      this.ready.set(seq, { parts: w.toBuffers(), meter, version, requestBytes: size, receivedAt });
+      this.ready.set(seq, { parts: framed(w), meter, version, requestBytes: size, receivedAt });
     }
     this.flush();
     const closeReason = this.security.sasl?.closeReason;
@@ -477,14 +493,14 @@ export class Connection {
       this.closeAfterDelay(sasl.closeReason ?? 'SASL authentication failed');
       return;
     }
-    this.ready.set(this.nextSeq++, { parts: [reply], meter: null, version: 0, requestBytes: 0, receivedAt: 0 });
+    this.ready.set(this.nextSeq++, { parts: framed(frameWriter().raw(reply)), meter: null, version: 0, requestBytes: 0, receivedAt: 0 });
     this.flush();
   }
 
   private unsupportedApiVersions(correlationId: number, requested: number): void {
     const h = this.broker.registry.get(ApiVersionsApi.apiKey) as Handler;
     this.log.debug({ requested }, 'unsupported ApiVersions version; answering with v0');
-    const w = new Writer();
+    const w = frameWriter();
     writeResponseHeader(w, { correlationId }, 0);
     ApiVersionsApi.response.write(
       w,
@@ -494,7 +510,7 @@ export class Connection {
       },
       0,
     );
-    this.ready.set(this.nextSeq++, { parts: w.toBuffers(), meter: null, version: requested, requestBytes: 0, receivedAt: 0 });
+    this.ready.set(this.nextSeq++, { parts: framed(w), meter: null, version: requested, requestBytes: 0, receivedAt: 0 });
     this.flush();
   }
 
@@ -510,17 +526,13 @@ export class Connection {
       if (!this.corked) {
         this.corked = true;
         this.socket.cork();
-        process.nextTick(() => {
-          this.corked = false;
-          this.socket.uncork();
-        });
+        process.nextTick(this.uncork);
       }
-      let size = 0;
-      for (const p of parts) size += p.length;
-      const prefix = Buffer.allocUnsafe(4);
-      prefix.writeInt32BE(size, 0);
-      this.socket.write(prefix);
-      for (const p of parts) this.socket.write(p);
+      let size = -4;
+      for (const p of parts) {
+        size += p.length;
+        this.socket.write(p);
+      }
       // Request read to response written (to the socket; corked writes leave this turn).
       a.meter?.record(a.version, a.requestBytes, size, performance.now() - a.receivedAt);
     }

@@ -16,9 +16,10 @@ export type Dispatch = (handler: Handler, ctx: RequestContext, request: unknown)
 
 export function testDoubleDispatch(faults: FaultInjector, log: RequestLog): Dispatch {
   return (handler, ctx, request) => {
-    const topicName = (id: string) => ctx.broker.cluster.topicById(id)?.name;
     const node = ctx.broker.node.nodeId;
-    const plan = faults.plan({ apiKey: ctx.apiKey, version: ctx.apiVersion, node, clientId: ctx.clientId, request, topicName });
+    // With no fault armed (every request of a broker not under test) nothing is built for the plan.
+    const topicName = faults.idle ? null : (id: string) => ctx.broker.cluster.topicById(id)?.name;
+    const plan = topicName === null ? null : faults.plan({ apiKey: ctx.apiKey, version: ctx.apiVersion, node, clientId: ctx.clientId, request, topicName });
     const entry = log.enabled
       ? log.record({
           apiKey: ctx.apiKey,
@@ -35,7 +36,7 @@ export function testDoubleDispatch(faults: FaultInjector, log: RequestLog): Disp
           faultId: plan?.faultId ?? null,
         })
       : undefined;
-    const result = plan === null ? handler.handle(ctx, request) : withFaults(plan, handler, ctx, request, topicName);
+    const result = plan === null ? handler.handle(ctx, request) : withFaults(plan, handler, ctx, request, topicName!);
     if (entry === undefined) return result;
     if (result instanceof Promise) return result.then((res) => answered(log, entry, res));
     return answered(log, entry, result);

@@ -221,6 +221,11 @@ export class FaultInjector {
   }
 
   /** What the faults do to this request (null: nothing), counting their hits. */
+  /** No fault is armed: requests need no plan. */
+  get idle(): boolean {
+    return this.active.length === 0;
+  }
+
   plan(facts: RequestFacts): FaultPlan | null {
     if (this.active.length === 0) return null;
     const waits: Fault[] = [];

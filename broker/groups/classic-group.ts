@@ -170,8 +170,32 @@ interface RebalanceTracker {
   generationsUsed: number;
   reasons: RebalanceReason[];
   reasonCount: number;
-  /** "topic\u0000partition" -> owner when the rebalance started. */
-  ownersBefore: Map<string, string>;
+  /** Who owned what when the rebalance started. */
+  ownersBefore: PartitionOwners;
+}
+
+/** Who owns each partition (topic -> partition -> member id), and the partitions in first-seen order. */
+class PartitionOwners {
+  private readonly byTopic = new Map<string, Map<number, string>>();
+  readonly topics: string[] = [];
+  readonly partitions: number[] = [];
+
+  set(topic: string, owners: Map<number, string> | undefined, partition: number, memberId: string): Map<number, string> {
+    if (owners === undefined) {
+      owners = this.byTopic.get(topic);
+      if (owners === undefined) this.byTopic.set(topic, (owners = new Map()));
+    }
+    if (!owners.has(partition)) {
+      this.topics.push(topic);
+      this.partitions.push(partition);
+    }
+    owners.set(partition, memberId);
+    return owners;
+  }
+
+  get(topic: string, partition: number): string | undefined {
+    return this.byTopic.get(topic)?.get(partition);
+  }
 }
 
 /** A read-only view for tests, tools and describe. */
@@ -602,12 +626,16 @@ export class ClassicGroup {
   }
 
   /** Who owns each partition by the members' current assignments (consumer protocol type only). */
-  private partitionOwners(): Map<string, string> {
-    const owners = new Map<string, string>();
+  private partitionOwners(): PartitionOwners {
+    const owners = new PartitionOwners();
     const parse = this.ctx.parseAssignment;
     if (parse === null || !this.usesConsumerProtocol) return owners;
     for (const m of this.members.values()) {
-      for (const [topic, partitions] of parse(m.assignment) ?? []) for (const p of partitions) owners.set(`${topic}\u0000${p}`, m.memberId);
+      if (m.assignment.length === 0) continue;
+      for (const [topic, partitions] of parse(m.assignment) ?? []) {
+        let ofTopic: Map<number, string> | undefined;
+        for (const p of partitions) ofTopic = owners.set(topic, ofTopic, p, m.memberId);
+      }
     }
     return owners;
   }
@@ -629,14 +657,21 @@ export class ClassicGroup {
     const r = this.rebalance;
     if (r === null) return;
     this.rebalance = null;
-    const ownersAfter = this.partitionOwners();
+    const before = r.ownersBefore;
+    const after = this.partitionOwners();
     const partitionsMoved: ClassicMovedPartition[] = [];
-    for (const key of new Set([...r.ownersBefore.keys(), ...ownersAfter.keys()])) {
-      const from = r.ownersBefore.get(key) ?? null;
-      const to = ownersAfter.get(key) ?? null;
-      if (from === to) continue;
-      const [topic, partition] = key.split('\u0000');
-      partitionsMoved.push({ topic, partition: Number(partition), from, to });
+    // Partitions owned before (in first-seen order), then those only owned after.
+    for (let i = 0; i < before.topics.length; i++) {
+      const topic = before.topics[i]!;
+      const partition = before.partitions[i]!;
+      const from = before.get(topic, partition)!;
+      const to = after.get(topic, partition) ?? null;
+      if (from !== to) partitionsMoved.push({ topic, partition, from, to });
+    }
+    for (let i = 0; i < after.topics.length; i++) {
+      const topic = after.topics[i]!;
+      const partition = after.partitions[i]!;
+      if (before.get(topic, partition) === undefined) partitionsMoved.push({ topic, partition, from: null, to: after.get(topic, partition)! });
     }
     const first = r.reasons[0];
     out.rebalances.push({
