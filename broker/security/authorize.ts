@@ -1,0 +1,50 @@
+// What handlers call to ask the authorizer (Kafka's AuthHelper): the connection's
+// principal and client address against the broker's authorizer. Without an
+// authorizer (authorizer.class.name unset) everything is allowed, as in Kafka.
+import type { RequestContext } from '../context.js';
+import { AclOperation, CLUSTER_NAME, ResourceType } from './acl.js';
+import { javaHostAddress, type Session } from './authorizer.js';
+
+export { AclOperation, ResourceType } from './acl.js';
+
+function session(ctx: RequestContext): Session {
+  return { principal: ctx.security.principal, host: javaHostAddress(ctx.remote) };
+}
+
+/** May this request's principal do `op` on the resource? Denials are logged (Kafka's audit log). */
+export function authorized(ctx: RequestContext, op: number, resourceType: number, name: string): boolean {
+  const authorizer = ctx.broker.authorizer;
+  if (authorizer === null) return true;
+  const s = session(ctx);
+  if (authorizer.authorize(s, op, resourceType, name)) return true;
+  ctx.logger.info({ principal: s.principal, host: s.host, operation: op, resourceType, resource: name, apiKey: ctx.apiKey }, 'authorization denied');
+  return false;
+}
+
+/** The same question asked to filter what is shown (Metadata for all topics, ListGroups): denials are not logged. */
+export function visible(ctx: RequestContext, op: number, resourceType: number, name: string): boolean {
+  const authorizer = ctx.broker.authorizer;
+  return authorizer === null || authorizer.authorize(session(ctx), op, resourceType, name);
+}
+
+export function clusterAuthorized(ctx: RequestContext, op: number): boolean {
+  return authorized(ctx, op, ResourceType.CLUSTER, CLUSTER_NAME);
+}
+
+/** May the principal do `op` on some resource of the type (Kafka's authorizeByResourceType)? */
+export function authorizedByResourceType(ctx: RequestContext, op: number, resourceType: number): boolean {
+  const authorizer = ctx.broker.authorizer;
+  return authorizer === null || authorizer.authorizeByResourceType(session(ctx), op, resourceType);
+}
+
+/** The bit set of the operations in `operations` (a bit set, as in acl-operations.ts) the principal may do on the resource. */
+export function authorizedOperations(ctx: RequestContext, operations: number, resourceType: number, name: string): number {
+  const authorizer = ctx.broker.authorizer;
+  if (authorizer === null) return operations;
+  const s = session(ctx);
+  let bits = 0;
+  for (let op = AclOperation.READ; op <= AclOperation.DESCRIBE_TOKENS; op++) {
+    if ((operations & (1 << op)) !== 0 && authorizer.authorize(s, op, resourceType, name)) bits |= 1 << op;
+  }
+  return bits;
+}
