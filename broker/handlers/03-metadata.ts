@@ -8,7 +8,11 @@
 // and the new topic is returned at once with no error: creation here is
 // synchronous, where Kafka would answer LEADER_NOT_AVAILABLE until it finishes.
 // Topic ids from v10; lookup by id (v12) answers UNKNOWN_TOPIC_ID when unknown.
-// Not done: authorization (authorized operations are "all" when asked for).
+// Authorization as Kafka: all topics lists only those the principal may
+// DESCRIBE; a named topic without DESCRIBE answers TOPIC_AUTHORIZATION_FAILED
+// with the zero id whether or not it exists (by id: with the id), and
+// auto-creation needs CREATE on the cluster or the topic (else the same error).
+// Authorized operations, when asked for, are those the principal may do.
 import { MetadataApi, type MetadataResponseTopic } from '../../protocol/messages/03-metadata.js';
 import type { EncodeInput } from '../../protocol/codec-runtime.js';
 import { ZERO_UUID } from '../../protocol/codec-runtime.js';
@@ -18,17 +22,19 @@ import { endpointFor, type TopicInfo } from '../cluster.js';
 import { invalidTopicNameReason } from '../topic-name.js';
 import { TOPIC_OPERATIONS, CLUSTER_OPERATIONS, NOT_REQUESTED } from '../acl-operations.js';
 import type { RequestContext } from '../context.js';
+import { AclOperation, ResourceType, authorized, authorizedOperations, clusterAuthorized, visible } from '../security/authorize.js';
+import { CLUSTER_NAME } from '../security/acl.js';
 import { storageFailure } from '../storage-errors.js';
 import { describePartition } from '../partition-lookup.js';
 
-function describeTopic(t: TopicInfo, withOperations: boolean): EncodeInput<MetadataResponseTopic> {
+function describeTopic(ctx: RequestContext, t: TopicInfo, withOperations: boolean): EncodeInput<MetadataResponseTopic> {
   return {
     errorCode: ErrorCode.NONE,
     name: t.name,
     topicId: t.id,
     isInternal: t.internal,
     partitions: t.partitions.map(describePartition),
-    topicAuthorizedOperations: withOperations ? TOPIC_OPERATIONS : NOT_REQUESTED,
+    topicAuthorizedOperations: withOperations ? authorizedOperations(ctx, TOPIC_OPERATIONS, ResourceType.TOPIC, t.name) : NOT_REQUESTED,
   };
 }
 
@@ -58,23 +64,28 @@ export const metadataHandler = defineHandler({
 
     const topics: EncodeInput<MetadataResponseTopic>[] = [];
     if (allTopics) {
-      for (const t of cluster.topics()) topics.push(describeTopic(t, withOps));
+      for (const t of cluster.topics()) if (visible(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, t.name)) topics.push(describeTopic(ctx, t, withOps));
     } else {
       for (const wanted of req.topics ?? []) {
         if (wanted.name === null) {
           // Lookup by id (v12); a null name with the zero id is not a request for anything.
           const t = wanted.topicId === ZERO_UUID ? undefined : cluster.topicById(wanted.topicId);
-          topics.push(t ? describeTopic(t, withOps) : topicError(ErrorCode.UNKNOWN_TOPIC_ID, null, wanted.topicId));
+          if (t && !authorized(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, t.name)) topics.push(topicError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, null, t.id));
+          else topics.push(t ? describeTopic(ctx, t, withOps) : topicError(ErrorCode.UNKNOWN_TOPIC_ID, null, wanted.topicId));
           continue;
         }
         const t = cluster.topic(wanted.name);
-        if (t) {
-          topics.push(describeTopic(t, withOps));
+        if (!authorized(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, wanted.name)) {
+          topics.push(topicError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, wanted.name));
+        } else if (t) {
+          topics.push(describeTopic(ctx, t, withOps));
+        } else if (allowAutoCreate && !clusterAuthorized(ctx, AclOperation.CREATE) && !authorized(ctx, AclOperation.CREATE, ResourceType.TOPIC, wanted.name)) {
+          topics.push(topicError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, wanted.name));
         } else if (invalidTopicNameReason(wanted.name) !== null) {
           topics.push(topicError(ErrorCode.INVALID_TOPIC_EXCEPTION, wanted.name));
         } else if (allowAutoCreate && !cluster.collidingTopic(wanted.name)) {
           try {
-            topics.push(describeTopic(await autoCreate(ctx, wanted.name), withOps));
+            topics.push(describeTopic(ctx, await autoCreate(ctx, wanted.name), withOps));
           } catch (err) {
             // Kafka answers a topic it could not create yet with LEADER_NOT_AVAILABLE; clients retry.
             storageFailure(err, ctx, `auto-creating topic ${wanted.name}`);
@@ -90,7 +101,7 @@ export const metadataHandler = defineHandler({
       clusterId: cluster.clusterId,
       controllerId: cluster.controllerId,
       topics,
-      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : NOT_REQUESTED,
+      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? authorizedOperations(ctx, CLUSTER_OPERATIONS, ResourceType.CLUSTER, CLUSTER_NAME) : NOT_REQUESTED,
     };
   },
 });

@@ -2,6 +2,8 @@
 // principal and client address against the broker's authorizer. Without an
 // authorizer (authorizer.class.name unset) everything is allowed, as in Kafka.
 import type { RequestContext } from '../context.js';
+import type { ShardLookup } from '../group-shards.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import { AclOperation, CLUSTER_NAME, ResourceType } from './acl.js';
 import { javaHostAddress, type Session } from './authorizer.js';
 
@@ -47,4 +49,10 @@ export function authorizedOperations(ctx: RequestContext, operations: number, re
     if ((operations & (1 << op)) !== 0 && authorizer.authorize(s, op, resourceType, name)) bits |= 1 << op;
   }
   return bits;
+}
+
+/** The group's coordinator shard for a request that needs `op` on the group; GROUP_AUTHORIZATION_FAILED first. */
+export async function authorizedGroupShard(ctx: RequestContext, op: number, groupId: string): Promise<ShardLookup> {
+  if (!authorized(ctx, op, ResourceType.GROUP, groupId)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
+  return ctx.broker.groups.coordinatorFor(groupId, ctx.node.nodeId);
 }
