@@ -5,7 +5,7 @@
 // as Kafka does: no error, state "Dead", no members; so is a consumer group
 // (KIP-848), as Kafka answers DescribeGroups below v6. An empty group id is
 // described like any other (Kafka keeps it for backwards compatibility).
-// v3+: authorized operations (READ, DESCRIBE, DELETE: no authorizer here) when
+// v3+: authorized operations (of READ, DESCRIBE, DELETE, as the authorizer allows) when
 // asked for, on groups without an error. v4+: members' group.instance.id.
 // On a node that does not coordinate the group (another node leads its
 // __consumer_offsets partition): NOT_COORDINATOR; while its shard loads:

@@ -56,3 +56,26 @@ export async function authorizedGroupShard(ctx: RequestContext, op: number, grou
   if (!authorized(ctx, op, ResourceType.GROUP, groupId)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
   return ctx.broker.groups.coordinatorFor(groupId, ctx.node.nodeId);
 }
+
+/** Config resource types (DescribeConfigs, AlterConfigs): TOPIC, BROKER, BROKER_LOGGER, GROUP. */
+const CONFIG_TOPIC = 2, CONFIG_BROKER = 4, CONFIG_BROKER_LOGGER = 8, CONFIG_GROUP = 32;
+
+/**
+ * Kafka's check of a config resource (DESCRIBE_CONFIGS or ALTER_CONFIGS on the
+ * topic, the group, or the cluster for brokers and their loggers): the error code
+ * when refused (TOPIC_/GROUP_/CLUSTER_AUTHORIZATION_FAILED), else null. Other
+ * resource types are left to the handler's own checks.
+ */
+export function configResourceDenied(ctx: RequestContext, op: number, configResourceType: number, name: string): number | null {
+  switch (configResourceType) {
+    case CONFIG_TOPIC:
+      return authorized(ctx, op, ResourceType.TOPIC, name) ? null : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+    case CONFIG_GROUP:
+      return authorized(ctx, op, ResourceType.GROUP, name) ? null : ErrorCode.GROUP_AUTHORIZATION_FAILED;
+    case CONFIG_BROKER:
+    case CONFIG_BROKER_LOGGER:
+      return clusterAuthorized(ctx, op) ? null : ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+    default:
+      return null;
+  }
+}
