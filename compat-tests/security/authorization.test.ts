@@ -152,6 +152,64 @@ describe('the authorizer, with kafkajs', () => {
     expect(answers.map((e) => (e.response as { errorCode: number }).errorCode)).toContain(ErrorCode.GROUP_AUTHORIZATION_FAILED);
   });
 
+  it('an idempotent producer needs WRITE on some topic (or IDEMPOTENT_WRITE); a transactional one WRITE on its id', async () => {
+    const idempotent = async (user: AclUser, topic: string) => {
+      const producer = broker.kafkajs(user).producer({ idempotent: true, allowAutoTopicCreation: false, retry: { retries: 1 } });
+      try {
+        await producer.connect();
+        await producer.send({ topic, messages: [{ value: 'i' }] });
+        return 'ok';
+      } catch (e) {
+        return (e as { type?: string }).type ?? String(e);
+      } finally {
+        await producer.disconnect();
+      }
+    };
+    expect(await idempotent('alice', 'orders-eu')).toBe('ok');
+    expect(await idempotent('bob', 'orders-eu')).toBe('CLUSTER_AUTHORIZATION_FAILED');
+
+    const transactional = async () => {
+      const producer = broker.kafkajs('alice').producer({ transactionalId: 'tx-alice', idempotent: true, maxInFlightRequests: 1, retry: { retries: 1 } });
+      try {
+        await producer.connect();
+        const txn = await producer.transaction();
+        await txn.send({ topic: 'orders-eu', messages: [{ value: 't' }] });
+        await txn.commit();
+        return 'ok';
+      } catch (e) {
+        return (e as { type?: string }).type ?? (e as Error).message;
+      } finally {
+        await producer.disconnect();
+      }
+    };
+    // Without DESCRIBE on the id, FindCoordinator refuses it and kafkajs finds no coordinator.
+    expect(await transactional()).toMatch(/coordinator|TRANSACTIONAL_ID_AUTHORIZATION_FAILED/);
+    await grant(admin, [{ principal: 'User:alice', resourceType: AclResourceTypes.TRANSACTIONAL_ID, resourceName: 'tx-', pattern: ResourcePatternTypes.PREFIXED, operation: AclOperationTypes.WRITE }]);
+    expect(await transactional()).toBe('ok');
+  });
+
+  it('admin topic and config APIs check CREATE, DELETE, ALTER and DESCRIBE_CONFIGS', async () => {
+    const bob = broker.kafkajs('bob').admin();
+    await bob.connect();
+    const outcome = (p: Promise<unknown>) => p.then(() => 'ok', (e: { type?: string; errors?: { type?: string }[] }) => e.type ?? e.errors?.[0]?.type ?? String(e));
+    try {
+      expect(await outcome(bob.createTopics({ topics: [{ topic: 'bobs-topic' }] }))).toBe('TOPIC_AUTHORIZATION_FAILED');
+      expect(await outcome(bob.deleteTopics({ topics: ['payments'] }))).toBe('TOPIC_AUTHORIZATION_FAILED');
+      expect(await outcome(bob.createPartitions({ topicPartitions: [{ topic: 'payments', count: 2 }] }))).toBe('TOPIC_AUTHORIZATION_FAILED');
+      expect(await outcome(bob.describeConfigs({ resources: [{ type: 2, name: 'payments' }], includeSynonyms: false }))).toBe('TOPIC_AUTHORIZATION_FAILED');
+      await grant(admin, [
+        { principal: 'User:bob', resourceType: AclResourceTypes.CLUSTER, resourceName: 'kafka-cluster', operation: AclOperationTypes.CREATE },
+        { principal: 'User:bob', resourceType: AclResourceTypes.TOPIC, resourceName: 'payments', operation: AclOperationTypes.ALTER_CONFIGS },
+      ]);
+      expect(await outcome(bob.createTopics({ topics: [{ topic: 'bobs-topic' }] }))).toBe('ok');
+      expect(broker.cluster.topic('bobs-topic')).toBeDefined();
+      // ALTER_CONFIGS implies DESCRIBE_CONFIGS.
+      expect(await outcome(bob.describeConfigs({ resources: [{ type: 2, name: 'payments' }], includeSynonyms: false }))).toBe('ok');
+    } finally {
+      await bob.disconnect();
+    }
+  });
+
   it('ListGroups shows only the groups a principal may DESCRIBE; DescribeGroups refuses the others', async () => {
     const consumer = broker.kafkajs('admin').consumer({ groupId: 'zeta' });
     await consumer.connect();
