@@ -9,7 +9,7 @@
 import { DescribeAclsApi } from '../../protocol/messages/29-describe-acls.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { CloseConnection, defineHandler } from '../registry.js';
-import { unparseableCodes, type AclBinding } from '../security/acl.js';
+import { filterFromWire, unparseableCodes, type AclBinding } from '../security/acl.js';
 import { AclOperation, clusterAuthorized } from '../security/authorize.js';
 
 export const describeAclsHandler = defineHandler({
@@ -17,15 +17,7 @@ export const describeAclsHandler = defineHandler({
   minVersion: 0,
   maxVersion: 3,
   handle(ctx, req) {
-    const filter = {
-      resourceType: req.resourceTypeFilter,
-      resourceName: req.resourceNameFilter,
-      patternType: req.patternTypeFilter,
-      principal: req.principalFilter,
-      host: req.hostFilter,
-      operation: req.operation,
-      permission: req.permissionType,
-    };
+    const filter = filterFromWire(req);
     const unparseable = unparseableCodes(filter);
     if (unparseable !== undefined) return new CloseConnection(`DescribeAcls: ${unparseable}`);
     if (!clusterAuthorized(ctx, AclOperation.DESCRIBE)) {

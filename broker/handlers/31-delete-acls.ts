@@ -8,7 +8,7 @@
 import { DeleteAclsApi } from '../../protocol/messages/31-delete-acls.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { CloseConnection, defineHandler } from '../registry.js';
-import { unparseableCodes, type AclBindingFilter } from '../security/acl.js';
+import { filterFromWire, unparseableCodes } from '../security/acl.js';
 import { AclOperation, clusterAuthorized } from '../security/authorize.js';
 
 export const deleteAclsHandler = defineHandler({
@@ -16,15 +16,7 @@ export const deleteAclsHandler = defineHandler({
   minVersion: 0,
   maxVersion: 3,
   async handle(ctx, req) {
-    const filters: AclBindingFilter[] = req.filters.map((f) => ({
-      resourceType: f.resourceTypeFilter,
-      resourceName: f.resourceNameFilter,
-      patternType: f.patternTypeFilter,
-      principal: f.principalFilter,
-      host: f.hostFilter,
-      operation: f.operation,
-      permission: f.permissionType,
-    }));
+    const filters = req.filters.map(filterFromWire);
     for (const f of filters) {
       const unparseable = unparseableCodes(f);
       if (unparseable !== undefined) return new CloseConnection(`DeleteAcls: ${unparseable}`);

@@ -39,6 +39,22 @@ export interface AclBindingFilter {
   readonly permission: number;
 }
 
+/** A filter as DescribeAcls and DeleteAcls carry it on the wire. */
+export function filterFromWire(f: {
+  resourceTypeFilter: number; resourceNameFilter: string | null; patternTypeFilter: number;
+  principalFilter: string | null; hostFilter: string | null; operation: number; permissionType: number;
+}): AclBindingFilter {
+  return {
+    resourceType: f.resourceTypeFilter,
+    resourceName: f.resourceNameFilter,
+    patternType: f.patternTypeFilter,
+    principal: f.principalFilter,
+    host: f.hostFilter,
+    operation: f.operation,
+    permission: f.permissionType,
+  };
+}
+
 const MAX_OPERATION = AclOperation.DESCRIBE_TOKENS;
 const inRange = (code: number, min: number, max: number) => Number.isInteger(code) && code >= min && code <= max;
 

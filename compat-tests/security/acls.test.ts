@@ -13,6 +13,18 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { MemoryFileSystem } from '../../storage/fs-memory.js';
 import { aclBroker, type AclBroker } from '../support/acl-broker.js';
 
+/** An ACL in kafkajs's form: ALLOW User:alice to READ the topic `orders`, with changes. */
+const binding = (over: Record<string, unknown>) => ({
+  resourceType: AclResourceTypes.TOPIC,
+  resourceName: 'orders',
+  resourcePatternType: ResourcePatternTypes.LITERAL,
+  principal: 'User:alice',
+  host: '*',
+  operation: AclOperationTypes.READ,
+  permissionType: AclPermissionTypes.ALLOW,
+  ...over,
+});
+
 describe('ACL admin calls without an authorizer (kafkajs)', () => {
   let broker: TestBroker;
   let admin: Admin;
@@ -26,15 +38,7 @@ describe('ACL admin calls without an authorizer (kafkajs)', () => {
     await broker?.close();
   });
 
-  const acl = {
-    resourceType: AclResourceTypes.TOPIC,
-    resourceName: 'orders',
-    resourcePatternType: ResourcePatternTypes.LITERAL,
-    principal: 'User:alice',
-    host: '*',
-    operation: AclOperationTypes.READ,
-    permissionType: AclPermissionTypes.ALLOW,
-  };
+  const acl = binding({});
 
   it('createAcls, describeAcls and deleteAcls answer SECURITY_DISABLED', async () => {
     // kafkajs shows its own text for the code; the broker's messages are checked below.
@@ -72,16 +76,6 @@ describe('ACL admin calls under the authorizer', () => {
     await broker?.close();
   });
 
-  const binding = (over: Record<string, unknown>) => ({
-    resourceType: AclResourceTypes.TOPIC,
-    resourceName: 'orders',
-    resourcePatternType: ResourcePatternTypes.LITERAL,
-    principal: 'User:alice',
-    host: '*',
-    operation: AclOperationTypes.READ,
-    permissionType: AclPermissionTypes.ALLOW,
-    ...over,
-  });
   const anyFilter = {
     resourceType: AclResourceTypes.ANY,
     resourcePatternType: ResourcePatternTypes.ANY,
