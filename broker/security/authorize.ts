@@ -13,13 +13,15 @@ function session(ctx: RequestContext): Session {
   return { principal: ctx.security.principal, host: javaHostAddress(ctx.remote) };
 }
 
-/** May this request's principal do `op` on the resource? Denials are logged (Kafka's audit log). */
+/** May this request's principal do `op` on the resource? Denials are logged, as Kafka's audit log does. */
 export function authorized(ctx: RequestContext, op: number, resourceType: number, name: string): boolean {
   const authorizer = ctx.broker.authorizer;
   if (authorizer === null) return true;
   const s = session(ctx);
   if (authorizer.authorize(s, op, resourceType, name)) return true;
-  ctx.logger.info({ principal: s.principal, host: s.host, operation: op, resourceType, resource: name, apiKey: ctx.apiKey }, 'authorization denied');
+  // A client retrying a refused request would repeat the line: once per cause per interval.
+  const cause = `authorization denied: ${s.principal} ${op} ${resourceType}:${name}`;
+  ctx.broker.rateLimitedLog.log(ctx.logger, 'info', cause, { principal: s.principal, host: s.host, operation: op, resourceType, resource: name, apiKey: ctx.apiKey }, 'authorization denied');
   return false;
 }
 
