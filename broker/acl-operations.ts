@@ -1,5 +1,6 @@
-// Kafka's AclOperation codes, as bit sets for the "authorized operations" fields.
-// kafkalite has no authorizer, so every operation on a resource is allowed.
+// Kafka's AclOperation codes, as bit sets for the "authorized operations" fields:
+// every operation of a resource type; the authorizer keeps those a principal may
+// do (security/authorize.ts authorizedOperations).
 
 const READ = 3, WRITE = 4, CREATE = 5, DELETE = 6, ALTER = 7, DESCRIBE = 8;
 const CLUSTER_ACTION = 9, DESCRIBE_CONFIGS = 10, ALTER_CONFIGS = 11, IDEMPOTENT_WRITE = 12;

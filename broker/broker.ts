@@ -53,6 +53,8 @@ import { BrokerMetrics } from './metrics/metrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics/http.js';
 import { resolveListenerSecurity } from './security/listener-security.js';
 import { ScramStore } from './security/scram-store.js';
+import { AclStore } from './security/acl-store.js';
+import { AUTHORIZER_CLASS_NAMES, createAuthorizer } from './security/authorizer.js';
 import { credentialFor } from './security/sasl/scram.js';
 import type { TestCa } from './security/test-certs.js';
 import { startConsole, type RunningConsole } from './console/server.js';
@@ -88,6 +90,10 @@ export interface BrokerOptions {
   tls?: boolean;
   /** SCRAM users to create at start (user -> password), for SCRAM-SHA-256 and SCRAM-SHA-512, 4096 iterations. */
   scramUsers?: Record<string, string>;
+  /** Turn on Kafka's StandardAuthorizer (`authorizer.class.name`) unless `config` names the class. */
+  authorizer?: boolean;
+  /** `super.users`: principals allowed everything (`User:admin`). */
+  superUsers?: string[];
   /** Serve the web console on this port (0: any free port); off when not given. */
   consolePort?: number;
   /** The web console's bind address (default 127.0.0.1). */
@@ -305,7 +311,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     else await dirLock.release().catch(() => undefined);
     throw err;
   }
-  const { meta, cluster, groups, transactions, producerIds, nodes, logs, scram, dynamic } = started;
+  const { meta, cluster, groups, transactions, producerIds, nodes, logs, scram, acls, authorizer, dynamic } = started;
 
   /**
    * What the web console reads, and where its produce form connects: the first
@@ -354,6 +360,8 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
       await scram.apply(Object.entries(opts.scramUsers).flatMap(([user, password]) =>
         (['SCRAM-SHA-256', 'SCRAM-SHA-512'] as const).map((mechanism) => ({ user, mechanism, credential: credentialFor(mechanism, password) }))));
     }
+    const acls = await AclStore.open(fs, dataDir);
+    const authorizer = createAuthorizer(config, acls);
     for (const s of specs) servers.push(new NodeServer(s.nodeId, s.binds, logger, security));
     for (const s of servers) await s.listen();
     const nodes = specs.map(advertisedNode);
@@ -382,7 +390,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
       logger,
     });
     await transactions.start();
-    return { meta, cluster, groups, transactions, producerIds, nodes, logs: opened, offsetsTopic, scram, dynamic: dynamicConfigs };
+    return { meta, cluster, groups, transactions, producerIds, nodes, logs: opened, offsetsTopic, scram, acls, authorizer, dynamic: dynamicConfigs };
   }
   const clusterId = meta.clusterId;
   const offsetsTopic = started.offsetsTopic;
@@ -394,7 +402,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     // Each node enforces its own quotas, as each Kafka broker does.
     const quotas = new BrokerQuotas(cluster.clientQuotas, () => dynamic.current, clock);
     // config is a getter: it follows the dynamic broker configs.
-    server.serve(new Map(node.endpoints.map((e) => [e.listener, { node, listener: e.listener, listenerSecurity: security.get(e.listener)!, scram, get config() { return dynamic.current; }, cluster, clock, logger, registry, logs, producerIds, groups, transactions, dispatch, requestBudget, rateLimitedLog, metrics, dynamicConfigs: dynamic, quotas } satisfies BrokerContext])));
+    server.serve(new Map(node.endpoints.map((e) => [e.listener, { node, listener: e.listener, listenerSecurity: security.get(e.listener)!, scram, acls, authorizer, get config() { return dynamic.current; }, cluster, clock, logger, registry, logs, producerIds, groups, transactions, dispatch, requestBudget, rateLimitedLog, metrics, dynamicConfigs: dynamic, quotas } satisfies BrokerContext])));
   }
 
   const serverOf = (nodeId: number): NodeServer => {
@@ -480,6 +488,8 @@ function resolveStartConfig(opts: BrokerOptions): { overrides: Record<string, st
     overrides['inter.broker.listener.name'] ??= 'SSL';
   }
   if (opts.dataDir !== undefined) overrides['log.dirs'] = opts.dataDir;
+  if (opts.authorizer) overrides['authorizer.class.name'] ??= AUTHORIZER_CLASS_NAMES[0];
+  if (opts.superUsers !== undefined) overrides['super.users'] = opts.superUsers.join(';');
   return { overrides, config: resolveBrokerConfig(overrides, { logger: opts.logger ?? pino({ level: 'silent' }) }) };
 }
 

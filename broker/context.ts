@@ -18,6 +18,8 @@ import type { ListenerSecurity } from './security/listener-security.js';
 import type { ScramStore } from './security/scram-store.js';
 import type { ConnectionSecurity } from './security/connection-security.js';
 import type { BrokerQuotas } from './quotas/broker-quotas.js';
+import type { AclStore } from './security/acl-store.js';
+import type { Authorizer } from './security/authorizer.js';
 
 export interface BrokerContext {
   /** The node this context serves (each node of a cluster has its own context over the shared parts). */
@@ -28,6 +30,10 @@ export interface BrokerContext {
   readonly listenerSecurity: ListenerSecurity;
   /** SCRAM credentials (SaslAuthenticate, AlterUserScramCredentials). */
   readonly scram: ScramStore;
+  /** The cluster's ACLs (CreateAcls, DeleteAcls, DescribeAcls). */
+  readonly acls: AclStore;
+  /** Decides every handler's checks (broker/security/authorize.ts); null without `authorizer.class.name`. */
+  readonly authorizer: Authorizer | null;
   /** The static settings with the dynamic broker configs applied (changes with them). */
   readonly config: BrokerConfig;
   /** Dynamic broker configs (AlterConfigs on BROKER resources). */

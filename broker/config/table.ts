@@ -24,6 +24,7 @@
 // 9223372036854775807, and any realistic ms/byte count is an exact integer.
 
 import { parsePrincipalRules } from '../security/principal.js';
+import { AUTHORIZER_CLASS_NAMES, parseSuperUsers } from '../security/authorizer.js';
 import { parseListenerList, parseProtocolMap } from './listeners.js';
 import type { ConfigDefinition, ConfigType, ConfigTypeMap } from './types.js';
 
@@ -43,6 +44,15 @@ function checkListenerList(list: string): string | undefined {
   if (list.trim() === '') return 'Expected at least one listener of the form NAME://host:port';
   try {
     parseListenerList(list);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+function checkSuperUsers(text: string): string | undefined {
+  try {
+    parseSuperUsers(text);
     return undefined;
   } catch (e) {
     return (e as Error).message;
@@ -169,6 +179,21 @@ const SECURITY_DEFS = [
   {
     name: 'connection.failed.authentication.delay.ms', type: 'int', default: 100, range: { min: 0 }, scope: 'broker',
     doc: 'Delay before a connection that failed authentication is closed (slows down password guessing).',
+  },
+  {
+    name: 'authorizer.class.name', type: 'string', default: '', scope: 'broker',
+    check: (v: string) => (v === '' || (AUTHORIZER_CLASS_NAMES as readonly string[]).includes(v) ? undefined : 'Not an authorizer kafkalite has'),
+    validValues: `empty or ${AUTHORIZER_CLASS_NAMES.join(', ')}`,
+    doc: 'The ACL authorizer: StandardAuthorizer (or the name of the removed AclAuthorizer, which decided the same way). Empty: no authorizer, every principal may do everything and the ACL APIs answer SECURITY_DISABLED.',
+  },
+  {
+    name: 'super.users', type: 'string', default: null, scope: 'broker',
+    check: (v: string) => checkSuperUsers(v), validValues: 'Type:name[;Type:name...]',
+    doc: 'Principals the authorizer allows everything, separated by semicolons (User:admin;User:CN=ops,O=kl).',
+  },
+  {
+    name: 'allow.everyone.if.no.acl.found', type: 'boolean', default: false, scope: 'broker',
+    doc: 'With an authorizer: a resource with no ACL at all may be used by every principal (otherwise only super users).',
   },
 ] as const satisfies readonly ConfigDefinition[];
 

@@ -27,7 +27,10 @@
 // the records, recompressed when compression.type names another codec.
 // acks=-1 on a topic whose min.insync.replicas exceeds 1 (the ISR is the leader
 // alone) gets NOT_ENOUGH_REPLICAS before anything is validated, as in Kafka.
-// Transactions: a request carrying a transactional batch without a
+// Authorization (Kafka's KafkaApis): WRITE on each topic, else
+// TOPIC_AUTHORIZATION_FAILED before the topic is looked up; transactional batches
+// need WRITE on the transactional id.
+// Transactions: a request carrying a transactional batch without a (writable)
 // transactional_id is answered TRANSACTIONAL_ID_AUTHORIZATION_FAILED for every
 // partition (Kafka's KafkaApis); control batches from clients and a producer
 // id without a base sequence are INVALID_RECORD (validator.ts); a plain batch
@@ -41,6 +44,7 @@
 import { ProduceApi, type ProduceRequest, type ProduceRequestPartitionProduceData, type ProduceResponsePartitionProduceResponse } from '../../protocol/messages/00-produce.js';
 import type { EncodeInput } from '../../protocol/codec-runtime.js';
 import { ErrorCode, errorName } from '../../protocol/errors.js';
+import { AclOperation, ResourceType, authorized } from '../security/authorize.js';
 import { buildRecordBatch, decodeLegacyMessageSet, RecordBatchError } from '../../protocol/record-batch.js';
 
 /** Attributes byte of the first message of a legacy message set (offset 8, size 4, crc 4, magic 1). */
@@ -218,10 +222,15 @@ export const produceHandler = defineHandler({
     const validAcks = acks === 0 || acks === 1 || acks === -1;
     const topics = req.topicData.map((t) => ctx.broker.cluster.topic(t.name));
     // Kafka refuses the whole request before looking at any partition
-    const noTransactionalId =
-      req.transactionalId === null && req.topicData.some((t) => t.partitionData.some((p) => hasTransactionalBatch(p.records)))
+    const transactional = req.topicData.some((t) => t.partitionData.some((p) => hasTransactionalBatch(p.records)));
+    const noTransactionalId = !transactional
+      ? null
+      : req.transactionalId === null
         ? 'Transactional records need a transactional_id in the Produce request'
-        : null;
+        : !authorized(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)
+          ? 'Transactional Id authorization failed.'
+          : null;
+    const writable = req.topicData.map((t) => authorized(ctx, AclOperation.WRITE, ResourceType.TOPIC, t.name));
     const verify = ctx.broker.config.values['transaction.partition.verification.enable'] ? req.transactionalId : null;
     const verifyCode = (topic: string, p: ProduceRequestPartitionProduceData): PartitionResult | null => {
       if (verify === null) return null;
@@ -235,7 +244,9 @@ export const produceHandler = defineHandler({
           t.partitionData.map((p) =>
             noTransactionalId !== null
               ? failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, noTransactionalId)
-              : !validAcks
+              : !writable[i]
+                ? failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED)
+                : !validAcks
                 ? failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS)
                 : (verifyCode(t.name, p) ?? appendPartition(ctx, topic, p, acks)),
           ),

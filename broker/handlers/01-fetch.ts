@@ -31,7 +31,10 @@
 // quota allows in its windows; a fetch that takes the client over its quota
 // answers with no partitions and the throttle time (its bytes are not counted),
 // as Kafka does. Kafka counts the whole response's size; here the record bytes.
+// Authorization: READ on each topic, else TOPIC_AUTHORIZATION_FAILED (after an
+// unknown topic id, before an unknown topic name), as Kafka.
 // Not done: follower fetching (replica ids other than -1 are refused).
+import { AclOperation, ResourceType, authorized } from '../security/authorize.js';
 import { FetchApi, type FetchRequest, type FetchResponsePartitionData } from '../../protocol/messages/01-fetch.js';
 // Kafka sends an empty record set, never a null one; librdkafka refuses a null.
 import { type EncodeInput, ZERO_UUID, EMPTY_BUFFER } from '../../protocol/codec-runtime.js';
@@ -68,8 +71,10 @@ function resolve(ctx: RequestContext, req: FetchRequest): { slots: Slot[]; topic
   const slots: Slot[] = [];
   const topics = req.topics.map((t, topicIndex) => {
     const topic = byId ? cluster.topicById(t.topicId) : cluster.topic(t.topic);
+    // Kafka: an unknown id first, then READ on the name, then an unknown name.
+    const denied = (topic !== undefined || !byId) && !authorized(ctx, AclOperation.READ, ResourceType.TOPIC, topic?.name ?? t.topic);
     for (const p of t.partitions) {
-      const found = lookupPartition(ctx, topic, p.partition, p.currentLeaderEpoch);
+      const found = denied ? { log: undefined, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED } : lookupPartition(ctx, topic, p.partition, p.currentLeaderEpoch);
       const refused = found.log ? fetchVersionRefusal(ctx.apiVersion, found.log.config) : null;
       const errorCode = !topic && byId ? ErrorCode.UNKNOWN_TOPIC_ID : (refused ?? found.errorCode);
       slots.push({

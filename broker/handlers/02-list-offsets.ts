@@ -10,9 +10,12 @@
 // at or after it, or -1 when there is none. v0 answers the old "offsets" list.
 // A partition named twice is INVALID_REQUEST, as Kafka answers. Only the
 // partition's leader answers: another node gets NOT_LEADER_OR_FOLLOWER.
+// Authorization: DESCRIBE on each topic, else TOPIC_AUTHORIZATION_FAILED (before
+// the duplicate check), as Kafka.
 // Not done: follower requests (replica id >= 0 is answered like a consumer's).
 import { ListOffsetsApi, type ListOffsetsResponseListOffsetsPartitionResponse } from '../../protocol/messages/02-list-offsets.js';
 import type { EncodeInput } from '../../protocol/codec-runtime.js';
+import { AclOperation, ResourceType, authorized } from '../security/authorize.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from '../registry.js';
 import { lookupPartition } from '../partition-lookup.js';
@@ -35,12 +38,17 @@ export const listOffsetsHandler = defineHandler({
     const topics = [];
     for (const t of req.topics) {
       const topic = ctx.broker.cluster.topic(t.name);
+      const describable = authorized(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, t.name);
       const seen = new Set<number>();
       const duplicates = new Set(t.partitions.map((p) => p.partitionIndex).filter((i) => seen.has(i) || !seen.add(i)));
       const partitions: Out[] = [];
       for (const p of t.partitions) {
         const out: Out = { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE };
         partitions.push(out);
+        if (!describable) {
+          out.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+          continue;
+        }
         if (duplicates.has(p.partitionIndex)) {
           out.errorCode = ErrorCode.INVALID_REQUEST;
           continue;

@@ -9,7 +9,11 @@
 // and the new topic is returned at once with no error: creation here is
 // synchronous, where Kafka would answer LEADER_NOT_AVAILABLE until it finishes.
 // Topic ids from v10; lookup by id (v12) answers UNKNOWN_TOPIC_ID when unknown.
-// Not done: authorization (authorized operations are "all" when asked for).
+// Authorization as Kafka: all topics lists only those the principal may
+// DESCRIBE; a named topic without DESCRIBE answers TOPIC_AUTHORIZATION_FAILED
+// with the zero id whether or not it exists (by id: with the id), and
+// auto-creation needs CREATE on the cluster or the topic (else the same error).
+// Authorized operations, when asked for, are those the principal may do.
 import { MetadataApi, type MetadataResponseTopic } from '../../protocol/messages/03-metadata.js';
 import type { EncodeInput } from '../../protocol/codec-runtime.js';
 import { ZERO_UUID } from '../../protocol/codec-runtime.js';
@@ -19,6 +23,8 @@ import { endpointFor, type TopicInfo } from '../cluster.js';
 import { invalidTopicNameReason } from '../topic-name.js';
 import { TOPIC_OPERATIONS, CLUSTER_OPERATIONS, NOT_REQUESTED } from '../acl-operations.js';
 import type { RequestContext } from '../context.js';
+import { AclOperation, ResourceType, authorized, authorizedOperations, clusterAuthorized, visible } from '../security/authorize.js';
+import { CLUSTER_NAME } from '../security/acl.js';
 import { storageFailure } from '../storage-errors.js';
 import { describePartition } from '../partition-lookup.js';
 
@@ -30,7 +36,7 @@ function describeTopic(ctx: RequestContext, t: TopicInfo, withOperations: boolea
     topicId: t.id,
     isInternal: t.internal,
     partitions: t.partitions.map((p) => describePartition(ctx, p, listenerNotFound)),
-    topicAuthorizedOperations: withOperations ? TOPIC_OPERATIONS : NOT_REQUESTED,
+    topicAuthorizedOperations: withOperations ? authorizedOperations(ctx, TOPIC_OPERATIONS, ResourceType.TOPIC, t.name) : NOT_REQUESTED,
   };
 }
 
@@ -60,18 +66,23 @@ export const metadataHandler = defineHandler({
 
     const topics: EncodeInput<MetadataResponseTopic>[] = [];
     if (allTopics) {
-      for (const t of cluster.topics()) topics.push(describeTopic(ctx, t, withOps));
+      for (const t of cluster.topics()) if (visible(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, t.name)) topics.push(describeTopic(ctx, t, withOps));
     } else {
       for (const wanted of req.topics ?? []) {
         if (wanted.name === null) {
           // Lookup by id (v12); a null name with the zero id is not a request for anything.
           const t = wanted.topicId === ZERO_UUID ? undefined : cluster.topicById(wanted.topicId);
-          topics.push(t ? describeTopic(ctx, t, withOps) : topicError(ErrorCode.UNKNOWN_TOPIC_ID, null, wanted.topicId));
+          if (t && !authorized(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, t.name)) topics.push(topicError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, null, t.id));
+          else topics.push(t ? describeTopic(ctx, t, withOps) : topicError(ErrorCode.UNKNOWN_TOPIC_ID, null, wanted.topicId));
           continue;
         }
         const t = cluster.topic(wanted.name);
-        if (t) {
+        if (!authorized(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, wanted.name)) {
+          topics.push(topicError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, wanted.name));
+        } else if (t) {
           topics.push(describeTopic(ctx, t, withOps));
+        } else if (allowAutoCreate && !clusterAuthorized(ctx, AclOperation.CREATE) && !authorized(ctx, AclOperation.CREATE, ResourceType.TOPIC, wanted.name)) {
+          topics.push(topicError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, wanted.name));
         } else if (invalidTopicNameReason(wanted.name) !== null) {
           topics.push(topicError(ErrorCode.INVALID_TOPIC_EXCEPTION, wanted.name));
         } else if (allowAutoCreate && !cluster.collidingTopic(wanted.name)) {
@@ -92,7 +103,7 @@ export const metadataHandler = defineHandler({
       clusterId: cluster.clusterId,
       controllerId: cluster.controllerId,
       topics,
-      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : NOT_REQUESTED,
+      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? authorizedOperations(ctx, CLUSTER_OPERATIONS, ResourceType.CLUSTER, CLUSTER_NAME) : NOT_REQUESTED,
     };
   },
 });

@@ -24,9 +24,11 @@
 // On a node that does not coordinate the group (another node leads its
 // __consumer_offsets partition): NOT_COORDINATOR; while its shard loads:
 // COORDINATOR_LOAD_IN_PROGRESS.
-// Not done: authorization.
+// Authorization: READ on the group (else GROUP_AUTHORIZATION_FAILED for every
+// partition), READ on each topic (else TOPIC_AUTHORIZATION_FAILED), as Kafka.
 import { OffsetCommitApi, type OffsetCommitResponsePartition } from '../../protocol/messages/08-offset-commit.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, ResourceType, authorized } from '../security/authorize.js';
 import { defineHandler } from '../registry.js';
 import { partitionExists, TopicPartitionResults } from '../group-service.js';
 import type { OffsetCommitTopic } from '../groups/types.js';
@@ -43,7 +45,13 @@ export const offsetCommitHandler = defineHandler({
     const v = ctx.apiVersion;
     const results = new TopicPartitionResults<PartitionResult>();
     const valid: OffsetCommitTopic[] = [];
+    const groupReadable = authorized(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId);
     for (const t of req.topics) {
+      const denied = !groupReadable ? ErrorCode.GROUP_AUTHORIZATION_FAILED : !authorized(ctx, AclOperation.READ, ResourceType.TOPIC, t.name) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : null;
+      if (denied !== null) {
+        for (const p of t.partitions) results.add(t.name, { partitionIndex: p.partitionIndex, errorCode: denied });
+        continue;
+      }
       if (cluster.topic(t.name) === undefined) {
         for (const p of t.partitions) results.add(t.name, { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
         continue;

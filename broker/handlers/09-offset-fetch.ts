@@ -16,14 +16,27 @@
 // On a node that does not coordinate the group (another node leads its
 // __consumer_offsets partition): NOT_COORDINATOR; while its shard loads:
 // COORDINATOR_LOAD_IN_PROGRESS.
-// Not done: authorization.
+// Authorization: DESCRIBE on the group (else GROUP_AUTHORIZATION_FAILED); named
+// topics without DESCRIBE answer offset -1 with TOPIC_AUTHORIZATION_FAILED, and
+// "all topics" leaves them out, as Kafka.
 import { OffsetFetchApi } from '../../protocol/messages/09-offset-fetch.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, ResourceType, authorized, authorizedGroupShard } from '../security/authorize.js';
 import { defineHandler } from '../registry.js';
 import type { RequestContext } from '../context.js';
 import type { OffsetFetchResult } from '../groups/types.js';
 
 type Topics = readonly { readonly name: string; readonly partitionIndexes: readonly number[] }[] | null;
+
+/** Topics the principal may not DESCRIBE: left out of "all", answered TOPIC_AUTHORIZATION_FAILED when named (Kafka). */
+function withoutUndescribable(ctx: RequestContext, r: OffsetFetchResult, all: boolean): OffsetFetchResult {
+  const topics = r.topics.flatMap((t) => {
+    if (authorized(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, t.name)) return [t];
+    if (all) return [];
+    return [{ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED })) }];
+  });
+  return { ...r, topics };
+}
 
 async function fetchGroup(
   ctx: RequestContext,
@@ -32,8 +45,8 @@ async function fetchGroup(
   requireStable: boolean,
   member: { memberId: string | null; memberEpoch: number } = { memberId: null, memberEpoch: -1 },
 ): Promise<OffsetFetchResult> {
-  const shard = await ctx.broker.groups.coordinatorFor(groupId, ctx.node.nodeId);
-  if (shard.coordinator) return shard.coordinator.fetchOffsets({ groupId, topics, requireStable, ...member });
+  const shard = await authorizedGroupShard(ctx, AclOperation.DESCRIBE, groupId);
+  if (shard.coordinator) return withoutUndescribable(ctx, await shard.coordinator.fetchOffsets({ groupId, topics, requireStable, ...member }), topics === null);
   // Below v2 the group's error goes on each requested partition, so they are listed.
   const unanswered = (topics ?? []).map((t) => ({
     name: t.name,

@@ -17,9 +17,11 @@
 // - v1-v3 answers carry the error message "NONE" on success (Kafka sends the
 //   error's name when there is no exception text).
 // The transaction coordinator found is served (broker/transactions/).
-// Not done: authorization.
+// Authorization: DESCRIBE on the group (else GROUP_AUTHORIZATION_FAILED) or the
+// transactional id (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED), as Kafka.
 import { FindCoordinatorApi } from '../../protocol/messages/10-find-coordinator.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, ResourceType, authorized } from '../security/authorize.js';
 import { defineHandler } from '../registry.js';
 import type { RequestContext } from '../context.js';
 import { endpointFor } from '../cluster.js';
@@ -34,8 +36,18 @@ const SHARE = 2;
 const NO_NODE = { nodeId: -1, host: '', port: -1 } as const;
 
 /** The live node leading the key's partition of the coordinator's internal topic. */
+/** Below v4 the error message is Kafka's Errors.message() of the code. */
+const V0_MESSAGES = new Map<number, string>([
+  [ErrorCode.NONE, 'NONE'],
+  [ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.'],
+  [ErrorCode.GROUP_AUTHORIZATION_FAILED, 'Group authorization failed.'],
+  [ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Transactional Id authorization failed.'],
+]);
+
 async function coordinatorOf(ctx: RequestContext, keyType: number, key: string): Promise<{ errorCode: number; nodeId: number; host: string; port: number }> {
   const { cluster, config, groups } = ctx.broker;
+  if (keyType === GROUP && !authorized(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, key)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, ...NO_NODE };
+  if (keyType === TRANSACTION && !authorized(ctx, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)) return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, ...NO_NODE };
   let leaderId: number;
   if (keyType === GROUP) {
     leaderId = await groups.coordinatorNode(key);
@@ -67,7 +79,7 @@ export const findCoordinatorHandler = defineHandler({
         return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'No share coordinator runs on this broker.', ...NO_NODE };
       }
       const found = await coordinatorOf(ctx, keyType, req.key);
-      return found.errorCode === ErrorCode.NONE ? { ...found, errorMessage: 'NONE' } : { ...found, errorMessage: 'The coordinator is not available.' };
+      return { ...found, errorMessage: V0_MESSAGES.get(found.errorCode) ?? null };
     }
 
     if (!known) {

@@ -22,9 +22,10 @@
 // On a node that does not coordinate the group (another node leads its
 // __consumer_offsets partition): NOT_COORDINATOR; while its shard loads:
 // COORDINATOR_LOAD_IN_PROGRESS.
-// Not done: authorization.
+// Authorization: READ on the group, else GROUP_AUTHORIZATION_FAILED.
 import { JoinGroupApi } from '../../protocol/messages/11-join-group.js';
 import { joinError } from '../groups/classic-group.js';
+import { AclOperation, authorizedGroupShard } from '../security/authorize.js';
 import { defineHandler } from '../registry.js';
 import { asBuffer, clientHostOf } from '../group-service.js';
 
@@ -34,7 +35,7 @@ export const joinGroupHandler = defineHandler({
   maxVersion: 9,
   async handle(ctx, req) {
     const v = ctx.apiVersion;
-    const shard = await ctx.broker.groups.coordinatorFor(req.groupId, ctx.node.nodeId);
+    const shard = await authorizedGroupShard(ctx, AclOperation.READ, req.groupId);
     const answer = !shard.coordinator ? joinError(req.memberId, shard.errorCode) : shard.coordinator.joinGroup({
       groupId: req.groupId,
       memberId: req.memberId,

@@ -8,8 +8,9 @@
 // On a node that does not coordinate the group (another node leads its
 // __consumer_offsets partition): NOT_COORDINATOR; while its shard loads:
 // COORDINATOR_LOAD_IN_PROGRESS.
-// Not done: authorization.
+// Authorization: READ on the group, else GROUP_AUTHORIZATION_FAILED.
 import { HeartbeatApi } from '../../protocol/messages/12-heartbeat.js';
+import { AclOperation, authorizedGroupShard } from '../security/authorize.js';
 import { defineHandler } from '../registry.js';
 
 export const heartbeatHandler = defineHandler({
@@ -17,7 +18,7 @@ export const heartbeatHandler = defineHandler({
   minVersion: 0,
   maxVersion: 4,
   async handle(ctx, req) {
-    const shard = await ctx.broker.groups.coordinatorFor(req.groupId, ctx.node.nodeId);
+    const shard = await authorizedGroupShard(ctx, AclOperation.READ, req.groupId);
     if (!shard.coordinator) return { errorCode: shard.errorCode };
     const res = await shard.coordinator.heartbeat({
       groupId: req.groupId,

@@ -11,9 +11,10 @@
 // On a node that does not coordinate the group (another node leads its
 // __consumer_offsets partition): NOT_COORDINATOR; while its shard loads:
 // COORDINATOR_LOAD_IN_PROGRESS.
-// Not done: authorization.
+// Authorization: READ on the group, else GROUP_AUTHORIZATION_FAILED.
 import { LeaveGroupApi } from '../../protocol/messages/13-leave-group.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, authorizedGroupShard } from '../security/authorize.js';
 import { defineHandler } from '../registry.js';
 
 export const leaveGroupHandler = defineHandler({
@@ -26,7 +27,7 @@ export const leaveGroupHandler = defineHandler({
       v <= 2
         ? [{ memberId: req.memberId, groupInstanceId: null, reason: null }]
         : req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, reason: m.reason }));
-    const shard = await ctx.broker.groups.coordinatorFor(req.groupId, ctx.node.nodeId);
+    const shard = await authorizedGroupShard(ctx, AclOperation.READ, req.groupId);
     const res = shard.coordinator ? await shard.coordinator.leaveGroup({ groupId: req.groupId, members }) : { errorCode: shard.errorCode, members: [] };
     if (v <= 2) {
       const errorCode = res.errorCode !== ErrorCode.NONE ? res.errorCode : (res.members[0]?.errorCode ?? ErrorCode.NONE);

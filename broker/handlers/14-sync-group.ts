@@ -10,9 +10,10 @@
 // On a node that does not coordinate the group (another node leads its
 // __consumer_offsets partition): NOT_COORDINATOR; while its shard loads:
 // COORDINATOR_LOAD_IN_PROGRESS.
-// Not done: authorization.
+// Authorization: READ on the group, else GROUP_AUTHORIZATION_FAILED.
 import { SyncGroupApi } from '../../protocol/messages/14-sync-group.js';
 import { syncError } from '../groups/classic-group.js';
+import { AclOperation, authorizedGroupShard } from '../security/authorize.js';
 import { defineHandler } from '../registry.js';
 import { asBuffer } from '../group-service.js';
 
@@ -22,7 +23,7 @@ export const syncGroupHandler = defineHandler({
   maxVersion: 5,
   async handle(ctx, req) {
     const v = ctx.apiVersion;
-    const shard = await ctx.broker.groups.coordinatorFor(req.groupId, ctx.node.nodeId);
+    const shard = await authorizedGroupShard(ctx, AclOperation.READ, req.groupId);
     const answer = !shard.coordinator ? syncError(shard.errorCode) : shard.coordinator.syncGroup({
       groupId: req.groupId,
       generationId: req.generationId,

@@ -6,9 +6,11 @@
 // insensitive; empty = all). v5+: the group type ("classic" or "consumer") and
 // a types filter (case-insensitive). Consumer groups (KIP-848) list with protocol
 // type "consumer" and their states Empty, Assigning, Reconciling, Stable.
-// Not done: authorization (Kafka filters by DESCRIBE on each group unless the
-// client may DESCRIBE the cluster).
+// Authorization as Kafka: only the groups the principal may DESCRIBE, unless it
+// may DESCRIBE the cluster.
 import { ListGroupsApi } from '../../protocol/messages/16-list-groups.js';
+import { AclOperation, ResourceType, visible } from '../security/authorize.js';
+import { CLUSTER_NAME } from '../security/acl.js';
 import { defineHandler } from '../registry.js';
 
 export const listGroupsHandler = defineHandler({
@@ -18,7 +20,10 @@ export const listGroupsHandler = defineHandler({
   handle(ctx, req) {
     const v = ctx.apiVersion;
     const mine = ctx.broker.groups.coordinatorsOf(ctx.node.nodeId);
-    const groups = mine.coordinators.flatMap((c) => c.listGroups(v >= 4 ? req.statesFilter : [], v >= 5 ? req.typesFilter : []));
+    const all = visible(ctx, AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_NAME);
+    const groups = mine.coordinators
+      .flatMap((c) => c.listGroups(v >= 4 ? req.statesFilter : [], v >= 5 ? req.typesFilter : []))
+      .filter((g) => all || visible(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, g.groupId));
     return {
       errorCode: mine.errorCode,
       groups: groups.map((g) => ({

@@ -10,6 +10,9 @@
 // with its id. Leaders: round-robin over the live nodes, or a manual
 // assignment's first broker. Replication is not simulated: each partition's
 // replicas and ISR are its leader alone (so the answer's replication factor is 1).
+// Authorization as Kafka: CREATE on the cluster or the topic, else
+// TOPIC_AUTHORIZATION_FAILED; the created topic's configs are withheld
+// (topic_config_error_code TOPIC_AUTHORIZATION_FAILED) without DESCRIBE_CONFIGS.
 // Not done: timeoutMs is not needed (creation completes before the answer).
 import {
   CreateTopicsApi,
@@ -18,6 +21,7 @@ import {
 } from '../../protocol/messages/19-create-topics.js';
 import type { EncodeInput } from '../../protocol/codec-runtime.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, ResourceType, authorized, clusterAuthorized } from '../security/authorize.js';
 import { defineHandler } from '../registry.js';
 import type { RequestContext } from '../context.js';
 import { invalidTopicNameReason } from '../topic-name.js';
@@ -114,13 +118,21 @@ export const createTopicsHandler = defineHandler({
     const counts = new Map<string, number>();
     for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
     const topics: Result[] = [];
+    const clusterCreate = clusterAuthorized(ctx, AclOperation.CREATE);
     for (const t of req.topics) {
       if ((counts.get(t.name) ?? 0) > 1) {
         // Kafka answers every entry of a repeated name, once per entry, with INVALID_REQUEST.
         topics.push(failure(t.name, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.'));
         continue;
       }
-      topics.push(await createOne(ctx, t, req.validateOnly));
+      if (!clusterCreate && !authorized(ctx, AclOperation.CREATE, ResourceType.TOPIC, t.name)) {
+        topics.push(failure(t.name, ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.'));
+        continue;
+      }
+      const created = await createOne(ctx, t, req.validateOnly);
+      // Kafka withholds the configs of a topic the principal may not DESCRIBE_CONFIGS.
+      const withheld = created.errorCode === ErrorCode.NONE && !authorized(ctx, AclOperation.DESCRIBE_CONFIGS, ResourceType.TOPIC, t.name);
+      topics.push(withheld ? { ...created, configs: null, topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED } : created);
     }
     return { topics };
   },

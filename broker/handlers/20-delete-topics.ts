@@ -3,11 +3,14 @@
 // UNKNOWN_TOPIC_OR_PARTITION, unknown ids UNKNOWN_TOPIC_ID; a v6 entry with both
 // a name and an id is INVALID_REQUEST. delete.topic.enable=false gives
 // TOPIC_DELETION_DISABLED (v3+; older versions have no such code, so INVALID_REQUEST).
+// Authorization: DELETE on the topic (named by id: DESCRIBE too), else
+// TOPIC_AUTHORIZATION_FAILED, as Kafka.
 // Not done: timeoutMs (deletion completes before the answer).
 import { DeleteTopicsApi, type DeleteTopicsResponseDeletableTopicResult } from '../../protocol/messages/20-delete-topics.js';
 import type { EncodeInput } from '../../protocol/codec-runtime.js';
 import { ZERO_UUID } from '../../protocol/codec-runtime.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, ResourceType, authorized } from '../security/authorize.js';
 import { defineHandler } from '../registry.js';
 import { storageFailure } from '../storage-errors.js';
 
@@ -35,6 +38,15 @@ export const deleteTopicsHandler = defineHandler({
         continue;
       }
       const topic = w.name !== null ? cluster.topic(w.name) : cluster.topicById(w.topicId);
+      // Kafka: by id, an unknown id first and DESCRIBE before DELETE; by name, DELETE before the lookup.
+      if (w.name === null && topic && !authorized(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, topic.name)) {
+        responses.push(fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Topic authorization failed.'));
+        continue;
+      }
+      if ((w.name !== null || topic) && !authorized(ctx, AclOperation.DELETE, ResourceType.TOPIC, topic?.name ?? w.name!)) {
+        responses.push(fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Topic authorization failed.'));
+        continue;
+      }
       if (!topic) {
         responses.push(
           w.name !== null

@@ -4,8 +4,10 @@
 // or below the current start changes nothing. Whole segments below the new
 // start are deleted. The answer carries the new low watermark. Only the
 // partition's leader does it: another node answers NOT_LEADER_OR_FOLLOWER.
+// Authorization: DELETE on the topic, else TOPIC_AUTHORIZATION_FAILED, as Kafka.
 import { DeleteRecordsApi } from '../../protocol/messages/21-delete-records.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, ResourceType, authorized } from '../security/authorize.js';
 import { defineHandler } from '../registry.js';
 import { lookupPartition } from '../partition-lookup.js';
 import { isLogError } from '../../storage/errors.js';
@@ -18,8 +20,10 @@ export const deleteRecordsHandler = defineHandler({
     const topics = await Promise.all(
       req.topics.map(async (t) => {
         const topic = ctx.broker.cluster.topic(t.name);
+        const deletable = authorized(ctx, AclOperation.DELETE, ResourceType.TOPIC, t.name);
         const partitions = await Promise.all(
           t.partitions.map(async (p) => {
+            if (!deletable) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
             const found = lookupPartition(ctx, topic, p.partitionIndex);
             if (!found.log) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: found.errorCode };
             const log = found.log;

@@ -10,9 +10,12 @@
 // Timeout <= 0 or above transaction.max.timeout.ms: INVALID_TRANSACTION_TIMEOUT.
 // PRODUCER_FENCED is INVALID_PRODUCER_EPOCH below v4, TRANSACTION_ABORTABLE
 // INVALID_TXN_STATE below v5.
-// Not done: authorization.
+// Authorization as Kafka: WRITE on the transactional id (else
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED); without one, IDEMPOTENT_WRITE on the
+// cluster or WRITE on some topic (else CLUSTER_AUTHORIZATION_FAILED).
 import { InitProducerIdApi } from '../../protocol/messages/22-init-producer-id.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, ResourceType, authorized, authorizedByResourceType, clusterAuthorized } from '../security/authorize.js';
 import { defineHandler } from '../registry.js';
 import { storageFailure } from '../storage-errors.js';
 import { downgradeTxnError } from '../transactions/errors.js';
@@ -26,9 +29,13 @@ export const initProducerIdHandler = defineHandler({
   async handle(ctx, req) {
     try {
       if (req.transactionalId === null) {
+        if (!clusterAuthorized(ctx, AclOperation.IDEMPOTENT_WRITE) && !authorizedByResourceType(ctx, AclOperation.WRITE, ResourceType.TOPIC)) {
+          return { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, ...FAILED };
+        }
         const producerId = await ctx.broker.producerIds.nextId();
         return { errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };
       }
+      if (!authorized(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, ...FAILED };
       const given = ctx.apiVersion >= 3 ? { producerId: req.producerId, producerEpoch: req.producerEpoch } : { producerId: -1n, producerEpoch: -1 };
       const step = await ctx.broker.transactions.initProducerId(ctx.node.nodeId, { transactionalId: req.transactionalId, timeoutMs: req.transactionTimeoutMs, ...given });
       const errorCode = downgradeTxnError(step.errorCode, ctx.apiVersion, { fencedFrom: 4, abortableFrom: 5 });

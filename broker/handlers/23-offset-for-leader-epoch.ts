@@ -9,10 +9,14 @@
 // above the current one is (-1, -1). The epochs are the partitionLeaderEpoch
 // the log stamps into batches (storage/leader-epochs.ts). v0 has no epoch in
 // its answer. The replica id (v3+) is not checked: there are no followers.
+// Authorization: DESCRIBE on each topic (or CLUSTER_ACTION on the cluster), else
+// TOPIC_AUTHORIZATION_FAILED, as Kafka.
 import { OffsetForLeaderEpochApi, type OffsetForLeaderEpochResponseEpochEndOffset } from '../../protocol/messages/23-offset-for-leader-epoch.js';
 import type { EncodeInput } from '../../protocol/codec-runtime.js';
+import { AclOperation, ResourceType, authorized, visible } from '../security/authorize.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from '../registry.js';
+import { CLUSTER_NAME } from '../security/acl.js';
 import { lookupPartition } from '../partition-lookup.js';
 import { storageFailure } from '../storage-errors.js';
 import { endOffsetForEpoch } from '../../storage/leader-epochs.js';
@@ -46,9 +50,15 @@ export const offsetForLeaderEpochHandler = defineHandler({
   maxVersion: 4,
   async handle(ctx, req) {
     const topics = [];
+    const clusterAction = visible(ctx, AclOperation.CLUSTER_ACTION, ResourceType.CLUSTER, CLUSTER_NAME);
     for (const t of req.topics) {
       const partitions: Result[] = [];
-      for (const p of t.partitions) partitions.push(await endOffset(ctx, t.topic, p.partition, p.currentLeaderEpoch, p.leaderEpoch));
+      const describable = clusterAction || authorized(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, t.topic);
+      for (const p of t.partitions) {
+        partitions.push(describable
+          ? await endOffset(ctx, t.topic, p.partition, p.currentLeaderEpoch, p.leaderEpoch)
+          : { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, partition: p.partition, ...(ctx.apiVersion >= 1 ? { leaderEpoch: -1 } : {}), endOffset: -1n });
+      }
       topics.push({ topic: t.topic, partitions });
     }
     return { throttleTimeMs: 0, topics };

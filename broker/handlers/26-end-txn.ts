@@ -7,8 +7,12 @@
 // the opposite outcome INVALID_TXN_STATE, as does an EndTxn with no transaction.
 // PRODUCER_FENCED is INVALID_PRODUCER_EPOCH below v2, TRANSACTION_ABORTABLE
 // INVALID_TXN_STATE below v4.
-// Not done: v5 (KIP-890 part 2's epoch bump per transaction); authorization.
+// Authorization: WRITE on the transactional id, else
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED, as Kafka.
+// Not done: v5 (KIP-890 part 2's epoch bump per transaction).
 import { EndTxnApi } from '../../protocol/messages/26-end-txn.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, ResourceType, authorized } from '../security/authorize.js';
 import { defineHandler } from '../registry.js';
 import { downgradeTxnError } from '../transactions/errors.js';
 
@@ -17,6 +21,7 @@ export const endTxnHandler = defineHandler({
   minVersion: 0,
   maxVersion: 4,
   async handle(ctx, req) {
+    if (!authorized(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
     const code = await ctx.broker.transactions.endTxn(ctx.node.nodeId, req.transactionalId, req.producerId, req.producerEpoch, req.committed);
     return { errorCode: downgradeTxnError(code, ctx.apiVersion, { fencedFrom: 2, abortableFrom: 4 }) };
   },

@@ -6,9 +6,11 @@
 // unknown partition UNKNOWN_TOPIC_OR_PARTITION, another node's partition
 // NOT_LEADER_OR_FOLLOWER, an epoch below the partition's producer state
 // INVALID_PRODUCER_EPOCH, a stale coordinator epoch TRANSACTION_COORDINATOR_FENCED.
-// Not done: authorization (Kafka requires CLUSTER_ACTION).
+// Authorization: CLUSTER_ACTION on the cluster, else CLUSTER_AUTHORIZATION_FAILED
+// on every partition, as Kafka.
 import { WriteTxnMarkersApi } from '../../protocol/messages/27-write-txn-markers.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, clusterAuthorized } from '../security/authorize.js';
 import { defineHandler } from '../registry.js';
 
 export const writeTxnMarkersHandler = defineHandler({
@@ -17,6 +19,10 @@ export const writeTxnMarkersHandler = defineHandler({
   maxVersion: 1,
   async handle(ctx, req) {
     const { cluster, transactions } = ctx.broker;
+    if (!clusterAuthorized(ctx, AclOperation.CLUSTER_ACTION)) {
+      const denied = (partitionIndex: number) => ({ partitionIndex, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED });
+      return { markers: req.markers.map((m) => ({ producerId: m.producerId, topics: m.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map(denied) })) })) };
+    }
     return {
       markers: await Promise.all(
         req.markers.map(async (m) => ({

@@ -18,9 +18,12 @@
 // Unknown partitions: UNKNOWN_TOPIC_OR_PARTITION. NOT_COORDINATOR and
 // COORDINATOR_LOAD_IN_PROGRESS as OffsetCommit (the latter is
 // COORDINATOR_NOT_AVAILABLE below v2).
-// Not done: authorization.
+// Authorization as Kafka: WRITE on the transactional id (else
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED), READ on the group (else
+// GROUP_AUTHORIZATION_FAILED), READ on each topic (else TOPIC_AUTHORIZATION_FAILED).
 import { TxnOffsetCommitApi } from '../../protocol/messages/28-txn-offset-commit.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, ResourceType, authorized } from '../security/authorize.js';
 import { defineHandler } from '../registry.js';
 import { partitionExists, TopicPartitionResults } from '../group-service.js';
 import type { OffsetCommitTopic } from '../groups/types.js';
@@ -39,9 +42,20 @@ export const txnOffsetCommitHandler = defineHandler({
     const v = ctx.apiVersion;
     const results = new TopicPartitionResults<PartitionResult>();
     const valid: OffsetCommitTopic[] = [];
+    // Kafka: WRITE on the transactional id, READ on the group, READ on each topic.
+    const denied = !authorized(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)
+      ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+      : !authorized(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)
+        ? ErrorCode.GROUP_AUTHORIZATION_FAILED
+        : null;
     for (const t of req.topics) {
       const partitions: OffsetCommitTopic['partitions'][number][] = [];
+      const topicDenied = denied ?? (authorized(ctx, AclOperation.READ, ResourceType.TOPIC, t.name) ? null : ErrorCode.TOPIC_AUTHORIZATION_FAILED);
       for (const p of t.partitions) {
+        if (topicDenied !== null) {
+          results.add(t.name, { partitionIndex: p.partitionIndex, errorCode: topicDenied });
+          continue;
+        }
         if (!partitionExists(cluster, t.name, p.partitionIndex)) {
           results.add(t.name, { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
           continue;

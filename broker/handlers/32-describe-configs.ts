@@ -13,10 +13,13 @@
 // Group resources (32): a group's per-group configs (broker/group-configs.ts),
 // GROUP_CONFIG when set, else the broker's value as DEFAULT_CONFIG; any group id
 // but the empty one (INVALID_REQUEST), existing or not, as Kafka.
+// Authorization as Kafka: DESCRIBE_CONFIGS on the topic, the group, or the
+// cluster for a broker (else TOPIC_/GROUP_/CLUSTER_AUTHORIZATION_FAILED).
 // Not done: broker loggers (resource type 8).
 import { DescribeConfigsApi, type DescribeConfigsResponseDescribeConfigsResult } from '../../protocol/messages/32-describe-configs.js';
 import type { EncodeInput } from '../../protocol/codec-runtime.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, configResourceDenied } from '../security/authorize.js';
 import { defineHandler } from '../registry.js';
 import { describeBrokerConfigs, describeTopicConfigs, type DescribedConfig } from '../config.js';
 import { describeGroupConfigs } from '../group-configs.js';
@@ -43,6 +46,8 @@ export const describeConfigsHandler = defineHandler({
     });
     const results: Result[] = req.resources.map((r) => {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName, errorMessage: null };
+      const denied = configResourceDenied(ctx, AclOperation.DESCRIBE_CONFIGS, r.resourceType, r.resourceName);
+      if (denied !== null) return { ...base, errorCode: denied, configs: [] };
       if (r.resourceType === TOPIC) {
         const topic = cluster.topic(r.resourceName);
         if (!topic) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${r.resourceName} does not exist`, configs: [] };

@@ -12,8 +12,11 @@
 // alter-configs.ts). A GROUP resource's (32) configs replace the group's
 // per-group configs (broker/group-configs.ts), as Kafka 4.0 accepts them here
 // too. BROKER_LOGGER is not an AlterConfigs resource in Kafka either (INVALID_REQUEST).
+// Authorization as Kafka: ALTER_CONFIGS on the topic, the group, or the cluster
+// for a broker (else TOPIC_/GROUP_/CLUSTER_AUTHORIZATION_FAILED).
 import { AlterConfigsApi, type AlterConfigsResponseAlterConfigsResourceResponse } from '../../protocol/messages/33-alter-configs.js';
 import type { EncodeInput } from '../../protocol/codec-runtime.js';
+import { AclOperation, configResourceDenied } from '../security/authorize.js';
 import { defineHandler } from '../registry.js';
 import {
   RESOURCE_BROKER,
@@ -41,7 +44,9 @@ export const alterConfigsHandler = defineHandler({
     for (const [i, r] of req.resources.entries()) {
       let outcome: AlterOutcome;
       const configs = () => Object.fromEntries(r.configs.map((c) => [c.name, c.value as string]));
+      const denied = configResourceDenied(ctx, AclOperation.ALTER_CONFIGS, r.resourceType, r.resourceName);
       if (early[i]) outcome = early[i];
+      else if (denied !== null) outcome = { errorCode: denied, errorMessage: null };
       else if (r.resourceType === RESOURCE_GROUP) {
         outcome = checkGroupResource(r.resourceName) ?? (await applyGroupConfigs(ctx, r.resourceName, configs(), req.validateOnly));
       } else if (r.resourceType === RESOURCE_BROKER) {

@@ -6,9 +6,11 @@
 // does not lead are left out (Kafka does not error on them). v4 adds the volume's
 // total and usable bytes (statfs), -1 in memory as Kafka's unknown volume.
 // Not done: several log dirs per node, future (moving) replicas.
+// Authorization: DESCRIBE on the cluster (else no log dirs; v3+ CLUSTER_AUTHORIZATION_FAILED).
 import { resolve } from 'node:path';
 import { DescribeLogDirsApi } from '../../protocol/messages/35-describe-log-dirs.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, clusterAuthorized } from '../security/authorize.js';
 import { defineHandler } from '../registry.js';
 import { storageFailure } from '../storage-errors.js';
 
@@ -18,6 +20,8 @@ export const describeLogDirsHandler = defineHandler({
   maxVersion: 4,
   async handle(ctx, req) {
     const { cluster, logs } = ctx.broker;
+    // Kafka: without DESCRIBE on the cluster, no log dirs (and from v3 the error).
+    if (!clusterAuthorized(ctx, AclOperation.DESCRIBE)) return { throttleTimeMs: 0, errorCode: ctx.apiVersion >= 3 ? ErrorCode.CLUSTER_AUTHORIZATION_FAILED : ErrorCode.NONE, results: [] };
     const wanted = req.topics === null ? null : new Map(req.topics.map((t) => [t.topic, new Set(t.partitions)]));
     const topics = [];
     for (const t of cluster.topics()) {

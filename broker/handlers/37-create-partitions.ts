@@ -4,9 +4,11 @@
 // partition with known nodes (INVALID_REPLICA_ASSIGNMENT), and the first one
 // leads it (else round-robin over the live nodes); a topic named
 // twice is INVALID_REQUEST; unknown topics UNKNOWN_TOPIC_OR_PARTITION.
-// validateOnly checks and changes nothing.
+// validateOnly checks and changes nothing. Authorization: ALTER on the topic,
+// else TOPIC_AUTHORIZATION_FAILED, as Kafka.
 import { CreatePartitionsApi } from '../../protocol/messages/37-create-partitions.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, ResourceType, authorized } from '../security/authorize.js';
 import { defineHandler } from '../registry.js';
 import { storageFailure } from '../storage-errors.js';
 
@@ -23,6 +25,10 @@ export const createPartitionsHandler = defineHandler({
       const fail = (errorCode: number, errorMessage: string) => ({ name: t.name, errorCode, errorMessage });
       if ((counts.get(t.name) ?? 0) > 1) {
         results.push(fail(ErrorCode.INVALID_REQUEST, `Duplicate topic in request: ${t.name}`));
+        continue;
+      }
+      if (!authorized(ctx, AclOperation.ALTER, ResourceType.TOPIC, t.name)) {
+        results.push(fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Topic authorization failed.'));
         continue;
       }
       const topic = cluster.topic(t.name);

@@ -6,8 +6,9 @@
 // On a node that does not coordinate the group (another node leads its
 // __consumer_offsets partition): NOT_COORDINATOR; while its shard loads:
 // COORDINATOR_LOAD_IN_PROGRESS.
-// Not done: authorization.
+// Authorization: DELETE on each group, else GROUP_AUTHORIZATION_FAILED.
 import { DeleteGroupsApi } from '../../protocol/messages/42-delete-groups.js';
+import { AclOperation, authorizedGroupShard } from '../security/authorize.js';
 import { defineHandler } from '../registry.js';
 
 export const deleteGroupsHandler = defineHandler({
@@ -17,7 +18,7 @@ export const deleteGroupsHandler = defineHandler({
   async handle(ctx, req) {
     const results = await Promise.all(
       [...new Set(req.groupsNames)].map(async (groupId) => {
-        const shard = await ctx.broker.groups.coordinatorFor(groupId, ctx.node.nodeId);
+        const shard = await authorizedGroupShard(ctx, AclOperation.DELETE, groupId);
         if (!shard.coordinator) return { groupId, errorCode: shard.errorCode };
         const [r] = await shard.coordinator.deleteGroups([groupId]);
         return { groupId, errorCode: r!.errorCode };

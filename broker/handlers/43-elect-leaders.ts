@@ -8,9 +8,11 @@
 // INVALID_REQUEST for the whole request. A null partition list means every
 // partition, and then (as Kafka) only partitions that needed an election are listed.
 // Not done: nothing is ever elected; leadership moves with the nodes (cluster.ts).
+// Authorization: ALTER on the cluster, else CLUSTER_AUTHORIZATION_FAILED (top level and per partition).
 import { ElectLeadersApi, type ElectLeadersResponsePartitionResult } from '../../protocol/messages/43-elect-leaders.js';
 import type { EncodeInput } from '../../protocol/codec-runtime.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, clusterAuthorized } from '../security/authorize.js';
 import { defineHandler } from '../registry.js';
 import { NO_LEADER, type Cluster } from '../cluster.js';
 
@@ -32,6 +34,10 @@ export const electLeadersHandler = defineHandler({
   maxVersion: 2,
   handle(ctx, req) {
     const { cluster } = ctx.broker;
+    if (!clusterAuthorized(ctx, AclOperation.ALTER)) {
+      const denied = (partitionId: number) => ({ partitionId, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null });
+      return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, replicaElectionResults: (req.topicPartitions ?? []).map((tp) => ({ topic: tp.topic, partitionResult: tp.partitions.map(denied) })) };
+    }
     if (req.electionType !== 0 && req.electionType !== 1) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REQUEST, replicaElectionResults: [] };
     }

@@ -12,6 +12,8 @@
 // BROKER resources: the same operations on the resource's dynamic broker
 // configs (see alter-configs.ts); GROUP resources (32) on a group's per-group
 // configs (broker/group-configs.ts).
+// Authorization as Kafka: ALTER_CONFIGS on the topic, the group, or the cluster
+// for a broker (else TOPIC_/GROUP_/CLUSTER_AUTHORIZATION_FAILED).
 // Not done: runtime log levels (BROKER_LOGGER: INVALID_REQUEST).
 import {
   IncrementalAlterConfigsApi,
@@ -20,6 +22,7 @@ import {
 } from '../../protocol/messages/44-incremental-alter-configs.js';
 import type { EncodeInput } from '../../protocol/codec-runtime.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, configResourceDenied } from '../security/authorize.js';
 import { defineHandler } from '../registry.js';
 import { brokerConfigDefinition, formatDefault, topicConfigDefinition, type ConfigDefinition } from '../config.js';
 import { groupConfigDefinition } from '../group-configs.js';
@@ -96,7 +99,9 @@ export const incrementalAlterConfigsHandler = defineHandler({
     const responses: Result[] = [];
     for (const [i, r] of req.resources.entries()) {
       let outcome: AlterOutcome;
+      const denied = configResourceDenied(ctx, AclOperation.ALTER_CONFIGS, r.resourceType, r.resourceName);
       if (early[i]) outcome = early[i];
+      else if (denied !== null) outcome = { errorCode: denied, errorMessage: null };
       else if (r.resourceType === RESOURCE_BROKER_LOGGER) {
         outcome = { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'kafkalite does not change log levels at runtime (BROKER_LOGGER resources)' };
       } else if (r.resourceType === RESOURCE_GROUP) {

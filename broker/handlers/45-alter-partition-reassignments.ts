@@ -8,12 +8,14 @@
 // leader epoch bumps, as Cluster.moveLeader does) and completes before the answer.
 // Not done: more than one replica (INVALID_REPLICA_ASSIGNMENT, saying why), and
 // reassignment to a registered node that is stopped (INVALID_REPLICA_ASSIGNMENT).
+// Authorization: ALTER on the cluster, else CLUSTER_AUTHORIZATION_FAILED (top level and per partition).
 import {
   AlterPartitionReassignmentsApi,
   type AlterPartitionReassignmentsResponseReassignablePartitionResponse,
 } from '../../protocol/messages/45-alter-partition-reassignments.js';
 import type { EncodeInput } from '../../protocol/codec-runtime.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, clusterAuthorized } from '../security/authorize.js';
 import { defineHandler } from '../registry.js';
 import type { RequestContext } from '../context.js';
 import { storageFailure } from '../storage-errors.js';
@@ -50,6 +52,10 @@ export const alterPartitionReassignmentsHandler = defineHandler({
   minVersion: 0,
   maxVersion: 0,
   async handle(ctx, req) {
+    if (!clusterAuthorized(ctx, AclOperation.ALTER)) {
+      const denied = (partitionIndex: number) => ({ partitionIndex, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null });
+      return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null, responses: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => denied(p.partitionIndex)) })) };
+    }
     const responses = [];
     for (const t of req.topics) {
       const partitions: PartitionResponse[] = [];

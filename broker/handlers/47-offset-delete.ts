@@ -11,9 +11,11 @@
 // On a node that does not coordinate the group (another node leads its
 // __consumer_offsets partition): NOT_COORDINATOR; while its shard loads:
 // COORDINATOR_LOAD_IN_PROGRESS.
-// Not done: authorization.
+// Authorization: DELETE on the group (else GROUP_AUTHORIZATION_FAILED), READ on
+// each topic (else TOPIC_AUTHORIZATION_FAILED per partition), as Kafka.
 import { OffsetDeleteApi, type OffsetDeleteResponsePartition } from '../../protocol/messages/47-offset-delete.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, ResourceType, authorized, authorizedGroupShard } from '../security/authorize.js';
 import { defineHandler } from '../registry.js';
 import { partitionExists, TopicPartitionResults } from '../group-service.js';
 
@@ -25,15 +27,17 @@ export const offsetDeleteHandler = defineHandler({
   maxVersion: 0,
   async handle(ctx, req) {
     const { cluster, groups } = ctx.broker;
-    const shard = await groups.coordinatorFor(req.groupId, ctx.node.nodeId);
+    const shard = await authorizedGroupShard(ctx, AclOperation.DELETE, req.groupId);
     if (!shard.coordinator) return { errorCode: shard.errorCode, topics: [] };
     const results = new TopicPartitionResults<PartitionResult>();
     const valid: { name: string; partitionIndexes: number[] }[] = [];
     for (const t of req.topics) {
       const known = cluster.topic(t.name) !== undefined;
+      const readable = authorized(ctx, AclOperation.READ, ResourceType.TOPIC, t.name);
       const partitionIndexes: number[] = [];
       for (const p of t.partitions) {
-        if (known && partitionExists(cluster, t.name, p.partitionIndex)) partitionIndexes.push(p.partitionIndex);
+        if (!readable) results.add(t.name, { partitionIndex: p.partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
+        else if (known && partitionExists(cluster, t.name, p.partitionIndex)) partitionIndexes.push(p.partitionIndex);
         else results.add(t.name, { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
       }
       if (partitionIndexes.length > 0) valid.push({ name: t.name, partitionIndexes });

@@ -2,9 +2,11 @@
 // The SCRAM mechanisms and iterations of the users asked for (null or empty: every
 // user with a credential). A user without one gets RESOURCE_NOT_FOUND, a user named
 // twice DUPLICATE_RESOURCE, with Kafka's messages. Salts and keys are never returned.
-// Not done: authorization (DESCRIBE on the cluster).
+// Authorization: DESCRIBE on the cluster, else CLUSTER_AUTHORIZATION_FAILED at the
+// top and for each user named, as Kafka.
 import { DescribeUserScramCredentialsApi } from '../../protocol/messages/50-describe-user-scram-credentials.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, clusterAuthorized } from '../security/authorize.js';
 import { defineHandler } from '../registry.js';
 import { SCRAM_MECHANISM_CODES } from '../security/scram-store.js';
 
@@ -13,6 +15,10 @@ export const describeUserScramCredentialsHandler = defineHandler({
   minVersion: 0,
   maxVersion: 0,
   handle(ctx, req) {
+    if (!clusterAuthorized(ctx, AclOperation.DESCRIBE)) {
+      const denied = { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null, credentialInfos: [] };
+      return { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null, results: (req.users ?? []).map((u) => ({ user: u.name, ...denied })) };
+    }
     const all = ctx.broker.scram.describe();
     const infos = (credentials: (typeof all)[number]['credentials']) =>
       credentials.map((c) => ({ mechanism: SCRAM_MECHANISM_CODES[c.mechanism], iterations: c.iterations }));

@@ -5,9 +5,11 @@
 // controller checks: empty name, unknown mechanism, iterations outside 4096-16384,
 // deleting a credential that does not exist, a user named twice in the request.
 // The valid changes apply together.
-// Not done: authorization (ALTER on the cluster).
+// Authorization: ALTER on the cluster, else CLUSTER_AUTHORIZATION_FAILED for every
+// user, as Kafka.
 import { AlterUserScramCredentialsApi } from '../../protocol/messages/51-alter-user-scram-credentials.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, clusterAuthorized } from '../security/authorize.js';
 import { defineHandler } from '../registry.js';
 import { scramMechanismOf, type ScramChange } from '../security/scram-store.js';
 import { credentialFromSaltedPassword, SCRAM_MAX_ITERATIONS, SCRAM_MIN_ITERATIONS } from '../security/sasl/scram.js';
@@ -26,6 +28,7 @@ export const alterUserScramCredentialsHandler = defineHandler({
       if (!counts.has(name)) users.push(name);
       counts.set(name, (counts.get(name) ?? 0) + 1);
     }
+    if (!clusterAuthorized(ctx, AclOperation.ALTER)) return { results: users.map((user) => ({ user, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null })) };
     const failures = new Map<string, Failure>();
     const changes: ScramChange[] = [];
     const check = (name: string, mechanismCode: number): ReturnType<typeof scramMechanismOf> | undefined => {

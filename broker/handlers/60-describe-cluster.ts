@@ -3,9 +3,12 @@
 // controller (the live node with the lowest id, as Metadata says) and the
 // cluster id. v1's endpoint type: a broker serves BROKER (1); CONTROLLER (2) is
 // MISMATCHED_ENDPOINT_TYPE and anything else UNSUPPORTED_ENDPOINT_TYPE, with
-// Kafka's messages. Authorized operations are "all" when asked for (no authorizer).
+// Kafka's messages. Authorized operations, when asked for: those the authorizer
+// allows on the cluster (no check of its own, as Kafka).
 import { DescribeClusterApi } from '../../protocol/messages/60-describe-cluster.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { ResourceType, authorizedOperations } from '../security/authorize.js';
+import { CLUSTER_NAME } from '../security/acl.js';
 import { defineHandler } from '../registry.js';
 import { endpointFor } from '../cluster.js';
 import { CLUSTER_OPERATIONS, NOT_REQUESTED } from '../acl-operations.js';
@@ -37,7 +40,7 @@ export const describeClusterHandler = defineHandler({
         const e = endpointFor(n, ctx.broker.listener);
         return e === undefined ? [] : [{ brokerId: e.nodeId, host: e.host, port: e.port, rack: e.rack }];
       }),
-      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : NOT_REQUESTED,
+      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? authorizedOperations(ctx, CLUSTER_OPERATIONS, ResourceType.CLUSTER, CLUSTER_NAME) : NOT_REQUESTED,
     };
   },
 });

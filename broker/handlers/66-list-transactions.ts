@@ -4,8 +4,9 @@
 // (v1) by now - start time >= DurationFilter ms (as Kafka, an id with no open
 // transaction has start time -1 and passes); an empty filter
 // passes all. COORDINATOR_LOAD_IN_PROGRESS while a shard loads.
-// Not done: authorization.
+// Authorization: only the transactional ids the principal may DESCRIBE, as Kafka.
 import { ListTransactionsApi } from '../../protocol/messages/66-list-transactions.js';
+import { AclOperation, ResourceType, visible } from '../security/authorize.js';
 import { defineHandler } from '../registry.js';
 import { TXN_STATES } from '../transactions/state.js';
 
@@ -26,6 +27,7 @@ export const listTransactionsHandler = defineHandler({
       transactionStates: transactions
         .filter((m) => (states.size === 0 || states.has(m.state)) && (pids.size === 0 || pids.has(m.producerId)))
         .filter((m) => minOpenMs < 0 || now - m.startMs >= minOpenMs)
+        .filter((m) => visible(ctx, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, m.transactionalId))
         .map((m) => ({ transactionalId: m.transactionalId, producerId: m.producerId, transactionState: m.state })),
     };
   },

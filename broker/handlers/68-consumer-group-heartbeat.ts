@@ -10,9 +10,11 @@
 // UNSUPPORTED_VERSION, as Kafka does.
 // Member clientId is the request header's client id, clientHost "/<address>".
 // On a node that does not coordinate the group: NOT_COORDINATOR (COORDINATOR_LOAD_IN_PROGRESS while it loads).
-// Not done: authorization, rack-aware assignment (racks are recorded only).
+// Authorization: READ on the group, else GROUP_AUTHORIZATION_FAILED.
+// Not done: rack-aware assignment (racks are recorded only).
 import { ConsumerGroupHeartbeatApi } from '../../protocol/messages/68-consumer-group-heartbeat.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, authorizedGroupShard } from '../security/authorize.js';
 import { defineHandler } from '../registry.js';
 import { clientHostOf } from '../group-service.js';
 
@@ -24,7 +26,7 @@ export const consumerGroupHeartbeatHandler = defineHandler({
     if (!ctx.broker.config.values['group.coordinator.rebalance.protocols'].includes('consumer')) {
       return { errorCode: ErrorCode.UNSUPPORTED_VERSION, errorMessage: 'The consumer group protocol is not enabled.', memberEpoch: 0, heartbeatIntervalMs: 0 };
     }
-    const shard = await ctx.broker.groups.coordinatorFor(req.groupId, ctx.node.nodeId);
+    const shard = await authorizedGroupShard(ctx, AclOperation.READ, req.groupId);
     if (!shard.coordinator) return { errorCode: shard.errorCode, errorMessage: null, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
     const res = await shard.coordinator.consumerGroupHeartbeat({
       groupId: req.groupId,

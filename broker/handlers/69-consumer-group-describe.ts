@@ -4,10 +4,12 @@
 // regex), current assignment and target assignment as topic id + name +
 // partitions. A missing group, or a classic one, answers GROUP_ID_NOT_FOUND; an
 // empty id INVALID_GROUP_ID, as Kafka does. Authorized operations (READ, DELETE,
-// DESCRIBE: no authorizer here) only when asked for.
-// Not done: v1 (MemberType; our copy of the spec stops at v0), authorization.
+// DESCRIBE, as the authorizer allows) only when asked for. Authorization: DESCRIBE
+// on each group, else GROUP_AUTHORIZATION_FAILED.
+// Not done: v1 (MemberType; our copy of the spec stops at v0).
 import { ConsumerGroupDescribeApi } from '../../protocol/messages/69-consumer-group-describe.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, ResourceType, authorizedGroupShard, authorizedOperations } from '../security/authorize.js';
 import { defineHandler } from '../registry.js';
 import { GROUP_OPERATIONS, NOT_REQUESTED } from '../acl-operations.js';
 import type { TopicPartitionList } from '../groups/consumer-types.js';
@@ -25,7 +27,7 @@ export const consumerGroupDescribeHandler = defineHandler({
       groups: await Promise.all(req.groupIds.map(async (groupId) => {
         const failed = (errorCode: number, errorMessage: string | null) => ({ groupId, errorCode, errorMessage, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [] });
         if (groupId === '') return failed(ErrorCode.INVALID_GROUP_ID, 'Group id can not be empty.');
-        const shard = await groups.coordinatorFor(groupId, ctx.node.nodeId);
+        const shard = await authorizedGroupShard(ctx, AclOperation.DESCRIBE, groupId);
         if (!shard.coordinator) return failed(shard.errorCode, null);
         const g = shard.coordinator.describeConsumerGroups([groupId])[0];
         const ok = g.errorCode === ErrorCode.NONE;
@@ -43,7 +45,7 @@ export const consumerGroupDescribeHandler = defineHandler({
             assignment: withNames(m.assignment),
             targetAssignment: withNames(m.targetAssignment),
           })),
-          authorizedOperations: ok && req.includeAuthorizedOperations ? GROUP_OPERATIONS : NOT_REQUESTED,
+          authorizedOperations: ok && req.includeAuthorizedOperations ? authorizedOperations(ctx, GROUP_OPERATIONS, ResourceType.GROUP, groupId) : NOT_REQUESTED,
         };
       })),
     };

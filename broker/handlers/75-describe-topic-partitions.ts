@@ -7,11 +7,13 @@
 // when listing all); a cursor on a topic that was not named fails the request
 // (every named topic answers INVALID_REQUEST, as Kafka's error response). Leaders, epochs, replicas and ISR
 // as Metadata gives them; eligible leader replicas are empty (no ELR).
-// Authorized operations are "all" (no authorizer).
+// Authorized operations: those the authorizer allows on the topic; topics without
+// DESCRIBE are left out of "all" and TOPIC_AUTHORIZATION_FAILED when named.
 import { DescribeTopicPartitionsApi, type DescribeTopicPartitionsResponseTopic } from '../../protocol/messages/75-describe-topic-partitions.js';
 import type { EncodeInput } from '../../protocol/codec-runtime.js';
 import { ZERO_UUID } from '../../protocol/codec-runtime.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, ResourceType, authorizedOperations, visible } from '../security/authorize.js';
 import { defineHandler } from '../registry.js';
 import { TOPIC_OPERATIONS } from '../acl-operations.js';
 import { describePartition } from '../partition-lookup.js';
@@ -42,6 +44,11 @@ export const describeTopicPartitionsHandler = defineHandler({
         nextCursor = { topicName: name, partitionIndex: 0 };
         break;
       }
+      // Kafka: a topic the principal may not DESCRIBE is left out of "all", refused when named, whether it exists or not.
+      if (!visible(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, name)) {
+        if (!all) topics.push({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, name, topicId: ZERO_UUID, isInternal: false, partitions: [] });
+        continue;
+      }
       const t = cluster.topic(name);
       if (!t) {
         if (!all) topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: TOPIC_OPERATIONS });
@@ -55,7 +62,7 @@ export const describeTopicPartitionsHandler = defineHandler({
         topicId: t.id,
         isInternal: t.internal,
         partitions: page.map((p) => ({ ...describePartition(ctx, p), eligibleLeaderReplicas: [], lastKnownElr: [] })),
-        topicAuthorizedOperations: TOPIC_OPERATIONS,
+        topicAuthorizedOperations: authorizedOperations(ctx, TOPIC_OPERATIONS, ResourceType.TOPIC, name),
       });
       if (start + page.length < t.partitions.length) {
         nextCursor = { topicName: name, partitionIndex: start + page.length };
