@@ -5,12 +5,15 @@
 // changes are persisted with the cluster metadata before the answer and take
 // effect on the next request (broker/quotas/quota-managers.ts); validateOnly
 // checks and changes nothing.
-// Not done: authorization (ALTER_CONFIGS on the cluster).
+// Authorization as Kafka: ALTER_CONFIGS on the cluster, else every entity's
+// result is CLUSTER_AUTHORIZATION_FAILED and nothing changes.
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { AlterClientQuotasApi } from '../../protocol/messages/49-alter-client-quotas.js';
 import { defineHandler } from '../registry.js';
 import { planAlterations } from '../quotas/alter-client-quotas.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, clusterAuthorized } from '../security/authorize.js';
 
 /** Kafka's InetAddress.getByName: an address literal, or a name that resolves. */
 async function resolvable(host: string): Promise<boolean> {
@@ -28,6 +31,10 @@ export const alterClientQuotasHandler = defineHandler({
   minVersion: 0,
   maxVersion: 1,
   async handle(ctx, req) {
+    if (!clusterAuthorized(ctx, AclOperation.ALTER_CONFIGS)) {
+      const denied = { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null };
+      return { throttleTimeMs: 0, entries: req.entries.map((e) => ({ ...denied, entity: e.entity.map((p) => ({ ...p })) })) };
+    }
     const cluster = ctx.broker.cluster;
     const { results, records } = await planAlterations(cluster.clientQuotas, req.entries, resolvable);
     if (!req.validateOnly) await cluster.alterClientQuotas(records);

@@ -210,6 +210,29 @@ describe('the authorizer, with kafkajs', () => {
     }
   });
 
+  it('client quotas need DESCRIBE_CONFIGS and ALTER_CONFIGS on the cluster (@platformatic/kafka admin)', async () => {
+    const pk = (user: AclUser) =>
+      new PlatformaticAdmin({ clientId: `pk-${user}`, bootstrapBrokers: [`127.0.0.1:${broker.saslPort}`], retries: 0, sasl: { mechanism: 'PLAIN' as const, username: user, password: ACL_USERS[user] } });
+    const entries = [{ entities: [{ entityType: 'user' as const, entityName: 'bob' }], ops: [{ key: 'producer_byte_rate' as const, value: 4096, remove: false }] }];
+    const bob = pk('bob');
+    const root = pk('admin');
+    try {
+      const refused = await bob.alterClientQuotas({ entries }).then(() => 'ok', (e: unknown) => apiIdIn(e) ?? String(e));
+      expect(refused).toBe('CLUSTER_AUTHORIZATION_FAILED');
+      const describeRefused = await bob.describeClientQuotas({ components: [], strict: false }).then(() => 'ok', (e: unknown) => apiIdIn(e) ?? String(e));
+      expect(describeRefused).toBe('CLUSTER_AUTHORIZATION_FAILED');
+      // The refused alteration changed nothing.
+      expect((await root.describeClientQuotas({ components: [], strict: false })).length).toBe(0);
+      await grant(admin, [{ principal: 'User:bob', resourceType: AclResourceTypes.CLUSTER, resourceName: 'kafka-cluster', operation: AclOperationTypes.ALTER_CONFIGS }]);
+      expect((await bob.alterClientQuotas({ entries })).map((e) => e.errorCode)).toEqual([0]);
+      // ALTER_CONFIGS implies DESCRIBE_CONFIGS.
+      expect((await bob.describeClientQuotas({ components: [], strict: false })).length).toBe(1);
+    } finally {
+      await bob.close();
+      await root.close();
+    }
+  });
+
   it('ListGroups shows only the groups a principal may DESCRIBE; DescribeGroups refuses the others', async () => {
     const consumer = broker.kafkajs('admin').consumer({ groupId: 'zeta' });
     await consumer.connect();
