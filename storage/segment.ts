@@ -100,6 +100,12 @@ export class Segment {
   abortedTxns: AbortedTxn[] = [];
   /** How many of `abortedTxns` are in the `.txnindex` file. */
   abortedTxnsOnDisk = 0;
+  /**
+   * Offsets may skip ahead from one batch to the next (a compacted log: the
+   * cleaner drops whole batches). Otherwise each batch must start where the
+   * previous one ended, which catches a rotted base offset (outside the CRC).
+   */
+  allowOffsetGaps = false;
   private refs = 1;
   private retired = false;
   private indexLoad: Promise<void> | null = null;
@@ -122,6 +128,10 @@ export class Segment {
   }
   get txnIndexPath(): string {
     return joinPath(this.env.dir, offsetFileName(this.baseOffset, TXN_INDEX_SUFFIX));
+  }
+
+  private follows(base: number, expected: number): boolean {
+    return this.allowOffsetGaps ? base >= expected : base === expected;
   }
 
   // ---- lifetime ------------------------------------------------------------------
@@ -314,7 +324,7 @@ export class Segment {
     let expected = this.baseOffset;
     const r = await this.scan(0, this.writtenSize, false, (buf, at, filePos, size) => {
       const base = readInt64(buf, at);
-      if (base !== expected) return `batch base offset ${base}, expected ${expected}`;
+      if (!this.follows(base, expected)) return `batch base offset ${base}, expected ${expected}`;
       const last = base + buf.readInt32BE(at + OFF_LAST_OFFSET_DELTA);
       if (last - this.baseOffset > INT32_MAX) return 'offset does not fit the segment';
       built.indexBatch(filePos, size, last, readInt64(buf, at + OFF_MAX_TIMESTAMP), indexIntervalBytes);
@@ -452,7 +462,7 @@ export class Segment {
           const last = base + buf.readInt32BE(at + OFF_LAST_OFFSET_DELTA);
           if (expected < 0) {
             if (last !== claimed) return 'index entry does not match the batch it points at';
-          } else if (base !== expected) return `batch base offset ${base}, expected ${expected}`;
+          } else if (!this.follows(base, expected)) return `batch base offset ${base}, expected ${expected}`;
           expected = base;
           if (last >= offset) {
             found = filePos;
@@ -521,7 +531,7 @@ export class Segment {
     const fileSize = this.writtenSize;
     const r = await this.scan(0, fileSize, true, (buf, at, filePos, size) => {
       const base = readInt64(buf, at);
-      if (base !== expected) return `batch base offset ${base}, expected ${expected}`;
+      if (!this.follows(base, expected)) return `batch base offset ${base}, expected ${expected}`;
       const last = base + buf.readInt32BE(at + OFF_LAST_OFFSET_DELTA);
       if (last - this.baseOffset > INT32_MAX) return 'offset does not fit the segment';
       this.indexBatch(filePos, size, last, readInt64(buf, at + OFF_MAX_TIMESTAMP), indexIntervalBytes);
