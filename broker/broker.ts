@@ -327,6 +327,14 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
       retentionCheckIntervalMs: config.values['log.retention.check.interval.ms'],
       checkpointIntervalMs: config.values['log.flush.offset.checkpoint.interval.ms'],
       maxOpenFiles: config.values['log.max.open.files'] ?? undefined,
+      cleaner: {
+        enable: config.values['log.cleaner.enable'],
+        threads: config.values['log.cleaner.threads'],
+        dedupeBufferSize: config.values['log.cleaner.dedupe.buffer.size'],
+        loadFactor: config.values['log.cleaner.io.buffer.load.factor'],
+        ioMaxBytesPerSecond: config.values['log.cleaner.io.max.bytes.per.second'],
+        backoffMs: config.values['log.cleaner.backoff.ms'],
+      },
       decompress: (codec, data) => decompress(codec as never, data),
     });
     openedLogs = opened;

@@ -92,6 +92,17 @@ export interface LogManagerOptions {
   background?: boolean;
   /** log.max.open.files: segment files open at once over all logs (default: half of ulimit -n). */
   maxOpenFiles?: number;
+  /** The log cleaner's log.cleaner.* settings (default: Kafka's, enabled). */
+  cleaner?: CleanerSettings;
+}
+
+export interface CleanerSettings {
+  enable: boolean;
+  threads: number;
+  dedupeBufferSize: number;
+  loadFactor: number;
+  ioMaxBytesPerSecond: number;
+  backoffMs: number;
 }
 
 interface OpenTopic {

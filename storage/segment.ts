@@ -100,12 +100,6 @@ export class Segment {
   abortedTxns: AbortedTxn[] = [];
   /** How many of `abortedTxns` are in the `.txnindex` file. */
   abortedTxnsOnDisk = 0;
-  /**
-   * Offsets may skip ahead from one batch to the next (a compacted log: the
-   * cleaner drops whole batches). Otherwise each batch must start where the
-   * previous one ended, which catches a rotted base offset (outside the CRC).
-   */
-  allowOffsetGaps = false;
   private refs = 1;
   private retired = false;
   private indexLoad: Promise<void> | null = null;
@@ -130,8 +124,13 @@ export class Segment {
     return joinPath(this.env.dir, offsetFileName(this.baseOffset, TXN_INDEX_SUFFIX));
   }
 
+  /**
+   * Offsets only grow from batch to batch; they may skip ahead (the cleaner
+   * drops whole batches), as Kafka allows. A base offset below the previous
+   * batch's end (rot outside the CRC) is caught.
+   */
   private follows(base: number, expected: number): boolean {
-    return this.allowOffsetGaps ? base >= expected : base === expected;
+    return base >= expected;
   }
 
   // ---- lifetime ------------------------------------------------------------------
@@ -324,7 +323,7 @@ export class Segment {
     let expected = this.baseOffset;
     const r = await this.scan(0, this.writtenSize, false, (buf, at, filePos, size) => {
       const base = readInt64(buf, at);
-      if (!this.follows(base, expected)) return `batch base offset ${base}, expected ${expected}`;
+      if (!this.follows(base, expected)) return `batch base offset ${base}, expected at least ${expected}`;
       const last = base + buf.readInt32BE(at + OFF_LAST_OFFSET_DELTA);
       if (last - this.baseOffset > INT32_MAX) return 'offset does not fit the segment';
       built.indexBatch(filePos, size, last, readInt64(buf, at + OFF_MAX_TIMESTAMP), indexIntervalBytes);
@@ -462,7 +461,7 @@ export class Segment {
           const last = base + buf.readInt32BE(at + OFF_LAST_OFFSET_DELTA);
           if (expected < 0) {
             if (last !== claimed) return 'index entry does not match the batch it points at';
-          } else if (!this.follows(base, expected)) return `batch base offset ${base}, expected ${expected}`;
+          } else if (!this.follows(base, expected)) return `batch base offset ${base}, expected at least ${expected}`;
           expected = base;
           if (last >= offset) {
             found = filePos;
@@ -531,7 +530,7 @@ export class Segment {
     const fileSize = this.writtenSize;
     const r = await this.scan(0, fileSize, true, (buf, at, filePos, size) => {
       const base = readInt64(buf, at);
-      if (!this.follows(base, expected)) return `batch base offset ${base}, expected ${expected}`;
+      if (!this.follows(base, expected)) return `batch base offset ${base}, expected at least ${expected}`;
       const last = base + buf.readInt32BE(at + OFF_LAST_OFFSET_DELTA);
       if (last - this.baseOffset > INT32_MAX) return 'offset does not fit the segment';
       this.indexBatch(filePos, size, last, readInt64(buf, at + OFF_MAX_TIMESTAMP), indexIntervalBytes);

@@ -218,7 +218,6 @@ export async function cleanGroup(fs: FileSystem, env: SegmentEnv, group: readonl
   const paths = cleanedPaths(env.dir, base);
   for (const p of Object.values(paths)) await fs.unlink(p);
   const built = new Segment(env, base);
-  built.allowOffsetGaps = true;
   built.resetIndexes();
   const fh = await fs.open(paths.log, 'rw-truncate');
   let size = 0;

@@ -85,7 +85,6 @@ export async function writeSegment(h: Harness, base: number, batches: Buffer[]):
 
 export async function loadSegment(h: Harness, base: number, size: number): Promise<Segment> {
   const seg = new Segment(h.env, base);
-  seg.allowOffsetGaps = true;
   seg.fileExists = true;
   seg.size = seg.writtenSize = seg.visibleSize = size;
   await seg.recover(4096);
