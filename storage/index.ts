@@ -3,7 +3,8 @@
 //
 //   LogManager      the data directory: partition logs by topic id, checkpoints, recovery
 //   PartitionLog    one partition: append, read, ListOffsets, DeleteRecords,
-//                   retention, flush policy and group commit
+//                   retention; its parts under log/ (segments, loader, writer,
+//                   flusher, tail cache, producer snapshots)
 //   ProducerStateManager  idempotent and transactional producer rules (Kafka's)
 //   control-batch / txn-index  transaction markers and the aborted-transaction index
 //   FileSystem      RealFileSystem (node:fs) / MemoryFileSystem (test double,

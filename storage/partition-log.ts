@@ -1,5 +1,14 @@
-// One partition's log: `<data-dir>/<topic>-<partition>/`, a list of segments,
-// the idempotent-producer state, a tail cache, one writer and one flusher.
+// One partition's log: `<data-dir>/<topic>-<partition>/` (Kafka's UnifiedLog).
+// This class orchestrates; each part has one concern and its own state:
+//   log/segments.ts     the ordered segments (Kafka's LogSegments)
+//   log/loader.ts       loading and crash recovery (Kafka's LogLoader)
+//   log/writer.ts       the write queue and the one writer loop, sealing rolled segments
+//   log/flusher.ts      fsync batching (group commit), flush.ms / flush.messages
+//   log/tail-cache.ts   recent batches in memory for tail reads
+//   log/snapshots.ts    producer-state snapshot files
+// Here: append (validation, offsets, roll), the high watermark and last stable
+// offset, reads, ListOffsets, retention and DeleteRecords, truncation, close,
+// failure and reload.
 //
 // Append (synchronous, no per-record work, no copy of the batch bytes):
 //   `append(records)` takes the Produce partition's record bytes (one or more
@@ -12,22 +21,17 @@
 //   cache). The CRC of client batches is checked once, before this, by
 //   validator.ts (Kafka's LogValidator checks); `verifyCrc` checks it here too.
 //
-// Writer: one loop per log writes everything queued since its last write in a
-//   single writev at the segment's end (group commit for writes too). A batch is
-//   "written" once in the file (page cache); a write error takes the log
-//   offline (appends and reads answer KAFKA_STORAGE_ERROR), rejects every
-//   pending waiter, and reloads the log from disk with crash recovery (again
-//   and again, with a growing pause, while the reload fails: EMFILE or a full
-//   disk pass); the log then comes back online by itself.
+// Writer (log/writer.ts): a batch is "written" once in the file (page cache);
+//   a write error takes the log offline (appends and reads answer
+//   KAFKA_STORAGE_ERROR), rejects every pending waiter, and reloads the log from
+//   disk with crash recovery (again and again, with a growing pause, while the
+//   reload fails: EMFILE or a full disk pass); the log then comes back online by
+//   itself.
 //
-// Flusher: at most one fsync in flight per log. It covers everything written
-//   before it started: all waiters up to that offset resolve together. Policies
-//   (log-config.ts): flush.messages (the append that crosses it is acknowledged
-//   only once flushed, as in Kafka where that flush runs inside the append),
-//   flush.ms (timer), segment roll (the rolled segment is flushed, as Kafka
-//   does), and flush.mode=group-commit (flush whenever anything is unflushed).
-//   A failed fsync rejects every durability waiter with KAFKA_STORAGE_ERROR;
-//   the log stays online and the next flush tries again.
+// Flusher (log/flusher.ts): flush.messages makes the append that crosses it
+//   acknowledged only once flushed, as in Kafka where that flush runs inside the
+//   append. A failed fsync rejects the durability waiters it covered; the log
+//   stays online and the next flush tries again.
 //
 // High watermark (single node): in interval mode every written batch is
 //   visible; in group-commit mode only fsynced batches are, so consumers never
@@ -38,14 +42,6 @@
 //   pread for the data. A read stays within one segment, as in Kafka. Unlike
 //   Kafka, every batch read from disk is checked (CRC32C, offsets) before it
 //   is served: corruption answers KAFKA_STORAGE_ERROR, logged once per place.
-//
-// Recovery (load): Kafka's LogLoader. Clean shutdown: trust the segments (reads check them),
-//   load indexes lazily (checked), find the end of the last segment from its
-//   last index entry. Unclean: from the segment holding the recovery point on,
-//   check every batch (length, magic, CRC32C, contiguous offsets), truncate at
-//   the first bad byte, delete every later segment, rebuild indexes, then fsync.
-//   Producer state: newest valid snapshot at or below the log end, then the
-//   batch headers after it.
 //
 // Transactions: markers come from the coordinator (`appendTxnMarker`,
 //   control-batch.ts). The last stable offset is the first offset of the
@@ -79,37 +75,25 @@ import {
 } from './batch.js';
 import { LogError, isLogError, storageError } from './errors.js';
 import { HandlePool } from './handle-pool.js';
-import { joinPath, mkdirDurable, type FileSystem } from './fs.js';
+import type { FileSystem } from './fs.js';
 import type { LogConfig } from './log-config.js';
 import { silentLogger, systemClock, type Clock, type Logger } from './logger.js';
 import { ProducerStateManager, type AppendOrigin, type CompletedTxn, type ProducerAppend } from './producer-state.js';
 import { LeaderEpochCache, type EpochStart } from './leader-epochs.js';
 import { buildTxnMarkerBatch, readEndTxnMarker, type TxnMarker } from './control-batch.js';
-import { appendTxnIndex, collectAborted, readTxnIndex, writeTxnIndex, type AbortedTxn } from './txn-index.js';
-import {
-  INDEX_SUFFIX,
-  LOG_SUFFIX,
-  SNAPSHOT_SUFFIX,
-  Segment,
-  TIME_INDEX_SUFFIX,
-  TXN_INDEX_SUFFIX,
-  offsetFileName,
-  parseOffsetFileName,
-  writeAndSync,
-  type SegmentEnv,
-} from './segment.js';
+import { abortedTxnEntry, collectAborted, type AbortedTxn } from './txn-index.js';
+import type { Segment, SegmentEnv } from './segment.js';
+import { Flusher } from './log/flusher.js';
+import { loadLog } from './log/loader.js';
+import { LogSegments } from './log/segments.js';
+import { ProducerSnapshots } from './log/snapshots.js';
+import { TailCache } from './log/tail-cache.js';
+import { LogWriter } from './log/writer.js';
 
 const INT32_MAX = 0x7fffffff;
-/** Longest timer Node accepts; longer flush.ms values mean "never". */
-const MAX_TIMER_MS = 0x7fffffff;
-const SNAPSHOTS_TO_KEEP = 3;
-/** Pause before an fsync that failed is tried again for the appends it did not cover. */
-const FLUSH_RETRY_MS = 10;
 /** Pauses between attempts to reload a log that failed (doubling up to the max). */
 const RELOAD_RETRY_MIN_MS = 100;
 const RELOAD_RETRY_MAX_MS = 30_000;
-const MAX_WRITE_BYTES = 32 * 1024 * 1024;
-const MAX_WRITE_BUFFERS = 1024;
 
 export interface PartitionLogOptions {
   fs: FileSystem;
@@ -198,78 +182,6 @@ export class AppendResult {
   }
 }
 
-interface Waiter {
-  offset: number;
-  resolve: () => void;
-  reject: (e: Error) => void;
-}
-
-/** Waiters ordered by offset; resolved in bulk when a level passes them. */
-class OffsetWaiters {
-  private items: Waiter[] = [];
-  private head = 0;
-
-  get size(): number {
-    return this.items.length - this.head;
-  }
-
-  add(offset: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const w = { offset, resolve, reject };
-      const n = this.items.length;
-      if (n === this.head || this.items[n - 1]!.offset <= offset) this.items.push(w);
-      else {
-        let i = n;
-        while (i > this.head && this.items[i - 1]!.offset > offset) i--;
-        this.items.splice(i, 0, w);
-      }
-    });
-  }
-
-  resolveUpTo(level: number): void {
-    while (this.head < this.items.length && this.items[this.head]!.offset <= level) {
-      const w = this.items[this.head]!;
-      this.items[this.head++] = undefined as unknown as Waiter;
-      w.resolve();
-    }
-    this.compact();
-  }
-
-  rejectAll(e: Error): void {
-    const list = this.items.slice(this.head);
-    this.items = [];
-    this.head = 0;
-    for (const w of list) w.reject(e);
-  }
-
-  /** Rejects the waiters at or below `level`; later ones keep waiting. */
-  rejectUpTo(level: number, e: Error): void {
-    while (this.head < this.items.length && this.items[this.head]!.offset <= level) {
-      const w = this.items[this.head]!;
-      this.items[this.head++] = undefined as unknown as Waiter;
-      w.reject(e);
-    }
-    this.compact();
-  }
-
-  private compact(): void {
-    if (this.head === this.items.length) {
-      this.items = [];
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-  }
-}
-
-interface PendingWrite {
-  seg: Segment;
-  buf: Buffer;
-  /** Offset after the last batch of this append. */
-  end: number;
-}
-
 export class PartitionLog {
   readonly topic: string;
   readonly partition: number;
@@ -279,49 +191,26 @@ export class PartitionLog {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly env: SegmentEnv;
-  private tailCacheLimit: number;
   private readonly decompress: Decompressor | undefined;
   private readonly onLogStartOffsetChanged: ((log: PartitionLog) => void) | undefined;
   private cfg: LogConfig;
 
-  private segments: Segment[] = [];
+  private readonly segments: LogSegments;
   private _state: LogState = 'offline';
   private _logStartOffset = 0;
   private _nextOffset = 0;
-  private writtenOffset = 0;
-  private durableOffset = 0;
   private hw = 0;
   /** Appends ending at or below this are acknowledged only once durable (flush.messages). */
   private syncAckOffset = 0;
 
-  // writer
-  private pending: PendingWrite[] = [];
-  private pendingHead = 0;
-  private writing = false;
-  private writeScheduled = false;
-  private idleWaiters: (() => void)[] = [];
-  private readonly writeWaiters = new OffsetWaiters();
-
-  // flusher
-  private flushing = false;
-  private flushTarget = 0;
-  private flushIdleWaiters: (() => void)[] = [];
-  private readonly durableWaiters = new OffsetWaiters();
-  private flushTimer: { cancel(): void } | null = null;
-  private dirDirty = false;
-  private _lastFlushMs = 0;
+  private readonly writer: LogWriter;
+  private readonly flusher: Flusher;
+  private readonly tailCache: TailCache;
+  private readonly snapshots: ProducerSnapshots;
   private reloading: Promise<void> | null = null;
   private reloadStopped = false;
   private stopReloadWait: (() => void) | null = null;
-  private snapshotOffsets: number[] = [];
   private maintenanceChain: Promise<unknown> = Promise.resolve();
-
-  // tail cache: contiguous whole batches ending at the log end
-  private cacheBufs: (Buffer | undefined)[] = [];
-  private cacheBase: number[] = [];
-  private cacheEnd: number[] = [];
-  private cacheHead = 0;
-  private cacheBytes = 0;
 
   private readonly hwListeners = new Set<(hw: number) => void>();
   /** Transactions whose marker is appended but not below the high watermark yet, in marker order. */
@@ -341,10 +230,39 @@ export class PartitionLog {
     this.cfg = opts.config;
     this.logger = (opts.logger ?? silentLogger).child({ partition: `${opts.topic}-${opts.partition}` });
     this.clock = opts.clock ?? systemClock;
-    this.tailCacheLimit = opts.tailCacheBytes ?? 8 * 1024 * 1024;
+    this.tailCache = new TailCache(opts.tailCacheBytes ?? 8 * 1024 * 1024);
     this.decompress = opts.decompress;
     this.onLogStartOffsetChanged = opts.onLogStartOffsetChanged;
     this.env = { fs: this.fs, dir: this.dir, logger: this.logger, files: opts.files ?? new HandlePool(this.fs, Infinity) };
+    this.segments = new LogSegments(this.env);
+    this.snapshots = new ProducerSnapshots(this.fs, this.dir);
+    this.flusher = new Flusher({
+      name: `${this.topic}-${this.partition}`,
+      fs: this.fs,
+      dir: this.dir,
+      clock: this.clock,
+      logger: this.logger,
+      segments: this.segments,
+      stats: this.stats,
+      config: () => this.cfg,
+      writtenOffset: () => this.writer.writtenOffset,
+      onGroupCommitted: (durable) => this.advanceHw(durable),
+    });
+    this.writer = new LogWriter({
+      fs: this.fs,
+      segments: this.segments,
+      flusher: this.flusher,
+      snapshots: this.snapshots,
+      stats: this.stats,
+      running: () => this._state === 'online' || this._state === 'closing',
+      onWritten: (seg, end) => {
+        if (this.cfg.flushMode !== 'group-commit') {
+          seg.visibleSize = seg.writtenSize;
+          this.advanceHw(end);
+        }
+      },
+      onError: (e) => this.fail('write', e),
+    });
     this.producers = new ProducerStateManager(`${opts.topic}-${opts.partition}`, { producerIdExpirationMs: opts.producerIdExpirationMs });
   }
 
@@ -390,30 +308,29 @@ export class PartitionLog {
   }
   /** Offsets below this are fsynced (Kafka's recovery point). */
   get recoveryPoint(): number {
-    return this.durableOffset;
+    return this.flusher.durableOffset;
   }
   get lastFlushMs(): number {
-    return this._lastFlushMs;
+    return this.flusher.lastFlushMs;
   }
   /** Bytes on disk (all segments). */
   get size(): number {
     let n = 0;
-    for (const s of this.segments) n += s.size;
+    for (const s of this.segments.all) n += s.size;
     return n;
   }
   get segmentCount(): number {
-    return this.segments.length;
+    return this.segments.count;
   }
   /** Base offsets of the segments, oldest first. */
   segmentBaseOffsets(): number[] {
-    return this.segments.map((s) => s.baseOffset);
+    return this.segments.baseOffsets();
   }
 
   updateConfig(config: LogConfig): void {
     this.cfg = config;
-    this.flushTimer?.cancel();
-    this.flushTimer = null;
-    if (this.writtenOffset > this.durableOffset) this.afterWrite();
+    this.flusher.cancelTimer();
+    if (this.writer.writtenOffset > this.flusher.durableOffset) this.flusher.afterWrite();
   }
 
   /** Calls `fn(hw)` whenever the high watermark advances; returns the unsubscribe function. */
@@ -485,13 +402,13 @@ export class PartitionLog {
     if (total === 0) throw new LogError('CORRUPT_MESSAGE', 'no record batches');
     if (total > cfg.segmentBytes) throw new LogError('RECORD_LIST_TOO_LARGE', `${total} bytes exceed segment.bytes ${cfg.segmentBytes}`);
 
-    let seg = this.activeSegment();
+    let seg = this.segments.active();
     if (this.shouldRoll(seg, total, maxTs, next - 1, now)) seg = this.roll(now);
     if (pa) {
       pa.commit();
       for (const t of pa.completed) {
         this.unreplicatedTxns.push(t);
-        if (t.aborted) seg.abortedTxns.push(this.abortedEntry(t.producerId, t.firstOffset, t.lastOffset));
+        if (t.aborted) seg.abortedTxns.push(abortedTxnEntry(this.producers, t.producerId, t.firstOffset, t.lastOffset));
       }
     }
 
@@ -512,7 +429,7 @@ export class PartitionLog {
         restampCrc(records, pos, size);
       }
       seg.indexBatch(position, size, last, logAppendTime ? now : readInt64(records, pos + OFF_MAX_TIMESTAMP), interval);
-      this.cachePush(pos === 0 && size === total ? records : records.subarray(pos, pos + size), off, last + 1);
+      this.tailCache.push(pos === 0 && size === total ? records : records.subarray(pos, pos + size), off, last + 1);
       off = last + 1;
       pos += size;
       position += size;
@@ -523,25 +440,13 @@ export class PartitionLog {
     seg.nextOffset = next;
     seg.lastModifiedMs = now;
     this._nextOffset = next;
-    this.pending.push({ seg, buf: records, end: next });
-    this.scheduleWrite();
+    this.writer.enqueue(seg, records, next);
 
-    if (next - this.durableOffset >= cfg.flushMessages) {
+    if (next - this.flusher.durableOffset >= cfg.flushMessages) {
       this.syncAckOffset = next;
-      this.requestFlush(next);
-    } else if (cfg.flushMode !== 'group-commit' && this.flushTimer === null && cfg.flushMs < MAX_TIMER_MS) {
-      this.flushTimer = this.clock.setTimeout(() => {
-        this.flushTimer = null;
-        this.requestFlush(this._nextOffset);
-      }, cfg.flushMs);
-    }
+      this.flusher.request(next);
+    } else this.flusher.armTimer(() => this._nextOffset);
     return new AppendResult(this, first, next - 1, logAppendTime ? now : -1, this._logStartOffset, false);
-  }
-
-  /** The index entry of an aborted transaction; its LSO: the oldest other open transaction, else the marker + 1 (Kafka). */
-  private abortedEntry(producerId: number, firstOffset: number, lastOffset: number): AbortedTxn {
-    const other = this.producers.firstUnstableOffsetExcept(producerId);
-    return { producerId, firstOffset, lastOffset, lastStableOffset: other >= 0 ? other : lastOffset + 1 };
   }
 
   /**
@@ -559,10 +464,6 @@ export class PartitionLog {
     return { offset: BigInt(r.baseOffset) };
   }
 
-  private activeSegment(): Segment {
-    return this.segments[this.segments.length - 1]!;
-  }
-
   /** Kafka's LogSegment.shouldRoll. */
   private shouldRoll(seg: Segment, bytes: number, maxTimestamp: number, lastOffset: number, now: number): boolean {
     const cfg = this.cfg;
@@ -577,139 +478,15 @@ export class PartitionLog {
 
   /** Starts a new segment at the log end; the writer creates its file and seals the old one. */
   private roll(now: number): Segment {
-    const old = this.activeSegment();
+    const old = this.segments.active();
     old.sealed = true;
     old.pendingSnapshot = this.producers.serialize();
-    const seg = new Segment(this.env, this._nextOffset);
-    seg.resetIndexes();
-    seg.createdMs = now;
-    seg.lastModifiedMs = now;
-    seg.indexIntervalForRebuild = this.cfg.indexIntervalBytes;
-    this.segments.push(seg);
+    const seg = this.segments.roll(this._nextOffset, now, this.cfg.indexIntervalBytes);
     this.logger.debug({ baseOffset: seg.baseOffset }, 'rolled a new segment');
     return seg;
   }
 
-  // ---- writer ------------------------------------------------------------------------------
-
-  private scheduleWrite(): void {
-    if (this.writing || this.writeScheduled) return;
-    this.writeScheduled = true;
-    setImmediate(() => {
-      this.writeScheduled = false;
-      void this.writeLoop();
-    });
-  }
-
-  private async writeLoop(): Promise<void> {
-    if (this.writing) return;
-    this.writing = true;
-    try {
-      while (this.pendingHead < this.pending.length && (this._state === 'online' || this._state === 'closing')) {
-        const seg = this.pending[this.pendingHead]!.seg;
-        await this.sealBefore(seg);
-        if (!seg.fileExists) {
-          seg.fileExists = true; // the write creates it
-          this.dirDirty = true;
-        }
-        const bufs: Buffer[] = [];
-        let bytes = 0;
-        let i = this.pendingHead;
-        while (i < this.pending.length && this.pending[i]!.seg === seg && bufs.length < MAX_WRITE_BUFFERS && bytes < MAX_WRITE_BYTES) {
-          const b = this.pending[i]!.buf;
-          bufs.push(b);
-          bytes += b.length;
-          i++;
-        }
-        const end = this.pending[i - 1]!.end;
-        // an abort marker's index entry is durable before the marker is written
-        if (seg.abortedTxns.length > seg.abortedTxnsOnDisk) {
-          const n = seg.abortedTxns.length;
-          if (seg.abortedTxnsOnDisk === 0) this.dirDirty = true;
-          await appendTxnIndex(this.fs, seg.txnIndexPath, seg.abortedTxnsOnDisk, seg.abortedTxns.slice(seg.abortedTxnsOnDisk, n));
-          seg.abortedTxnsOnDisk = n;
-        }
-        await seg.withFile((fh) => fh.writev(bufs, seg.writtenSize));
-        if (this._state !== 'online' && this._state !== 'closing') break;
-        for (let k = this.pendingHead; k < i; k++) this.pending[k] = undefined as unknown as PendingWrite;
-        this.pendingHead = i;
-        if (this.pendingHead === this.pending.length) {
-          this.pending = [];
-          this.pendingHead = 0;
-        } else if (this.pendingHead > 4096) {
-          this.pending = this.pending.slice(this.pendingHead);
-          this.pendingHead = 0;
-        }
-        seg.writtenSize += bytes;
-        this.writtenOffset = end;
-        this.stats.writes++;
-        this.stats.bytesWritten += bytes;
-        if (this.cfg.flushMode !== 'group-commit') {
-          seg.visibleSize = seg.writtenSize;
-          this.advanceHw(end);
-        }
-        this.writeWaiters.resolveUpTo(end);
-        if (seg.sealed && seg.writtenSize === seg.size) await this.sealSegment(seg);
-        this.afterWrite();
-      }
-    } catch (e) {
-      this.fail('write', e);
-    } finally {
-      this.writing = false;
-      if (this.pendingHead >= this.pending.length || (this._state !== 'online' && this._state !== 'closing')) {
-        const w = this.idleWaiters;
-        this.idleWaiters = [];
-        for (const f of w) f();
-      } else this.scheduleWrite();
-    }
-  }
-
-  /** Seals (index files, snapshot) every rolled segment before `seg` whose bytes are all written. */
-  private async sealBefore(seg: Segment): Promise<void> {
-    let i = this.segments.length - 1;
-    while (i >= 0 && this.segments[i] !== seg) i--;
-    for (let k = i - 1; k >= 0; k--) {
-      const s = this.segments[k]!;
-      if (s.indexFilesCurrent) break;
-      if (s.sealed && s.writtenSize === s.size) await this.sealSegment(s);
-    }
-  }
-
-  private async sealSegment(s: Segment): Promise<void> {
-    if (s.indexFilesCurrent) return;
-    s.finalTimeIndexEntry();
-    await s.writeIndexFiles();
-    if (s.pendingSnapshot) {
-      await this.writeSnapshot(s.nextOffset, s.pendingSnapshot);
-      s.pendingSnapshot = null;
-    }
-    this.dirDirty = true;
-    // Kafka flushes a rolled segment right away (asynchronously)
-    this.requestFlush(s.nextOffset);
-  }
-
-  private async writeSnapshot(offset: number, data: Buffer): Promise<void> {
-    await writeAndSync(this.fs, joinPath(this.dir, offsetFileName(offset, SNAPSHOT_SUFFIX)), data);
-    this.dirDirty = true;
-    if (!this.snapshotOffsets.includes(offset)) {
-      this.snapshotOffsets.push(offset);
-      this.snapshotOffsets.sort((a, b) => a - b);
-    }
-    while (this.snapshotOffsets.length > SNAPSHOTS_TO_KEEP) {
-      const old = this.snapshotOffsets.shift()!;
-      await this.fs.unlink(joinPath(this.dir, offsetFileName(old, SNAPSHOT_SUFFIX)));
-    }
-  }
-
-  private afterWrite(): void {
-    if (this.cfg.flushMode === 'group-commit' || this.flushTarget > this.durableOffset) this.kickFlush();
-  }
-
-  /** Resolves when nothing is queued for writing. */
-  private waitWriterIdle(): Promise<void> {
-    if (!this.writing && !this.writeScheduled && this.pendingHead >= this.pending.length) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
+  // ---- high watermark --------------------------------------------------------------------
 
   private advanceHw(to: number): void {
     if (to <= this.hw) return;
@@ -723,97 +500,20 @@ export class PartitionLog {
     }
   }
 
-  // ---- flusher -----------------------------------------------------------------------------
-
-  private requestFlush(upTo: number): void {
-    if (upTo > this.flushTarget) this.flushTarget = upTo;
-    this.kickFlush();
-  }
-
-  private kickFlush(): void {
-    if (this.flushing) return;
-    void this.flushLoop();
-  }
-
-  private async flushLoop(): Promise<void> {
-    this.flushing = true;
-    let attempted = this.durableOffset;
-    try {
-      for (;;) {
-        const groupCommit = this.cfg.flushMode === 'group-commit';
-        const want = groupCommit ? this.writtenOffset : Math.min(this.flushTarget, this.writtenOffset);
-        if (want <= this.durableOffset) break;
-        // capture, in one synchronous step, what this round covers
-        const covered = this.writtenOffset;
-        const work: { seg: Segment; size: number }[] = [];
-        for (const s of this.segments) {
-          if (s.baseOffset >= covered) break;
-          if (s.syncedSize < s.writtenSize && s.fileExists) work.push({ seg: s, size: s.writtenSize });
-        }
-        attempted = covered;
-        for (const { seg, size } of work) {
-          seg.acquire();
-          try {
-            if (seg.isRetired) continue; // deleted by retention meanwhile
-            await seg.withFile((fh) => fh.sync());
-          } finally {
-            seg.release();
-          }
-          this.stats.fsyncs++;
-          if (size > seg.syncedSize) seg.syncedSize = size;
-        }
-        if (this.dirDirty) {
-          this.dirDirty = false;
-          try {
-            await this.fs.syncDir(this.dir);
-          } catch (e) {
-            this.dirDirty = true;
-            throw e;
-          }
-        }
-        if (covered > this.durableOffset) this.durableOffset = covered;
-        this._lastFlushMs = this.clock.now();
-        if (this.cfg.flushMode === 'group-commit') {
-          for (const { seg, size } of work) if (size > seg.visibleSize) seg.visibleSize = size;
-          this.advanceHw(this.durableOffset);
-        }
-        this.durableWaiters.resolveUpTo(this.durableOffset);
-      }
-    } catch (e) {
-      // Only the appends this fsync was to cover fail; later ones wait for the retry.
-      this.logger.error({ err: e, upTo: attempted }, 'fsync failed; rejecting the durability waiters it covered');
-      this.flushTarget = this.durableOffset;
-      this.durableWaiters.rejectUpTo(attempted, storageError(`fsync of ${this.topic}-${this.partition} failed`, e));
-      if (this.durableWaiters.size > 0) {
-        this.clock.setTimeout(() => this.requestFlush(this.writtenOffset), FLUSH_RETRY_MS);
-      }
-    } finally {
-      this.flushing = false;
-      const w = this.flushIdleWaiters;
-      this.flushIdleWaiters = [];
-      for (const f of w) f();
-    }
-  }
-
-  private waitFlushIdle(): Promise<void> {
-    if (!this.flushing) return Promise.resolve();
-    return new Promise((resolve) => this.flushIdleWaiters.push(resolve));
-  }
+  // ---- waiting for writes and fsyncs ------------------------------------------------------
 
   /** Resolves once every offset below `end` is in the file. */
   waitForWrite(end: number): Promise<void> {
-    if (end <= this.writtenOffset) return Promise.resolve();
+    if (end <= this.writer.writtenOffset) return Promise.resolve();
     if (this._state === 'offline' || this._state === 'closed') return Promise.reject(storageError(`log is ${this._state}`, undefined));
-    return this.writeWaiters.add(end);
+    return this.writer.waitForWrite(end);
   }
 
   /** Resolves once every offset below `end` is fsynced. Starts a flush if none would come. */
   waitForDurable(end: number): Promise<void> {
-    if (end <= this.durableOffset) return Promise.resolve();
+    if (end <= this.flusher.durableOffset) return Promise.resolve();
     if (this._state === 'offline' || this._state === 'closed') return Promise.reject(storageError(`log is ${this._state}`, undefined));
-    const p = this.durableWaiters.add(end);
-    this.requestFlush(end);
-    return p;
+    return this.flusher.waitForDurable(end);
   }
 
   /**
@@ -839,12 +539,10 @@ export class PartitionLog {
     this._state = 'offline';
     this.logger.error({ err }, `${what} failed; log goes offline and reloads from disk`);
     const e = storageError(`${what} to ${this.topic}-${this.partition} failed`, err);
-    this.pending = [];
-    this.pendingHead = 0;
-    this.writeWaiters.rejectAll(e);
-    this.durableWaiters.rejectAll(e);
-    this.flushTimer?.cancel();
-    this.flushTimer = null;
+    this.writer.clear();
+    this.writer.rejectAll(e);
+    this.flusher.rejectAll(e);
+    this.flusher.cancelTimer();
     if (!closing) this.reloading = this.reload();
   }
 
@@ -857,10 +555,10 @@ export class PartitionLog {
     try {
       for (;;) {
         try {
-          await this.waitFlushIdle();
-          const recoveryPoint = this.durableOffset;
+          await this.flusher.waitIdle();
+          const recoveryPoint = this.flusher.durableOffset;
           const logStart = this._logStartOffset;
-          for (const s of this.segments) s.retire();
+          this.segments.retireAll();
           await this.load(false, recoveryPoint, logStart);
           this._state = 'online';
           this.logger.info({ logEndOffset: this._nextOffset }, 'log reloaded and back online');
@@ -913,16 +611,16 @@ export class PartitionLog {
     if (offset >= this._nextOffset) return;
     this._state = 'closing'; // appends refused, the writer drains
     try {
-      await this.waitWriterIdle();
-      await this.waitFlushIdle();
+      await this.writer.waitIdle();
+      await this.flusher.waitIdle();
       if ((this._state as LogState) !== 'closing') throw storageError('write failed while truncating', undefined);
       this._state = 'offline';
       const target = Math.max(offset, this._logStartOffset);
-      for (let i = this.segments.length - 1; i >= 0; i--) {
-        const s = this.segments[i]!;
+      for (let i = this.segments.count - 1; i >= 0; i--) {
+        const s = this.segments.at(i)!;
         if (s.baseOffset >= target && i > 0) {
           await s.deleteFiles();
-          this.segments.splice(i, 1);
+          this.segments.removeAt(i);
           continue;
         }
         const pos = await s.findPosition(target, s.writtenSize, this.cfg.indexIntervalBytes);
@@ -932,8 +630,8 @@ export class PartitionLog {
         });
         break;
       }
-      const recoveryPoint = Math.min(this.durableOffset, target);
-      for (const s of this.segments) s.retire();
+      const recoveryPoint = Math.min(this.flusher.durableOffset, target);
+      this.segments.retireAll();
       await this.load(false, recoveryPoint, this._logStartOffset);
     } finally {
       this._state = 'online';
@@ -985,25 +683,25 @@ export class PartitionLog {
   abortedTransactions(fetchOffset: number, upperBound: number): AbortedTxn[] {
     const out: AbortedTxn[] = [];
     if (upperBound <= fetchOffset) return out;
-    let si = this.segmentIndexFor(fetchOffset);
+    let si = this.segments.floorIndex(fetchOffset);
     if (si < 0) si = 0;
-    for (; si < this.segments.length; si++) {
-      if (collectAborted(this.segments[si]!.abortedTxns, fetchOffset, upperBound, out)) break;
+    for (; si < this.segments.count; si++) {
+      if (collectAborted(this.segments.at(si)!.abortedTxns, fetchOffset, upperBound, out)) break;
     }
     return out.sort((a, b) => a.firstOffset - b.firstOffset);
   }
 
   /** Batches from `offset` below the high watermark (no log-start check). */
   private async readRange(offset: number, maxBytes: number, minOneBatch: boolean): Promise<Buffer[]> {
-    const fromCache = this.cacheRead(offset, maxBytes, minOneBatch);
+    const fromCache = this.tailCache.read(offset, maxBytes, minOneBatch, this.hw);
     if (fromCache) {
       this.stats.cacheReads++;
       return fromCache;
     }
-    let si = this.segmentIndexFor(offset);
+    let si = this.segments.floorIndex(offset);
     if (si < 0) si = 0;
-    for (; si < this.segments.length; si++) {
-      const seg = this.segments[si]!;
+    for (; si < this.segments.count; si++) {
+      const seg = this.segments.at(si)!;
       seg.acquire();
       let out: Buffer[];
       let exhausted = false;
@@ -1040,7 +738,7 @@ export class PartitionLog {
   private checkServed(seg: Segment, pos: number, expectedBase: number, batches: Buffer[]): Buffer[] {
     let at = pos;
     let expected = expectedBase;
-    const end = seg === this.activeSegment() ? this._nextOffset : seg.nextOffset;
+    const end = seg === this.segments.active() ? this._nextOffset : seg.nextOffset;
     for (let i = 0; i < batches.length; i++) {
       const b = batches[i]!;
       const problem = checkBatch(b, 0, b.length, true);
@@ -1077,86 +775,16 @@ export class PartitionLog {
     return storageError(`corrupt batch in ${where}: ${problem}`, cause);
   }
 
-  private segmentIndexFor(offset: number): number {
-    let lo = 0;
-    let hi = this.segments.length - 1;
-    let ans = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.segments[mid]!.baseOffset <= offset) {
-        ans = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
-    return ans;
-  }
-
   // ---- tail cache ------------------------------------------------------------------------
 
   /** Bytes of recent batches held in memory for tail reads. */
   get cachedBytes(): number {
-    return this.cacheBytes;
+    return this.tailCache.bytes;
   }
 
   /** A new size for the tail cache (the log manager shares one budget among all logs). */
   setTailCacheLimit(bytes: number): void {
-    this.tailCacheLimit = bytes;
-    this.cacheTrim();
-  }
-
-  private cachePush(buf: Buffer, base: number, end: number): void {
-    if (this.tailCacheLimit <= 0) return;
-    this.cacheBufs.push(buf);
-    this.cacheBase.push(base);
-    this.cacheEnd.push(end);
-    this.cacheBytes += buf.length;
-    this.cacheTrim();
-  }
-
-  private cacheTrim(): void {
-    while (this.cacheBytes > this.tailCacheLimit && this.cacheHead < this.cacheBufs.length - 1) {
-      this.cacheBytes -= this.cacheBufs[this.cacheHead]!.length;
-      this.cacheBufs[this.cacheHead] = undefined;
-      this.cacheHead++;
-    }
-    if (this.cacheHead > 4096 && this.cacheHead * 2 > this.cacheBufs.length) {
-      this.cacheBufs = this.cacheBufs.slice(this.cacheHead);
-      this.cacheBase = this.cacheBase.slice(this.cacheHead);
-      this.cacheEnd = this.cacheEnd.slice(this.cacheHead);
-      this.cacheHead = 0;
-    }
-  }
-
-  private cacheClear(): void {
-    this.cacheBufs = [];
-    this.cacheBase = [];
-    this.cacheEnd = [];
-    this.cacheHead = 0;
-    this.cacheBytes = 0;
-  }
-
-  private cacheRead(offset: number, maxBytes: number, minOneBatch: boolean): Buffer[] | null {
-    const n = this.cacheBufs.length;
-    if (this.cacheHead >= n || this.cacheBase[this.cacheHead]! > offset) return null;
-    // first entry whose end > offset
-    let lo = this.cacheHead;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.cacheEnd[mid]! > offset) hi = mid;
-      else lo = mid + 1;
-    }
-    if (this.cacheEnd[lo]! <= offset) return null;
-    const hw = this.hw;
-    const out: Buffer[] = [];
-    let bytes = 0;
-    for (let i = lo; i < n && this.cacheEnd[i]! <= hw; i++) {
-      const b = this.cacheBufs[i]!;
-      if (bytes + b.length > maxBytes && !(out.length === 0 && minOneBatch)) break;
-      out.push(b);
-      bytes += b.length;
-    }
-    return out;
+    this.tailCache.setLimit(bytes);
   }
 
   // ---- ListOffsets -------------------------------------------------------------------------
@@ -1169,7 +797,7 @@ export class PartitionLog {
     this.checkOnline();
     for (let attempt = 0; attempt < 2; attempt++) {
       let seg: Segment | undefined;
-      for (const s of [...this.segments]) {
+      for (const s of [...this.segments.all]) {
         await this.withSegment(s, () => s.ensureTrustedTimeIndex(this.cfg.indexIntervalBytes));
         if (s.maxTimestamp >= target) {
           seg = s;
@@ -1225,7 +853,7 @@ export class PartitionLog {
   async maxTimestampOffset(): Promise<TimestampOffset | null> {
     this.checkOnline();
     let best: Segment | undefined;
-    for (const s of [...this.segments]) {
+    for (const s of [...this.segments.all]) {
       await this.withSegment(s, () => s.ensureTrustedTimeIndex(this.cfg.indexIntervalBytes));
       if (s.maxTimestamp >= 0 && (!best || s.maxTimestamp > best.maxTimestamp)) best = s;
     }
@@ -1383,9 +1011,9 @@ export class PartitionLog {
   /** Deletes segments from the oldest while `pred` holds (Kafka's rules: only data below the high watermark, never a last empty segment). */
   private async deleteSegmentsWhile(pred: (s: Segment, next: Segment | undefined) => boolean | Promise<boolean>): Promise<number> {
     const doomed: Segment[] = [];
-    for (let i = 0; i < this.segments.length; i++) {
-      const s = this.segments[i]!;
-      const next = this.segments[i + 1];
+    for (let i = 0; i < this.segments.count; i++) {
+      const s = this.segments.at(i)!;
+      const next = this.segments.at(i + 1)!;
       const upper = next ? next.baseOffset : this._nextOffset;
       const lastAndEmpty = next === undefined && s.size === 0;
       if (this.hw >= upper && !lastAndEmpty && (await pred(s, next))) doomed.push(s);
@@ -1394,16 +1022,16 @@ export class PartitionLog {
     if (this._state !== 'online') return 0;
     // the predicate may have awaited: re-check, synchronously from here on
     let keep = 0;
-    while (keep < doomed.length && this.segments[keep] === doomed[keep]) {
-      const next = this.segments[keep + 1];
+    while (keep < doomed.length && this.segments.at(keep)! === doomed[keep]) {
+      const next = this.segments.at(keep + 1)!;
       if (this.hw < (next ? next.baseOffset : this._nextOffset)) break;
       keep++;
     }
     doomed.length = keep;
     if (doomed.length === 0) return 0;
-    if (doomed.length === this.segments.length) this.roll(this.clock.now());
-    this.segments.splice(0, doomed.length);
-    const newStart = Math.max(this._logStartOffset, this.segments[0]!.baseOffset);
+    if (doomed.length === this.segments.count) this.roll(this.clock.now());
+    this.segments.removeHead(doomed.length);
+    const newStart = Math.max(this._logStartOffset, this.segments.at(0)!.baseOffset);
     const moved = newStart > this._logStartOffset;
     this._logStartOffset = newStart;
     this.producers.truncateHead(newStart);
@@ -1411,13 +1039,7 @@ export class PartitionLog {
       this.logger.info({ baseOffset: s.baseOffset, size: s.size }, 'deleting segment');
       await s.deleteFiles();
     }
-    // keep the newest snapshot; drop those below the new log start
-    for (const off of [...this.snapshotOffsets]) {
-      if (off < newStart && off !== this.snapshotOffsets[this.snapshotOffsets.length - 1]) {
-        this.snapshotOffsets.splice(this.snapshotOffsets.indexOf(off), 1);
-        await this.fs.unlink(joinPath(this.dir, offsetFileName(off, SNAPSHOT_SUFFIX)));
-      }
-    }
+    await this.snapshots.deleteBelow(newStart);
     if (moved) this.onLogStartOffsetChanged?.(this);
     return doomed.length;
   }
@@ -1437,26 +1059,25 @@ export class PartitionLog {
     await this.maintenance(async () => undefined);
     const wasOnline = this._state === 'online';
     this._state = 'closing';
-    this.flushTimer?.cancel();
-    this.flushTimer = null;
+    this.flusher.cancelTimer();
     let clean = false;
     try {
-      await this.waitWriterIdle();
+      await this.writer.waitIdle();
       if (wasOnline && (this._state as LogState) === 'closing') {
-        const active = this.activeSegment();
+        const active = this.segments.active();
         if (!active.fileExists) {
           await active.withFile(async () => undefined); // creates it
           active.fileExists = true;
-          this.dirDirty = true;
+          this.flusher.dirDirty = true;
         }
-        await this.waitFlushIdle();
+        await this.flusher.waitIdle();
         await this.flushSegments();
         active.finalTimeIndexEntry();
         await active.writeIndexFiles();
-        await this.writeSnapshot(this._nextOffset, this.producers.serialize());
+        await this.snapshots.write(this._nextOffset, this.producers.serialize());
         await this.fs.syncDir(this.dir);
-        this.dirDirty = false;
-        this.durableOffset = this.writtenOffset;
+        this.flusher.dirDirty = false;
+        this.flusher.durableOffset = this.writer.writtenOffset;
         clean = true;
       }
     } catch (e) {
@@ -1464,9 +1085,9 @@ export class PartitionLog {
     }
     this._state = 'closed';
     const e = storageError(`log ${this.topic}-${this.partition} is closed`, undefined);
-    this.writeWaiters.rejectAll(e);
-    this.durableWaiters.rejectAll(e);
-    for (const s of this.segments) s.retire();
+    this.writer.rejectAll(e);
+    this.flusher.rejectAll(e);
+    this.segments.retireAll();
     return clean;
   }
 
@@ -1476,20 +1097,19 @@ export class PartitionLog {
     this.stopReloading();
     await this.whenSettled();
     this._state = 'closing';
-    this.flushTimer?.cancel();
-    this.flushTimer = null;
-    await this.waitWriterIdle();
-    await this.waitFlushIdle();
+    this.flusher.cancelTimer();
+    await this.writer.waitIdle();
+    await this.flusher.waitIdle();
     this._state = 'closed';
     const e = storageError(`log ${this.topic}-${this.partition} was deleted`, undefined);
-    this.writeWaiters.rejectAll(e);
-    this.durableWaiters.rejectAll(e);
-    for (const s of this.segments) s.retire();
+    this.writer.rejectAll(e);
+    this.flusher.rejectAll(e);
+    this.segments.retireAll();
   }
 
   /** fsyncs every segment with unsynced bytes (used by close, outside the flusher). */
   private async flushSegments(): Promise<void> {
-    for (const s of this.segments) {
+    for (const s of this.segments.all) {
       if (s.fileExists && s.syncedSize < s.writtenSize) {
         const size = s.writtenSize;
         await s.withFile((fh) => fh.sync());
@@ -1503,244 +1123,37 @@ export class PartitionLog {
 
   private resetState(): void {
     const e = storageError(`log ${this.topic}-${this.partition} was reloaded`, undefined);
-    this.writeWaiters.rejectAll(e);
-    this.durableWaiters.rejectAll(e);
-    this.segments = [];
-    this.pending = [];
-    this.pendingHead = 0;
-    this.cacheClear();
+    this.writer.rejectAll(e);
+    this.flusher.rejectAll(e);
+    this.segments.reset([]);
+    this.writer.clear();
+    this.tailCache.clear();
     this.producers.clear();
     this.unreplicatedTxns = [];
-    this.snapshotOffsets = [];
-    this.flushTarget = 0;
+    this.snapshots.reset([]);
+    this.flusher.clearTarget();
     this.syncAckOffset = 0;
-    this.dirDirty = false;
   }
 
-  private async load(hadCleanShutdown: boolean, recoveryPointCheckpoint: number, logStartCheckpoint: number): Promise<void> {
+  /** Loads the segments and producer state from disk (log/loader.ts). */
+  private async load(hadCleanShutdown: boolean, recoveryPoint: number, logStartOffset: number): Promise<void> {
     this.resetState();
-    const fs = this.fs;
-    const cfg = this.cfg;
-    await mkdirDurable(fs, this.dir);
-    const names = await fs.readdir(this.dir);
-    const bases: number[] = [];
-    const snapshots: number[] = [];
-    const indexFiles: { name: string; base: number }[] = [];
-    for (const name of names) {
-      if (/\.(tmp|deleted|cleaned|swap)$/.test(name)) {
-        await fs.unlink(joinPath(this.dir, name));
-        continue;
-      }
-      const logBase = parseOffsetFileName(name, LOG_SUFFIX);
-      if (logBase !== undefined) {
-        bases.push(logBase);
-        continue;
-      }
-      const snap = parseOffsetFileName(name, SNAPSHOT_SUFFIX);
-      if (snap !== undefined) {
-        snapshots.push(snap);
-        continue;
-      }
-      const idx = parseOffsetFileName(name, INDEX_SUFFIX) ?? parseOffsetFileName(name, TIME_INDEX_SUFFIX) ?? parseOffsetFileName(name, TXN_INDEX_SUFFIX);
-      if (idx !== undefined) indexFiles.push({ name, base: idx });
-    }
-    bases.sort((a, b) => a - b);
-    const baseSet = new Set(bases);
-    for (const f of indexFiles) {
-      if (!baseSet.has(f.base)) {
-        this.logger.warn({ file: f.name }, 'deleting an index file without its log file');
-        await fs.unlink(joinPath(this.dir, f.name));
-      }
-    }
-
-    const segs: Segment[] = [];
-    for (const base of bases) {
-      const seg = new Segment(this.env, base);
-      seg.indexIntervalForRebuild = cfg.indexIntervalBytes;
-      seg.fileExists = true;
-      const st = await fs.stat(seg.logPath);
-      seg.size = seg.writtenSize = seg.syncedSize = seg.visibleSize = st.size;
-      seg.lastModifiedMs = st.mtimeMs;
-      seg.createdMs = st.mtimeMs;
-      seg.sealed = true;
-      seg.indexFilesCurrent = true;
-      segs.push(seg);
-    }
-    for (let i = 0; i + 1 < segs.length; i++) segs[i]!.nextOffset = segs[i + 1]!.baseOffset;
-
-    const recovered = new Set<Segment>();
-    /** Segments whose `.txnindex` is rebuilt from the log (recovered, or a damaged file). */
-    const txnRebuild = new Set<Segment>();
-    const dropFrom = async (i: number): Promise<void> => {
-      const dropped = segs.splice(i);
-      for (const s of dropped) {
-        this.logger.warn({ baseOffset: s.baseOffset }, 'deleting a segment after the recovered end of the log');
-        await s.deleteFiles();
-      }
-    };
-    if (!hadCleanShutdown) {
-      let i0 = 0;
-      for (let i = 0; i < segs.length; i++) if (segs[i]!.baseOffset <= recoveryPointCheckpoint) i0 = i;
-      for (let i = i0; i < segs.length; i++) {
-        const seg = segs[i]!;
-        const cut = await seg.recover(cfg.indexIntervalBytes);
-        recovered.add(seg);
-        txnRebuild.add(seg);
-        const next = segs[i + 1];
-        if (next && (cut > 0 || seg.nextOffset !== next.baseOffset)) {
-          await dropFrom(i + 1);
-          break;
-        }
-      }
-    } else if (segs.length > 0) {
-      // find the end of the last segment from its last index entry
-      // the active segment's indexes are rebuilt from a header scan, not read:
-      // it is the segment a crash could have left stale, and the scan finds its end
-      const last = segs[segs.length - 1]!;
-      const r = await last.scanIndexes(cfg.indexIntervalBytes);
-      if (r.problem !== null || r.end !== last.writtenSize) {
-        this.logger.warn({ baseOffset: last.baseOffset, problem: r.problem, position: r.end }, 'active segment is damaged despite a clean shutdown; recovering it');
-        await last.recover(cfg.indexIntervalBytes);
-        txnRebuild.add(last);
-      } else last.adopt(r.built, r.nextOffset);
-      recovered.add(last);
-    }
-
-    // a log end below the log start checkpoint: the files were lost; start over there
-    if (segs.length > 0 && segs[segs.length - 1]!.nextOffset < logStartCheckpoint) {
-      this.logger.warn({ logStartCheckpoint }, 'log end is below the log start offset; deleting all segments');
-      await dropFrom(0);
-    }
-    if (segs.length === 0) {
-      const seg = new Segment(this.env, logStartCheckpoint);
-      seg.indexIntervalForRebuild = cfg.indexIntervalBytes;
-      seg.resetIndexes();
-      await seg.withFile(async () => undefined); // creates it
-      seg.fileExists = true;
-      seg.createdMs = seg.lastModifiedMs = this.clock.now();
-      this.dirDirty = true;
-      segs.push(seg);
-      recovered.add(seg);
-    }
-
-    // segments not recovered: their largest timestamp from the time index (or a rebuild)
-    for (const s of segs) {
-      if (recovered.has(s) || s.offsetIndex) continue;
-      if (!(await s.loadTimeSummary())) await s.ensureIndexes();
-    }
-    // recovered segments that are no longer active get their index files now
-    const active = segs[segs.length - 1]!;
-    for (const s of segs) if (recovered.has(s) && s !== active) await s.writeIndexFiles();
-    await active.ensureIndexes();
-    active.sealed = false;
-    active.indexFilesCurrent = false;
-    active.bytesSinceLastIndexEntry = active.offsetIndex!.length > 0 ? active.size - active.offsetIndex!.positionAt(active.offsetIndex!.length - 1) : active.size;
-    active.rollingBaseTimestamp = await this.firstBatchTimestamp(active);
-
-    this.segments = segs;
-    const logEnd = active.nextOffset;
-    this._nextOffset = logEnd;
-    this.writtenOffset = logEnd;
-    this._logStartOffset = Math.max(logStartCheckpoint, segs[0]!.baseOffset);
-    if (!hadCleanShutdown) {
-      // make the recovered state durable (truncations, names) before serving it
-      for (const s of segs) {
-        if (recovered.has(s)) {
-          await s.withFile((fh) => fh.sync());
-          s.syncedSize = s.writtenSize;
-        }
-      }
-      await fs.syncDir(this.dir);
-      this.dirDirty = false;
-    }
-    this.durableOffset = logEnd;
-    this.hw = logEnd;
-    this.flushTarget = logEnd;
-    this._lastFlushMs = this.clock.now();
-
-    // aborted-transaction indexes: read them, rebuild the recovered or damaged ones by the replay below
-    for (const s of segs) {
-      if (txnRebuild.has(s)) continue;
-      const list = await readTxnIndex(fs, s.txnIndexPath, s.baseOffset, s.nextOffset);
-      if (typeof list === 'string') {
-        this.logger.warn({ segment: s.txnIndexPath, problem: list }, 'rebuilding a damaged transaction index');
-        txnRebuild.add(s);
-      } else {
-        s.abortedTxns = list;
-        s.abortedTxnsOnDisk = list.length;
-      }
-    }
-    let rebuildFrom = Infinity;
-    for (const s of txnRebuild) rebuildFrom = Math.min(rebuildFrom, s.baseOffset);
-
-    // producer state: drop snapshots past the log end, load the newest valid one
-    // (at or below the first segment whose transaction index is rebuilt), replay after it
-    for (const off of snapshots) {
-      if (off > logEnd) await fs.unlink(joinPath(this.dir, offsetFileName(off, SNAPSHOT_SUFFIX)));
-    }
-    const usable = snapshots.filter((o) => o <= logEnd).sort((a, b) => a - b);
-    let replayFrom = segs[0]!.baseOffset;
-    for (let i = usable.length - 1; i >= 0; i--) {
-      const off = usable[i]!;
-      if (off > rebuildFrom) continue;
-      const path = joinPath(this.dir, offsetFileName(off, SNAPSHOT_SUFFIX));
-      // A snapshot that cannot be READ (EMFILE, EIO, EACCES...) says nothing about
-      // its contents: the load fails and the file stays. Only one read whole and
-      // found invalid is deleted.
-      let raw: Buffer;
-      try {
-        raw = await fs.readFile(path);
-      } catch (e) {
-        throw storageError(`cannot read producer snapshot ${path}: ${(e as Error).message}`, e);
-      }
-      if (this.producers.load(raw)) {
-        replayFrom = Math.max(off, segs[0]!.baseOffset);
-        break;
-      }
-      this.logger.warn({ snapshot: path }, 'deleting an invalid producer snapshot');
-      await fs.unlink(path);
-      usable.splice(i, 1);
-    }
-    this.snapshotOffsets = usable;
-    await this.replayProducerState(replayFrom, txnRebuild);
-    for (const s of txnRebuild) {
-      await writeTxnIndex(fs, s.txnIndexPath, s.abortedTxns);
-      s.abortedTxnsOnDisk = s.abortedTxns.length;
-    }
-    if (txnRebuild.size > 0) await fs.syncDir(this.dir);
-    this.producers.truncateHead(this._logStartOffset);
-    this.producers.removeExpired(this.clock.now());
-    this.logger.debug({ logStartOffset: this._logStartOffset, logEndOffset: logEnd, segments: segs.length, clean: hadCleanShutdown }, 'log loaded');
+    const loaded = await loadLog({
+      env: this.env,
+      config: this.cfg,
+      clock: this.clock,
+      producers: this.producers,
+      snapshots: this.snapshots,
+      hadCleanShutdown,
+      recoveryPoint,
+      logStartOffset,
+    });
+    this.segments.reset(loaded.segments);
+    this._nextOffset = loaded.logEndOffset;
+    this.writer.writtenOffset = loaded.logEndOffset;
+    this._logStartOffset = loaded.logStartOffset;
+    this.hw = loaded.logEndOffset;
+    this.flusher.reset(loaded.logEndOffset, loaded.dirDirty);
     this.leaderEpochs.reset(this._nextOffset);
-  }
-
-  private async firstBatchTimestamp(seg: Segment): Promise<number> {
-    if (seg.size === 0 || !seg.fileExists) return -1;
-    const b = Buffer.alloc(LOG_OVERHEAD + MIN_BATCH_LENGTH);
-    const n = await seg.withFile((fh) => fh.read(b, 0, b.length, 0));
-    return n === b.length ? readInt64(b, OFF_MAX_TIMESTAMP) : -1;
-  }
-
-  /** Replays the batch headers from `from` into the producer state, indexing the aborts of the `rebuild` segments. */
-  private async replayProducerState(from: number, rebuild: Set<Segment>): Promise<void> {
-    for (const seg of this.segments) {
-      if (seg.nextOffset <= from || seg.writtenSize === 0) continue;
-      const start = from > seg.baseOffset ? await seg.findPosition(from, seg.writtenSize, this.cfg.indexIntervalBytes) : 0;
-      const r = await seg.scan(start, seg.writtenSize, false, (buf, at, _filePos, size) => {
-        if (readInt64(buf, at + OFF_PRODUCER_ID) < 0) return undefined;
-        const base = readInt64(buf, at);
-        const info = readProducerInfo(buf, at);
-        const last = base + info.lastOffsetDelta;
-        if (last < from) return undefined;
-        const pa = this.producers.beginAppend('replay');
-        pa.appendBatch(info, base, last, info.isControl ? readEndTxnMarker(buf, at, size) : null);
-        pa.commit();
-        if (rebuild.has(seg)) {
-          for (const t of pa.completed) if (t.aborted) seg.abortedTxns.push(this.abortedEntry(t.producerId, t.firstOffset, t.lastOffset));
-        }
-        return undefined;
-      });
-      if (r.problem !== null) throw new Error(`replaying producer state from ${seg.logPath}: ${r.problem} at ${r.end}`);
-    }
   }
 }

@@ -26,6 +26,20 @@ export interface AbortedTxn {
   lastStableOffset: number;
 }
 
+/**
+ * The index entry of an aborted transaction; its LSO: the oldest other open
+ * transaction (by the producer state), else the marker + 1 (Kafka).
+ */
+export function abortedTxnEntry(
+  producers: { firstUnstableOffsetExcept(producerId: number): number },
+  producerId: number,
+  firstOffset: number,
+  lastOffset: number,
+): AbortedTxn {
+  const other = producers.firstUnstableOffsetExcept(producerId);
+  return { producerId, firstOffset, lastOffset, lastStableOffset: other >= 0 ? other : lastOffset + 1 };
+}
+
 export function encodeAbortedTxns(list: readonly AbortedTxn[]): Buffer {
   const out = Buffer.alloc(list.length * ABORTED_TXN_SIZE);
   let p = 0;

@@ -1,0 +1,281 @@
+// Loading one log from its directory (Kafka's LogLoader).
+//
+// Clean shutdown: trust the segments (reads check them), load indexes lazily
+//   (checked), find the end of the last segment by a header scan (the segment a
+//   crash could have left stale).
+// Unclean: from the segment holding the recovery point on, check every batch
+//   (length, magic, CRC32C, contiguous offsets), truncate at the first bad
+//   byte, delete every later segment, rebuild indexes, then fsync.
+// Producer state: newest valid snapshot at or below the log end (and at or
+//   below the first segment whose transaction index is rebuilt), then the batch
+//   headers after it. Transaction indexes: read, or rebuilt by that replay for
+//   every segment recovered or whose file is damaged.
+
+import { LOG_OVERHEAD, MIN_BATCH_LENGTH, OFF_MAX_TIMESTAMP, OFF_PRODUCER_ID, readInt64, readProducerInfo } from '../batch.js';
+import { readEndTxnMarker } from '../control-batch.js';
+import { storageError } from '../errors.js';
+import { joinPath, mkdirDurable } from '../fs.js';
+import type { LogConfig } from '../log-config.js';
+import type { Clock } from '../logger.js';
+import type { ProducerStateManager } from '../producer-state.js';
+import {
+  INDEX_SUFFIX,
+  LOG_SUFFIX,
+  SNAPSHOT_SUFFIX,
+  Segment,
+  TIME_INDEX_SUFFIX,
+  TXN_INDEX_SUFFIX,
+  parseOffsetFileName,
+  type SegmentEnv,
+} from '../segment.js';
+import { abortedTxnEntry, readTxnIndex, writeTxnIndex } from '../txn-index.js';
+import type { ProducerSnapshots } from './snapshots.js';
+
+export interface LoadParams {
+  env: SegmentEnv;
+  config: LogConfig;
+  clock: Clock;
+  producers: ProducerStateManager;
+  snapshots: ProducerSnapshots;
+  /** The clean-shutdown marker was there. */
+  hadCleanShutdown: boolean;
+  /** Offsets below this were fsynced (recovery-point checkpoint). */
+  recoveryPoint: number;
+  /** The log start offset checkpoint. */
+  logStartOffset: number;
+}
+
+export interface LoadedLog {
+  /** The segments, oldest first; the last one is active (unsealed, indexes in memory). */
+  segments: Segment[];
+  logStartOffset: number;
+  logEndOffset: number;
+  /** A name in the directory still awaits its fsync. */
+  dirDirty: boolean;
+}
+
+/** Loads the log in `env.dir` (creating the directory if needed); fills `producers` and `snapshots`. */
+export async function loadLog(p: LoadParams): Promise<LoadedLog> {
+  const { env, config: cfg, producers } = p;
+  const { fs, dir, logger } = env;
+  let dirDirty = false;
+  await mkdirDurable(fs, dir);
+  const names = await fs.readdir(dir);
+  const bases: number[] = [];
+  const snapshots: number[] = [];
+  const indexFiles: { name: string; base: number }[] = [];
+  for (const name of names) {
+    if (/\.(tmp|deleted|cleaned|swap)$/.test(name)) {
+      await fs.unlink(joinPath(dir, name));
+      continue;
+    }
+    const logBase = parseOffsetFileName(name, LOG_SUFFIX);
+    if (logBase !== undefined) {
+      bases.push(logBase);
+      continue;
+    }
+    const snap = parseOffsetFileName(name, SNAPSHOT_SUFFIX);
+    if (snap !== undefined) {
+      snapshots.push(snap);
+      continue;
+    }
+    const idx = parseOffsetFileName(name, INDEX_SUFFIX) ?? parseOffsetFileName(name, TIME_INDEX_SUFFIX) ?? parseOffsetFileName(name, TXN_INDEX_SUFFIX);
+    if (idx !== undefined) indexFiles.push({ name, base: idx });
+  }
+  bases.sort((a, b) => a - b);
+  const baseSet = new Set(bases);
+  for (const f of indexFiles) {
+    if (!baseSet.has(f.base)) {
+      logger.warn({ file: f.name }, 'deleting an index file without its log file');
+      await fs.unlink(joinPath(dir, f.name));
+    }
+  }
+
+  const segs: Segment[] = [];
+  for (const base of bases) {
+    const seg = new Segment(env, base);
+    seg.indexIntervalForRebuild = cfg.indexIntervalBytes;
+    seg.fileExists = true;
+    const st = await fs.stat(seg.logPath);
+    seg.size = seg.writtenSize = seg.syncedSize = seg.visibleSize = st.size;
+    seg.lastModifiedMs = st.mtimeMs;
+    seg.createdMs = st.mtimeMs;
+    seg.sealed = true;
+    seg.indexFilesCurrent = true;
+    segs.push(seg);
+  }
+  for (let i = 0; i + 1 < segs.length; i++) segs[i]!.nextOffset = segs[i + 1]!.baseOffset;
+
+  const recovered = new Set<Segment>();
+  /** Segments whose `.txnindex` is rebuilt from the log (recovered, or a damaged file). */
+  const txnRebuild = new Set<Segment>();
+  const dropFrom = async (i: number): Promise<void> => {
+    const dropped = segs.splice(i);
+    for (const s of dropped) {
+      logger.warn({ baseOffset: s.baseOffset }, 'deleting a segment after the recovered end of the log');
+      await s.deleteFiles();
+    }
+  };
+  if (!p.hadCleanShutdown) {
+    let i0 = 0;
+    for (let i = 0; i < segs.length; i++) if (segs[i]!.baseOffset <= p.recoveryPoint) i0 = i;
+    for (let i = i0; i < segs.length; i++) {
+      const seg = segs[i]!;
+      const cut = await seg.recover(cfg.indexIntervalBytes);
+      recovered.add(seg);
+      txnRebuild.add(seg);
+      const next = segs[i + 1];
+      if (next && (cut > 0 || seg.nextOffset !== next.baseOffset)) {
+        await dropFrom(i + 1);
+        break;
+      }
+    }
+  } else if (segs.length > 0) {
+    // the active segment's indexes are rebuilt from a header scan, not read:
+    // it is the segment a crash could have left stale, and the scan finds its end
+    const last = segs[segs.length - 1]!;
+    const r = await last.scanIndexes(cfg.indexIntervalBytes);
+    if (r.problem !== null || r.end !== last.writtenSize) {
+      logger.warn({ baseOffset: last.baseOffset, problem: r.problem, position: r.end }, 'active segment is damaged despite a clean shutdown; recovering it');
+      await last.recover(cfg.indexIntervalBytes);
+      txnRebuild.add(last);
+    } else last.adopt(r.built, r.nextOffset);
+    recovered.add(last);
+  }
+
+  // a log end below the log start checkpoint: the files were lost; start over there
+  if (segs.length > 0 && segs[segs.length - 1]!.nextOffset < p.logStartOffset) {
+    logger.warn({ logStartCheckpoint: p.logStartOffset }, 'log end is below the log start offset; deleting all segments');
+    await dropFrom(0);
+  }
+  if (segs.length === 0) {
+    const seg = new Segment(env, p.logStartOffset);
+    seg.indexIntervalForRebuild = cfg.indexIntervalBytes;
+    seg.resetIndexes();
+    await seg.withFile(async () => undefined); // creates it
+    seg.fileExists = true;
+    seg.createdMs = seg.lastModifiedMs = p.clock.now();
+    dirDirty = true;
+    segs.push(seg);
+    recovered.add(seg);
+  }
+
+  // segments not recovered: their largest timestamp from the time index (or a rebuild)
+  for (const s of segs) {
+    if (recovered.has(s) || s.offsetIndex) continue;
+    if (!(await s.loadTimeSummary())) await s.ensureIndexes();
+  }
+  // recovered segments that are no longer active get their index files now
+  const active = segs[segs.length - 1]!;
+  for (const s of segs) if (recovered.has(s) && s !== active) await s.writeIndexFiles();
+  await active.ensureIndexes();
+  active.sealed = false;
+  active.indexFilesCurrent = false;
+  active.bytesSinceLastIndexEntry = active.offsetIndex!.length > 0 ? active.size - active.offsetIndex!.positionAt(active.offsetIndex!.length - 1) : active.size;
+  active.rollingBaseTimestamp = await firstBatchTimestamp(active);
+
+  const logEnd = active.nextOffset;
+  const logStartOffset = Math.max(p.logStartOffset, segs[0]!.baseOffset);
+  if (!p.hadCleanShutdown) {
+    // make the recovered state durable (truncations, names) before serving it
+    for (const s of segs) {
+      if (recovered.has(s)) {
+        await s.withFile((fh) => fh.sync());
+        s.syncedSize = s.writtenSize;
+      }
+    }
+    await fs.syncDir(dir);
+    dirDirty = false;
+  }
+
+  // aborted-transaction indexes: read them, rebuild the recovered or damaged ones by the replay below
+  for (const s of segs) {
+    if (txnRebuild.has(s)) continue;
+    const list = await readTxnIndex(fs, s.txnIndexPath, s.baseOffset, s.nextOffset);
+    if (typeof list === 'string') {
+      logger.warn({ segment: s.txnIndexPath, problem: list }, 'rebuilding a damaged transaction index');
+      txnRebuild.add(s);
+    } else {
+      s.abortedTxns = list;
+      s.abortedTxnsOnDisk = list.length;
+    }
+  }
+  let rebuildFrom = Infinity;
+  for (const s of txnRebuild) rebuildFrom = Math.min(rebuildFrom, s.baseOffset);
+
+  // producer state: drop snapshots past the log end, load the newest valid one
+  // (at or below the first segment whose transaction index is rebuilt), replay after it
+  for (const off of snapshots) {
+    if (off > logEnd) await fs.unlink(p.snapshots.path(off));
+  }
+  const usable = snapshots.filter((o) => o <= logEnd).sort((a, b) => a - b);
+  let replayFrom = segs[0]!.baseOffset;
+  for (let i = usable.length - 1; i >= 0; i--) {
+    const off = usable[i]!;
+    if (off > rebuildFrom) continue;
+    const path = p.snapshots.path(off);
+    // A snapshot that cannot be READ (EMFILE, EIO, EACCES...) says nothing about
+    // its contents: the load fails and the file stays. Only one read whole and
+    // found invalid is deleted.
+    let raw: Buffer;
+    try {
+      raw = await fs.readFile(path);
+    } catch (e) {
+      throw storageError(`cannot read producer snapshot ${path}: ${(e as Error).message}`, e);
+    }
+    if (producers.load(raw)) {
+      replayFrom = Math.max(off, segs[0]!.baseOffset);
+      break;
+    }
+    logger.warn({ snapshot: path }, 'deleting an invalid producer snapshot');
+    await fs.unlink(path);
+    usable.splice(i, 1);
+  }
+  p.snapshots.reset(usable);
+  await replayProducerState(segs, producers, cfg.indexIntervalBytes, replayFrom, txnRebuild);
+  for (const s of txnRebuild) {
+    await writeTxnIndex(fs, s.txnIndexPath, s.abortedTxns);
+    s.abortedTxnsOnDisk = s.abortedTxns.length;
+  }
+  if (txnRebuild.size > 0) await fs.syncDir(dir);
+  producers.truncateHead(logStartOffset);
+  producers.removeExpired(p.clock.now());
+  logger.debug({ logStartOffset, logEndOffset: logEnd, segments: segs.length, clean: p.hadCleanShutdown }, 'log loaded');
+  return { segments: segs, logStartOffset, logEndOffset: logEnd, dirDirty };
+}
+
+async function firstBatchTimestamp(seg: Segment): Promise<number> {
+  if (seg.size === 0 || !seg.fileExists) return -1;
+  const b = Buffer.alloc(LOG_OVERHEAD + MIN_BATCH_LENGTH);
+  const n = await seg.withFile((fh) => fh.read(b, 0, b.length, 0));
+  return n === b.length ? readInt64(b, OFF_MAX_TIMESTAMP) : -1;
+}
+
+/** Replays the batch headers from `from` into the producer state, indexing the aborts of the `rebuild` segments. */
+async function replayProducerState(
+  segments: readonly Segment[],
+  producers: ProducerStateManager,
+  indexIntervalBytes: number,
+  from: number,
+  rebuild: Set<Segment>,
+): Promise<void> {
+  for (const seg of segments) {
+    if (seg.nextOffset <= from || seg.writtenSize === 0) continue;
+    const start = from > seg.baseOffset ? await seg.findPosition(from, seg.writtenSize, indexIntervalBytes) : 0;
+    const r = await seg.scan(start, seg.writtenSize, false, (buf, at, _filePos, size) => {
+      if (readInt64(buf, at + OFF_PRODUCER_ID) < 0) return undefined;
+      const base = readInt64(buf, at);
+      const info = readProducerInfo(buf, at);
+      const last = base + info.lastOffsetDelta;
+      if (last < from) return undefined;
+      const pa = producers.beginAppend('replay');
+      pa.appendBatch(info, base, last, info.isControl ? readEndTxnMarker(buf, at, size) : null);
+      pa.commit();
+      if (rebuild.has(seg)) {
+        for (const t of pa.completed) if (t.aborted) seg.abortedTxns.push(abortedTxnEntry(producers, t.producerId, t.firstOffset, t.lastOffset));
+      }
+      return undefined;
+    });
+    if (r.problem !== null) throw new Error(`replaying producer state from ${seg.logPath}: ${r.problem} at ${r.end}`);
+  }
+}
