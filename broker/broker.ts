@@ -8,6 +8,7 @@
 // and one set of group coordinator shards. Each node has its own listeners and
 // answers as the node it is: leadership (NOT_LEADER_OR_FOLLOWER) and
 // coordination (NOT_COORDINATOR) are checked per node.
+import { brokerCleaner, type BrokerCleaner } from './double/cleaner.js';
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 import { parseProtocolMap, resolveBrokerConfig, resolveListenerList, topicConfigDefinition, type BrokerConfig, type Listener } from './config.js';
@@ -148,6 +149,8 @@ interface RunningParts {
   assignment(groupId: string): GroupAssignment | undefined;
   /** topic -> partition -> the group's committed offset and metadata. */
   committedOffsets(groupId: string): Promise<Record<string, Record<number, CommittedOffset>>>;
+  /** The log cleaner: run a round on a partition now, or await one (cleanup.policy=compact topics). */
+  readonly cleaner: BrokerCleaner;
   /** A partition's records, decoded, from `from` (default the log start), at most `max` (default 1000). */
   records(topic: string, partition: number, opts?: { from?: number; max?: number }): Promise<StoredRecord[]>;
   /** The web console (`consolePort`), or null when it is off. */
@@ -430,6 +433,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     assignment: (groupId) => groupAssignment(groups, groupId),
     committedOffsets: (groupId) => committedOffsets(groups, groupId),
     records: (topic, partition, o) => partitionRecords(logs, topic, partition, o),
+    cleaner: brokerCleaner(logs),
     webConsole,
     close() {
       closing ??= (async () => {

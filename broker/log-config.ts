@@ -33,6 +33,7 @@ export function logConfigFromTopic(v: TopicConfigValues, flushMode: BrokerConfig
     minCleanableDirtyRatio: v['min.cleanable.dirty.ratio'],
     minCompactionLagMs: v['min.compaction.lag.ms'],
     maxCompactionLagMs: v['max.compaction.lag.ms'],
+    fileDeleteDelayMs: v['file.delete.delay.ms'],
   };
 }
 

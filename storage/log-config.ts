@@ -47,6 +47,8 @@ export interface LogConfig {
   /** min.compaction.lag.ms / max.compaction.lag.ms: how long a record stays uncompacted at least / at most. */
   minCompactionLagMs: number;
   maxCompactionLagMs: number;
+  /** file.delete.delay.ms: how long the files of segments replaced by the cleaner stay (readers may hold them). */
+  fileDeleteDelayMs: number;
   /** min.insync.replicas: above 1 an acks=all produce is refused (one replica per partition). */
   minInsyncReplicas: number;
 }

@@ -393,6 +393,11 @@ export const CONFIG_DEFS = [
     doc: 'Default max.compaction.lag.ms.',
   },
   {
+    name: 'log.segment.delete.delay.ms', type: 'long', default: 60000, range: { min: 0 }, scope: 'broker',
+    topicName: 'file.delete.delay.ms',
+    doc: 'Default file.delete.delay.ms.',
+  },
+  {
     name: 'log.index.size.max.bytes', type: 'int', default: 10485760, range: { min: 4 }, scope: 'broker',
     topicName: 'segment.index.bytes',
     doc: 'Maximum size of one segment\'s offset index.',
@@ -505,6 +510,10 @@ export const CONFIG_DEFS = [
   {
     name: 'cleanup.policy', type: 'list', default: ['delete'], oneOf: ['compact', 'delete'], scope: 'topic',
     doc: 'delete removes old segments, compact keeps the latest record per key; both may be given.',
+  },
+  {
+    name: 'file.delete.delay.ms', type: 'long', default: 60000, range: { min: 0 }, scope: 'topic',
+    doc: 'How long the files of segments the cleaner replaced stay before they are deleted.',
   },
   {
     name: 'min.cleanable.dirty.ratio', type: 'double', default: 0.5, range: { min: 0, max: 1 }, scope: 'topic',

@@ -75,7 +75,7 @@ class Model {
     const map = new OffsetMap(mapKeys * 24, 1);
     const opts = readOpts();
     const dirty = this.sealed.filter((s) => s.nextOffset > this.firstDirty);
-    const r = await buildOffsetMap(dirty, this.firstDirty, this.activeBase, map, 4096, opts);
+    const r = await buildOffsetMap(this.h.source, dirty, this.firstDirty, this.activeBase, map, 4096, opts);
     expect(r.endOffset).toBeGreaterThan(this.firstDirty);
     expect(r.endOffset).toBeLessThanOrEqual(this.activeBase);
     const toClean = this.sealed.filter((s) => s.baseOffset < r.endOffset);
@@ -83,12 +83,12 @@ class Model {
     expect(groups.flat()).toEqual(toClean);
     const active = new Map<number, LastRecord>([...this.lastOfProducer].map(([pid, l]) => [pid, { lastDataOffset: l.lastOffset, producerEpoch: l.epoch }]));
     const txns = new CleanedTxnState(abortedIn(toClean));
-    const ctx = { ...opts, map, now: this.now, deleteRetentionMs: RETENTION, highWatermark: this.next, activeProducers: active, txns, indexIntervalBytes: 4096 };
+    const ctx = { ...opts, map, now: this.now, deleteRetentionMs: RETENTION, highWatermark: this.next, activeProducers: active, txns };
     const replaced: Segment[] = [];
     for (const g of groups) {
-      const c = await cleanGroup(this.h.fs, this.h.env, g, ctx);
-      const seg = await swapIn(this.h, g, c);
-      expect(seg.writtenSize).toBe(c.size); // every written batch valid
+      const { cleaned } = await cleanGroup(this.h.source, g, ctx);
+      const seg = await swapIn(this.h, g, cleaned);
+      expect(seg.writtenSize).toBe(cleaned.size); // every written batch valid
       replaced.push(seg);
     }
     this.sealed = [...replaced, ...this.sealed.slice(toClean.length)];

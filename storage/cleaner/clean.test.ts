@@ -7,7 +7,8 @@ import { Compression } from '../../protocol/compression.js';
 import { buildTxnMarkerBatch } from '../control-batch.js';
 import { readTxnIndex } from '../txn-index.js';
 import type { Segment } from '../segment.js';
-import { abortedIn, buildOffsetMap, cleanGroup, groupSegments, type CleanedSegment } from './clean.js';
+import { abortedIn, buildOffsetMap, cleanGroup, groupSegments } from './clean.js';
+import type { CleanedSegment } from '../log/segments.js';
 import type { LastRecord } from './filter.js';
 import { OffsetMap } from './offset-map.js';
 import { CleanedTxnState } from './txn.js';
@@ -28,9 +29,9 @@ async function round(h: Harness, segments: Segment[], o: RoundOpts): Promise<{ c
   const map = new OffsetMap(24 * 1000, 0.9);
   const opts = readOpts();
   const firstDirty = o.firstDirty ?? 0;
-  const r = await buildOffsetMap(segments.filter((s) => s.nextOffset > firstDirty), firstDirty, o.firstUncleanable, map, 4096, opts);
+  const r = await buildOffsetMap(h.source, segments.filter((s) => s.nextOffset > firstDirty), firstDirty, o.firstUncleanable, map, 4096, opts);
   const txns = new CleanedTxnState(abortedIn(segments));
-  const cleaned = await cleanGroup(h.fs, h.env, segments, {
+  const { cleaned } = await cleanGroup(h.source, segments, {
     ...opts,
     map,
     now: o.now ?? 10_000,
@@ -38,7 +39,6 @@ async function round(h: Harness, segments: Segment[], o: RoundOpts): Promise<{ c
     highWatermark: o.highWatermark ?? Number.MAX_SAFE_INTEGER,
     activeProducers: o.producers ?? new Map(),
     txns,
-    indexIntervalBytes: 4096,
   });
   const seg = await swapIn(h, segments, cleaned);
   return { cleaned, seg, endOffset: r.endOffset };
@@ -147,7 +147,7 @@ describe('a cleaning round', () => {
     const second = await round(h, [first.seg], { now: 200, firstDirty: 6, firstUncleanable: 6 });
     const marker = parseBatchHeader((await batchesOf(second.seg))[0]!);
     expect([marker.baseOffset, marker.isControl, marker.hasDeleteHorizon, marker.baseTimestamp]).toEqual([2n, true, true, 200n + BigInt(RETENTION)]);
-    expect(second.cleaned.abortedTxns).toEqual([]);
+    expect(second.cleaned.segment.abortedTxns).toEqual([]);
     // ...and goes once it passed; the commit marker, whose data is still there, stays
     const third = await round(h, [second.seg], { now: 200 + RETENTION, firstDirty: 6, firstUncleanable: 6 });
     expect((await readRecords(third.seg)).map((r) => r.offset)).toEqual([3, 4, 5]);
@@ -160,7 +160,7 @@ describe('a cleaning round', () => {
       batch({ records: [{ key: 'a', value: '2', timestamp: 1 }, { key: 'c', value: '1', timestamp: 1 }, { key: 'b', value: '2', timestamp: 1 }] }, 2),
     ]);
     const map = new OffsetMap(24 * 2, 1);
-    const r = await buildOffsetMap([s], 0, 5, map, 4096, readOpts());
+    const r = await buildOffsetMap(h.source, [s], 0, 5, map, 4096, readOpts());
     expect(r).toMatchObject({ full: true, endOffset: 3 });
   });
 

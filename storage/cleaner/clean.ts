@@ -6,25 +6,22 @@
 //      holding endOffset - 1, grouped so each group fits one segment
 //      (segment.bytes, segment.index.bytes, relative offsets in an int32);
 //   3. cleanGroup: each group becomes one new segment named by its first base
-//      offset, written as `<base>.log.cleaned` (+ .index/.timeindex/.txnindex
-//      `.cleaned`), fsynced, holding what filter.ts keeps of every batch.
-// The swap of a written group into the log (`.cleaned` -> `.swap` -> live) is
-// the log's. Offsets never change; nothing here touches the live segments.
+//      offset (`<base>.log.cleaned` and its indexes, written by the log's
+//      CleanedSegment, log/segments.ts), holding what filter.ts keeps of every
+//      batch, finished (fsynced) and ready for the log's crash-safe swap.
+// Offsets never change; nothing here touches the live segments.
 
-import { OFF_ATTRIBUTES, OFF_MAX_TIMESTAMP, OFF_PRODUCER_ID, ATTR_CONTROL, ATTR_TRANSACTIONAL, batchCrcMatches, batchLastOffset, readInt64 } from '../batch.js';
+import { OFF_ATTRIBUTES, OFF_PRODUCER_ID, ATTR_CONTROL, ATTR_TRANSACTIONAL, batchLastOffset, readInt64 } from '../batch.js';
 import { decodeBatch } from '../../protocol/record-batch.js';
 import { readEndTxnMarker } from '../control-batch.js';
-import { joinPath, type FileSystem } from '../fs.js';
 import type { OffsetIndex, TimeIndex } from '../indexes.js';
 import { OFFSET_ENTRY_SIZE, TIME_ENTRY_SIZE } from '../indexes.js';
-import { Segment, offsetFileName, writeAndSync, LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX, type SegmentEnv } from '../segment.js';
-import { writeTxnIndex, type AbortedTxn } from '../txn-index.js';
+import type { AbortedTxn } from '../txn-index.js';
 import type { CleanerBudget } from './budget.js';
 import { filterBatch, type LastRecord } from './filter.js';
 import type { OffsetMap } from './offset-map.js';
 import { CleanedTxnState } from './txn.js';
 
-export const CLEANED_SUFFIX = '.cleaned';
 /** Bytes read or written per step (Kafka's cleaner reads in chunks of its I/O buffer). */
 export const CLEANER_CHUNK_BYTES = 256 * 1024;
 const INT32_MAX = 0x7fffffff;
@@ -32,14 +29,29 @@ const INT32_MAX = 0x7fffffff;
 /** What the cleaner reads of a sealed segment (storage/segment.ts's Segment). */
 export interface SourceSegment {
   readonly baseOffset: number;
-  readonly nextOffset: number;
   readonly writtenSize: number;
+  readonly lastModifiedMs: number;
   readonly abortedTxns: readonly AbortedTxn[];
   readonly offsetIndex: OffsetIndex | null;
   readonly timeIndex: TimeIndex | null;
   ensureIndexes(): Promise<void>;
   findPosition(offset: number, upper: number, indexIntervalBytes: number): Promise<number>;
-  readBatches(position: number, maxBytes: number, upper: number, minOneBatch: boolean): Promise<Buffer[]>;
+}
+
+/** A segment the cleaner writes (log/segments.ts's CleanedSegment). */
+export interface CleanedSink {
+  readonly size: number;
+  append(batches: readonly Buffer[]): Promise<void>;
+  addAbortedTxn(t: AbortedTxn): void;
+  finish(lastModifiedMs: number): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/** The log's side of a round: its segments' checked batches, and new cleaned segments. */
+export interface CleanerSource<S extends SourceSegment, C extends CleanedSink> {
+  /** The whole batches of `seg` from file position `from`, CRC-checked (corruption throws). */
+  batches(seg: S, from?: number): AsyncIterable<{ bytes: Buffer }>;
+  createCleaned(baseOffset: number): C;
 }
 
 /** Throws to abort the round (the log was truncated, deleted or is closing). */
@@ -50,25 +62,19 @@ export interface ReadOptions {
   checkAborted: AbortCheck;
 }
 
-/**
- * The CRC-checked batches of `seg` from file position `from`, read a chunk at
- * a time. A batch that fails its CRC throws: the log is then uncleanable.
- */
-async function* batchesOf(seg: SourceSegment, from: number, opts: ReadOptions): AsyncGenerator<Buffer> {
-  let pos = from;
-  while (pos < seg.writtenSize) {
-    opts.checkAborted();
-    const batches = await seg.readBatches(pos, CLEANER_CHUNK_BYTES, seg.writtenSize, true);
-    if (batches.length === 0) throw new Error(`segment ${seg.baseOffset}: no whole batch at position ${pos}`);
-    let bytes = 0;
-    for (const b of batches) {
-      if (!batchCrcMatches(b, 0, b.length)) throw new Error(`segment ${seg.baseOffset}: CRC mismatch at position ${pos + bytes}`);
-      bytes += b.length;
-      yield b;
+/** The batches of `seg` from `from`, reporting each chunk to the budget and checking for an abort. */
+async function* batchesOf<S extends SourceSegment>(source: CleanerSource<S, CleanedSink>, seg: S, from: number, opts: ReadOptions): AsyncGenerator<Buffer> {
+  let bytes = 0;
+  for await (const b of source.batches(seg, from)) {
+    yield b.bytes;
+    bytes += b.bytes.length;
+    if (bytes >= CLEANER_CHUNK_BYTES) {
+      opts.checkAborted();
+      await opts.budget.spend(bytes);
+      bytes = 0;
     }
-    pos += bytes;
-    await opts.budget.spend(bytes);
   }
+  await opts.budget.spend(bytes);
 }
 
 function isControl(b: Buffer): boolean {
@@ -107,8 +113,9 @@ export interface MapResult {
  * Kafka's buildOffsetMap over `dirty` (the segments holding [firstDirty,
  * firstUncleanable), firstUncleanable being a segment base offset).
  */
-export async function buildOffsetMap(
-  dirty: readonly SourceSegment[],
+export async function buildOffsetMap<S extends SourceSegment>(
+  source: CleanerSource<S, CleanedSink>,
+  dirty: readonly S[],
   firstDirty: number,
   firstUncleanable: number,
   map: OffsetMap,
@@ -123,7 +130,7 @@ export async function buildOffsetMap(
   for (let i = 0; i < dirty.length; i++) {
     const seg = dirty[i]!;
     const from = firstDirty > seg.baseOffset ? await seg.findPosition(firstDirty, seg.writtenSize, indexIntervalBytes) : 0;
-    for await (const b of batchesOf(seg, from, opts)) {
+    for await (const b of batchesOf(source, seg, from, opts)) {
       bytesRead += b.length;
       const last = batchLastOffset(b);
       const count = b.readInt32BE(57);
@@ -181,12 +188,6 @@ export async function groupSegments<S extends SourceSegment>(segments: readonly 
   return groups;
 }
 
-/** The four files of a cleaned segment before the swap. */
-export function cleanedPaths(dir: string, baseOffset: number): { log: string; index: string; timeIndex: string; txnIndex: string } {
-  const p = (suffix: string): string => joinPath(dir, offsetFileName(baseOffset, suffix) + CLEANED_SUFFIX);
-  return { log: p(LOG_SUFFIX), index: p(INDEX_SUFFIX), timeIndex: p(TIME_INDEX_SUFFIX), txnIndex: p(TXN_INDEX_SUFFIX) };
-}
-
 /** What the cleaning of one round carries from group to group. */
 export interface CleanContext extends ReadOptions {
   map: OffsetMap;
@@ -196,71 +197,49 @@ export interface CleanContext extends ReadOptions {
   activeProducers: ReadonlyMap<number, LastRecord>;
   /** Carried across groups (KAFKA-8351); built over all the round's segments. */
   txns: CleanedTxnState;
-  indexIntervalBytes: number;
 }
 
-export interface CleanedSegment {
-  baseOffset: number;
-  /** The offset after the last source segment (the cleaned one may end earlier: a gap). */
-  nextOffset: number;
-  size: number;
-  /** Built indexes (also written to the `.cleaned` files), largest timestamp and its offset. */
-  built: Segment;
-  abortedTxns: AbortedTxn[];
-  paths: ReturnType<typeof cleanedPaths>;
+export interface GroupResult<C> {
+  cleaned: C;
   bytesRead: number;
   recordsKept: number;
 }
 
-/** Writes the cleaned copy of `group` as `.cleaned` files, fsynced; the live segments are untouched. */
-export async function cleanGroup(fs: FileSystem, env: SegmentEnv, group: readonly SourceSegment[], ctx: CleanContext): Promise<CleanedSegment> {
-  const base = group[0]!.baseOffset;
-  const paths = cleanedPaths(env.dir, base);
-  for (const p of Object.values(paths)) await fs.unlink(p);
-  const built = new Segment(env, base);
-  built.resetIndexes();
-  const fh = await fs.open(paths.log, 'rw-truncate');
-  let size = 0;
+/** Writes the cleaned copy of `group` as a finished `.cleaned` segment; the live segments are untouched. */
+export async function cleanGroup<S extends SourceSegment, C extends CleanedSink>(source: CleanerSource<S, C>, group: readonly S[], ctx: CleanContext): Promise<GroupResult<C>> {
+  const cleaned = source.createCleaned(group[0]!.baseOffset);
   let bytesRead = 0;
   let recordsKept = 0;
   try {
     let pending: Buffer[] = [];
     let pendingBytes = 0;
-    let pendingAt = 0;
     const flush = async (): Promise<void> => {
       if (pendingBytes === 0) return;
-      await fh.writev(pending, pendingAt);
+      await cleaned.append(pending);
       await ctx.budget.spend(pendingBytes);
       pending = [];
-      pendingAt += pendingBytes;
       pendingBytes = 0;
     };
     for (const seg of group) {
-      for await (const b of batchesOf(seg, 0, ctx)) {
+      for await (const b of batchesOf(source, seg, 0, ctx)) {
         bytesRead += b.length;
         const r = await filterBatch(b, ctx);
         if (r.kind === 'dropped') continue;
         const out = r.kind === 'original' ? b : r.bytes;
         recordsKept += r.records;
-        built.indexBatch(size, out.length, batchLastOffset(out), readInt64(out, OFF_MAX_TIMESTAMP), ctx.indexIntervalBytes);
         pending.push(out);
         pendingBytes += out.length;
-        size += out.length;
         if (pendingBytes >= CLEANER_CHUNK_BYTES) await flush();
       }
     }
     await flush();
-    await fh.sync();
-  } finally {
-    await fh.close();
+    for (const t of ctx.txns.keptAborts) cleaned.addAbortedTxn(t);
+    ctx.txns.keptAborts = [];
+    ctx.checkAborted();
+    await cleaned.finish(group[group.length - 1]!.lastModifiedMs);
+  } catch (e) {
+    await cleaned.abort().catch(() => undefined);
+    throw e;
   }
-  built.finalTimeIndexEntry();
-  built.size = built.writtenSize = built.syncedSize = built.visibleSize = size;
-  built.nextOffset = group[group.length - 1]!.nextOffset;
-  await writeAndSync(fs, paths.index, built.offsetIndex!.serialize());
-  await writeAndSync(fs, paths.timeIndex, built.timeIndex!.serialize());
-  const abortedTxns = ctx.txns.keptAborts;
-  ctx.txns.keptAborts = [];
-  await writeTxnIndex(fs, paths.txnIndex, abortedTxns);
-  return { baseOffset: base, nextOffset: built.nextOffset, size, built, abortedTxns, paths, bytesRead, recordsKept };
+  return { cleaned, bytesRead, recordsKept };
 }

@@ -18,18 +18,28 @@ import { partitionKey, readCheckpoint, writeCheckpoint } from '../checkpoint.js'
 import { joinPath, type FileSystem } from '../fs.js';
 import type { LogConfig } from '../log-config.js';
 import type { Clock, Logger } from '../logger.js';
-import type { Segment, SegmentEnv } from '../segment.js';
+import type { Segment } from '../segment.js';
 import { CleanerBudget } from './budget.js';
 import { cleanableRange, isCleanable, type CleanableRange } from './choose.js';
-import { abortedIn, buildOffsetMap, cleanGroup, groupSegments, type CleanedSegment } from './clean.js';
+import { abortedIn, buildOffsetMap, cleanGroup, groupSegments, type CleanedSink, type CleanerSource } from './clean.js';
 import type { LastRecord } from './filter.js';
 import { OffsetMap } from './offset-map.js';
 import { CleanedTxnState } from './txn.js';
 
 export const CLEANER_CHECKPOINT = 'cleaner-offset-checkpoint';
 
+/** One segment as the log describes it to the cleaner (log/segments.ts's SegmentInfo). */
+export interface CleanerSegmentInfo {
+  segment: Segment;
+  baseOffset: number;
+  size: number;
+  /** Largest record timestamp, else the file's last modification. */
+  largestTimestamp: number;
+  active: boolean;
+}
+
 /** What the cleaner needs of a partition log (implemented by PartitionLog). */
-export interface CleanableLog {
+export interface CleanableLog<C extends CleanedSink = CleanedSink> {
   readonly topic: string;
   readonly partition: number;
   readonly config: LogConfig;
@@ -39,14 +49,15 @@ export interface CleanableLog {
   /** min(first unstable offset, high watermark). */
   readonly lastStableOffset: number;
   readonly state: string;
-  /** Where cleaned files are written (the log's directory and file system). */
-  readonly segmentEnv: SegmentEnv;
   /** Every segment, oldest first; the last one is the active segment. */
-  cleanerSegments(): readonly Segment[];
+  describeSegments(): Promise<CleanerSegmentInfo[]>;
+  /** The CRC-checked batches of a segment from file position `from`. */
+  segmentBatches(seg: Segment, from?: number): AsyncIterable<{ bytes: Buffer }>;
+  createCleanedSegment(baseOffset: number): C;
+  /** Swaps `cleaned` in for `old` crash-safely; false (cleaned files dropped) if `old` are no longer the log's. */
+  replaceSegments(old: readonly Segment[], cleaned: C, fileDeleteDelayMs: number): Promise<boolean>;
   /** Producers not expired: their last data offset (null: only a marker) and epoch. */
   activeProducers(now: number): Map<number, LastRecord>;
-  /** Swaps `cleaned` in for `old` crash-safely; throws if `old` are no longer the log's. */
-  replaceSegments(old: readonly Segment[], cleaned: CleanedSegment): Promise<void>;
 }
 
 export interface LogCleanerOptions {
@@ -109,16 +120,22 @@ export class LogCleaner {
     return joinPath(this.opts.dataDir, CLEANER_CHECKPOINT);
   }
 
-  /** Reads the checkpoint (creating it empty if missing) and starts the workers. */
-  async start(): Promise<void> {
+  /** Reads the checkpoint (creating it empty if missing). */
+  async load(): Promise<void> {
     const read = await readCheckpoint(this.opts.fs, this.checkpointPath);
     if (read === null) this.logger.error({ file: this.checkpointPath }, 'malformed cleaner checkpoint; cleaning starts again from each log start');
     for (const [k, v] of read ?? []) this.checkpoints.set(k, v);
     if (read === null || !(await this.opts.fs.exists(this.checkpointPath))) await this.writeCheckpoints();
+  }
+
+  /** Starts the background workers (`clean` works without them). */
+  start(): void {
+    if (this.running) return;
     this.running = true;
     this.workers = this.maps.map((map) => this.work(map));
   }
 
+  /** Stops the workers; a round in progress is aborted (its `.cleaned` files dropped). */
   async stop(): Promise<void> {
     this.running = false;
     this.sleeping?.cancel();
@@ -216,7 +233,10 @@ export class LogCleaner {
 
   private async work(map: OffsetMap): Promise<void> {
     while (this.running) {
-      const log = this.dirtiest();
+      const log = await this.dirtiest().catch((err: unknown) => {
+        this.logger.error({ err }, 'choosing a log to clean failed');
+        return null;
+      });
       if (log) {
         await this.runRound(log, map, false);
         continue;
@@ -240,13 +260,13 @@ export class LogCleaner {
     return out;
   }
 
-  private range(log: CleanableLog, now: number): CleanableRange {
+  private range(log: CleanableLog, segments: readonly CleanerSegmentInfo[], now: number): CleanableRange {
     return cleanableRange({
-      segments: log.cleanerSegments().map((s) => ({
+      segments: segments.map((s) => ({
         baseOffset: s.baseOffset,
         size: s.size,
-        largestTimestamp: s.maxTimestamp >= 0 ? s.maxTimestamp : s.lastModifiedMs,
-        firstBatchTimestamp: s.rollingBaseTimestamp,
+        largestTimestamp: s.largestTimestamp,
+        firstBatchTimestamp: s.segment.rollingBaseTimestamp,
       })),
       logStartOffset: log.logStartOffset,
       logEndOffset: log.logEndOffset,
@@ -259,12 +279,12 @@ export class LogCleaner {
   }
 
   /** The cleanable log with the largest dirty ratio (a log awaited by a test counts whatever its ratio). */
-  private dirtiest(): CleanableLog | null {
+  private async dirtiest(): Promise<CleanableLog | null> {
     const now = this.opts.clock.now();
     let best: CleanableLog | null = null;
     let bestRatio = -1;
     for (const log of this.compacted()) {
-      const r = this.range(log, now);
+      const r = this.range(log, await log.describeSegments(), now);
       const awaited = [...this.waiters].some((w) => w.key === keyOf(log)) && r.cleanableBytes > 0;
       if (!awaited && !isCleanable(r, log.config.minCleanableDirtyRatio)) continue;
       const ratio = awaited ? Infinity : r.ratio;
@@ -283,7 +303,8 @@ export class LogCleaner {
     const started = this.opts.clock.now();
     try {
       const now = this.opts.clock.now();
-      const range = this.range(log, now);
+      const infos = await log.describeSegments();
+      const range = this.range(log, infos, now);
       if (range.cleanableBytes === 0 || (!forced && !isCleanable(range, log.config.minCleanableDirtyRatio))) {
         if (range.checkpointReset) await this.setCheckpoint(key, range.firstDirty);
         return null;
@@ -293,12 +314,15 @@ export class LogCleaner {
         if (log.state !== 'online') throw new CleaningAborted();
       };
       const io = { budget: this.budget, checkAborted };
+      const source: CleanerSource<Segment, CleanedSink> = {
+        batches: (seg, from) => log.segmentBatches(seg, from),
+        createCleaned: (base) => log.createCleanedSegment(base),
+      };
       const cfg = log.config;
-      const segments = log.cleanerSegments();
-      const sealed = segments.slice(0, -1);
-      const dirty = sealed.filter((s, i) => s.baseOffset < range.firstUncleanable && segments[i + 1]!.baseOffset > range.firstDirty);
-      const mapped = await buildOffsetMap(dirty, range.firstDirty, range.firstUncleanable, map, cfg.indexIntervalBytes, io);
-      const toClean = sealed.filter((s) => s.baseOffset < mapped.endOffset);
+      const sealed = infos.filter((i) => !i.active);
+      const dirty = sealed.filter((s, i) => s.baseOffset < range.firstUncleanable && infos[i + 1]!.baseOffset > range.firstDirty).map((i) => i.segment);
+      const mapped = await buildOffsetMap(source, dirty, range.firstDirty, range.firstUncleanable, map, cfg.indexIntervalBytes, io);
+      const toClean = sealed.filter((s) => s.baseOffset < mapped.endOffset).map((i) => i.segment);
       const groups = await groupSegments(toClean, cfg.segmentBytes, cfg.segmentIndexBytes, range.firstUncleanable);
       const txns = new CleanedTxnState(abortedIn(toClean));
       const ctx = {
@@ -309,16 +333,15 @@ export class LogCleaner {
         highWatermark: log.highWatermark,
         activeProducers: log.activeProducers(now),
         txns,
-        indexIntervalBytes: cfg.indexIntervalBytes,
       };
       let bytesRead = mapped.bytesRead;
       let bytesWritten = 0;
       for (const g of groups) {
-        const cleaned = await cleanGroup(log.segmentEnv.fs, log.segmentEnv, g, ctx);
+        const r = await cleanGroup(source, g, ctx);
         checkAborted();
-        await log.replaceSegments(g, cleaned);
-        bytesRead += cleaned.bytesRead;
-        bytesWritten += cleaned.size;
+        if (!(await log.replaceSegments(g, r.cleaned, cfg.fileDeleteDelayMs))) throw new CleaningAborted();
+        bytesRead += r.bytesRead;
+        bytesWritten += r.cleaned.size;
       }
       await this.setCheckpoint(key, mapped.endOffset);
       this.stats.rounds++;
@@ -335,8 +358,6 @@ export class LogCleaner {
         this.uncleanable.add(key);
         this.logger.error({ err, topic: log.topic, partition: log.partition }, 'cleaning failed; the partition is uncleanable until restart');
       }
-      // the round's `.cleaned` files are garbage now (recovery would drop them too)
-      await this.dropCleanedFiles(log).catch(() => {});
       return null;
     } finally {
       const st = this.states.get(key);
@@ -344,13 +365,6 @@ export class LogCleaner {
       const done = this.roundDone.get(key);
       this.roundDone.delete(key);
       done?.();
-    }
-  }
-
-  private async dropCleanedFiles(log: CleanableLog): Promise<void> {
-    const fs = log.segmentEnv.fs;
-    for (const name of await fs.readdir(log.segmentEnv.dir)) {
-      if (name.endsWith('.cleaned')) await fs.unlink(joinPath(log.segmentEnv.dir, name));
     }
   }
 

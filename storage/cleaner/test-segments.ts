@@ -8,8 +8,9 @@ import { joinPath } from '../fs.js';
 import { MemoryFileSystem } from '../fs-memory.js';
 import { HandlePool } from '../handle-pool.js';
 import { silentLogger } from '../logger.js';
-import { Segment, offsetFileName, LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX, type SegmentEnv } from '../segment.js';
-import type { CleanedSegment } from './clean.js';
+import { Segment, offsetFileName, LOG_SUFFIX, type SegmentEnv } from '../segment.js';
+import { LogSegments, type CleanedSegment } from '../log/segments.js';
+import type { CleanerSource } from './clean.js';
 import { CleanerBudget } from './budget.js';
 
 export interface TestRec {
@@ -23,13 +24,17 @@ export interface Harness {
   fs: MemoryFileSystem;
   env: SegmentEnv;
   dir: string;
+  /** The log's reading of segments and writing of cleaned ones. */
+  source: CleanerSource<Segment, CleanedSegment>;
 }
 
 export async function harness(): Promise<Harness> {
   const fs = new MemoryFileSystem();
   const dir = '/data/t-0';
   await fs.mkdir(dir);
-  return { fs, dir, env: { fs, dir, logger: silentLogger, files: new HandlePool(fs, 64) } };
+  const env = { fs, dir, logger: silentLogger, files: new HandlePool(fs, 64) };
+  const segments = new LogSegments(env);
+  return { fs, dir, env, source: { batches: (seg, from) => segments.batches(seg, from), createCleaned: (base) => segments.createCleaned(base, 4096) } };
 }
 
 export interface BatchSpec {
@@ -119,15 +124,11 @@ export function readOpts(): { budget: CleanerBudget; checkAborted: () => void } 
   return { budget: new CleanerBudget(Infinity), checkAborted: () => {} };
 }
 
-/** A plain swap standing in for the log's: the group's files go, the cleaned ones take their names. */
+/** A plain swap standing in for the log's: the group's files go, the cleaned ones take their names, read back from disk. */
 export async function swapIn(h: Harness, group: readonly Segment[], c: CleanedSegment): Promise<Segment> {
   for (const s of group) await s.deleteFiles();
-  const live = (suffix: string): string => joinPath(h.dir, offsetFileName(c.baseOffset, suffix));
-  await h.fs.rename(c.paths.log, live(LOG_SUFFIX));
-  await h.fs.rename(c.paths.index, live(INDEX_SUFFIX));
-  await h.fs.rename(c.paths.timeIndex, live(TIME_INDEX_SUFFIX));
-  if (await h.fs.exists(c.paths.txnIndex)) await h.fs.rename(c.paths.txnIndex, live(TXN_INDEX_SUFFIX));
-  const seg = await loadSegment(h, c.baseOffset, c.size);
-  seg.abortedTxns = c.abortedTxns;
+  await c.segment.changeFileSuffix('');
+  const seg = await loadSegment(h, c.segment.baseOffset, c.size);
+  seg.abortedTxns = c.segment.abortedTxns;
   return seg;
 }
