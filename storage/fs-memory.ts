@@ -13,7 +13,7 @@
 // so writers left over from the "previous process" cannot touch the new state.
 //
 // Faults: `failNextWrite()` / `failNextSync()` / `failNextOpen()` /
-// `failNextRead()` make the next matching call throw (EIO by default, or the
+// `failNextRead()` / `failNextRename()` (matched on the source path) make the next matching call throw (EIO by default, or the
 // errno in `code`: EMFILE, ENOSPC, EACCES...; `times` for more than one call);
 // a failed write can first apply a prefix of its bytes (`partialBytes`), a torn
 // write. readFile counts as an open and a read. A failed sync leaves the durable state as it
@@ -105,7 +105,7 @@ class Inode {
   }
 }
 
-type FaultKind = 'open' | 'read' | 'write' | 'sync';
+type FaultKind = 'open' | 'read' | 'write' | 'sync' | 'rename';
 
 /** The error an injected fault throws. */
 function faultError(spec: FaultSpec, path: string, what: string): Error {
@@ -283,6 +283,11 @@ export class MemoryFileSystem implements FileSystem {
     this.addFault('read', spec);
   }
 
+  /** The next rename of a matching source path fails (nothing moves). */
+  failNextRename(spec: FaultSpec = {}): void {
+    this.addFault('rename', spec);
+  }
+
   private addFault(kind: FaultKind, spec: FaultSpec): void {
     this.faults.push({ kind, spec, left: spec.times ?? 1 });
   }
@@ -399,6 +404,8 @@ export class MemoryFileSystem implements FileSystem {
     await Promise.resolve();
     const f = normalize(from);
     const t = normalize(to);
+    const fault = this.takeFault('rename', f);
+    if (fault) throw faultError(fault, f, 'rename');
     const node = this.names.get(f);
     if (node === undefined) throw fsError('ENOENT', `${f}: no such file or directory`);
     this.parentMustBeDir(t);

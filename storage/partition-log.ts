@@ -85,7 +85,7 @@ import { abortedTxnEntry, collectAborted, type AbortedTxn } from './txn-index.js
 import type { Segment, SegmentEnv } from './segment.js';
 import { Flusher } from './log/flusher.js';
 import { loadLog } from './log/loader.js';
-import { LogSegments } from './log/segments.js';
+import { LogSegments, type CleanedSegment, type SegmentBatch, type SegmentInfo } from './log/segments.js';
 import { ProducerSnapshots } from './log/snapshots.js';
 import { TailCache } from './log/tail-cache.js';
 import { LogWriter } from './log/writer.js';
@@ -798,7 +798,7 @@ export class PartitionLog {
     for (let attempt = 0; attempt < 2; attempt++) {
       let seg: Segment | undefined;
       for (const s of [...this.segments.all]) {
-        await this.withSegment(s, () => s.ensureTrustedTimeIndex(this.cfg.indexIntervalBytes));
+        await s.hold(() => s.ensureTrustedTimeIndex(this.cfg.indexIntervalBytes));
         if (s.maxTimestamp >= target) {
           seg = s;
           break;
@@ -854,7 +854,7 @@ export class PartitionLog {
     this.checkOnline();
     let best: Segment | undefined;
     for (const s of [...this.segments.all]) {
-      await this.withSegment(s, () => s.ensureTrustedTimeIndex(this.cfg.indexIntervalBytes));
+      await s.hold(() => s.ensureTrustedTimeIndex(this.cfg.indexIntervalBytes));
       if (s.maxTimestamp >= 0 && (!best || s.maxTimestamp > best.maxTimestamp)) best = s;
     }
     if (!best) return null;
@@ -907,16 +907,6 @@ export class PartitionLog {
       }
     }
     return out;
-  }
-
-  /** Runs `fn` holding a reference on the segment (so a concurrent deletion does not close its file). */
-  private async withSegment<T>(s: Segment, fn: () => Promise<T>): Promise<T> {
-    s.acquire();
-    try {
-      return await fn();
-    } finally {
-      s.release();
-    }
   }
 
   private waitForVisible(end: number): Promise<void> {
@@ -990,7 +980,7 @@ export class PartitionLog {
     const retentionMs = this.cfg.retentionMs;
     if (retentionMs >= 0) {
       deleted += await this.deleteSegmentsWhile(async (s) => {
-        await this.withSegment(s, () => s.ensureTrustedTimeIndex(this.cfg.indexIntervalBytes));
+        await s.hold(() => s.ensureTrustedTimeIndex(this.cfg.indexIntervalBytes));
         return now - (s.maxTimestamp >= 0 ? s.maxTimestamp : s.lastModifiedMs) > retentionMs;
       });
     }
@@ -1042,6 +1032,51 @@ export class PartitionLog {
     await this.snapshots.deleteBelow(newStart);
     if (moved) this.onLogStartOffsetChanged?.(this);
     return doomed.length;
+  }
+
+  // ---- for the log cleaner (log/segments.ts) ----------------------------------------------
+
+  /** The segments, oldest first, with sizes, offsets and times (the last one is active). */
+  describeSegments(): Promise<SegmentInfo[]> {
+    this.checkOnline();
+    return this.segments.describe(this._nextOffset, this.cfg.indexIntervalBytes);
+  }
+
+  /** The CRC-checked batches of a segment from file position `from`. */
+  segmentBatches(seg: Segment, from = 0, chunkBytes?: number): AsyncGenerator<SegmentBatch> {
+    return this.segments.batches(seg, from, chunkBytes);
+  }
+
+  /** A new `<baseOffset>.log.cleaned` segment to write. */
+  createCleanedSegment(baseOffset: number): CleanedSegment {
+    return this.segments.createCleaned(baseOffset, this.cfg.indexIntervalBytes);
+  }
+
+  /**
+   * Swaps a finished cleaned segment in for `oldSegments` (consecutive, not
+   * the active one, the first at the same base offset), crash-safely, after
+   * the maintenance in progress (retention, DeleteRecords, truncation). The
+   * old files are unlinked `fileDeleteDelayMs` later (file.delete.delay.ms).
+   * Returns false, the cleaned files deleted, if the old segments are gone
+   * from the log meanwhile. An I/O error takes the log offline; its reload
+   * completes or rolls back the swap (log/loader.ts).
+   */
+  replaceSegments(oldSegments: readonly Segment[], cleaned: CleanedSegment, fileDeleteDelayMs: number): Promise<boolean> {
+    return this.maintenance(async () => {
+      if (this._state !== 'online') {
+        await cleaned.abort();
+        return false;
+      }
+      try {
+        const swapped = await this.segments.replaceSegments(oldSegments, cleaned, this.clock, fileDeleteDelayMs);
+        // the cache must not serve the replaced bytes
+        if (swapped) this.tailCache.dropBelow(cleaned.segment.nextOffset);
+        return swapped;
+      } catch (e) {
+        this.fail('segment swap', e);
+        throw storageError(`segment swap in ${this.topic}-${this.partition} failed`, e);
+      }
+    });
   }
 
   // ---- close -------------------------------------------------------------------------------

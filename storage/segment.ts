@@ -38,6 +38,15 @@ export const INDEX_SUFFIX = '.index';
 export const TIME_INDEX_SUFFIX = '.timeindex';
 export const SNAPSHOT_SUFFIX = '.producer-snapshot';
 export const TXN_INDEX_SUFFIX = '.txnindex';
+/**
+ * Kafka's suffixes after the file kind for a segment being swapped in by the
+ * cleaner: written as `.cleaned`, renamed `.swap` once complete, and the
+ * replaced segments' files renamed `.deleted` until they are unlinked.
+ */
+export const CLEANED_SUFFIX = '.cleaned';
+export const SWAP_SUFFIX = '.swap';
+export const DELETED_SUFFIX = '.deleted';
+export type FileSuffix = '' | typeof CLEANED_SUFFIX | typeof SWAP_SUFFIX | typeof DELETED_SUFFIX;
 const INT32_MAX = 0x7fffffff;
 
 /** Kafka's file name for an offset: 20 digits, zero padded. */
@@ -107,21 +116,51 @@ export class Segment {
   constructor(
     private readonly env: SegmentEnv,
     readonly baseOffset: number,
+    /** Appended to every file name of the segment (see CLEANED_SUFFIX). */
+    private suffix: FileSuffix = '',
   ) {
     this.nextOffset = baseOffset;
   }
 
+  get fileSuffix(): FileSuffix {
+    return this.suffix;
+  }
   get logPath(): string {
-    return joinPath(this.env.dir, offsetFileName(this.baseOffset, LOG_SUFFIX));
+    return this.path(LOG_SUFFIX);
   }
   get indexPath(): string {
-    return joinPath(this.env.dir, offsetFileName(this.baseOffset, INDEX_SUFFIX));
+    return this.path(INDEX_SUFFIX);
   }
   get timeIndexPath(): string {
-    return joinPath(this.env.dir, offsetFileName(this.baseOffset, TIME_INDEX_SUFFIX));
+    return this.path(TIME_INDEX_SUFFIX);
   }
   get txnIndexPath(): string {
-    return joinPath(this.env.dir, offsetFileName(this.baseOffset, TXN_INDEX_SUFFIX));
+    return this.path(TXN_INDEX_SUFFIX);
+  }
+
+  private path(kind: string): string {
+    return joinPath(this.env.dir, offsetFileName(this.baseOffset, kind) + this.suffix);
+  }
+
+  /**
+   * Renames the segment's files from the current suffix to `to` (Kafka's
+   * changeFileSuffixes); files that do not exist (an empty `.txnindex`) are
+   * skipped. Open handles keep working; the caller fsyncs the directory.
+   */
+  async changeFileSuffix(to: FileSuffix): Promise<void> {
+    const from = [this.logPath, this.indexPath, this.timeIndexPath, this.txnIndexPath];
+    const old = this.suffix;
+    this.suffix = to;
+    const dest = [this.logPath, this.indexPath, this.timeIndexPath, this.txnIndexPath];
+    try {
+      for (let i = 0; i < from.length; i++) {
+        if (await this.env.fs.exists(from[i]!)) await this.env.fs.rename(from[i]!, dest[i]!);
+      }
+    } catch (e) {
+      // some files may have moved: the loader's rules for leftover suffixes repair the directory
+      this.suffix = old;
+      throw e;
+    }
   }
 
   /**
@@ -141,6 +180,16 @@ export class Segment {
 
   release(): void {
     if (--this.refs === 0) void this.env.files.close(this);
+  }
+
+  /** Runs `fn` holding a reference (so a concurrent deletion does not close the file under it). */
+  async hold<T>(fn: () => Promise<T>): Promise<T> {
+    this.acquire();
+    try {
+      return await fn();
+    } finally {
+      this.release();
+    }
   }
 
   /** Drops the log's own reference: the file closes once in-flight reads finish. */

@@ -6,12 +6,18 @@
 // Unclean: from the segment holding the recovery point on, check every batch
 //   (length, magic, CRC32C, contiguous offsets), truncate at the first bad
 //   byte, delete every later segment, rebuild indexes, then fsync.
+// Leftovers of a segment swap (log/segments.ts, replaceSegments), first, by
+//   Kafka's rules: `.deleted` files are deleted; `.cleaned` files (an
+//   unfinished swap) are deleted with every `.swap` file at or above the lowest
+//   `.cleaned` offset; the remaining `.swap` segments are a committed swap:
+//   every other file whose offset lies in their range [base, next offset) is
+//   deleted (the old segments), and the `.swap` files lose their suffix.
 // Producer state: newest valid snapshot at or below the log end (and at or
 //   below the first segment whose transaction index is rebuilt), then the batch
 //   headers after it. Transaction indexes: read, or rebuilt by that replay for
 //   every segment recovered or whose file is damaged.
 
-import { LOG_OVERHEAD, MIN_BATCH_LENGTH, OFF_MAX_TIMESTAMP, OFF_PRODUCER_ID, readInt64, readProducerInfo } from '../batch.js';
+import { LOG_OVERHEAD, MIN_BATCH_LENGTH, OFF_LAST_OFFSET_DELTA, OFF_MAX_TIMESTAMP, OFF_PRODUCER_ID, readInt64, readProducerInfo } from '../batch.js';
 import { readEndTxnMarker } from '../control-batch.js';
 import { storageError } from '../errors.js';
 import { joinPath, mkdirDurable } from '../fs.js';
@@ -19,9 +25,12 @@ import type { LogConfig } from '../log-config.js';
 import type { Clock } from '../logger.js';
 import type { ProducerStateManager } from '../producer-state.js';
 import {
+  CLEANED_SUFFIX,
+  DELETED_SUFFIX,
   INDEX_SUFFIX,
   LOG_SUFFIX,
   SNAPSHOT_SUFFIX,
+  SWAP_SUFFIX,
   Segment,
   TIME_INDEX_SUFFIX,
   TXN_INDEX_SUFFIX,
@@ -60,15 +69,11 @@ export async function loadLog(p: LoadParams): Promise<LoadedLog> {
   const { fs, dir, logger } = env;
   let dirDirty = false;
   await mkdirDurable(fs, dir);
-  const names = await fs.readdir(dir);
+  const names = await recoverSwaps(env);
   const bases: number[] = [];
   const snapshots: number[] = [];
   const indexFiles: { name: string; base: number }[] = [];
   for (const name of names) {
-    if (/\.(tmp|deleted|cleaned|swap)$/.test(name)) {
-      await fs.unlink(joinPath(dir, name));
-      continue;
-    }
     const logBase = parseOffsetFileName(name, LOG_SUFFIX);
     if (logBase !== undefined) {
       bases.push(logBase);
@@ -242,6 +247,70 @@ export async function loadLog(p: LoadParams): Promise<LoadedLog> {
   producers.removeExpired(p.clock.now());
   logger.debug({ logStartOffset, logEndOffset: logEnd, segments: segs.length, clean: p.hadCleanShutdown }, 'log loaded');
   return { segments: segs, logStartOffset, logEndOffset: logEnd, dirDirty };
+}
+
+/** Applies the swap rules above; returns the names left in the directory. */
+async function recoverSwaps(env: SegmentEnv): Promise<string[]> {
+  const { fs, dir, logger } = env;
+  const names = await fs.readdir(dir);
+  let changed = false;
+  const remove = async (name: string, why: string): Promise<void> => {
+    logger.info({ file: name }, why);
+    await fs.unlink(joinPath(dir, name));
+    changed = true;
+  };
+  let minCleaned = Infinity;
+  const swaps: string[] = [];
+  for (const name of names) {
+    if (name.endsWith('.tmp')) await fs.unlink(joinPath(dir, name));
+    else if (name.endsWith(DELETED_SUFFIX)) await remove(name, 'deleting a file of a replaced segment');
+    else if (name.endsWith(CLEANED_SUFFIX)) minCleaned = Math.min(minCleaned, fileOffset(name) ?? -1);
+    else if (name.endsWith(SWAP_SUFFIX)) swaps.push(name);
+  }
+  const committed: string[] = [];
+  for (const name of swaps) {
+    const off = fileOffset(name);
+    if (off === undefined || off >= minCleaned) await remove(name, 'deleting a file of an unfinished segment swap');
+    else committed.push(name);
+  }
+  for (const name of names) if (name.endsWith(CLEANED_SUFFIX)) await remove(name, 'deleting a file of an unfinished cleaning');
+  // the range the committed swap segments cover, from their batches
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const name of committed) {
+    const base = parseOffsetFileName(name.slice(0, -SWAP_SUFFIX.length), LOG_SUFFIX);
+    if (base === undefined) continue;
+    const seg = new Segment(env, base, SWAP_SUFFIX);
+    seg.writtenSize = (await fs.stat(seg.logPath)).size;
+    let next = base;
+    const r = await seg.scan(0, seg.writtenSize, false, (buf, at) => {
+      next = readInt64(buf, at) + buf.readInt32BE(at + OFF_LAST_OFFSET_DELTA) + 1;
+    });
+    seg.retire();
+    if (r.problem !== null) logger.warn({ segment: seg.logPath, problem: r.problem, position: r.end }, 'a swapped-in segment ends early; recovery checks it');
+    lo = Math.min(lo, base);
+    hi = Math.max(hi, next);
+  }
+  for (const name of names) {
+    if (name.endsWith(SWAP_SUFFIX) || name.endsWith(CLEANED_SUFFIX) || name.endsWith(DELETED_SUFFIX)) continue;
+    const off = fileOffset(name);
+    if (off !== undefined && off >= lo && off < hi && (await fs.exists(joinPath(dir, name)))) await remove(name, 'deleting a file of a segment replaced by a committed swap');
+  }
+  for (const name of committed) {
+    logger.info({ file: name }, 'completing a segment swap');
+    await fs.rename(joinPath(dir, name), joinPath(dir, name.slice(0, -SWAP_SUFFIX.length)));
+    changed = true;
+  }
+  if (changed) await fs.syncDir(dir);
+  return changed ? fs.readdir(dir) : names;
+}
+
+/** The offset a segment-related file name starts with (20 digits, then '.'), as Kafka's offsetFromFile. */
+function fileOffset(name: string): number | undefined {
+  const m = /^(\d{20})\./.exec(name);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  return Number.isSafeInteger(n) ? n : undefined;
 }
 
 async function firstBatchTimestamp(seg: Segment): Promise<number> {
