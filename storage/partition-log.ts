@@ -88,6 +88,7 @@ import { loadLog } from './log/loader.js';
 import { LogSegments, type CleanedSegment, type SegmentBatch, type SegmentInfo } from './log/segments.js';
 import { ProducerSnapshots } from './log/snapshots.js';
 import { TailCache } from './log/tail-cache.js';
+import type { LastRecord } from './cleaner/filter.js';
 import { LogWriter } from './log/writer.js';
 
 const INT32_MAX = 0x7fffffff;
@@ -728,8 +729,9 @@ export class PartitionLog {
 
   /**
    * Beyond Kafka: every batch read from disk is checked before it is served
-   * (length, magic, CRC32C, and offsets following on from the base the index
-   * look-up established: the base offset is outside the CRC), so bytes that rotted on disk, after a clean
+   * (length, magic, CRC32C, and offsets growing from the base the index
+   * look-up established, gaps allowed as a cleaned segment has them: the base
+   * offset is outside the CRC), so bytes that rotted on disk, after a clean
    * shutdown or in an old segment, never reach a client, whether or not it
    * checks CRCs. Returns the batches before the first bad one; throws if that
    * is the first. The tail cache holds what was validated on append and is not
@@ -747,8 +749,8 @@ export class PartitionLog {
       const bad =
         problem !== null
           ? problem
-          : base !== expected
-            ? `batch base offset ${base}, expected ${expected}`
+          : base < expected
+            ? `batch base offset ${base}, expected at least ${expected}`
             : last >= end
               ? `offsets ${base}..${last} run past the segment's end ${end}`
               : null;
@@ -971,6 +973,18 @@ export class PartitionLog {
    */
   removeExpiredProducers(now = this.clock.now()): void {
     if (this._state === 'online') this.producers.removeExpired(now);
+  }
+
+  /**
+   * For the cleaner: each producer not yet expired, with the offset of its last
+   * data batch (null when it has none: its last entry is a marker) and epoch,
+   * whose last batch a cleaning keeps (Kafka's lastRecordsOfActiveProducers).
+   */
+  activeProducers(now = this.clock.now()): Map<number, LastRecord> {
+    this.removeExpiredProducers(now);
+    const out = new Map<number, LastRecord>();
+    for (const e of this.producers.entries()) out.set(e.producerId, { lastDataOffset: e.isEmpty ? null : e.lastDataOffset, producerEpoch: e.producerEpoch });
+    return out;
   }
 
   private async doRetention(now: number): Promise<number> {
