@@ -4,7 +4,7 @@
 // what was written (same offsets, keys, values, timestamps), keep everything
 // from the checkpoint on, fold to the model's latest value per key, hold each
 // key once in its cleaned section, keep each producer's last batch, and keep a
-// tombstone until delete.retention.ms after the round that first cleaned it.
+// tombstone until delete.retention.ms after the round that first rewrote its segment.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { batchLastOffset, readInt64, OFF_PRODUCER_ID } from '../batch.js';
@@ -91,8 +91,11 @@ class Model {
       expect(seg.writtenSize).toBe(cleaned.size); // every written batch valid
       replaced.push(seg);
     }
-    this.sealed = [...replaced, ...this.sealed.slice(toClean.length)];
-    for (const w of this.written.values()) if (w.offset < r.endOffset) w.firstCleanedAt ??= this.now;
+    const rest = this.sealed.slice(toClean.length);
+    this.sealed = [...replaced, ...rest];
+    // a kept tombstone gets its delete horizon in the first round that rewrites its segment (Kafka's filterTo)
+    const rewrittenBelow = rest[0]?.baseOffset ?? this.activeBase;
+    for (const w of this.written.values()) if (w.offset < rewrittenBelow) w.firstCleanedAt ??= this.now;
     this.firstDirty = r.endOffset;
   }
 
