@@ -17,7 +17,7 @@
 // a discardable marker without a horizon gets one: now + delete.retention.ms
 // (KIP-534: attribute bit 0x40, stored as the base timestamp).
 
-import { decodeBatch, buildRecordBatch, TimestampType, type KafkaRecord, type RecordBatchHeader } from '../../protocol/record-batch.js';
+import { decodeBatch, buildRecordBatch, TimestampType, type BuildBatchOptions, type KafkaRecord, type RecordBatchHeader } from '../../protocol/record-batch.js';
 import { CONTROL_TYPE_ABORT, CONTROL_TYPE_COMMIT } from '../control-batch.js';
 import type { CleanedTxnState } from './txn.js';
 
@@ -116,12 +116,10 @@ function markerType(r: KafkaRecord): boolean | null {
   return null;
 }
 
-function rebuild(h: RecordBatchHeader, kept: KafkaRecord[], horizon: number | null): Promise<Buffer> {
-  const logAppend = h.timestampType === TimestampType.LogAppendTime;
-  return buildRecordBatch({
+/** The header fields a rewritten batch keeps: offsets, producer fields, leader epoch, timestamp type, flags. */
+function kept(h: RecordBatchHeader): Omit<BuildBatchOptions, 'records'> {
+  return {
     baseOffset: h.baseOffset,
-    records: kept.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, offsetDelta: r.offsetDelta, attributes: r.attributes })),
-    compression: h.compression,
     producerId: h.producerId,
     producerEpoch: h.producerEpoch,
     baseSequence: h.baseSequence,
@@ -130,25 +128,20 @@ function rebuild(h: RecordBatchHeader, kept: KafkaRecord[], horizon: number | nu
     isControl: h.isControl,
     partitionLeaderEpoch: h.partitionLeaderEpoch,
     lastOffsetDelta: h.lastOffsetDelta,
-    ...(logAppend ? { maxTimestamp: h.maxTimestamp } : {}),
+  };
+}
+
+function rebuild(h: RecordBatchHeader, records: KafkaRecord[], horizon: number | null): Promise<Buffer> {
+  return buildRecordBatch({
+    ...kept(h),
+    records: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, offsetDelta: r.offsetDelta, attributes: r.attributes })),
+    compression: h.compression,
+    ...(h.timestampType === TimestampType.LogAppendTime ? { maxTimestamp: h.maxTimestamp } : {}),
     ...(horizon !== null ? { deleteHorizonMs: BigInt(horizon) } : {}),
   });
 }
 
-/** Kafka's writeEmptyHeader: offsets, producer fields, leader epoch, timestamp type and maxTimestamp; no records, no codec. */
+/** Kafka's writeEmptyHeader: the kept header fields and maxTimestamp; no records, no codec, no horizon. */
 function emptyHeader(h: RecordBatchHeader): Promise<Buffer> {
-  return buildRecordBatch({
-    baseOffset: h.baseOffset,
-    records: [],
-    producerId: h.producerId,
-    producerEpoch: h.producerEpoch,
-    baseSequence: h.baseSequence,
-    timestampType: h.timestampType,
-    isTransactional: h.isTransactional,
-    isControl: h.isControl,
-    partitionLeaderEpoch: h.partitionLeaderEpoch,
-    lastOffsetDelta: h.lastOffsetDelta,
-    baseTimestamp: -1n,
-    maxTimestamp: h.maxTimestamp,
-  });
+  return buildRecordBatch({ ...kept(h), records: [], baseTimestamp: -1n, maxTimestamp: h.maxTimestamp });
 }
