@@ -29,7 +29,7 @@ export class CleanerBudget {
   constructor(
     /** log.cleaner.io.max.bytes.per.second; Infinity for no limit. */
     public bytesPerSecond: number,
-    private readonly sliceMs = 2,
+    private readonly sliceMs = 1,
     private readonly clock: BudgetClock = realBudgetClock,
   ) {
     this.windowStart = this.sliceStart = clock.now();

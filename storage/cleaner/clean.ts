@@ -62,19 +62,18 @@ export interface ReadOptions {
   checkAborted: AbortCheck;
 }
 
-/** The batches of `seg` from `from`, reporting each chunk to the budget and checking for an abort. */
+/** The batches of `seg` from `from`, each reported to the budget (which yields the loop), checking for an abort per chunk. */
 async function* batchesOf<S extends SourceSegment>(source: CleanerSource<S, CleanedSink>, seg: S, from: number, opts: ReadOptions): AsyncGenerator<Buffer> {
   let bytes = 0;
   for await (const b of source.batches(seg, from)) {
     yield b.bytes;
+    await opts.budget.spend(b.bytes.length);
     bytes += b.bytes.length;
     if (bytes >= CLEANER_CHUNK_BYTES) {
       opts.checkAborted();
-      await opts.budget.spend(bytes);
       bytes = 0;
     }
   }
-  await opts.budget.spend(bytes);
 }
 
 function isControl(b: Buffer): boolean {
