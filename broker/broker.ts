@@ -8,6 +8,7 @@
 // and one set of group coordinator shards. Each node has its own listeners and
 // answers as the node it is: leadership (NOT_LEADER_OR_FOLLOWER) and
 // coordination (NOT_COORDINATOR) are checked per node.
+import { brokerCleaner, type BrokerCleaner } from './double/cleaner.js';
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 import { parseProtocolMap, resolveBrokerConfig, resolveListenerList, topicConfigDefinition, type BrokerConfig, type Listener } from './config.js';
@@ -164,6 +165,8 @@ interface RunningParts {
   assignment(groupId: string): GroupAssignment | undefined;
   /** topic -> partition -> the group's committed offset and metadata. */
   committedOffsets(groupId: string): Promise<Record<string, Record<number, CommittedOffset>>>;
+  /** The log cleaner: run a round on a partition now, or await one (cleanup.policy=compact topics). */
+  readonly cleaner: BrokerCleaner;
   /** A partition's records, decoded, from `from` (default the log start), at most `max` (default 1000). */
   records(topic: string, partition: number, opts?: { from?: number; max?: number }): Promise<StoredRecord[]>;
   /** The web console (`consolePort`), or null when it is off. */
@@ -351,6 +354,14 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
       retentionCheckIntervalMs: config.values['log.retention.check.interval.ms'],
       checkpointIntervalMs: config.values['log.flush.offset.checkpoint.interval.ms'],
       maxOpenFiles: config.values['log.max.open.files'] ?? undefined,
+      cleaner: {
+        enable: config.values['log.cleaner.enable'],
+        threads: config.values['log.cleaner.threads'],
+        dedupeBufferSize: config.values['log.cleaner.dedupe.buffer.size'],
+        loadFactor: config.values['log.cleaner.io.buffer.load.factor'],
+        ioMaxBytesPerSecond: config.values['log.cleaner.io.max.bytes.per.second'],
+        backoffMs: config.values['log.cleaner.backoff.ms'],
+      },
       decompress: (codec, data) => decompress(codec as never, data),
     });
     openedLogs = opened;
@@ -451,6 +462,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     assignment: (groupId) => groupAssignment(groups, groupId),
     committedOffsets: (groupId) => committedOffsets(groups, groupId),
     records: (topic, partition, o) => partitionRecords(logs, topic, partition, o),
+    cleaner: brokerCleaner(logs),
     webConsole,
     close() {
       closing ??= (async () => {

@@ -64,10 +64,10 @@ describe('the config table', () => {
     await admin1.disconnect();
     await first.close();
 
-    // As an older kafkalite that accepted delete.retention.ms wrote it.
+    // As an older kafkalite that accepted local.retention.ms would have written it.
     const path = joinPath('/data', TOPICS_FILE);
     const file = JSON.parse((await readFileIfExists(fs, path))!.toString('utf8'));
-    file.topics[0].configs['delete.retention.ms'] = '1000';
+    file.topics[0].configs['local.retention.ms'] = '1000';
     await writeFileAtomic(fs, path, Buffer.from(JSON.stringify(file)));
 
     const second = await startBroker({ fs, dataDir: '/data' });
@@ -77,7 +77,7 @@ describe('the config table', () => {
       const res = await admin2.describeConfigs({ resources: [{ type: 2, name: 'old' }], includeSynonyms: false });
       const entries = new Map(res.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]));
       expect(entries.get('retention.ms')).toBe('123456');
-      expect(entries.has('delete.retention.ms')).toBe(false);
+      expect(entries.has('local.retention.ms')).toBe(false);
     } finally {
       await admin2.disconnect();
       await second.close();

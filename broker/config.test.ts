@@ -427,8 +427,8 @@ describe('topic configs', () => {
     expect(validateTopicConfigs({ 'message.format.version': '9.9' })?.errorMessage).toBe(
       'Invalid value 9.9 for configuration message.format.version: Version 9.9 is not a valid version',
     );
-    // Rows nothing reads are not in the table (compaction is issue 14): Kafka's unknown-name answer.
-    expect(validateTopicConfigs({ 'min.compaction.lag.ms': '10' })?.errorMessage).toBe('Unknown topic config name: min.compaction.lag.ms');
+    // Rows nothing reads are not in the table (tiered storage): Kafka's unknown-name answer.
+    expect(validateTopicConfigs({ 'local.retention.ms': '10' })?.errorMessage).toBe('Unknown topic config name: local.retention.ms');
   });
 
 });

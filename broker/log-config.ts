@@ -29,6 +29,11 @@ export function logConfigFromTopic(v: TopicConfigValues, flushMode: BrokerConfig
     compressionGzipLevel: v['compression.gzip.level'],
     compressionZstdLevel: v['compression.zstd.level'],
     minInsyncReplicas: v['min.insync.replicas'],
+    deleteRetentionMs: v['delete.retention.ms'],
+    minCleanableDirtyRatio: v['min.cleanable.dirty.ratio'],
+    minCompactionLagMs: v['min.compaction.lag.ms'],
+    maxCompactionLagMs: v['max.compaction.lag.ms'],
+    fileDeleteDelayMs: v['file.delete.delay.ms'],
   };
 }
 

@@ -40,6 +40,15 @@ export interface LogConfig {
   compressionZstdLevel: number;
   /** message.downconversion.enable: Fetch v0-v3 may read this log (down-converted). */
   messageDownConversionEnable: boolean;
+  /** delete.retention.ms: how long the cleaner keeps a tombstone (and an empty transaction's marker) after the round that first kept it. */
+  deleteRetentionMs: number;
+  /** min.cleanable.dirty.ratio: a compacted log is cleaned once its dirty share of bytes exceeds this. */
+  minCleanableDirtyRatio: number;
+  /** min.compaction.lag.ms / max.compaction.lag.ms: how long a record stays uncompacted at least / at most. */
+  minCompactionLagMs: number;
+  maxCompactionLagMs: number;
+  /** file.delete.delay.ms: how long the files of segments replaced by the cleaner stay (readers may hold them). */
+  fileDeleteDelayMs: number;
   /** min.insync.replicas: above 1 an acks=all produce is refused (one replica per partition). */
   minInsyncReplicas: number;
 }

@@ -42,6 +42,7 @@ import { RealFileSystem } from './fs-real.js';
 import type { LogConfig } from './log-config.js';
 import { silentLogger, systemClock, type Clock, type Logger } from './logger.js';
 import { PartitionLog } from './partition-log.js';
+import { LogCleaner } from './cleaner/manager.js';
 
 const DEFAULT_TAIL_CACHE_BYTES = 8 * 1024 * 1024;
 const DEFAULT_TAIL_CACHE_BUDGET_BYTES = 256 * 1024 * 1024;
@@ -92,6 +93,27 @@ export interface LogManagerOptions {
   background?: boolean;
   /** log.max.open.files: segment files open at once over all logs (default: half of ulimit -n). */
   maxOpenFiles?: number;
+  /** The log cleaner's log.cleaner.* settings (default: Kafka's, enabled). */
+  cleaner?: CleanerSettings;
+}
+
+/** Kafka's defaults (the broker passes the config table's values). */
+const DEFAULT_CLEANER: CleanerSettings = {
+  enable: true,
+  threads: 1,
+  dedupeBufferSize: 128 * 1024 * 1024,
+  loadFactor: 0.9,
+  ioMaxBytesPerSecond: Number.MAX_VALUE,
+  backoffMs: 15_000,
+};
+
+export interface CleanerSettings {
+  enable: boolean;
+  threads: number;
+  dedupeBufferSize: number;
+  loadFactor: number;
+  ioMaxBytesPerSecond: number;
+  backoffMs: number;
 }
 
 interface OpenTopic {
@@ -129,6 +151,8 @@ export class LogManager {
   private readonly logsByKey = new Map<string, PartitionLog>();
   private mutex: Promise<unknown> = Promise.resolve();
   private timers: { cancel(): void }[] = [];
+  /** The log cleaner (log.cleaner.enable), compacting cleanup.policy=compact logs. */
+  readonly cleaner: LogCleaner | null;
   private closed = false;
   private _hadCleanShutdown = false;
   private checkpointQueued: Promise<void> | null = null;
@@ -149,6 +173,21 @@ export class LogManager {
     this.tailCacheBudgetBytes = opts.tailCacheBudgetBytes ?? DEFAULT_TAIL_CACHE_BUDGET_BYTES;
     this.decompress = opts.decompress;
     this.files = new HandlePool(this.fs, opts.maxOpenFiles ?? defaultOpenFileLimit(), this.logger);
+    const c = { ...DEFAULT_CLEANER, ...opts.cleaner };
+    this.cleaner = c.enable
+      ? new LogCleaner({
+          fs: this.fs,
+          dataDir: this.dataDir,
+          logger: this.logger,
+          clock: this.clock,
+          logs: () => this.logsByKey.values(),
+          threads: c.threads,
+          dedupeBufferSize: c.dedupeBufferSize,
+          loadFactor: c.loadFactor,
+          ioMaxBytesPerSecond: c.ioMaxBytesPerSecond,
+          backoffMs: c.backoffMs,
+        })
+      : null;
   }
 
   /**
@@ -162,6 +201,7 @@ export class LogManager {
     m.dirLock = opts.dirLock ?? (await lockDataDir(m.fs, m.dataDir, m.clock.now()));
     try {
       await m.load(opts.topics ?? []);
+      await m.cleaner?.load();
     } catch (e) {
       await m.releaseDirLock();
       throw e;
@@ -230,7 +270,12 @@ export class LogManager {
         const key = partitionKey(t.topic, p);
         const log = t.logs[p];
         if (log && this.logsByKey.get(key) === log) this.logsByKey.delete(key);
-        if (log) await log.discard();
+        if (log) {
+          await this.cleaner?.abortAndPause(log);
+          await log.discard();
+          this.cleaner?.forget(log);
+          this.cleaner?.resume(log);
+        }
         await this.fs.rmrf(joinPath(this.dataDir, key));
       }
       await this.fs.syncDir(this.dataDir);
@@ -417,6 +462,7 @@ export class LogManager {
     every(this.retentionCheckIntervalMs, () => this.runRetention());
     every(this.checkpointIntervalMs, () => this.checkpoint());
     every(this.producerIdExpirationCheckIntervalMs, async () => this.removeExpiredProducers());
+    this.cleaner?.start();
   }
 
   /** Forgets idle producer ids in every log (producer.id.expiration.ms). */
@@ -475,7 +521,9 @@ export class LogManager {
   close(): Promise<void> {
     for (const t of this.timers) t.cancel();
     this.timers = [];
+    const cleanerStopped = this.cleaner?.stop() ?? Promise.resolve();
     return this.serialized(async () => {
+      await cleanerStopped;
       if (this.closed) return;
       this.closed = true;
       try {

@@ -88,6 +88,7 @@ import { loadLog } from './log/loader.js';
 import { LogSegments, type CleanedSegment, type SegmentBatch, type SegmentInfo } from './log/segments.js';
 import { ProducerSnapshots } from './log/snapshots.js';
 import { TailCache } from './log/tail-cache.js';
+import type { LastRecord } from './cleaner/filter.js';
 import { LogWriter } from './log/writer.js';
 
 const INT32_MAX = 0x7fffffff;
@@ -233,7 +234,13 @@ export class PartitionLog {
     this.tailCache = new TailCache(opts.tailCacheBytes ?? 8 * 1024 * 1024);
     this.decompress = opts.decompress;
     this.onLogStartOffsetChanged = opts.onLogStartOffsetChanged;
-    this.env = { fs: this.fs, dir: this.dir, logger: this.logger, files: opts.files ?? new HandlePool(this.fs, Infinity) };
+    this.env = {
+      fs: this.fs,
+      dir: this.dir,
+      logger: this.logger,
+      files: opts.files ?? new HandlePool(this.fs, Infinity),
+      offsetGaps: () => this.cfg.cleanupPolicy.includes('compact'),
+    };
     this.segments = new LogSegments(this.env);
     this.snapshots = new ProducerSnapshots(this.fs, this.dir);
     this.flusher = new Flusher({
@@ -729,7 +736,8 @@ export class PartitionLog {
   /**
    * Beyond Kafka: every batch read from disk is checked before it is served
    * (length, magic, CRC32C, and offsets following on from the base the index
-   * look-up established: the base offset is outside the CRC), so bytes that rotted on disk, after a clean
+   * look-up established, gaps allowed only in a compacted log: the base offset
+   * is outside the CRC), so bytes that rotted on disk, after a clean
    * shutdown or in an old segment, never reach a client, whether or not it
    * checks CRCs. Returns the batches before the first bad one; throws if that
    * is the first. The tail cache holds what was validated on append and is not
@@ -747,7 +755,7 @@ export class PartitionLog {
       const bad =
         problem !== null
           ? problem
-          : base !== expected
+          : base < expected || (base > expected && !this.env.offsetGaps!())
             ? `batch base offset ${base}, expected ${expected}`
             : last >= end
               ? `offsets ${base}..${last} run past the segment's end ${end}`
@@ -971,6 +979,18 @@ export class PartitionLog {
    */
   removeExpiredProducers(now = this.clock.now()): void {
     if (this._state === 'online') this.producers.removeExpired(now);
+  }
+
+  /**
+   * For the cleaner: each producer not yet expired, with the offset of its last
+   * data batch (null when it has none: its last entry is a marker) and epoch,
+   * whose last batch a cleaning keeps (Kafka's lastRecordsOfActiveProducers).
+   */
+  activeProducers(now = this.clock.now()): Map<number, LastRecord> {
+    this.removeExpiredProducers(now);
+    const out = new Map<number, LastRecord>();
+    for (const e of this.producers.entries()) out.set(e.producerId, { lastDataOffset: e.isEmpty ? null : e.lastDataOffset, producerEpoch: e.producerEpoch });
+    return out;
   }
 
   private async doRetention(now: number): Promise<number> {

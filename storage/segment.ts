@@ -70,6 +70,12 @@ export interface SegmentEnv {
   files: HandlePool;
   /** Open read-only (offline tools). */
   readOnly?: boolean;
+  /**
+   * Offsets may skip ahead between batches (a compacted log: the cleaner drops
+   * whole batches, as Kafka allows). Otherwise each batch must start where the
+   * previous one ended, which catches a base offset that rotted (outside the CRC).
+   */
+  offsetGaps?: () => boolean;
 }
 
 /** Visitor for `scan`: return a string to stop with that problem, true to stop quietly. */
@@ -161,6 +167,11 @@ export class Segment {
       this.suffix = old;
       throw e;
     }
+  }
+
+  /** Whether a batch at `base` may follow one that ended at `expected` (see SegmentEnv.offsetGaps). */
+  private follows(base: number, expected: number): boolean {
+    return this.env.offsetGaps?.() ? base >= expected : base === expected;
   }
 
   // ---- lifetime ------------------------------------------------------------------
@@ -363,7 +374,7 @@ export class Segment {
     let expected = this.baseOffset;
     const r = await this.scan(0, this.writtenSize, false, (buf, at, filePos, size) => {
       const base = readInt64(buf, at);
-      if (base !== expected) return `batch base offset ${base}, expected ${expected}`;
+      if (!this.follows(base, expected)) return `batch base offset ${base}, expected ${expected}`;
       const last = base + buf.readInt32BE(at + OFF_LAST_OFFSET_DELTA);
       if (last - this.baseOffset > INT32_MAX) return 'offset does not fit the segment';
       built.indexBatch(filePos, size, last, readInt64(buf, at + OFF_MAX_TIMESTAMP), indexIntervalBytes);
@@ -501,7 +512,7 @@ export class Segment {
           const last = base + buf.readInt32BE(at + OFF_LAST_OFFSET_DELTA);
           if (expected < 0) {
             if (last !== claimed) return 'index entry does not match the batch it points at';
-          } else if (base !== expected) return `batch base offset ${base}, expected ${expected}`;
+          } else if (!this.follows(base, expected)) return `batch base offset ${base}, expected ${expected}`;
           expected = base;
           if (last >= offset) {
             found = filePos;
@@ -570,7 +581,7 @@ export class Segment {
     const fileSize = this.writtenSize;
     const r = await this.scan(0, fileSize, true, (buf, at, filePos, size) => {
       const base = readInt64(buf, at);
-      if (base !== expected) return `batch base offset ${base}, expected ${expected}`;
+      if (!this.follows(base, expected)) return `batch base offset ${base}, expected ${expected}`;
       const last = base + buf.readInt32BE(at + OFF_LAST_OFFSET_DELTA);
       if (last - this.baseOffset > INT32_MAX) return 'offset does not fit the segment';
       this.indexBatch(filePos, size, last, readInt64(buf, at + OFF_MAX_TIMESTAMP), indexIntervalBytes);

@@ -382,6 +382,55 @@ export const CONFIG_DEFS = [
     doc: 'Default cleanup.policy: delete old segments, compact by key, or both.',
   },
   {
+    name: 'log.cleaner.enable', type: 'boolean', default: true, scope: 'broker',
+    doc: 'Runs the log cleaner, which compacts cleanup.policy=compact topics.',
+  },
+  {
+    name: 'log.cleaner.threads', type: 'int', default: 1, range: { min: 1 }, scope: 'broker',
+    doc: 'Logs cleaned at once: concurrent cleaning jobs on the broker\'s event loop, each in small slices so produce and fetch do not stall.',
+  },
+  {
+    name: 'log.cleaner.dedupe.buffer.size', type: 'long', default: 134217728, range: { min: 24 }, scope: 'broker',
+    doc: 'Memory bound of the cleaners\' offset maps (24 bytes a key, shared by all threads); allocated as keys arrive.',
+  },
+  {
+    name: 'log.cleaner.io.buffer.load.factor', type: 'double', default: 0.9, range: { min: 0, max: 1 }, scope: 'broker',
+    doc: 'Share of the dedupe buffer\'s slots a round fills before it stops mapping keys.',
+  },
+  {
+    name: 'log.cleaner.io.max.bytes.per.second', type: 'double', default: Number.MAX_VALUE, range: { min: 0 }, scope: 'broker',
+    doc: 'Bytes per second all cleaning jobs together read and write at most.',
+  },
+  {
+    name: 'log.cleaner.backoff.ms', type: 'long', default: 15000, range: { min: 0 }, scope: 'broker',
+    doc: 'How long the cleaner sleeps when no log is cleanable.',
+  },
+  {
+    name: 'log.cleaner.min.cleanable.ratio', type: 'double', default: 0.5, range: { min: 0, max: 1 }, scope: 'broker',
+    topicName: 'min.cleanable.dirty.ratio',
+    doc: 'Default min.cleanable.dirty.ratio.',
+  },
+  {
+    name: 'log.cleaner.delete.retention.ms', type: 'long', default: 86400000, range: { min: 0 }, scope: 'broker',
+    topicName: 'delete.retention.ms',
+    doc: 'Default delete.retention.ms.',
+  },
+  {
+    name: 'log.cleaner.min.compaction.lag.ms', type: 'long', default: 0, range: { min: 0 }, scope: 'broker',
+    topicName: 'min.compaction.lag.ms',
+    doc: 'Default min.compaction.lag.ms.',
+  },
+  {
+    name: 'log.cleaner.max.compaction.lag.ms', type: 'long', default: LONG_MAX, range: { min: 1 }, scope: 'broker',
+    topicName: 'max.compaction.lag.ms',
+    doc: 'Default max.compaction.lag.ms.',
+  },
+  {
+    name: 'log.segment.delete.delay.ms', type: 'long', default: 60000, range: { min: 0 }, scope: 'broker',
+    topicName: 'file.delete.delay.ms',
+    doc: 'Default file.delete.delay.ms.',
+  },
+  {
     name: 'log.index.size.max.bytes', type: 'int', default: 10485760, range: { min: 4 }, scope: 'broker',
     topicName: 'segment.index.bytes',
     doc: 'Maximum size of one segment\'s offset index.',
@@ -494,6 +543,26 @@ export const CONFIG_DEFS = [
   {
     name: 'cleanup.policy', type: 'list', default: ['delete'], oneOf: ['compact', 'delete'], scope: 'topic',
     doc: 'delete removes old segments, compact keeps the latest record per key; both may be given.',
+  },
+  {
+    name: 'file.delete.delay.ms', type: 'long', default: 60000, range: { min: 0 }, scope: 'topic',
+    doc: 'How long the files of segments the cleaner replaced stay before they are deleted.',
+  },
+  {
+    name: 'min.cleanable.dirty.ratio', type: 'double', default: 0.5, range: { min: 0, max: 1 }, scope: 'topic',
+    doc: 'A compacted log is cleaned once the bytes not yet cleaned exceed this share of it.',
+  },
+  {
+    name: 'delete.retention.ms', type: 'long', default: 86400000, range: { min: 0 }, scope: 'topic',
+    doc: 'How long a tombstone (and an empty transaction\'s marker) stays after the cleaning round that first kept it.',
+  },
+  {
+    name: 'min.compaction.lag.ms', type: 'long', default: 0, range: { min: 0 }, scope: 'topic',
+    doc: 'Least time a record stays uncompacted.',
+  },
+  {
+    name: 'max.compaction.lag.ms', type: 'long', default: LONG_MAX, range: { min: 1 }, scope: 'topic',
+    doc: 'Longest time a record stays uncompacted: an older dirty segment forces a round whatever the ratio.',
   },
   {
     name: 'message.timestamp.type', type: 'string', default: 'CreateTime', oneOf: ['CreateTime', 'LogAppendTime'],

@@ -120,7 +120,12 @@ export function formatConfigValue(def: ConfigDefinition, value: ConfigTypeMap[Co
   if (typeof value === 'string') return value;
   if (Array.isArray(value)) return value.join(',');
   const n = value as number;
-  if (def.type === 'double') return Number.isInteger(n) ? `${n}.0` : String(n);
+  if (def.type === 'double') {
+    const text = String(n);
+    // Java's Double.toString: 15.0, 0.9, 1.7976931348623157E308
+    if (text.includes('e')) return text.replace('e+', 'E').replace('e-', 'E-');
+    return Number.isInteger(n) ? `${text}.0` : text;
+  }
   if (Number.isSafeInteger(n)) return String(n);
   let big = BigInt(n);
   if (big > LONG_MAX_BIG) big = LONG_MAX_BIG;

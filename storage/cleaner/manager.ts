@@ -1,0 +1,393 @@
+// The log cleaner (Kafka's LogCleaner + LogCleanerManager) on the one event
+// loop: `log.cleaner.threads` async workers, each with its own offset map
+// (log.cleaner.dedupe.buffer.size / threads), pick the dirtiest compacted log
+// (choose.ts), clean it in steps of at most 256 KiB that give the loop back
+// to produce and fetch (budget.ts, which also holds all workers together under
+// log.cleaner.io.max.bytes.per.second), and sleep log.cleaner.backoff.ms when
+// nothing is cleanable.
+//
+// Per log: none -> in progress -> none, or aborted (truncation, deletion,
+// close: checked between chunks, the round's `.cleaned` files dropped) and
+// paused until resumed. A log whose round throws is marked uncleanable until
+// restart (logged), as Kafka does.
+//
+// `<data dir>/cleaner-offset-checkpoint` (Kafka's checkpoint format) holds
+// each log's first dirty offset; written after every round, atomically.
+
+import { partitionKey, readCheckpoint, writeCheckpoint } from '../checkpoint.js';
+import { joinPath, type FileSystem } from '../fs.js';
+import type { LogConfig } from '../log-config.js';
+import type { Clock, Logger } from '../logger.js';
+import type { Segment } from '../segment.js';
+import { CleanerBudget } from './budget.js';
+import { cleanableRange, isCleanable, type CleanableRange } from './choose.js';
+import { abortedIn, buildOffsetMap, cleanGroup, groupSegments, type CleanedSink, type CleanerSource } from './clean.js';
+import type { LastRecord } from './filter.js';
+import { OffsetMap } from './offset-map.js';
+import { CleanedTxnState } from './txn.js';
+
+export const CLEANER_CHECKPOINT = 'cleaner-offset-checkpoint';
+
+/** One segment as the log describes it to the cleaner (log/segments.ts's SegmentInfo). */
+export interface CleanerSegmentInfo {
+  segment: Segment;
+  baseOffset: number;
+  size: number;
+  /** Largest record timestamp, else the file's last modification. */
+  largestTimestamp: number;
+  active: boolean;
+}
+
+/** What the cleaner needs of a partition log (implemented by PartitionLog). */
+export interface CleanableLog<C extends CleanedSink = CleanedSink> {
+  readonly topic: string;
+  readonly partition: number;
+  readonly config: LogConfig;
+  readonly logStartOffset: number;
+  readonly logEndOffset: number;
+  readonly highWatermark: number;
+  /** min(first unstable offset, high watermark). */
+  readonly lastStableOffset: number;
+  readonly state: string;
+  /** Every segment, oldest first; the last one is the active segment. */
+  describeSegments(): Promise<CleanerSegmentInfo[]>;
+  /** The CRC-checked batches of a segment from file position `from`. */
+  segmentBatches(seg: Segment, from?: number): AsyncIterable<{ bytes: Buffer }>;
+  createCleanedSegment(baseOffset: number): C;
+  /** Swaps `cleaned` in for `old` crash-safely; false (cleaned files dropped) if `old` are no longer the log's. */
+  replaceSegments(old: readonly Segment[], cleaned: C, fileDeleteDelayMs: number): Promise<boolean>;
+  /** Producers not expired: their last data offset (null: only a marker) and epoch. */
+  activeProducers(now: number): Map<number, LastRecord>;
+}
+
+export interface LogCleanerOptions {
+  fs: FileSystem;
+  dataDir: string;
+  logger: Logger;
+  clock: Clock;
+  /** The logs that exist now (compacted or not). */
+  logs: () => Iterable<CleanableLog>;
+  threads: number;
+  dedupeBufferSize: number;
+  loadFactor: number;
+  ioMaxBytesPerSecond: number;
+  backoffMs: number;
+}
+
+export interface RoundResult {
+  firstDirty: number;
+  endOffset: number;
+  bytesRead: number;
+  bytesWritten: number;
+  groups: number;
+  mapFull: boolean;
+}
+
+class CleaningAborted extends Error {
+  override name = 'CleaningAborted';
+}
+
+type LogState = { kind: 'in-progress' } | { kind: 'aborted'; done: Promise<void> } | { kind: 'paused'; count: number };
+
+function keyOf(log: CleanableLog): string {
+  return partitionKey(log.topic, log.partition);
+}
+
+export class LogCleaner {
+  private readonly checkpoints = new Map<string, number>();
+  private readonly states = new Map<string, LogState>();
+  private readonly roundDone = new Map<string, () => void>();
+  private readonly uncleanable = new Set<string>();
+  private readonly waiters = new Set<{ key: string; offset: number; resolve: () => void }>();
+  private readonly maps: OffsetMap[] = [];
+  private readonly budget: CleanerBudget;
+  private readonly logger: Logger;
+  private running = false;
+  private workers: Promise<void>[] = [];
+  private wake: (() => void) | null = null;
+  private sleeping: { cancel(): void } | null = null;
+  /** Stats for metrics and the bench. */
+  readonly stats = { rounds: 0, bytesRead: 0, bytesWritten: 0, lastRoundMs: 0 };
+
+  constructor(private readonly opts: LogCleanerOptions) {
+    this.logger = opts.logger.child({ component: 'log-cleaner' });
+    this.budget = new CleanerBudget(opts.ioMaxBytesPerSecond);
+    const threads = Math.max(1, opts.threads);
+    for (let i = 0; i < threads; i++) this.maps.push(new OffsetMap(Math.floor(opts.dedupeBufferSize / threads), opts.loadFactor));
+  }
+
+  private get checkpointPath(): string {
+    return joinPath(this.opts.dataDir, CLEANER_CHECKPOINT);
+  }
+
+  /** Reads the checkpoint (creating it empty if missing). */
+  async load(): Promise<void> {
+    const read = await readCheckpoint(this.opts.fs, this.checkpointPath);
+    if (read === null) this.logger.error({ file: this.checkpointPath }, 'malformed cleaner checkpoint; cleaning starts again from each log start');
+    for (const [k, v] of read ?? []) this.checkpoints.set(k, v);
+    if (read === null || !(await this.opts.fs.exists(this.checkpointPath))) await this.writeCheckpoints();
+  }
+
+  /** Starts the background workers (`clean` works without them). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.workers = this.maps.map((map) => this.work(map));
+  }
+
+  /** Stops the workers; a round in progress is aborted (its `.cleaned` files dropped). */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.sleeping?.cancel();
+    this.wake?.();
+    for (const key of this.states.keys()) this.abortKey(key);
+    await Promise.all(this.workers);
+    this.workers = [];
+  }
+
+  /** The first dirty offset recorded for a log (its next round starts there). */
+  checkpointOf(topic: string, partition: number): number | undefined {
+    return this.checkpoints.get(partitionKey(topic, partition));
+  }
+
+  /** Wakes the workers now (a test, or a log that just became dirty). */
+  kick(): void {
+    this.sleeping?.cancel();
+    this.sleeping = null;
+    this.wake?.();
+  }
+
+  /**
+   * Runs one round on `log` now, whatever its dirty ratio (its cleanable
+   * range still applies). Waits for a round already running on it first.
+   */
+  async clean(log: CleanableLog): Promise<RoundResult | null> {
+    const key = keyOf(log);
+    while (this.states.has(key)) {
+      const st = this.states.get(key)!;
+      if (st.kind === 'paused') return null;
+      await new Promise<void>((resolve) => this.onRoundDone(key, resolve));
+    }
+    return this.runRound(log, this.maps[0]!, true);
+  }
+
+  /** Resolves once the log's checkpoint reaches `offset` (a round cleaned everything below it). */
+  awaitCleaned(log: CleanableLog, offset: number): Promise<void> {
+    const key = keyOf(log);
+    if ((this.checkpoints.get(key) ?? -1) >= offset) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.waiters.add({ key, offset, resolve });
+      this.kick();
+    });
+  }
+
+  /** Kafka's abortAndPauseCleaning: a round in progress stops (its files dropped); no new one starts until `resume`. */
+  async abortAndPause(log: CleanableLog): Promise<void> {
+    const key = keyOf(log);
+    const st = this.states.get(key);
+    if (st?.kind === 'in-progress') {
+      await this.abortKey(key);
+    }
+    const now = this.states.get(key);
+    this.states.set(key, { kind: 'paused', count: now?.kind === 'paused' ? now.count + 1 : 1 });
+  }
+
+  resume(log: CleanableLog): void {
+    const key = keyOf(log);
+    const st = this.states.get(key);
+    if (st?.kind !== 'paused') return;
+    if (st.count > 1) this.states.set(key, { kind: 'paused', count: st.count - 1 });
+    else this.states.delete(key);
+  }
+
+  /** Truncation below the checkpoint lowers it (Kafka's maybeTruncateCheckpoint). */
+  truncated(log: CleanableLog, offset: number): void {
+    const key = keyOf(log);
+    const cp = this.checkpoints.get(key);
+    if (cp !== undefined && cp > offset) this.checkpoints.set(key, offset);
+  }
+
+  /** A deleted log: forget it (the next checkpoint write drops it). */
+  forget(log: CleanableLog): void {
+    const key = keyOf(log);
+    this.checkpoints.delete(key);
+    this.uncleanable.delete(key);
+  }
+
+  private abortKey(key: string): Promise<void> {
+    const st = this.states.get(key);
+    if (st?.kind === 'aborted') return st.done;
+    if (st?.kind !== 'in-progress') return Promise.resolve();
+    const done = new Promise<void>((resolve) => this.onRoundDone(key, resolve));
+    this.states.set(key, { kind: 'aborted', done });
+    return done;
+  }
+
+  private onRoundDone(key: string, fn: () => void): void {
+    const prev = this.roundDone.get(key);
+    this.roundDone.set(key, () => {
+      prev?.();
+      fn();
+    });
+  }
+
+  private async work(map: OffsetMap): Promise<void> {
+    while (this.running) {
+      const log = await this.dirtiest().catch((err: unknown) => {
+        this.logger.error({ err }, 'choosing a log to clean failed');
+        return null;
+      });
+      if (log) {
+        await this.runRound(log, map, false);
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        this.sleeping = this.opts.clock.setTimeout(resolve, this.opts.backoffMs);
+      });
+      this.wake = null;
+    }
+  }
+
+  private compacted(): CleanableLog[] {
+    const out: CleanableLog[] = [];
+    for (const log of this.opts.logs()) {
+      const key = keyOf(log);
+      if (log.state !== 'online' || !log.config.cleanupPolicy.includes('compact')) continue;
+      if (this.states.has(key) || this.uncleanable.has(key)) continue;
+      out.push(log);
+    }
+    return out;
+  }
+
+  private range(log: CleanableLog, segments: readonly CleanerSegmentInfo[], now: number): CleanableRange {
+    return cleanableRange({
+      segments: segments.map((s) => ({
+        baseOffset: s.baseOffset,
+        size: s.size,
+        largestTimestamp: s.largestTimestamp,
+        firstBatchTimestamp: s.segment.rollingBaseTimestamp,
+      })),
+      logStartOffset: log.logStartOffset,
+      logEndOffset: log.logEndOffset,
+      lastStableOffset: log.lastStableOffset,
+      checkpoint: this.checkpoints.get(keyOf(log)),
+      now,
+      minCompactionLagMs: log.config.minCompactionLagMs,
+      maxCompactionLagMs: log.config.maxCompactionLagMs,
+    });
+  }
+
+  /** The cleanable log with the largest dirty ratio (a log awaited by a test counts whatever its ratio). */
+  private async dirtiest(): Promise<CleanableLog | null> {
+    const now = this.opts.clock.now();
+    let best: CleanableLog | null = null;
+    let bestRatio = -1;
+    for (const log of this.compacted()) {
+      const r = this.range(log, await log.describeSegments(), now);
+      const awaited = [...this.waiters].some((w) => w.key === keyOf(log)) && r.cleanableBytes > 0;
+      if (!awaited && !isCleanable(r, log.config.minCleanableDirtyRatio)) continue;
+      const ratio = awaited ? Infinity : r.ratio;
+      if (ratio > bestRatio) {
+        best = log;
+        bestRatio = ratio;
+      }
+    }
+    return best;
+  }
+
+  private async runRound(log: CleanableLog, map: OffsetMap, forced: boolean): Promise<RoundResult | null> {
+    const key = keyOf(log);
+    if (this.states.has(key)) return null;
+    this.states.set(key, { kind: 'in-progress' });
+    const started = this.opts.clock.now();
+    try {
+      const now = this.opts.clock.now();
+      const infos = await log.describeSegments();
+      const range = this.range(log, infos, now);
+      if (range.cleanableBytes === 0 || (!forced && !isCleanable(range, log.config.minCleanableDirtyRatio))) {
+        if (range.checkpointReset) await this.setCheckpoint(key, range.firstDirty);
+        return null;
+      }
+      const checkAborted = (): void => {
+        if (this.states.get(key)?.kind === 'aborted' || (!this.running && !forced)) throw new CleaningAborted();
+        if (log.state !== 'online') throw new CleaningAborted();
+      };
+      const io = { budget: this.budget, checkAborted };
+      const source: CleanerSource<Segment, CleanedSink> = {
+        batches: (seg, from) => log.segmentBatches(seg, from),
+        createCleaned: (base) => log.createCleanedSegment(base),
+      };
+      const cfg = log.config;
+      const sealed = infos.filter((i) => !i.active);
+      const dirty = sealed.filter((s, i) => s.baseOffset < range.firstUncleanable && infos[i + 1]!.baseOffset > range.firstDirty).map((i) => i.segment);
+      const mapped = await buildOffsetMap(source, dirty, range.firstDirty, range.firstUncleanable, map, cfg.indexIntervalBytes, io);
+      const toClean = sealed.filter((s) => s.baseOffset < mapped.endOffset).map((i) => i.segment);
+      const groups = await groupSegments(toClean, cfg.segmentBytes, cfg.segmentIndexBytes, range.firstUncleanable);
+      const txns = new CleanedTxnState(abortedIn(toClean));
+      const ctx = {
+        ...io,
+        map,
+        now,
+        deleteRetentionMs: cfg.deleteRetentionMs,
+        highWatermark: log.highWatermark,
+        activeProducers: log.activeProducers(now),
+        txns,
+      };
+      let bytesRead = mapped.bytesRead;
+      let bytesWritten = 0;
+      for (const g of groups) {
+        const r = await cleanGroup(source, g, ctx);
+        checkAborted();
+        if (!(await log.replaceSegments(g, r.cleaned, cfg.fileDeleteDelayMs))) throw new CleaningAborted();
+        bytesRead += r.bytesRead;
+        bytesWritten += r.cleaned.size;
+      }
+      await this.setCheckpoint(key, mapped.endOffset);
+      this.stats.rounds++;
+      this.stats.bytesRead += bytesRead;
+      this.stats.bytesWritten += bytesWritten;
+      this.stats.lastRoundMs = this.opts.clock.now() - started;
+      const result = { firstDirty: range.firstDirty, endOffset: mapped.endOffset, bytesRead, bytesWritten, groups: groups.length, mapFull: mapped.full };
+      this.logger.info({ topic: log.topic, partition: log.partition, ...result }, 'cleaned log');
+      return result;
+    } catch (err) {
+      if (err instanceof CleaningAborted) {
+        this.logger.info({ topic: log.topic, partition: log.partition }, 'cleaning aborted');
+      } else {
+        this.uncleanable.add(key);
+        this.logger.error({ err, topic: log.topic, partition: log.partition }, 'cleaning failed; the partition is uncleanable until restart');
+      }
+      return null;
+    } finally {
+      const st = this.states.get(key);
+      if (st?.kind === 'in-progress' || st?.kind === 'aborted') this.states.delete(key);
+      const done = this.roundDone.get(key);
+      this.roundDone.delete(key);
+      done?.();
+    }
+  }
+
+  private async setCheckpoint(key: string, offset: number): Promise<void> {
+    this.checkpoints.set(key, offset);
+    await this.writeCheckpoints();
+    for (const w of [...this.waiters]) {
+      if (w.key === key && offset >= w.offset) {
+        this.waiters.delete(w);
+        w.resolve();
+      }
+    }
+  }
+
+  private async writeCheckpoints(): Promise<void> {
+    const live = new Set<string>();
+    for (const log of this.opts.logs()) live.add(keyOf(log));
+    const entries: { topic: string; partition: number; offset: number }[] = [];
+    for (const log of this.opts.logs()) {
+      const off = this.checkpoints.get(keyOf(log));
+      if (off !== undefined) entries.push({ topic: log.topic, partition: log.partition, offset: off });
+    }
+    for (const k of [...this.checkpoints.keys()]) if (!live.has(k)) this.checkpoints.delete(k);
+    await writeCheckpoint(this.opts.fs, this.checkpointPath, entries);
+  }
+}
