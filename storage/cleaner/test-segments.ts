@@ -32,7 +32,7 @@ export async function harness(): Promise<Harness> {
   const fs = new MemoryFileSystem();
   const dir = '/data/t-0';
   await fs.mkdir(dir);
-  const env = { fs, dir, logger: silentLogger, files: new HandlePool(fs, 64), offsetGaps: () => true };
+  const env = { fs, dir, logger: silentLogger, files: new HandlePool(fs, 64) };
   const segments = new LogSegments(env);
   return { fs, dir, env, source: { batches: (seg, from) => segments.batches(seg, from), createCleaned: (base) => segments.createCleaned(base, 4096) } };
 }
