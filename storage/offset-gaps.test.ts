@@ -4,13 +4,12 @@
 // after a cleaned one whose last batches were removed (it ends before the next
 // segment's base offset).
 import { describe, expect, it } from 'vitest';
-import { decodeBatchSync } from '../protocol/record-batch.js';
 import { joinPath } from './fs.js';
 import { MemoryFileSystem } from './fs-memory.js';
 import { LogManager } from './log-manager.js';
 import { PartitionLog } from './partition-log.js';
 import { dyingProcessFs, lastOffsetOf, memoryEnv, readAll, testConfig } from './test-env.js';
-import { batch } from './cleaner/test-segments.js';
+import { batch, logRecords as records, type LogRec as Rec } from './cleaner/test-segments.js';
 import { readInt64 } from './batch.js';
 import { verifyDataDir } from './verify.js';
 
@@ -18,20 +17,6 @@ const DATA = '/data';
 const TOPIC_ID = '00000000-0000-4000-8000-0000000000d1';
 const compact = testConfig({ cleanupPolicy: ['compact'], segmentBytes: 700 });
 const T = { topicId: TOPIC_ID, topic: 'g', partitions: 1, config: compact };
-
-interface Rec {
-  offset: number;
-  key: string;
-  value: string | null;
-}
-
-async function records(log: PartitionLog): Promise<Rec[]> {
-  const out: Rec[] = [];
-  for (const b of await readAll(log)) {
-    for (const r of decodeBatchSync(b).records) out.push({ offset: Number(r.offset), key: r.key!.toString(), value: r.value?.toString() ?? null });
-  }
-  return out;
-}
 
 /** A compacted log of several segments, cleaned once (durably), its manager still open. */
 async function cleanedLog(): Promise<{ mem: MemoryFileSystem; m: LogManager; kept: Rec[] }> {
