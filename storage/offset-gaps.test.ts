@@ -2,13 +2,15 @@
 // compacted once and then switched to cleanup.policy=delete still serves every
 // record it kept, and recovery after an unclean shutdown keeps the segments
 // after a cleaned one whose last batches were removed (it ends before the next
-// segment's base offset).
+// segment's base offset). Offsets going backwards are still corruption.
 import { describe, expect, it } from 'vitest';
 import { joinPath } from './fs.js';
 import { MemoryFileSystem } from './fs-memory.js';
 import { LogManager } from './log-manager.js';
 import { PartitionLog } from './partition-log.js';
-import { dyingProcessFs, lastOffsetOf, memoryEnv, readAll, testConfig } from './test-env.js';
+import { offsetFileName } from './segment.js';
+import { simpleBatch } from './test-batches.js';
+import { dyingProcessFs, lastOffsetOf, memoryEnv, openLog, readAll, testConfig } from './test-env.js';
 import { batch, logRecords as records, type LogRec as Rec } from './cleaner/test-segments.js';
 import { readInt64 } from './batch.js';
 import { verifyDataDir } from './verify.js';
@@ -104,6 +106,26 @@ describe('offset gaps', () => {
     const again = await reopen();
     expect(again.segmentBaseOffsets()).toEqual(bases);
     expect(await records(again)).toEqual(kept);
+    await again.close();
+  });
+
+  it('recovery still deletes the segments from one that overlaps the segment before it', async () => {
+    const env = await memoryEnv();
+    const config = testConfig({ segmentBytes: 700 });
+    const log = await openLog(env, { config });
+    for (let i = 0; i < 30; i++) log.append(simpleBatch(2, { valueBytes: 40 }));
+    expect(await log.close()).toBe(true);
+    const bases = log.segmentBaseOffsets();
+    expect(bases.length).toBeGreaterThan(3);
+    // the third segment's file names move one offset down: the second one's last offset is past its base
+    const dir = joinPath(env.root, 'topic-0');
+    const moved = bases[2]!;
+    for (const suffix of ['.log', '.index', '.timeindex']) {
+      await env.fs.rename(joinPath(dir, offsetFileName(moved, suffix)), joinPath(dir, offsetFileName(moved - 1, suffix)));
+    }
+    const again = await openLog(env, { config, hadCleanShutdown: false, recoveryPoint: 0 });
+    expect(again.segmentBaseOffsets()).toEqual(bases.slice(0, 2));
+    expect(again.logEndOffset).toBe(moved);
     await again.close();
   });
 });
