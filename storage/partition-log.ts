@@ -234,13 +234,7 @@ export class PartitionLog {
     this.tailCache = new TailCache(opts.tailCacheBytes ?? 8 * 1024 * 1024);
     this.decompress = opts.decompress;
     this.onLogStartOffsetChanged = opts.onLogStartOffsetChanged;
-    this.env = {
-      fs: this.fs,
-      dir: this.dir,
-      logger: this.logger,
-      files: opts.files ?? new HandlePool(this.fs, Infinity),
-      offsetGaps: () => this.cfg.cleanupPolicy.includes('compact'),
-    };
+    this.env = { fs: this.fs, dir: this.dir, logger: this.logger, files: opts.files ?? new HandlePool(this.fs, Infinity) };
     this.segments = new LogSegments(this.env);
     this.snapshots = new ProducerSnapshots(this.fs, this.dir);
     this.flusher = new Flusher({
@@ -735,13 +729,13 @@ export class PartitionLog {
 
   /**
    * Beyond Kafka: every batch read from disk is checked before it is served
-   * (length, magic, CRC32C, and offsets following on from the base the index
-   * look-up established, gaps allowed only in a compacted log: the base offset
-   * is outside the CRC), so bytes that rotted on disk, after a clean
-   * shutdown or in an old segment, never reach a client, whether or not it
-   * checks CRCs. Returns the batches before the first bad one; throws if that
-   * is the first. The tail cache holds what was validated on append and is not
-   * re-checked.
+   * (length, magic, CRC32C, and offsets growing from the base the index
+   * look-up established, gaps allowed in any log as in Kafka: the base offset
+   * is outside the CRC, so only one that rotted backwards is caught), so
+   * bytes that rotted on disk, after a clean shutdown or in an old segment,
+   * never reach a client, whether or not it checks CRCs. Returns the batches
+   * before the first bad one; throws if that is the first. The tail cache
+   * holds what was validated on append and is not re-checked.
    */
   private checkServed(seg: Segment, pos: number, expectedBase: number, batches: Buffer[]): Buffer[] {
     let at = pos;
@@ -755,8 +749,8 @@ export class PartitionLog {
       const bad =
         problem !== null
           ? problem
-          : base < expected || (base > expected && !this.env.offsetGaps!())
-            ? `batch base offset ${base}, expected ${expected}`
+          : base < expected
+            ? `batch base offset ${base}, expected at least ${expected}`
             : last >= end
               ? `offsets ${base}..${last} run past the segment's end ${end}`
               : null;

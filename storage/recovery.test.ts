@@ -54,14 +54,29 @@ async function buildLog(env: TestEnv, specs: { records: number; valueBytes: numb
   return { batches, files };
 }
 
+/**
+ * Truncates `path` or flips one bit in it; returns the damaged position. A flip
+ * that would raise a batch's base offset (outside the CRC) flips its sign bit
+ * instead: only a base offset that went backwards can be told from an offset
+ * gap, which every log may have, as in Kafka.
+ */
 async function damage(fs: FileSystem, path: string, op: { kind: 'truncate' | 'flip'; at: number; bit: number }): Promise<number> {
   const data = await fs.readFile(path);
   if (data.length === 0) return -1;
-  const at = Math.floor(op.at * data.length);
+  let at = Math.floor(op.at * data.length);
+  let bit = op.bit;
   const fh = await fs.open(path, 'rw');
   if (op.kind === 'truncate') await fh.truncate(at);
   else {
-    const b = Buffer.from([data[at]! ^ (1 << op.bit)]);
+    if (path.endsWith('.log')) {
+      let p = 0;
+      while (p + 12 + data.readInt32BE(p + 8) <= at) p += 12 + data.readInt32BE(p + 8);
+      if (at - p < 8 && (data[at]! & (1 << bit)) === 0) {
+        at = p;
+        bit = 7;
+      }
+    }
+    const b = Buffer.from([data[at]! ^ (1 << bit)]);
     await fh.writev([b], at);
   }
   await fh.sync();
@@ -71,19 +86,20 @@ async function damage(fs: FileSystem, path: string, op: { kind: 'truncate' | 'fl
 
 /** The batches recovery must keep after damaging `file` at `at`. */
 function expectedAfterLogDamage(layout: Layout, file: string, kind: 'truncate' | 'flip', at: number, bit: number): Buffer[] {
+  // a cut between batches leaves nothing to see: the segment ends early, an
+  // offset gap as the cleaner leaves, and the later segments stay (as in Kafka)
+  const cleanCut = kind === 'truncate' && layout.batches.some((b) => b.file === file && b.pos === at);
   const out: Buffer[] = [];
   for (const b of layout.batches) {
-    if (b.file < file) {
+    if (b.file < file || (cleanCut && b.file > file)) {
       out.push(b.bytes);
       continue;
     }
     if (b.file > file) break;
     const end = b.pos + b.bytes.length;
     if (kind === 'truncate') {
-      if (end <= at) {
-        out.push(b.bytes);
-        continue;
-      }
+      if (end <= at) out.push(b.bytes);
+      if (end <= at || cleanCut) continue;
       break;
     }
     if (end <= at) {

@@ -70,12 +70,6 @@ export interface SegmentEnv {
   files: HandlePool;
   /** Open read-only (offline tools). */
   readOnly?: boolean;
-  /**
-   * Offsets may skip ahead between batches (a compacted log: the cleaner drops
-   * whole batches, as Kafka allows). Otherwise each batch must start where the
-   * previous one ended, which catches a base offset that rotted (outside the CRC).
-   */
-  offsetGaps?: () => boolean;
 }
 
 /** Visitor for `scan`: return a string to stop with that problem, true to stop quietly. */
@@ -169,9 +163,14 @@ export class Segment {
     }
   }
 
-  /** Whether a batch at `base` may follow one that ended at `expected` (see SegmentEnv.offsetGaps). */
+  /**
+   * Offsets only grow from batch to batch; they may skip ahead in any log (a
+   * log compacted once keeps its gaps whatever its policy becomes), as Kafka
+   * allows. A base offset below the previous batch's end (rot outside the
+   * CRC) is caught; one that rotted upwards cannot be told from a gap.
+   */
   private follows(base: number, expected: number): boolean {
-    return this.env.offsetGaps?.() ? base >= expected : base === expected;
+    return base >= expected;
   }
 
   // ---- lifetime ------------------------------------------------------------------
@@ -374,7 +373,7 @@ export class Segment {
     let expected = this.baseOffset;
     const r = await this.scan(0, this.writtenSize, false, (buf, at, filePos, size) => {
       const base = readInt64(buf, at);
-      if (!this.follows(base, expected)) return `batch base offset ${base}, expected ${expected}`;
+      if (!this.follows(base, expected)) return `batch base offset ${base}, expected at least ${expected}`;
       const last = base + buf.readInt32BE(at + OFF_LAST_OFFSET_DELTA);
       if (last - this.baseOffset > INT32_MAX) return 'offset does not fit the segment';
       built.indexBatch(filePos, size, last, readInt64(buf, at + OFF_MAX_TIMESTAMP), indexIntervalBytes);
@@ -492,7 +491,7 @@ export class Segment {
    * `findPosition`, plus the base offset the batch there must have: the scan
    * checks that the index entry names the last offset of the batch it points at
    * and that offsets follow on from there (or from the segment's base offset),
-   * so a reader can tell a batch whose (CRC-less) base offset rotted.
+   * so a reader can tell a batch whose (CRC-less) base offset rotted backwards.
    */
   async locate(offset: number, upper: number, indexIntervalBytes: number): Promise<{ position: number; base: number }> {
     await this.ensureIndexes();
@@ -512,7 +511,7 @@ export class Segment {
           const last = base + buf.readInt32BE(at + OFF_LAST_OFFSET_DELTA);
           if (expected < 0) {
             if (last !== claimed) return 'index entry does not match the batch it points at';
-          } else if (!this.follows(base, expected)) return `batch base offset ${base}, expected ${expected}`;
+          } else if (!this.follows(base, expected)) return `batch base offset ${base}, expected at least ${expected}`;
           expected = base;
           if (last >= offset) {
             found = filePos;
@@ -571,7 +570,7 @@ export class Segment {
 
   /**
    * Kafka's LogSegment.recover: validates every batch (length, magic 2, CRC32C,
-   * offsets following on from `baseOffset` without gaps, relative offsets that
+   * offsets growing from `baseOffset`, gaps allowed, relative offsets that
    * fit an int32), rebuilds the indexes in memory, and truncates the file at the
    * first bad byte. Returns the number of bytes cut off.
    */
@@ -581,7 +580,7 @@ export class Segment {
     const fileSize = this.writtenSize;
     const r = await this.scan(0, fileSize, true, (buf, at, filePos, size) => {
       const base = readInt64(buf, at);
-      if (!this.follows(base, expected)) return `batch base offset ${base}, expected ${expected}`;
+      if (!this.follows(base, expected)) return `batch base offset ${base}, expected at least ${expected}`;
       const last = base + buf.readInt32BE(at + OFF_LAST_OFFSET_DELTA);
       if (last - this.baseOffset > INT32_MAX) return 'offset does not fit the segment';
       this.indexBatch(filePos, size, last, readInt64(buf, at + OFF_MAX_TIMESTAMP), indexIntervalBytes);

@@ -5,12 +5,11 @@
 // record that was never written, no offset twice (no segment duplicated),
 // and another round must finish the job.
 import { describe, expect, it } from 'vitest';
-import { decodeBatchSync } from '../../protocol/record-batch.js';
 import { fsError, type FileSystem } from '../fs.js';
 import { MemoryFileSystem } from '../fs-memory.js';
 import { LogManager } from '../log-manager.js';
-import { dyingProcessFs, memoryEnv, readAll, testConfig } from '../test-env.js';
-import { batch } from './test-segments.js';
+import { dyingProcessFs, memoryEnv, testConfig } from '../test-env.js';
+import { batch, logRecords, type LogRec } from './test-segments.js';
 
 const DATA = '/data';
 const T = { topicId: '00000000-0000-4000-8000-0000000000c1', topic: 'c', partitions: 1, config: testConfig({ cleanupPolicy: ['compact'], segmentBytes: 700 }) };
@@ -66,19 +65,9 @@ function killable(fs: MemoryFileSystem): { fs: FileSystem; arm(dieAt: number): v
   };
 }
 
-interface Rec {
-  offset: number;
-  key: string;
-  value: string | null;
-}
+type Rec = LogRec;
 
-async function records(m: LogManager): Promise<Rec[]> {
-  const out: Rec[] = [];
-  for (const b of await readAll(m.log('c', 0)!)) {
-    for (const r of decodeBatchSync(b).records) out.push({ offset: Number(r.offset), key: r.key!.toString(), value: r.value?.toString() ?? null });
-  }
-  return out;
-}
+const records = (m: LogManager): Promise<Rec[]> => logRecords(m.log('c', 0)!);
 
 /** A fresh data directory holding a compacted log of several segments, all durable. */
 async function prepare(): Promise<{ mem: MemoryFileSystem; k: ReturnType<typeof killable>; written: Rec[] }> {

@@ -12,6 +12,8 @@ import { Segment, offsetFileName, LOG_SUFFIX, type SegmentEnv } from '../segment
 import { LogSegments, type CleanedSegment } from '../log/segments.js';
 import type { CleanerSource } from './clean.js';
 import { CleanerBudget } from './budget.js';
+import type { PartitionLog } from '../partition-log.js';
+import { readAll } from '../test-env.js';
 
 export interface TestRec {
   key: string | null;
@@ -32,7 +34,7 @@ export async function harness(): Promise<Harness> {
   const fs = new MemoryFileSystem();
   const dir = '/data/t-0';
   await fs.mkdir(dir);
-  const env = { fs, dir, logger: silentLogger, files: new HandlePool(fs, 64), offsetGaps: () => true };
+  const env = { fs, dir, logger: silentLogger, files: new HandlePool(fs, 64) };
   const segments = new LogSegments(env);
   return { fs, dir, env, source: { batches: (seg, from) => segments.batches(seg, from), createCleaned: (base) => segments.createCleaned(base, 4096) } };
 }
@@ -107,6 +109,21 @@ export interface ReadRec {
   key: string | null;
   value: string | null;
   timestamp: number;
+}
+
+export interface LogRec {
+  offset: number;
+  key: string;
+  value: string | null;
+}
+
+/** Every keyed record of the log from its start to the high watermark, in order. */
+export async function logRecords(log: PartitionLog): Promise<LogRec[]> {
+  const out: LogRec[] = [];
+  for (const b of await readAll(log)) {
+    for (const r of decodeBatchSync(b).records) out.push({ offset: Number(r.offset), key: r.key!.toString(), value: r.value?.toString() ?? null });
+  }
+  return out;
 }
 
 /** Every record of the segment, in order. */

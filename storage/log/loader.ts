@@ -130,10 +130,15 @@ export async function loadLog(p: LoadParams): Promise<LoadedLog> {
       recovered.add(seg);
       txnRebuild.add(seg);
       const next = segs[i + 1];
-      if (next && (cut > 0 || seg.nextOffset !== next.baseOffset)) {
+      if (!next) continue;
+      // as Kafka: later segments go only after a truncation or an overlap; a
+      // segment ending before the next base (the cleaner dropped its last
+      // batches) is a gap, which reads skip into the next segment
+      if (cut > 0 || seg.nextOffset > next.baseOffset) {
         await dropFrom(i + 1);
         break;
       }
+      seg.nextOffset = next.baseOffset;
     }
   } else if (segs.length > 0) {
     // the active segment's indexes are rebuilt from a header scan, not read:
