@@ -11,7 +11,7 @@
 import { brokerCleaner, type BrokerCleaner } from './double/cleaner.js';
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
-import { parseProtocolMap, resolveBrokerConfig, resolveListenerList, topicConfigDefinition, type BrokerConfig, type Listener } from './config.js';
+import { parseProtocolMap, resolveBrokerConfig, resolveListenerList, topicConfigDefinition, validateTopicConfigs, type BrokerConfig, type Listener } from './config.js';
 import { Cluster, endpointFor, type BrokerNode, type TopicInfo } from './cluster.js';
 import { systemClock, type Clock } from './clock.js';
 import { BrokerQuotas } from './quotas/broker-quotas.js';
@@ -253,12 +253,15 @@ interface Launch {
 
 /**
  * Stored topic overrides the config table no longer lists (rows removed because
- * nothing enforced them) are dropped with a warning, so an older data directory
- * still opens.
+ * nothing enforced them) or no longer accepts (a value kafkalite cannot honour,
+ * such as local.retention.ms=1000) are dropped with a warning, so an older data
+ * directory still opens.
  */
 function withoutUnknownConfigs(topics: StoredTopic[], logger: Logger): StoredTopic[] {
   return topics.map((t) => {
-    const unknown = Object.keys(t.configs).filter((k) => topicConfigDefinition(k) === undefined);
+    const unknown = Object.entries(t.configs)
+      .filter(([k, v]) => topicConfigDefinition(k) === undefined || validateTopicConfigs([[k, v]]) !== null)
+      .map(([k]) => k);
     if (unknown.length === 0) return t;
     logger.warn({ topic: t.name, configs: unknown }, 'ignoring stored topic configs kafkalite does not enforce');
     return { ...t, configs: Object.fromEntries(Object.entries(t.configs).filter(([k]) => !unknown.includes(k))) };

@@ -427,8 +427,10 @@ describe('topic configs', () => {
     expect(validateTopicConfigs({ 'message.format.version': '9.9' })?.errorMessage).toBe(
       'Invalid value 9.9 for configuration message.format.version: Version 9.9 is not a valid version',
     );
-    // Rows nothing reads are not in the table (tiered storage): Kafka's unknown-name answer.
-    expect(validateTopicConfigs({ 'local.retention.ms': '10' })?.errorMessage).toBe('Unknown topic config name: local.retention.ms');
+    // Tiered storage's rows accept only the value kafkalite behaves as.
+    expect(validateTopicConfigs({ 'local.retention.ms': '10' })?.errorMessage).toBe(
+      'Invalid value 10 for configuration local.retention.ms: Tiered storage is not available in kafkalite',
+    );
   });
 
 });

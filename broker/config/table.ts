@@ -106,6 +106,9 @@ const TIMESTAMP_DIFFERENCE_DEPRECATED =
 // The table
 // ---------------------------------------------------------------------------
 
+const NO_TIERED_STORAGE = 'Tiered storage is not available in kafkalite';
+const NO_REPLICATION = 'kafkalite partitions have one replica and no replication to throttle';
+
 const SSL_CLIENT_AUTH = ['required', 'requested', 'none'] as const;
 
 /** TLS and SASL rows (Kafka's names); broker/security/ reads them per listener. */
@@ -317,6 +320,13 @@ export const CONFIG_DEFS = [
     doc: 'gzip level used when the broker recompresses with gzip.',
   },
   {
+    name: 'compression.lz4.level', type: 'int', default: 9, range: { min: 1, max: 17 }, scope: 'both',
+    // Kafka's level 9 is lz4's fast compressor; other levels are LZ4HC, which lz4-napi lacks.
+    check: (v: number) => (v === 9 ? undefined : 'kafkalite compresses lz4 only with the fast compressor (Kafka\'s level 9); LZ4HC levels are not available'),
+    validValues: '9',
+    doc: 'lz4 level used when the broker recompresses with lz4; kafkalite\'s lz4 codec has only the fast compressor, which is Kafka\'s level 9, so only 9 is accepted.',
+  },
+  {
     name: 'compression.zstd.level', type: 'int', default: 3, range: { min: -131072, max: 22 }, scope: 'both',
     doc: 'zstd level used when the broker recompresses with zstd.',
   },
@@ -494,6 +504,24 @@ export const CONFIG_DEFS = [
     doc: 'Deprecated (Kafka 3.x): default for message.format.version; ignored, as Kafka 3.x ignores it.',
   },
   {
+    name: 'log.preallocate', type: 'boolean', default: false, scope: 'broker', topicName: 'preallocate',
+    check: (v: boolean) => (v ? 'kafkalite does not preallocate segment files' : undefined),
+    validValues: 'false',
+    doc: 'Topic default of preallocate; only false is accepted (see preallocate).',
+  },
+  {
+    name: 'log.local.retention.ms', type: 'long', default: -2, range: { min: -2 }, scope: 'broker', topicName: 'local.retention.ms',
+    check: (v: number) => (v === -2 ? undefined : NO_TIERED_STORAGE),
+    validValues: '-2',
+    doc: 'Topic default of local.retention.ms; only -2 is accepted (see local.retention.ms).',
+  },
+  {
+    name: 'log.local.retention.bytes', type: 'long', default: -2, range: { min: -2 }, scope: 'broker', topicName: 'local.retention.bytes',
+    check: (v: number) => (v === -2 ? undefined : NO_TIERED_STORAGE),
+    validValues: '-2',
+    doc: 'Topic default of local.retention.bytes; only -2 is accepted (see local.retention.bytes).',
+  },
+  {
     name: 'log.message.downconversion.enable', type: 'boolean', default: true, scope: 'broker',
     topicName: 'message.downconversion.enable',
     doc: 'Default for message.downconversion.enable.',
@@ -593,9 +621,55 @@ export const CONFIG_DEFS = [
   },
   {
     name: 'remote.storage.enable', type: 'boolean', default: false, scope: 'topic',
-    check: (v: boolean) => (v ? 'Tiered storage is not available in kafkalite' : undefined),
+    check: (v: boolean) => (v ? NO_TIERED_STORAGE : undefined),
     validValues: 'false',
     doc: 'Tiered storage for this topic; kafkalite has none, so only false is accepted.',
+  },
+  {
+    name: 'local.retention.ms', type: 'long', default: -2, range: { min: -2 }, scope: 'topic',
+    check: (v: number) => (v === -2 ? undefined : NO_TIERED_STORAGE),
+    validValues: '-2',
+    doc: 'How long segments stay on local disk before only the remote copy remains; a tiered-storage setting and kafkalite has none, so only -2 (follow retention.ms) is accepted.',
+  },
+  {
+    name: 'local.retention.bytes', type: 'long', default: -2, range: { min: -2 }, scope: 'topic',
+    check: (v: number) => (v === -2 ? undefined : NO_TIERED_STORAGE),
+    validValues: '-2',
+    doc: 'Local size kept before only the remote copy remains; a tiered-storage setting and kafkalite has none, so only -2 (follow retention.bytes) is accepted.',
+  },
+  {
+    name: 'remote.log.copy.disable', type: 'boolean', default: false, scope: 'topic',
+    check: (v: boolean) => (v ? NO_TIERED_STORAGE : undefined),
+    validValues: 'false',
+    doc: 'Stops copying segments to remote storage; kafkalite has no tiered storage, so only false is accepted.',
+  },
+  {
+    name: 'remote.log.delete.on.disable', type: 'boolean', default: false, scope: 'topic',
+    check: (v: boolean) => (v ? NO_TIERED_STORAGE : undefined),
+    validValues: 'false',
+    doc: 'Deletes the remote copy when tiered storage is turned off; kafkalite has no tiered storage, so only false is accepted.',
+  },
+  {
+    name: 'preallocate', type: 'boolean', default: false, scope: 'topic',
+    check: (v: boolean) => (v ? 'kafkalite does not preallocate segment files' : undefined),
+    validValues: 'false',
+    doc: 'Preallocate a new segment file at its full size; kafkalite grows segment files as it appends, so only false is accepted.',
+  },
+  {
+    name: 'unclean.leader.election.enable', type: 'boolean', default: false, scope: 'both',
+    doc: 'Whether an out-of-sync replica may become leader; every kafkalite partition has one replica, always its leader and in sync, so there is never an out-of-sync replica to elect and both values behave alike.',
+  },
+  {
+    name: 'leader.replication.throttled.replicas', type: 'list', default: [], scope: 'topic',
+    check: (v: readonly string[]) => (v.length === 0 ? undefined : NO_REPLICATION),
+    validValues: '',
+    doc: 'Replicas whose replication the leader throttles; kafkalite partitions have one replica and no replication, so only the empty list is accepted.',
+  },
+  {
+    name: 'follower.replication.throttled.replicas', type: 'list', default: [], scope: 'topic',
+    check: (v: readonly string[]) => (v.length === 0 ? undefined : NO_REPLICATION),
+    validValues: '',
+    doc: 'Replicas whose fetching from the leader is throttled; kafkalite partitions have one replica and no replication, so only the empty list is accepted.',
   },
 
   // --- group coordinator ----------------------------------------------------
