@@ -14,7 +14,7 @@ import { table } from './table.js';
 
 export const VERIFY_USAGE = `Usage: kafkalite verify --data-dir DIR [--json]
 
-Checks every segment (batch lengths, magic, CRC32C, contiguous offsets), index,
+Checks every segment (batch lengths, magic, CRC32C, offsets that only grow), index,
 time index, producer snapshot and checkpoint of a data directory, offline.
 Exit code 1 when a fault is found.
 `;

@@ -4,8 +4,9 @@
 //   (checked), find the end of the last segment by a header scan (the segment a
 //   crash could have left stale).
 // Unclean: from the segment holding the recovery point on, check every batch
-//   (length, magic, CRC32C, contiguous offsets), truncate at the first bad
-//   byte, delete every later segment, rebuild indexes, then fsync.
+//   (length, magic, CRC32C, offsets that only grow: compaction leaves gaps),
+//   truncate at the first bad byte and then delete every later segment (also
+//   when a segment's offsets run into the next one's), rebuild indexes, fsync.
 // Leftovers of a segment swap (log/segments.ts, replaceSegments), first, by
 //   Kafka's rules: `.deleted` files are deleted; `.cleaned` files (an
 //   unfinished swap) are deleted with every `.swap` file at or above the lowest
