@@ -475,6 +475,18 @@ export class GroupCoordinatorState {
   // -------------------------------------------------------------------------
   // Offsets
 
+  /**
+   * A commit to a missing group creates a "simple" group (offsets without
+   * membership: admin tools, assign()) unless it names a generation; then there
+   * is no group and the caller answers its error.
+   */
+  private simpleGroupFor(req: OffsetCommitRequest, now: number): ClassicGroup | undefined {
+    if (req.generationIdOrMemberEpoch >= 0) return undefined;
+    const group = new ClassicGroup(req.groupId, this.ctx, now);
+    this.groups.set(req.groupId, group);
+    return group;
+  }
+
   private commitOffsets(req: OffsetCommitRequest, handle: RequestHandle, now: number, out: StepOutput): void {
     const found = this.groups.get(req.groupId);
     if (found instanceof ConsumerGroup) {
@@ -484,17 +496,8 @@ export class GroupCoordinatorState {
         return;
       }
     }
-    let group: Group | undefined = found;
-    let error: number = ErrorCode.NONE;
-    if (group === undefined) {
-      if (req.generationIdOrMemberEpoch < 0) {
-        // A "simple" group: offsets without membership (admin tools, assign()).
-        group = new ClassicGroup(req.groupId, this.ctx, now);
-        this.groups.set(req.groupId, group);
-      } else {
-        error = req.apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION;
-      }
-    }
+    const group = found ?? this.simpleGroupFor(req, now);
+    let error: number = group === undefined ? (req.apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION) : ErrorCode.NONE;
     if (group instanceof ClassicGroup) error = group.validateOffsetCommit(req.memberId, req.groupInstanceId, req.generationIdOrMemberEpoch);
     if (error !== ErrorCode.NONE || group === undefined) {
       out.responses.push({ kind: 'offset-commit', handle, body: { topics: allPartitions(req.topics, error) } });
@@ -550,16 +553,8 @@ export class GroupCoordinatorState {
    * producer id), for the transaction's marker on this partition.
    */
   private txnCommitOffsets(req: OffsetCommitRequest, producer: TxnProducerEpoch, handle: RequestHandle, now: number, out: StepOutput): void {
-    let group = this.groups.get(req.groupId);
-    let error: number = ErrorCode.NONE;
-    if (group === undefined) {
-      if (req.generationIdOrMemberEpoch < 0) {
-        group = new ClassicGroup(req.groupId, this.ctx, now);
-        this.groups.set(req.groupId, group);
-      } else {
-        error = ErrorCode.ILLEGAL_GENERATION;
-      }
-    }
+    const group = this.groups.get(req.groupId) ?? this.simpleGroupFor(req, now);
+    let error: number = group === undefined ? ErrorCode.ILLEGAL_GENERATION : ErrorCode.NONE;
     if (group instanceof ClassicGroup) {
       error = group.validateOffsetCommit(req.memberId, req.groupInstanceId, req.generationIdOrMemberEpoch, true);
     } else if (group !== undefined && (req.memberId !== '' || req.generationIdOrMemberEpoch >= 0 || req.groupInstanceId !== null)) {
