@@ -12,7 +12,7 @@
 // Offsets never change; nothing here touches the live segments.
 
 import { OFF_ATTRIBUTES, OFF_PRODUCER_ID, ATTR_CONTROL, ATTR_TRANSACTIONAL, batchLastOffset, readInt64 } from '../batch.js';
-import { decodeBatch } from '../../protocol/record-batch.js';
+import { batchRecordsPayload, parseBatchHeader } from '../../protocol/record-batch.js';
 import { readEndTxnMarker } from '../control-batch.js';
 import type { OffsetIndex, TimeIndex } from '../indexes.js';
 import { OFFSET_ENTRY_SIZE, TIME_ENTRY_SIZE } from '../indexes.js';
@@ -20,6 +20,7 @@ import type { AbortedTxn } from '../txn-index.js';
 import type { CleanerBudget } from './budget.js';
 import { filterBatch, type LastRecord } from './filter.js';
 import type { OffsetMap } from './offset-map.js';
+import { scanRecords } from './records.js';
 import { CleanedTxnState } from './txn.js';
 
 /** Bytes read or written per step (Kafka's cleaner reads in chunks of its I/O buffer). */
@@ -84,6 +85,11 @@ function isTransactional(b: Buffer): boolean {
   return (b.readInt16BE(OFF_ATTRIBUTES) & ATTR_TRANSACTIONAL) !== 0;
 }
 
+/** The uncompressed records section of the whole batch `b`. */
+export function recordsPayload(b: Buffer): Promise<Buffer> {
+  return batchRecordsPayload(b, { header: parseBatchHeader(b, 0), start: 0, end: b.length });
+}
+
 /** Feeds one batch to the transaction bookkeeping; true when it may be discarded. */
 function txnStep(txns: CleanedTxnState, b: Buffer, recordCount: number): boolean {
   const pid = readInt64(b, OFF_PRODUCER_ID);
@@ -134,11 +140,16 @@ export async function buildOffsetMap<S extends SourceSegment>(
       const last = batchLastOffset(b);
       const count = b.readInt32BE(57);
       if (!txnStep(txns, b, count) && !isControl(b) && count > 0) {
-        for (const r of (await decodeBatch(b, 0)).records) {
-          const offset = Number(r.offset);
-          if (r.key === null || offset < firstDirty) continue;
-          if (!map.put(r.key, offset)) return { endOffset: map.latestOffset + 1, full: true, bytesRead };
-        }
+        const base = readInt64(b, 0);
+        let full = false;
+        const payload = await recordsPayload(b);
+        scanRecords(payload, count, (r) => {
+          const offset = base + r.offsetDelta;
+          if (r.keyStart < 0 || offset < firstDirty) return true;
+          full = !map.put(payload, offset, r.keyStart, r.keyEnd);
+          return !full;
+        });
+        if (full) return { endOffset: map.latestOffset + 1, full: true, bytesRead };
       }
       if (last >= firstDirty) map.latestOffset = Math.max(map.latestOffset, last);
     }

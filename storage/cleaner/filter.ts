@@ -10,15 +10,35 @@
 // iff it is the latest offset of its key and (it has a value or its batch has
 // no delete horizon yet or the horizon is still ahead). Control records stay
 // with their batch.
-// Output: all records kept and no horizon to set -> the original bytes; else
-// the batch is rebuilt with the kept records (same offsets, offset deltas,
-// timestamps, headers, producer id/epoch/base sequence, leader epoch, codec at
-// its default level, lastOffsetDelta of the original), and a kept tombstone or
-// a discardable marker without a horizon gets one: now + delete.retention.ms
-// (KIP-534: attribute bit 0x40, stored as the base timestamp).
+// Output: all records kept and no horizon to set -> the original bytes (a
+// compressed batch is neither recompressed nor even decompressed twice); a
+// horizon to set -> the batch rebuilt from decoded records (same offsets,
+// offset deltas, timestamps, headers, producer id/epoch/base sequence, leader
+// epoch, codec at its default level, lastOffsetDelta of the original), with
+// the horizon now + delete.retention.ms (KIP-534: attribute bit 0x40, stored
+// as the base timestamp) on a kept tombstone or a discardable marker without
+// one; else (the common case) the kept records' bytes copied as they are
+// under the original header with the new count, maxTimestamp and CRC, the
+// records section recompressed when the batch was compressed. Unlike Kafka's
+// rebuild, that copy keeps the original base timestamp (Kafka moves it to the
+// first kept record): every record's timestamp reads the same either way.
 
-import { decodeBatch, buildRecordBatch, TimestampType, type BuildBatchOptions, type KafkaRecord, type RecordBatchHeader } from '../../protocol/record-batch.js';
+import { compress, Compression } from '../../protocol/compression.js';
+import {
+  batchRecordsPayload,
+  buildRecordBatch,
+  decodeBatch,
+  parseBatchHeader,
+  RECORD_BATCH_OVERHEAD,
+  TimestampType,
+  writeBatchCrc,
+  type BuildBatchOptions,
+  type KafkaRecord,
+  type RecordBatchHeader,
+} from '../../protocol/record-batch.js';
+import { LOG_OVERHEAD, OFF_LENGTH, OFF_MAX_TIMESTAMP, OFF_RECORD_COUNT } from '../batch.js';
 import { CONTROL_TYPE_ABORT, CONTROL_TYPE_COMMIT } from '../control-batch.js';
+import { scanRecords, type RecordSpan } from './records.js';
 import type { CleanedTxnState } from './txn.js';
 
 /** What the cleaner knows of a producer still active (unexpired) at the start of the round. */
@@ -30,7 +50,7 @@ export interface LastRecord {
 
 export interface FilterContext {
   /** key -> latest offset; `latestOffset` bounds what the map covers. */
-  map: { get(key: Buffer): number; readonly latestOffset: number };
+  map: { get(key: Uint8Array, start?: number, end?: number): number; readonly latestOffset: number };
   now: number;
   deleteRetentionMs: number;
   txns: CleanedTxnState;
@@ -48,17 +68,19 @@ type Retention = 'retain-empty' | 'delete' | 'delete-empty';
 
 /** Filters the whole batch `buf` (one batch, CRC already checked). */
 export async function filterBatch(buf: Buffer, ctx: FilterContext): Promise<FilterResult> {
-  const decoded = await decodeBatch(buf, 0);
-  const h = decoded.header;
+  const h = parseBatchHeader(buf, 0);
   const baseOffset = Number(h.baseOffset);
   const lastOffset = baseOffset + h.lastOffsetDelta;
   const producerId = Number(h.producerId);
+  const count = h.recordCount;
+  const payload = count > 0 ? await batchRecordsPayload(buf, { header: h, start: 0, end: buf.length }) : buf.subarray(0, 0);
 
   // batch retention
   let canDiscard: boolean;
   if (h.isControl) {
-    const first = decoded.records[0];
-    canDiscard = ctx.txns.onControlBatch(producerId, lastOffset, first ? markerType(first) : null, decoded.records.length === 0);
+    let marker: boolean | null = null;
+    scanRecords(payload, Math.min(count, 1), (r) => void (marker = markerType(payload, r)));
+    canDiscard = ctx.txns.onControlBatch(producerId, lastOffset, marker, count === 0);
   } else canDiscard = ctx.txns.onDataBatch(producerId, lastOffset, h.isTransactional);
   const horizon = h.hasDeleteHorizon ? Number(h.baseTimestamp) : null;
   const discardRecords = h.isControl ? canDiscard && horizon !== null && horizon <= ctx.now : canDiscard;
@@ -70,33 +92,61 @@ export async function filterBatch(buf: Buffer, ctx: FilterContext): Promise<Filt
   if (retention === 'delete') return { kind: 'dropped' };
   const markerWithoutTxn = canDiscard && h.isControl;
 
-  // record retention
-  const kept: KafkaRecord[] = [];
+  // record retention: the kept records' byte ranges, merged when adjacent
+  const keep = new Uint8Array(count);
+  const ranges: number[] = [];
+  let kept = 0;
   let tombstones = false;
-  for (const r of decoded.records) {
-    if (discardRecords) continue;
-    if (h.isControl || keepRecord(r, horizon, ctx)) {
-      kept.push(r);
-      if (r.value === null) tombstones = true;
-    }
+  let maxTimestamp = -1;
+  const baseTimestamp = Number(h.baseTimestamp);
+  if (!discardRecords) {
+    scanRecords(payload, count, (r) => {
+      if (!h.isControl && !keepRecord(payload, r, baseOffset + r.offsetDelta, horizon, ctx)) return;
+      keep[r.index] = 1;
+      kept++;
+      if (r.valueNull) tombstones = true;
+      maxTimestamp = Math.max(maxTimestamp, baseTimestamp + r.timestampDelta);
+      if (ranges.length > 0 && ranges[ranges.length - 1] === r.start) ranges[ranges.length - 1] = r.end;
+      else ranges.push(r.start, r.end);
+    });
   }
 
-  if (kept.length > 0) {
+  if (kept > 0) {
     const needHorizon = (tombstones || markerWithoutTxn) && horizon === null;
-    if (kept.length === decoded.records.length && !needHorizon) return { kind: 'original', records: kept.length };
-    const newHorizon = needHorizon ? ctx.now + ctx.deleteRetentionMs : horizon;
-    return { kind: 'rewritten', bytes: await rebuild(h, kept, newHorizon), records: kept.length };
+    if (kept === count && !needHorizon) return { kind: 'original', records: kept };
+    if (needHorizon) {
+      const records = (await decodeBatch(buf, 0)).records.filter((_, i) => keep[i] === 1);
+      return { kind: 'rewritten', bytes: await rebuild(h, records, ctx.now + ctx.deleteRetentionMs), records: kept };
+    }
+    return { kind: 'rewritten', bytes: await splice(buf, h, payload, ranges, kept, maxTimestamp), records: kept };
   }
   if (retention === 'retain-empty') return { kind: 'rewritten', bytes: await emptyHeader(h), records: 0 };
   return { kind: 'dropped' };
 }
 
-function keepRecord(r: KafkaRecord, horizon: number | null, ctx: FilterContext): boolean {
-  const offset = Number(r.offset);
+function keepRecord(payload: Buffer, r: RecordSpan, offset: number, horizon: number | null, ctx: FilterContext): boolean {
   if (offset > ctx.map.latestOffset) return true;
-  if (r.key === null) return false;
-  if (offset < ctx.map.get(r.key)) return false;
-  return r.value !== null || horizon === null || ctx.now < horizon;
+  if (r.keyStart < 0) return false;
+  if (offset < ctx.map.get(payload, r.keyStart, r.keyEnd)) return false;
+  return !r.valueNull || horizon === null || ctx.now < horizon;
+}
+
+/** The original header over the kept records' bytes: new count, maxTimestamp (CreateTime) and CRC. */
+async function splice(buf: Buffer, h: RecordBatchHeader, payload: Buffer, ranges: readonly number[], count: number, maxTimestamp: number): Promise<Buffer> {
+  let size = 0;
+  for (let i = 0; i < ranges.length; i += 2) size += ranges[i + 1]! - ranges[i]!;
+  let records: Buffer = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (let i = 0; i < ranges.length; i += 2) at += payload.copy(records, at, ranges[i]!, ranges[i + 1]!);
+  if (h.compression !== Compression.none) records = await compress(h.compression, records);
+  const out = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + records.length);
+  buf.copy(out, 0, 0, RECORD_BATCH_OVERHEAD);
+  records.copy(out, RECORD_BATCH_OVERHEAD);
+  out.writeInt32BE(out.length - LOG_OVERHEAD, OFF_LENGTH);
+  out.writeInt32BE(count, OFF_RECORD_COUNT);
+  if (h.timestampType !== TimestampType.LogAppendTime) out.writeBigInt64BE(BigInt(maxTimestamp), OFF_MAX_TIMESTAMP);
+  writeBatchCrc(out, 0);
+  return out;
 }
 
 function isLastOfProducer(h: RecordBatchHeader, producerId: number, lastOffset: number, ctx: FilterContext): boolean {
@@ -108,9 +158,9 @@ function isLastOfProducer(h: RecordBatchHeader, producerId: number, lastOffset: 
 }
 
 /** The end-transaction marker type of a control record: true COMMIT, false ABORT, null another type. */
-function markerType(r: KafkaRecord): boolean | null {
-  if (r.key === null || r.key.length < 4) return null;
-  const type = r.key.readInt16BE(2);
+function markerType(payload: Buffer, r: RecordSpan): boolean | null {
+  if (r.keyStart < 0 || r.keyEnd - r.keyStart < 4) return null;
+  const type = payload.readInt16BE(r.keyStart + 2);
   if (type === CONTROL_TYPE_COMMIT) return true;
   if (type === CONTROL_TYPE_ABORT) return false;
   return null;
@@ -131,13 +181,13 @@ function kept(h: RecordBatchHeader): Omit<BuildBatchOptions, 'records'> {
   };
 }
 
-function rebuild(h: RecordBatchHeader, records: KafkaRecord[], horizon: number | null): Promise<Buffer> {
+function rebuild(h: RecordBatchHeader, records: KafkaRecord[], horizon: number): Promise<Buffer> {
   return buildRecordBatch({
     ...kept(h),
     records: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, offsetDelta: r.offsetDelta, attributes: r.attributes })),
     compression: h.compression,
     ...(h.timestampType === TimestampType.LogAppendTime ? { maxTimestamp: h.maxTimestamp } : {}),
-    ...(horizon !== null ? { deleteHorizonMs: BigInt(horizon) } : {}),
+    deleteHorizonMs: BigInt(horizon),
   });
 }
 

@@ -17,6 +17,17 @@ describe('OffsetMap (Kafka SkimpyOffsetMap semantics)', () => {
     expect([m.get(key(1)), m.size, m.latestOffset]).toEqual([-1, 0, -1]);
   });
 
+  it('maps the empty key like any other, and a key given as a range of a larger buffer as the same key', () => {
+    const m = new OffsetMap(24 * 1000, 0.9);
+    m.put(Buffer.alloc(0), 3);
+    m.put(Buffer.alloc(0), 4);
+    expect([m.get(Buffer.alloc(0)), m.size]).toEqual([4, 1]);
+    const wrapped = Buffer.from('xxkey-7yy');
+    m.put(wrapped, 8, 2, 7);
+    expect(m.get(key(7))).toBe(8);
+    expect(m.get(wrapped, 1, 7)).toBe(-1);
+  });
+
   it('takes floor(buffer / 24 * load factor) distinct keys, then refuses new ones but still overwrites', () => {
     const m = new OffsetMap(24 * 100, 0.5);
     for (let i = 0; i < 50; i++) expect(m.put(key(i), i)).toBe(true);

@@ -1,11 +1,14 @@
-// The cleaner's offset map, after Kafka's SkimpyOffsetMap: the MD5 of a record
-// key -> the latest offset seen for that key in the dirty section of a log.
+// The cleaner's offset map, after Kafka's SkimpyOffsetMap: a 128-bit hash of a
+// record key -> the latest offset seen for that key in the dirty section of a
+// log. Kafka hashes with MD5; this uses MurmurHash3_x86_128 (key-hash.ts: as
+// wide, computed in JS without a native call or an allocation per key).
 //
 // Kafka sizes one flat array from log.cleaner.dedupe.buffer.size (24 bytes a
 // slot: a 16-byte hash and an 8-byte offset) and stops taking keys once
 // floor(slots * log.cleaner.io.buffer.load.factor) are in it ("full": the
 // round then cleans only up to the last offset it mapped). Keys with an equal
-// MD5 count as one key (Kafka accepts that risk too).
+// 128-bit hash count as one key (Kafka accepts that risk with MD5; the odds
+// are in key-hash.ts).
 //
 // What a round can map depends only on that fill limit, not on how the table
 // is laid out, so this one keeps Kafka's limit but allocates lazily: open
@@ -13,14 +16,18 @@
 // Float64Array) that doubles as keys arrive, so a log with few keys costs little
 // memory. `memoryBytes` is what the table holds now.
 
-import { hash } from 'node:crypto';
+import { murmur3x86_128 } from './key-hash.js';
 
-/** Bytes one of Kafka's slots takes: a 16-byte MD5 and an 8-byte offset. */
+/** Bytes one of Kafka's slots takes: a 16-byte hash and an 8-byte offset. */
 export const KAFKA_SLOT_BYTES = 24;
 const WORDS = 4;
 const MIN_TABLE = 1024;
 /** The table doubles once more than this fraction of it is used. */
 const TABLE_LOAD = 0.75;
+/** Not 0: with seed 0 the empty key hashes to all zeros, which marks an empty slot here. */
+const SEED = 0x9747b28c;
+/** The hash of the key being looked up (one map runs at a time on a thread). */
+const H = new Uint32Array(WORDS);
 
 export class OffsetMap {
   /** Kafka's slot count for the configured buffer. */
@@ -67,15 +74,16 @@ export class OffsetMap {
   }
 
   /**
-   * Maps `key` to `offset` (a key already present is overwritten). Returns
-   * false, changing nothing, when the key is new and the map is full.
+   * Maps `key` (or its bytes [start, end)) to `offset` (a key already present
+   * is overwritten). Returns false, changing nothing, when the key is new and
+   * the map is full.
    */
-  put(key: Buffer, offset: number): boolean {
-    const h = hash('md5', key, 'buffer');
-    const w0 = h.readUInt32BE(0);
-    const w1 = h.readUInt32BE(4);
-    const w2 = h.readUInt32BE(8);
-    const w3 = h.readUInt32BE(12);
+  put(key: Uint8Array, offset: number, start = 0, end = key.length): boolean {
+    murmur3x86_128(key, start, end, SEED, H);
+    const w0 = H[0]!;
+    const w1 = H[1]!;
+    const w2 = H[2]!;
+    const w3 = H[3]!;
     const slot = this.find(w0, w1, w2, w3);
     if (this.occupied(slot)) {
       this.offsets[slot] = offset;
@@ -90,10 +98,10 @@ export class OffsetMap {
     return true;
   }
 
-  /** The latest offset mapped for `key`, or -1. */
-  get(key: Buffer): number {
-    const h = hash('md5', key, 'buffer');
-    const slot = this.find(h.readUInt32BE(0), h.readUInt32BE(4), h.readUInt32BE(8), h.readUInt32BE(12));
+  /** The latest offset mapped for `key` (or its bytes [start, end)), or -1. */
+  get(key: Uint8Array, start = 0, end = key.length): number {
+    murmur3x86_128(key, start, end, SEED, H);
+    const slot = this.find(H[0]!, H[1]!, H[2]!, H[3]!);
     return this.occupied(slot) ? this.offsets[slot]! : -1;
   }
 
