@@ -4,6 +4,7 @@ import { Counter, Gauge, type Metric, type MetricValueWithName } from 'prom-clie
 import type { BrokerMetrics } from './metrics.js';
 import type { Buckets } from './meters.js';
 import { M } from './names.js';
+import type { CleanerStats, LastRoundStats } from '../../storage/cleaner/manager.js';
 
 type Labels = Record<string, string | number>;
 
@@ -120,8 +121,47 @@ export function registerFamilies(m: BrokerMetrics): void {
   perLog(M.logEndOffset, 'Offset the next record appended will get (Log LogEndOffset).', (l) => l.logEndOffset);
   perLog(M.logSegments, 'Segments of the partition log (Log NumLogSegments).', (l) => l.segmentCount);
 
+  registerCleanerFamilies(m);
+
   // ---- groups (read at scrape time; rebalances counted as they complete) ---------------
   registerGroupFamilies(m);
+}
+
+/** The log cleaner's figures, as Kafka's LogCleaner and LogCleanerManager gauges compute them from each worker's last round. */
+function registerCleanerFamilies(m: BrokerMetrics): void {
+  const cleaner = () => m.sources?.logs.cleaner ?? null;
+  const last = (read: (rounds: LastRoundStats[], workers: number) => number) => (emit: (labels: Labels, value: number) => void) => {
+    const c = cleaner();
+    if (!c) return;
+    const rounds = c.stats.lastRounds.filter((r): r is LastRoundStats => r !== undefined);
+    emit({}, read(rounds, c.workerCount));
+  };
+  gauge(m, M.cleanerMaxCleanTime, 'Seconds the longest last round of a cleaner worker took (LogCleaner max-clean-time-secs).', [], last((rs) => Math.max(0, ...rs.map((r) => r.elapsedMs / 1000))));
+  gauge(m, M.cleanerRecopyPercent, 'Bytes written per byte read by the rewrite of the workers\' last rounds, averaged over workers, in percent (LogCleaner cleaner-recopy-percent).', [], last((rs, workers) =>
+    Math.floor((100 * rs.reduce((sum, r) => sum + r.bytesWritten / Math.max(1, r.cleanBytesRead), 0)) / workers)));
+  gauge(m, M.cleanerMaxBufferUtilization, 'Largest offset-map use of the workers\' last rounds, in percent of log.cleaner.dedupe.buffer.size slots (LogCleaner max-buffer-utilization-percent).', [], last((rs) =>
+    Math.floor(100 * Math.max(0, ...rs.map((r) => r.bufferUtilization)))));
+  gauge(m, M.cleanerMaxDirtyPercent, 'Largest dirty ratio, in percent, among the compacted logs the cleaner last looked at, cleanable or not (LogCleanerManager max-dirty-percent).', [], (emit) => {
+    const c = cleaner();
+    if (c) emit({}, Math.floor(100 * c.stats.maxDirtyRatio));
+  });
+  gauge(m, M.cleanerTimeSinceLastRun, 'Milliseconds since the cleaner last looked for a log to clean (LogCleanerManager time-since-last-run-ms).', [], (emit) => {
+    const c = cleaner();
+    const ms = c?.msSinceLastRun() ?? null;
+    if (ms !== null) emit({}, ms);
+  });
+  gauge(m, M.cleanerUncleanablePartitions, 'Partitions whose cleaning failed, left alone until restart (LogCleanerManager uncleanable-partitions-count).', [], (emit) => {
+    const c = cleaner();
+    if (c) emit({}, c.uncleanableCount);
+  });
+  const total = (name: string, help: string, field: (s: CleanerStats) => number) =>
+    counter(m, name, help, [], (emit) => {
+      const c = cleaner();
+      if (c) emit({}, field(c.stats));
+    });
+  total(M.cleanerRounds, 'Cleaning rounds completed (kafkalite).', (s) => s.rounds);
+  total(M.cleanerBytesRead, 'Log bytes read by cleaning rounds, offset-map build and rewrite (kafkalite).', (s) => s.bytesRead);
+  total(M.cleanerBytesWritten, 'Log bytes written by cleaning rounds (kafkalite).', (s) => s.bytesWritten);
 }
 
 function registerGroupFamilies(m: BrokerMetrics): void {

@@ -39,6 +39,16 @@ export const M = {
   consumerGroupCount: 'kafka_server_group_coordinator_metrics_consumer_group_count',
   classicRebalances: 'kafka_server_group_coordinator_metrics_group_completed_rebalance_count',
   consumerRebalances: 'kafka_server_group_coordinator_metrics_consumer_group_rebalance_count',
+  // kafka.log:type=LogCleaner and type=LogCleanerManager
+  cleanerMaxCleanTime: 'kafka_log_logcleaner_max_clean_time_secs',
+  cleanerRecopyPercent: 'kafka_log_logcleaner_cleaner_recopy_percent',
+  cleanerMaxBufferUtilization: 'kafka_log_logcleaner_max_buffer_utilization_percent',
+  cleanerMaxDirtyPercent: 'kafka_log_logcleanermanager_max_dirty_percent',
+  cleanerTimeSinceLastRun: 'kafka_log_logcleanermanager_time_since_last_run_ms',
+  cleanerUncleanablePartitions: 'kafka_log_logcleanermanager_uncleanable_partitions_count',
+  cleanerRounds: 'kafkalite_log_cleaner_rounds_total',
+  cleanerBytesRead: 'kafkalite_log_cleaner_bytes_read_total',
+  cleanerBytesWritten: 'kafkalite_log_cleaner_bytes_written_total',
   // kafka_exporter
   groupMembers: 'kafka_consumergroup_members',
   groupOffset: 'kafka_consumergroup_current_offset',

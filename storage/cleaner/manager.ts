@@ -83,6 +83,30 @@ export interface RoundResult {
   mapFull: boolean;
 }
 
+/** One worker's last round, as Kafka's CleanerStats. */
+export interface LastRoundStats {
+  elapsedMs: number;
+  /** Keys mapped / Kafka's slot count. */
+  bufferUtilization: number;
+  /** Bytes read and written by the rewrite (not the map build): the recopy rate. */
+  cleanBytesRead: number;
+  bytesWritten: number;
+}
+
+export interface CleanerStats {
+  rounds: number;
+  /** Bytes read by both passes (map build and rewrite), and written, since start. */
+  bytesRead: number;
+  bytesWritten: number;
+  lastRoundMs: number;
+  /** By worker (`clean` runs on the first one's map). */
+  lastRounds: (LastRoundStats | undefined)[];
+  /** The largest dirty ratio among the compacted logs the last choice looked at, cleanable or not (Kafka's max-dirty-percent). */
+  maxDirtyRatio: number;
+  /** Clock time the workers last chose a log, null before the first time. */
+  lastRunMs: number | null;
+}
+
 class CleaningAborted extends Error {
   override name = 'CleaningAborted';
 }
@@ -106,8 +130,8 @@ export class LogCleaner {
   private workers: Promise<void>[] = [];
   private wake: (() => void) | null = null;
   private sleeping: { cancel(): void } | null = null;
-  /** Stats for metrics and the bench. */
-  readonly stats = { rounds: 0, bytesRead: 0, bytesWritten: 0, lastRoundMs: 0 };
+  /** Totals since start, and the last round of each worker (Kafka's LogCleaner and LogCleanerManager metrics read these). */
+  readonly stats: CleanerStats = { rounds: 0, bytesRead: 0, bytesWritten: 0, lastRoundMs: 0, lastRounds: [], maxDirtyRatio: 0, lastRunMs: null };
 
   constructor(private readonly opts: LogCleanerOptions) {
     this.logger = opts.logger.child({ component: 'log-cleaner' });
@@ -143,6 +167,21 @@ export class LogCleaner {
     for (const key of this.states.keys()) this.abortKey(key);
     await Promise.all(this.workers);
     this.workers = [];
+  }
+
+  /** log.cleaner.threads: the workers, each with its own offset map. */
+  get workerCount(): number {
+    return this.maps.length;
+  }
+
+  /** Milliseconds since the workers last chose a log, null before the first time. */
+  msSinceLastRun(): number | null {
+    return this.stats.lastRunMs === null ? null : Math.max(0, this.opts.clock.now() - this.stats.lastRunMs);
+  }
+
+  /** Partitions whose round threw, left alone until restart (Kafka's uncleanable-partitions-count). */
+  get uncleanableCount(): number {
+    return this.uncleanable.size;
   }
 
   /** The first dirty offset recorded for a log (its next round starts there). */
@@ -283,8 +322,10 @@ export class LogCleaner {
     const now = this.opts.clock.now();
     let best: CleanableLog | null = null;
     let bestRatio = -1;
+    let maxDirty = 0;
     for (const log of this.compacted()) {
       const r = this.range(log, await log.describeSegments(), now);
+      maxDirty = Math.max(maxDirty, r.ratio);
       const awaited = [...this.waiters].some((w) => w.key === keyOf(log)) && r.cleanableBytes > 0;
       if (!awaited && !isCleanable(r, log.config.minCleanableDirtyRatio)) continue;
       const ratio = awaited ? Infinity : r.ratio;
@@ -293,6 +334,8 @@ export class LogCleaner {
         bestRatio = ratio;
       }
     }
+    this.stats.maxDirtyRatio = maxDirty;
+    this.stats.lastRunMs = now;
     return best;
   }
 
@@ -334,20 +377,23 @@ export class LogCleaner {
         activeProducers: log.activeProducers(now),
         txns,
       };
-      let bytesRead = mapped.bytesRead;
+      let cleanBytesRead = 0;
       let bytesWritten = 0;
       for (const g of groups) {
         const r = await cleanGroup(source, g, ctx);
         checkAborted();
         if (!(await log.replaceSegments(g, r.cleaned, cfg.fileDeleteDelayMs))) throw new CleaningAborted();
-        bytesRead += r.bytesRead;
+        cleanBytesRead += r.bytesRead;
         bytesWritten += r.cleaned.size;
       }
+      const bytesRead = mapped.bytesRead + cleanBytesRead;
       await this.setCheckpoint(key, mapped.endOffset);
+      const elapsedMs = this.opts.clock.now() - started;
       this.stats.rounds++;
       this.stats.bytesRead += bytesRead;
       this.stats.bytesWritten += bytesWritten;
-      this.stats.lastRoundMs = this.opts.clock.now() - started;
+      this.stats.lastRoundMs = elapsedMs;
+      this.stats.lastRounds[this.maps.indexOf(map)] = { elapsedMs, bufferUtilization: map.utilization, cleanBytesRead, bytesWritten };
       const result = { firstDirty: range.firstDirty, endOffset: mapped.endOffset, bytesRead, bytesWritten, groups: groups.length, mapFull: mapped.full };
       this.logger.info({ topic: log.topic, partition: log.partition, ...result }, 'cleaned log');
       return result;
