@@ -124,12 +124,13 @@ export class LogCleaner {
   private readonly uncleanable = new Set<string>();
   private readonly waiters = new Set<{ key: string; offset: number; resolve: () => void }>();
   private readonly maps: OffsetMap[] = [];
+  private checkpointWrite: Promise<void> = Promise.resolve();
   private readonly budget: CleanerBudget;
   private readonly logger: Logger;
   private running = false;
   private workers: Promise<void>[] = [];
-  private wake: (() => void) | null = null;
-  private sleeping: { cancel(): void } | null = null;
+  /** Workers sleeping through log.cleaner.backoff.ms, each woken by `kick` or `stop`. */
+  private readonly sleepers = new Set<{ wake(): void; timer: { cancel(): void } }>();
   /** Totals since start, and the last round of each worker (Kafka's LogCleaner and LogCleanerManager metrics read these). */
   readonly stats: CleanerStats = { rounds: 0, bytesRead: 0, bytesWritten: 0, lastRoundMs: 0, lastRounds: [], maxDirtyRatio: 0, lastRunMs: null };
 
@@ -162,8 +163,7 @@ export class LogCleaner {
   /** Stops the workers; a round in progress is aborted (its `.cleaned` files dropped). */
   async stop(): Promise<void> {
     this.running = false;
-    this.sleeping?.cancel();
-    this.wake?.();
+    this.kick();
     for (const key of this.states.keys()) this.abortKey(key);
     await Promise.all(this.workers);
     this.workers = [];
@@ -191,9 +191,10 @@ export class LogCleaner {
 
   /** Wakes the workers now (a test, or a log that just became dirty). */
   kick(): void {
-    this.sleeping?.cancel();
-    this.sleeping = null;
-    this.wake?.();
+    for (const s of this.sleepers) {
+      s.timer.cancel();
+      s.wake();
+    }
   }
 
   /**
@@ -281,10 +282,15 @@ export class LogCleaner {
         continue;
       }
       await new Promise<void>((resolve) => {
-        this.wake = resolve;
-        this.sleeping = this.opts.clock.setTimeout(resolve, this.opts.backoffMs);
+        const sleeper = {
+          wake: () => {
+            this.sleepers.delete(sleeper);
+            resolve();
+          },
+          timer: this.opts.clock.setTimeout(() => sleeper.wake(), this.opts.backoffMs),
+        };
+        this.sleepers.add(sleeper);
       });
-      this.wake = null;
     }
   }
 
@@ -425,7 +431,14 @@ export class LogCleaner {
     }
   }
 
-  private async writeCheckpoints(): Promise<void> {
+  /** One checkpoint write at a time: workers finishing together would race on the file's temporary copy. */
+  private writeCheckpoints(): Promise<void> {
+    const write = this.checkpointWrite.then(() => this.writeCheckpointsNow());
+    this.checkpointWrite = write.catch(() => undefined);
+    return write;
+  }
+
+  private async writeCheckpointsNow(): Promise<void> {
     const live = new Set<string>();
     for (const log of this.opts.logs()) live.add(keyOf(log));
     const entries: { topic: string; partition: number; offset: number }[] = [];
