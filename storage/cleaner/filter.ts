@@ -79,7 +79,10 @@ export async function filterBatch(buf: Buffer, ctx: FilterContext): Promise<Filt
   let canDiscard: boolean;
   if (h.isControl) {
     let marker: boolean | null = null;
-    scanRecords(payload, Math.min(count, 1), (r) => void (marker = markerType(payload, r)));
+    scanRecords(payload, count, (r) => {
+      marker = markerType(payload, r);
+      return false; // the first record is the marker
+    });
     canDiscard = ctx.txns.onControlBatch(producerId, lastOffset, marker, count === 0);
   } else canDiscard = ctx.txns.onDataBatch(producerId, lastOffset, h.isTransactional);
   const horizon = h.hasDeleteHorizon ? Number(h.baseTimestamp) : null;
