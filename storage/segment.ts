@@ -215,6 +215,16 @@ export class Segment {
     return this.env.files.use(this, this.logPath, this.env.readOnly ? 'r' : 'rw', fn);
   }
 
+  /** Writes `bufs` at `position` synchronously if the `.log` file is open and its handle can; false when it did not write. */
+  writevSync(bufs: readonly Buffer[], position: number): boolean {
+    if (this.retired) return false;
+    return this.env.files.useSync(this, (fh) => {
+      if (!fh.writevSync) return false;
+      fh.writevSync(bufs, position);
+      return true;
+    }) ?? false;
+  }
+
   /** Removes the segment's files (open handles keep reading until released). */
   async deleteFiles(): Promise<void> {
     this.retire();
