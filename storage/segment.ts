@@ -126,8 +126,15 @@ export class Segment {
     return this.suffix;
   }
   get logPath(): string {
-    return this.path(LOG_SUFFIX);
+    // asked on every write and fsync: built once per suffix
+    if (this.logPathFor !== this.suffix) {
+      this.logPathCache = this.path(LOG_SUFFIX);
+      this.logPathFor = this.suffix;
+    }
+    return this.logPathCache;
   }
+  private logPathCache = '';
+  private logPathFor: FileSuffix | null = null;
   get indexPath(): string {
     return this.path(INDEX_SUFFIX);
   }
