@@ -26,8 +26,8 @@ import type { Slab } from './slabs.js';
 
 const MAX_WRITE_BYTES = 32 * 1024 * 1024;
 const MAX_WRITE_BUFFERS = 1024;
-/** Writes up to this many bytes go out synchronously (see the header). */
-const SYNC_WRITE_MAX = 64 * 1024;
+/** Writes up to this many bytes go out synchronously (see the header): below it the page-cache copy costs the event loop less than a thread-pool round trip. */
+const SYNC_WRITE_MAX = 32 * 1024;
 
 interface PendingWrite {
   seg: Segment;
