@@ -187,7 +187,12 @@ class MemFileHandle implements FileHandle {
     this.check();
     if (!this.writable) throw fsError('EBADF', `${this.path}: opened read-only`);
     await tick();
+    this.writevSync(bufs, position);
+  }
+
+  writevSync(bufs: readonly Buffer[], position: number): void {
     this.check();
+    if (!this.writable) throw fsError('EBADF', `${this.path}: opened read-only`);
     const fault = this.fs.takeFault('write', this.path);
     let pos = position;
     let budget = fault ? (fault.partialBytes ?? 0) : Infinity;

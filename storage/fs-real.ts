@@ -9,7 +9,7 @@
 // conflicts too, and the kernel drops it when the process dies (no stale locks,
 // no pid guessing).
 
-import { constants, promises as fsp } from 'node:fs';
+import { constants, promises as fsp, writevSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { FileHandle, FileLock, FileStat, FileSystem, OpenMode } from './fs.js';
 
@@ -21,6 +21,12 @@ interface NativeLocks {
 // in-memory broker (or a read-only tool) never locks.
 let nativeLocksLoaded: NativeLocks | undefined;
 const nativeLocks = (): NativeLocks => (nativeLocksLoaded ??= createRequire(import.meta.url)('fs-native-extensions') as NativeLocks);
+
+const byteLength = (bufs: readonly Buffer[]): number => {
+  let n = 0;
+  for (const b of bufs) n += b.length;
+  return n;
+};
 
 class RealFileHandle implements FileHandle {
   constructor(
@@ -39,28 +45,43 @@ class RealFileHandle implements FileHandle {
   }
 
   async writev(bufs: readonly Buffer[], position: number): Promise<void> {
-    let total = 0;
-    for (const b of bufs) total += b.length;
+    const total = byteLength(bufs);
     let written = 0;
     let list: Buffer[] = bufs as Buffer[];
     for (;;) {
       const { bytesWritten } = await this.fh.writev(list, position + written);
       written += bytesWritten;
       if (written >= total) return;
-      if (bytesWritten === 0) throw new Error(`writev to ${this.path} made no progress`);
-      // a short write: drop what went out and continue with the rest
-      let skip = bytesWritten;
-      const rest: Buffer[] = [];
-      for (const b of list) {
-        if (skip >= b.length) {
-          skip -= b.length;
-          continue;
-        }
-        rest.push(skip > 0 ? b.subarray(skip) : b);
-        skip = 0;
-      }
-      list = rest;
+      list = this.rest(list, bytesWritten);
     }
+  }
+
+  writevSync(bufs: readonly Buffer[], position: number): void {
+    const total = byteLength(bufs);
+    let written = 0;
+    let list: Buffer[] = bufs as Buffer[];
+    for (;;) {
+      const bytesWritten = writevSync(this.fh.fd, list, position + written);
+      written += bytesWritten;
+      if (written >= total) return;
+      list = this.rest(list, bytesWritten);
+    }
+  }
+
+  /** After a short write of `n` bytes: what is left of `list`. */
+  private rest(list: Buffer[], n: number): Buffer[] {
+    if (n === 0) throw new Error(`writev to ${this.path} made no progress`);
+    let skip = n;
+    const rest: Buffer[] = [];
+    for (const b of list) {
+      if (skip >= b.length) {
+        skip -= b.length;
+        continue;
+      }
+      rest.push(skip > 0 ? b.subarray(skip) : b);
+      skip = 0;
+    }
+    return rest;
   }
 
   sync(): Promise<void> {

@@ -27,6 +27,8 @@ export interface FileHandle {
   read(buf: Buffer, offset: number, length: number, position: number): Promise<number>;
   /** Writes every byte of `bufs`, in order, starting at `position` (all or throw). */
   writev(bufs: readonly Buffer[], position: number): Promise<void>;
+  /** The same as `writev`, synchronously (for small writes; absent where it cannot be done). */
+  writevSync?(bufs: readonly Buffer[], position: number): void;
   /** Makes the file's bytes durable (fdatasync). */
   sync(): Promise<void>;
   truncate(length: number): Promise<void>;

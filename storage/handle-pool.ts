@@ -21,6 +21,8 @@ export interface PoolOwner {
 
 interface Entry {
   fh: Promise<FileHandle>;
+  /** The handle once opened (for synchronous use). */
+  ready?: FileHandle;
   pins: number;
   path: string;
 }
@@ -61,14 +63,31 @@ export class HandlePool {
         this.entries.set(owner, entry);
         this.stats.opens++;
         if (this.entries.size > this.stats.peak) this.stats.peak = this.entries.size;
-        entry.fh.catch(() => {
-          if (this.entries.get(owner) === entry) this.entries.delete(owner);
-        });
+        entry.fh.then(
+          (fh) => (entry.ready = fh),
+          () => {
+            if (this.entries.get(owner) === entry) this.entries.delete(owner);
+          },
+        );
       }
     }
     e.pins++;
     try {
       return await fn(await e.fh);
+    } finally {
+      e.pins--;
+    }
+  }
+
+  /** Runs `fn` synchronously on `owner`'s handle if it is open already; undefined (nothing run) otherwise. */
+  useSync<T>(owner: PoolOwner, fn: (fh: FileHandle) => T): T | undefined {
+    const e = this.entries.get(owner);
+    if (!e?.ready) return undefined;
+    this.entries.delete(owner);
+    this.entries.set(owner, e);
+    e.pins++;
+    try {
+      return fn(e.ready);
     } finally {
       e.pins--;
     }

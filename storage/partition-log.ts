@@ -10,15 +10,16 @@
 // offset, reads, ListOffsets, retention and DeleteRecords, truncation, close,
 // failure and reload.
 //
-// Append (synchronous, no per-record work, no copy of the batch bytes):
+// Append (synchronous, no per-record work, one copy of the batch bytes):
 //   `append(records)` takes the Produce partition's record bytes (one or more
 //   RecordBatch v2), checks each header (length, magic 2, max.message.bytes,
 //   no control batch from clients) and the producer state, stamps baseOffset
 //   and partitionLeaderEpoch IN PLACE (and for LogAppendTime topics the
 //   timestamp type, maxTimestamp and CRC), indexes the batches, queues the
-//   buffer for the writer and returns the assigned offsets at once. The caller
-//   must not reuse the buffer afterwards: the log keeps it (write queue, tail
-//   cache). The CRC of client batches is checked once, before this, by
+//   buffer for the writer and returns the assigned offsets at once. The log
+//   keeps a copy in a shared slab (log/slabs.ts), not the caller's buffer
+//   (a slice of a socket read), except for appends too large for a slab,
+//   which it keeps as they are: the caller must not reuse the buffer. The CRC of client batches is checked once, before this, by
 //   validator.ts (Kafka's LogValidator checks); `verifyCrc` checks it here too.
 //
 // Writer (log/writer.ts): a batch is "written" once in the file (page cache);
@@ -90,6 +91,7 @@ import { ProducerSnapshots } from './log/snapshots.js';
 import { TailCache } from './log/tail-cache.js';
 import type { LastRecord } from './cleaner/filter.js';
 import { LogWriter } from './log/writer.js';
+import { appendSlabs } from './log/slabs.js';
 
 const INT32_MAX = 0x7fffffff;
 /** Pauses between attempts to reload a log that failed (doubling up to the max). */
@@ -418,6 +420,7 @@ export class PartitionLog {
     const interval = cfg.indexIntervalBytes;
     let position = seg.size;
     let off = first;
+    let batches = 0;
     pos = 0;
     while (pos < total) {
       const size = LOG_OVERHEAD + records.readInt32BE(pos + OFF_LENGTH);
@@ -430,10 +433,21 @@ export class PartitionLog {
         restampCrc(records, pos, size);
       }
       seg.indexBatch(position, size, last, logAppendTime ? now : readInt64(records, pos + OFF_MAX_TIMESTAMP), interval);
-      this.tailCache.push(pos === 0 && size === total ? records : records.subarray(pos, pos + size), off, last + 1);
       off = last + 1;
       pos += size;
       position += size;
+      batches++;
+    }
+    // the log keeps a copy in a shared slab, not the request's buffer (log/slabs.ts): one holder per cached batch, one for the writer
+    const copy = appendSlabs.copy(records, batches + 1);
+    const slab = copy?.slab ?? null;
+    if (copy) records = copy.bytes;
+    for (pos = 0, off = first; pos < total; ) {
+      const size = LOG_OVERHEAD + records.readInt32BE(pos + OFF_LENGTH);
+      const end = off + records.readInt32BE(pos + OFF_LAST_OFFSET_DELTA) + 1;
+      this.tailCache.push(pos === 0 && size === total ? records : records.subarray(pos, pos + size), off, end, slab);
+      off = end;
+      pos += size;
     }
     this.leaderEpochs.append(leaderEpoch, first);
     if (seg.size === 0) seg.rollingBaseTimestamp = firstBatchTs;
@@ -441,7 +455,7 @@ export class PartitionLog {
     seg.nextOffset = next;
     seg.lastModifiedMs = now;
     this._nextOffset = next;
-    this.writer.enqueue(seg, records, next);
+    this.writer.enqueue(seg, records, next, slab);
 
     if (next - this.flusher.durableOffset >= cfg.flushMessages) {
       this.syncAckOffset = next;

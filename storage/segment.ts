@@ -126,8 +126,15 @@ export class Segment {
     return this.suffix;
   }
   get logPath(): string {
-    return this.path(LOG_SUFFIX);
+    // asked on every write and fsync: built once per suffix
+    if (this.logPathFor !== this.suffix) {
+      this.logPathCache = this.path(LOG_SUFFIX);
+      this.logPathFor = this.suffix;
+    }
+    return this.logPathCache;
   }
+  private logPathCache = '';
+  private logPathFor: FileSuffix | null = null;
   get indexPath(): string {
     return this.path(INDEX_SUFFIX);
   }
@@ -213,6 +220,16 @@ export class Segment {
   withFile<T>(fn: (fh: FileHandle) => Promise<T>): Promise<T> {
     if (this.retired && !this.env.files.isOpen(this)) return Promise.reject(new Error(`${this.logPath}: segment was deleted`));
     return this.env.files.use(this, this.logPath, this.env.readOnly ? 'r' : 'rw', fn);
+  }
+
+  /** Writes `bufs` at `position` synchronously if the `.log` file is open and its handle can; false when it did not write. */
+  writevSync(bufs: readonly Buffer[], position: number): boolean {
+    if (this.retired) return false;
+    return this.env.files.useSync(this, (fh) => {
+      if (!fh.writevSync) return false;
+      fh.writevSync(bufs, position);
+      return true;
+    }) ?? false;
   }
 
   /** Removes the segment's files (open handles keep reading until released). */

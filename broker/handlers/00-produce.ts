@@ -145,6 +145,13 @@ async function appendPartition(ctx: RequestContext, topic: TopicInfo | undefined
   }
 }
 
+/** transaction.partition.verification.enable: a transactional batch to a partition outside its producer's transaction is refused (null: go on). */
+function verifyCode(ctx: RequestContext, transactionalId: string | null, topic: string, p: ProduceRequestPartitionProduceData): PartitionResult | null {
+  if (transactionalId === null) return null;
+  const code = verifyTransactionalProduce(ctx.broker.transactions, ctx.broker.logs.log(topic, p.index), transactionalId, topic, p.index, p.records, ctx.apiVersion);
+  return code === ErrorCode.NONE ? null : failed(p.index, code);
+}
+
 /** Errors that send the client elsewhere or back: not failures of the topic (as Kafka does not count them). */
 const ROUTING_ERRORS = new Set<number>([ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.INVALID_REQUIRED_ACKS]);
 
@@ -232,11 +239,6 @@ export const produceHandler = defineHandler({
           : null;
     const writable = req.topicData.map((t) => authorized(ctx, AclOperation.WRITE, ResourceType.TOPIC, t.name));
     const verify = ctx.broker.config.values['transaction.partition.verification.enable'] ? req.transactionalId : null;
-    const verifyCode = (topic: string, p: ProduceRequestPartitionProduceData): PartitionResult | null => {
-      if (verify === null) return null;
-      const code = verifyTransactionalProduce(ctx.broker.transactions, ctx.broker.logs.log(topic, p.index), verify, topic, p.index, p.records, ctx.apiVersion);
-      return code === ErrorCode.NONE ? null : failed(p.index, code);
-    };
     const appended = await Promise.all(
       req.topicData.map((t, i) => {
         const topic = topics[i];
@@ -248,7 +250,7 @@ export const produceHandler = defineHandler({
                 ? failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED)
                 : !validAcks
                 ? failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS)
-                : (verifyCode(t.name, p) ?? appendPartition(ctx, topic, p, acks)),
+                : (verifyCode(ctx, verify, t.name, p) ?? appendPartition(ctx, topic, p, acks)),
           ),
         );
       }),
