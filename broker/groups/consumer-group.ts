@@ -400,6 +400,10 @@ export function reconcile(
       if (ownsAny(owned, member.pendingRevocation)) return member;
       break;
   }
+  if (member.pendingRevocation.size === 0 && partitionMapsEqual(member.assigned, target)) {
+    // Only the epoch moves (most members in a rebalance): nothing to revoke or wait for.
+    return { memberEpoch: targetEpoch, previousMemberEpoch: member.memberEpoch, state: MemberState.STABLE, assigned: member.assigned, pendingRevocation: member.pendingRevocation };
+  }
   const kept: PartitionMap = new Map();
   const revoke: PartitionMap = new Map();
   const next: PartitionMap = new Map();
