@@ -139,6 +139,36 @@ export class ClassicMember {
     throw new Error(`member ${this.memberId} does not support protocol ${protocolName}`);
   }
 
+  // A member rejoins with the same subscription and keeps its assignment bytes
+  // between rebalances: each is parsed once, not once per rebalance.
+  private parsedSubscription: { bytes: Uint8Array; topics: readonly string[] | null } | null = null;
+  private parsedAssignment: { bytes: Uint8Array; partitions: ReturnType<AssignmentParser> } | null = null;
+
+  /** Topic names of its subscription for `protocolName`; null when they do not parse. */
+  subscribedTopics(protocolName: string, parse: SubscriptionParser): readonly string[] | null {
+    const bytes = this.metadataFor(protocolName);
+    const cached = this.parsedSubscription;
+    if (cached !== null && bytesEqual(cached.bytes, bytes)) return cached.topics;
+    let topics: readonly string[] | null;
+    try {
+      topics = parse(bytes);
+    } catch {
+      topics = null;
+    }
+    this.parsedSubscription = { bytes, topics };
+    return topics;
+  }
+
+  /** Its assignment as topic -> partitions. */
+  assignedPartitions(parse: AssignmentParser): ReturnType<AssignmentParser> {
+    const bytes = this.assignment;
+    const cached = this.parsedAssignment;
+    if (cached !== null && bytesEqual(cached.bytes, bytes)) return cached.partitions;
+    const partitions = parse(bytes);
+    this.parsedAssignment = { bytes, partitions };
+    return partitions;
+  }
+
   /** Same protocols, same order, same metadata bytes. */
   matches(protocols: readonly JoinProtocol[]): boolean {
     const mine = this.protocols;
@@ -468,12 +498,7 @@ export class ClassicGroup {
     if (parse === null || protocol === null) return null;
     const all = new Set<string>();
     for (const m of this.members.values()) {
-      let topics: readonly string[] | null;
-      try {
-        topics = parse(m.metadataFor(protocol));
-      } catch {
-        topics = null;
-      }
+      const topics = m.subscribedTopics(protocol, parse);
       if (topics === null) return null;
       for (const t of topics) all.add(t);
     }
@@ -632,7 +657,7 @@ export class ClassicGroup {
     if (parse === null || !this.usesConsumerProtocol) return owners;
     for (const m of this.members.values()) {
       if (m.assignment.length === 0) continue;
-      for (const [topic, partitions] of parse(m.assignment) ?? []) {
+      for (const [topic, partitions] of m.assignedPartitions(parse) ?? []) {
         let ofTopic: Map<number, string> | undefined;
         for (const p of partitions) ofTopic = owners.set(topic, ofTopic, p, m.memberId);
       }

@@ -52,32 +52,50 @@ function sortedTopics(topics: ReadonlyMap<string, number>): string[] {
 function keepable(m: AssignorMember, topics: ReadonlyMap<string, number>): TP[] {
   const out: TP[] = [];
   if (m.current === undefined) return out;
-  for (const t of [...m.current.keys()].sort()) {
+  // One topic, one partition is the common case at scale: nothing to sort.
+  for (const t of m.current.size === 1 ? m.current.keys() : [...m.current.keys()].sort()) {
     const n = topics.get(t);
     if (n === undefined || !m.topics.has(t)) continue;
-    for (const p of [...m.current.get(t)!].sort((a, b) => a - b)) if (p < n) out.push([t, p]);
+    const ps = m.current.get(t)!;
+    for (const p of ps.size === 1 ? ps : [...ps].sort((a, b) => a - b)) if (p < n) out.push([t, p]);
   }
   return out;
 }
 
 export function uniformAssign(input: AssignorInput): Map<string, PartitionMap> {
   const members = [...input.members].sort(byId);
-  const result = new Map<string, PartitionMap>(members.map((m) => [m.memberId, new Map()]));
+  const result = new Map<string, PartitionMap>();
+  for (const m of members) result.set(m.memberId, new Map());
   if (members.length === 0) return result;
-  const first = members[0].topics;
-  const homogeneous = members.every((m) => m.topics.size === first.size && [...m.topics].every((t) => first.has(t)));
-  return homogeneous ? uniformHomogeneous(members, input.topics, result) : uniformHeterogeneous(members, input.topics, result);
+  return sameTopics(members) ? uniformHomogeneous(members, input.topics, result) : uniformHeterogeneous(members, input.topics, result);
 }
 
-function uniformHomogeneous(members: AssignorMember[], topics: ReadonlyMap<string, number>, result: Map<string, PartitionMap>): Map<string, PartitionMap> {
-  const subscribed = sortedTopics(topics).filter((t) => members[0].topics.has(t));
-  const all: TP[] = [];
-  for (const t of subscribed) for (let p = 0; p < topics.get(t)!; p++) all.push([t, p]);
-  const minQuota = Math.floor(all.length / members.length);
-  let extra = all.length % members.length;
-  const taken = new Set<string>();
-  const counts = new Map<string, number>();
+function sameTopics(members: readonly AssignorMember[]): boolean {
+  const first = members[0]!.topics;
   for (const m of members) {
+    if (m.topics === first) continue;
+    if (m.topics.size !== first.size) return false;
+    for (const t of m.topics) if (!first.has(t)) return false;
+  }
+  return true;
+}
+
+// Partitions are marked taken in one byte array per subscribed topic, not as
+// "topic:partition" strings: at 1,000 members this runs once per rebalance.
+function uniformHomogeneous(members: AssignorMember[], topics: ReadonlyMap<string, number>, result: Map<string, PartitionMap>): Map<string, PartitionMap> {
+  const subscribed = sortedTopics(topics).filter((t) => members[0]!.topics.has(t));
+  const taken = new Map<string, Uint8Array>();
+  let total = 0;
+  for (const t of subscribed) {
+    const n = topics.get(t)!;
+    taken.set(t, new Uint8Array(n));
+    total += n;
+  }
+  const minQuota = Math.floor(total / members.length);
+  let extra = total % members.length;
+  const counts = new Int32Array(members.length);
+  for (let i = 0; i < members.length; i++) {
+    const m = members[i]!;
     const kept = keepable(m, topics);
     let limit = minQuota;
     if (kept.length > minQuota && extra > 0) {
@@ -85,27 +103,41 @@ function uniformHomogeneous(members: AssignorMember[], topics: ReadonlyMap<strin
       extra--;
     }
     const mine = result.get(m.memberId)!;
-    for (const [t, p] of kept.slice(0, limit)) {
+    const n = Math.min(kept.length, limit);
+    for (let k = 0; k < n; k++) {
+      const [t, p] = kept[k]!;
       add(mine, t, p);
-      taken.add(`${t}:${p}`);
+      taken.get(t)![p] = 1;
     }
-    counts.set(m.memberId, Math.min(kept.length, limit));
+    counts[i] = n;
   }
-  const free = all.filter(([t, p]) => !taken.has(`${t}:${p}`));
+  // The free partitions in (topic, partition) order, handed out from `next`.
+  const freeTopic: string[] = [];
+  const freePartition: number[] = [];
+  for (const t of subscribed) {
+    const marks = taken.get(t)!;
+    for (let p = 0; p < marks.length; p++) {
+      if (marks[p] === 1) continue;
+      freeTopic.push(t);
+      freePartition.push(p);
+    }
+  }
   let next = 0;
-  for (const m of members) {
-    while (counts.get(m.memberId)! < minQuota && next < free.length) {
-      const [t, p] = free[next++];
-      add(result.get(m.memberId)!, t, p);
-      counts.set(m.memberId, counts.get(m.memberId)! + 1);
+  for (let i = 0; i < members.length; i++) {
+    if (counts[i]! >= minQuota || next >= freeTopic.length) continue;
+    const mine = result.get(members[i]!.memberId)!;
+    while (counts[i]! < minQuota && next < freeTopic.length) {
+      add(mine, freeTopic[next]!, freePartition[next]!);
+      next++;
+      counts[i]++;
     }
   }
-  for (const m of members) {
-    if (next >= free.length || extra === 0) break;
-    if (counts.get(m.memberId)! !== minQuota) continue;
-    const [t, p] = free[next++];
-    add(result.get(m.memberId)!, t, p);
-    counts.set(m.memberId, minQuota + 1);
+  for (let i = 0; i < members.length; i++) {
+    if (next >= freeTopic.length || extra === 0) break;
+    if (counts[i] !== minQuota) continue;
+    add(result.get(members[i]!.memberId)!, freeTopic[next]!, freePartition[next]!);
+    next++;
+    counts[i] = minQuota + 1;
     extra--;
   }
   return result;

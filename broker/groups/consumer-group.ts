@@ -213,13 +213,8 @@ export class ConsumerGroup {
   }
 
   private countSubscription(m: ConsumerMember, delta: 1 | -1): void {
-    const count = (map: Map<string, number>, key: string) => {
-      const n = (map.get(key) ?? 0) + delta;
-      if (n === 0) map.delete(key);
-      else map.set(key, n);
-    };
-    for (const n of m.subscribedTopicNames) count(this.subscribedNames, n);
-    if (m.subscribedTopicRegex !== null && m.subscribedTopicRegex !== '') count(this.subscribedRegexes, m.subscribedTopicRegex);
+    for (const n of m.subscribedTopicNames) addCount(this.subscribedNames, n, delta);
+    if (m.subscribedTopicRegex !== null && m.subscribedTopicRegex !== '') addCount(this.subscribedRegexes, m.subscribedTopicRegex, delta);
   }
 
   private countClassic(m: ConsumerMember, delta: 1 | -1): void {
@@ -405,6 +400,10 @@ export function reconcile(
       if (ownsAny(owned, member.pendingRevocation)) return member;
       break;
   }
+  if (member.pendingRevocation.size === 0 && partitionMapsEqual(member.assigned, target)) {
+    // Only the epoch moves (most members in a rebalance): nothing to revoke or wait for.
+    return { memberEpoch: targetEpoch, previousMemberEpoch: member.memberEpoch, state: MemberState.STABLE, assigned: member.assigned, pendingRevocation: member.pendingRevocation };
+  }
   const kept: PartitionMap = new Map();
   const revoke: PartitionMap = new Map();
   const next: PartitionMap = new Map();
@@ -441,6 +440,12 @@ export function reconcile(
     assigned: next,
     pendingRevocation: new Map(),
   };
+}
+
+function addCount(map: Map<string, number>, key: string, delta: number): void {
+  const n = (map.get(key) ?? 0) + delta;
+  if (n === 0) map.delete(key);
+  else map.set(key, n);
 }
 
 function addTo(map: PartitionMap, t: string, p: number): void {

@@ -117,23 +117,22 @@ export class ConsumerGroupHeartbeats {
   }
 
   private validate(req: ConsumerGroupHeartbeatRequest): void {
-    const invalid = (message: string) => new HeartbeatError(ErrorCode.INVALID_REQUEST, message);
-    if (req.groupId.trim() === '') throw invalid("GroupId can't be empty.");
-    if (req.instanceId !== null && req.instanceId.trim() === '') throw invalid("InstanceId can't be empty.");
-    if (req.rackId !== null && req.rackId.trim() === '') throw invalid("RackId can't be empty.");
+    if (req.groupId.trim() === '') throw invalidRequest("GroupId can't be empty.");
+    if (req.instanceId !== null && req.instanceId.trim() === '') throw invalidRequest("InstanceId can't be empty.");
+    if (req.rackId !== null && req.rackId.trim() === '') throw invalidRequest("RackId can't be empty.");
     if (req.apiVersion >= 1 || req.memberEpoch > 0 || req.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH) {
-      if (req.memberId.trim() === '') throw invalid("MemberId can't be empty.");
+      if (req.memberId.trim() === '') throw invalidRequest("MemberId can't be empty.");
     }
     if (req.memberEpoch === 0) {
-      if (req.rebalanceTimeoutMs === -1) throw invalid('RebalanceTimeoutMs must be provided in first request.');
-      if (req.topicPartitions === null || req.topicPartitions.length > 0) throw invalid('TopicPartitions must be empty when (re-)joining.');
+      if (req.rebalanceTimeoutMs === -1) throw invalidRequest('RebalanceTimeoutMs must be provided in first request.');
+      if (req.topicPartitions === null || req.topicPartitions.length > 0) throw invalidRequest('TopicPartitions must be empty when (re-)joining.');
       if (req.subscribedTopicNames === null && req.subscribedTopicRegex === null) {
-        throw invalid('SubscribedTopicNames or SubscribedTopicRegex must be set in first request.');
+        throw invalidRequest('SubscribedTopicNames or SubscribedTopicRegex must be set in first request.');
       }
     } else if (req.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
-      if (req.instanceId === null) throw invalid("InstanceId can't be null.");
+      if (req.instanceId === null) throw invalidRequest("InstanceId can't be null.");
     } else if (req.memberEpoch < LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
-      throw invalid('MemberEpoch is invalid.');
+      throw invalidRequest('MemberEpoch is invalid.');
     }
     const assignors = this.host.config.consumerAssignors;
     if (req.serverAssignor !== null && !assignors.includes(req.serverAssignor)) {
@@ -258,30 +257,29 @@ export class ConsumerGroupHeartbeats {
       this.host.write({ type: 'cg-metadata', groupId: req.groupId, value: { epoch: 0 } }, out);
       group = this.host.consumerGroup(req.groupId) as ConsumerGroup;
     }
-    const w = (r: ConsumerGroupRecord) => this.host.write(r, out);
     let cause: ConsumerRebalanceCause | null = null;
     if (replaced !== undefined) {
       // A static member back with a new id takes over the old one's target and partitions.
       const target = group.targets.get(replaced.memberId);
       const current = currentValue(replaced);
-      w({ type: 'cg-current', groupId: group.groupId, memberId: replaced.memberId, value: null });
-      w({ type: 'cg-target-member', groupId: group.groupId, memberId: replaced.memberId, value: null });
-      w({ type: 'cg-member', groupId: group.groupId, memberId: replaced.memberId, value: null });
-      w({ type: 'cg-member', groupId: group.groupId, memberId, value: { ...metadataOf(replaced), classicMemberMetadata: null } });
-      if (target !== undefined) w({ type: 'cg-target-member', groupId: group.groupId, memberId, value: { partitions: toPartitionList(target) } });
-      w({ type: 'cg-current', groupId: group.groupId, memberId, value: current });
+      this.host.write({ type: 'cg-current', groupId: group.groupId, memberId: replaced.memberId, value: null }, out);
+      this.host.write({ type: 'cg-target-member', groupId: group.groupId, memberId: replaced.memberId, value: null }, out);
+      this.host.write({ type: 'cg-member', groupId: group.groupId, memberId: replaced.memberId, value: null }, out);
+      this.host.write({ type: 'cg-member', groupId: group.groupId, memberId, value: { ...metadataOf(replaced), classicMemberMetadata: null } }, out);
+      if (target !== undefined) this.host.write({ type: 'cg-target-member', groupId: group.groupId, memberId, value: { partitions: toPartitionList(target) } }, out);
+      this.host.write({ type: 'cg-current', groupId: group.groupId, memberId, value: current }, out);
       this.cancelTimers(group, replaced.memberId, out);
       member = group.members.get(memberId);
     } else if (member !== undefined && joining) {
       // A live member rejoining (epoch 0, same id) owns nothing any more; a classic member switching protocol drops its classic timers.
       this.tracker.memberRemoved(group, member, now);
       if (member.classicMemberMetadata !== null) this.cancelTimers(group, memberId, out);
-      w({
+      this.host.write({
         type: 'cg-current',
         groupId: group.groupId,
         memberId,
         value: { memberEpoch: 0, previousMemberEpoch: 0, state: MemberState.STABLE, assigned: [], pendingRevocation: [] },
-      });
+      }, out);
       const sameSubscriptionAsBefore =
         (req.subscribedTopicNames === null || sameNames(req.subscribedTopicNames, member.subscribedTopicNames)) &&
         (req.subscribedTopicRegex === null || req.subscribedTopicRegex === member.subscribedTopicRegex);
@@ -333,13 +331,12 @@ export class ConsumerGroupHeartbeats {
     now: number,
     out: StepOutput,
   ): ConsumerMember {
-    const w = (r: ConsumerGroupRecord) => this.host.write(r, out);
-    if (old === undefined || !sameMetadata(old, meta)) w({ type: 'cg-member', groupId: group.groupId, memberId, value: meta });
+    if (old === undefined || !sameMetadata(old, meta)) this.host.write({ type: 'cg-member', groupId: group.groupId, memberId, value: meta }, out);
     if (old === undefined) cause = 'join';
     else if (!sameSubscription(old, meta)) cause ??= 'subscription-change';
     const metadata = this.subscriptionMetadata(group);
     if (!sameTopics(metadata, group.subscriptionMetadata)) {
-      w({ type: 'cg-partition-metadata', groupId: group.groupId, value: { topics: metadata } });
+      this.host.write({ type: 'cg-partition-metadata', groupId: group.groupId, value: { topics: metadata } }, out);
       cause ??= 'metadata-change';
     }
     if (cause !== null) this.bumpEpoch(group, cause, now, out);
@@ -490,11 +487,10 @@ export class ConsumerGroupHeartbeats {
 
   /** The member's three tombstones; its timers cancelled. */
   removeMember(group: ConsumerGroup, member: ConsumerMember, now: number, out: StepOutput): void {
-    const w = (r: ConsumerGroupRecord) => this.host.write(r, out);
     this.tracker.memberRemoved(group, member, now);
-    w({ type: 'cg-current', groupId: group.groupId, memberId: member.memberId, value: null });
-    w({ type: 'cg-target-member', groupId: group.groupId, memberId: member.memberId, value: null });
-    w({ type: 'cg-member', groupId: group.groupId, memberId: member.memberId, value: null });
+    this.host.write({ type: 'cg-current', groupId: group.groupId, memberId: member.memberId, value: null }, out);
+    this.host.write({ type: 'cg-target-member', groupId: group.groupId, memberId: member.memberId, value: null }, out);
+    this.host.write({ type: 'cg-member', groupId: group.groupId, memberId: member.memberId, value: null }, out);
     this.cancelTimers(group, member.memberId, out);
   }
 
@@ -581,16 +577,25 @@ export class ConsumerGroupHeartbeats {
 
 /** Kafka's throwIfMemberEpochIsInvalid: the previous epoch is accepted when the owned partitions are a subset of the assigned ones (a lost response). */
 function checkEpoch(member: ConsumerMember, received: number, owned: TopicPartitionList | null): void {
-  const fenced = () =>
-    new HeartbeatError(ErrorCode.FENCED_MEMBER_EPOCH, `The consumer group member has a ${received > member.memberEpoch ? 'greater' : 'smaller'} member epoch (${received}) than the one known by the group coordinator (${member.memberEpoch}). The member must abandon all its partitions and rejoin.`);
-  if (received > member.memberEpoch) throw fenced();
+  if (received > member.memberEpoch) throw fencedEpoch(member, received);
   if (received < member.memberEpoch) {
-    if (received !== member.previousMemberEpoch || owned === null) throw fenced();
+    if (received !== member.previousMemberEpoch || owned === null) throw fencedEpoch(member, received);
     for (const t of owned) {
       const mine = member.assigned.get(t.topicId);
-      if (t.partitions.some((p) => mine === undefined || !mine.has(p))) throw fenced();
+      if (t.partitions.some((p) => mine === undefined || !mine.has(p))) throw fencedEpoch(member, received);
     }
   }
+}
+
+function fencedEpoch(member: ConsumerMember, received: number): HeartbeatError {
+  return new HeartbeatError(
+    ErrorCode.FENCED_MEMBER_EPOCH,
+    `The consumer group member has a ${received > member.memberEpoch ? 'greater' : 'smaller'} member epoch (${received}) than the one known by the group coordinator (${member.memberEpoch}). The member must abandon all its partitions and rejoin.`,
+  );
+}
+
+function invalidRequest(message: string): HeartbeatError {
+  return new HeartbeatError(ErrorCode.INVALID_REQUEST, message);
 }
 
 function metadataOf(m: ConsumerMember): ConsumerMemberMetadata {

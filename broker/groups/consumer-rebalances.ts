@@ -53,6 +53,13 @@ function split(key: string): [string, number] {
   return [key.slice(0, i), Number(key.slice(i + 1))];
 }
 
+/** "topicId:partition" -> the member whose current target holds it. */
+function targetOwners(group: ConsumerGroup): Map<string, string> {
+  const owners = new Map<string, string>();
+  for (const [memberId, target] of group.targets) for (const [t, ps] of target) for (const p of ps) owners.set(`${t}:${p}`, memberId);
+  return owners;
+}
+
 export class ConsumerRebalanceTracker {
   private readonly episodes = new Map<string, Episode>();
   /** Per group: partition -> the member that held it before it left or rejoined. */
@@ -75,8 +82,8 @@ export class ConsumerRebalanceTracker {
     // A partition nobody owns now came from the member whose target held it.
     const released = this.released.get(group.groupId);
     this.released.delete(group.groupId);
-    const previousTarget = new Map<string, string>();
-    for (const [memberId, target] of group.targets) for (const [t, ps] of target) for (const p of ps) previousTarget.set(`${t}:${p}`, memberId);
+    // Built only when a moved partition has no owner (most rebalances have none).
+    let previousTarget: Map<string, string> | null = null;
     for (const [memberId, target] of targets) {
       const old = group.targets.get(memberId);
       for (const [t, ps] of target) {
@@ -87,7 +94,8 @@ export class ConsumerRebalanceTracker {
           const move = ep.moves.get(key);
           if (move !== undefined) move.to = memberId;
           else if (owner !== memberId) {
-            const from = owner ?? previousTarget.get(key) ?? released?.get(key) ?? null;
+            if (owner === undefined && previousTarget === null) previousTarget = targetOwners(group);
+            const from = owner ?? previousTarget!.get(key) ?? released?.get(key) ?? null;
             ep.moves.set(key, { from, to: memberId, releasedAt: owner === undefined ? now : null, ownedAt: null });
           }
         }

@@ -22,7 +22,7 @@ describe('GroupCoordinator driver', () => {
     expect(new GroupCoordinatorState({ config: { maxGroupSize: 5 } }).config.maxGroupSize).toBe(5);
   });
 
-  it('with an async persistence hook, answers wait for it and leave in step order', async () => {
+  it('with an async persistence hook, answers wait for it and leave in step order; records that come meanwhile go in one append', async () => {
     const clock = new ManualClock(0);
     const gates: (() => void)[] = [];
     const persisted: CoordinatorRecord[][] = [];
@@ -40,20 +40,64 @@ describe('GroupCoordinator driver', () => {
     // No records in this step, but it must not overtake the commit.
     const hb = coord.heartbeat(heartbeatRequest('nope', 'm', 1)).then(() => order.push('heartbeat'));
     const c2 = coord.commitOffsets(commitRequest('s', { t: { 0: 2n } })).then(() => order.push('commit-2'));
+    const c3 = coord.commitOffsets(commitRequest('s2', { t: { 1: 3n } })).then(() => order.push('commit-3'));
     await flush();
     expect(order).toEqual([]);
-    expect(coord.pendingRequestCount).toBe(3);
-    gates[1]!();
-    await flush();
-    expect(order).toEqual([]);
+    expect(coord.pendingRequestCount).toBe(4);
+    expect(persisted).toHaveLength(1);
     gates[0]!();
-    await Promise.all([c1, hb, c2]);
-    expect(order).toEqual(['commit-1', 'heartbeat', 'commit-2']);
+    await flush();
+    expect(order).toEqual(['commit-1', 'heartbeat']);
+    // The two commits that waited went to the hook together, in step order.
     expect(persisted).toHaveLength(2);
+    expect(persisted[1]!.map((r) => (r.type === 'offset-commit' ? `${r.groupId} ${r.value?.offset}` : r.type))).toEqual(['s 2', 's2 3']);
+    gates[1]!();
+    await Promise.all([c1, hb, c2, c3]);
+    expect(order).toEqual(['commit-1', 'heartbeat', 'commit-2', 'commit-3']);
     // Once idle, answers are immediate again.
     const hb2 = track(coord.heartbeat(heartbeatRequest('nope', 'm', 1)));
     await flush();
     expect(hb2.settled).toBe(true);
+  });
+
+  it('a merged append that fails fails every step in it; a transaction\'s offsets are appended alone', async () => {
+    const clock = new ManualClock(0);
+    const gates: ((ok: boolean) => void)[] = [];
+    const calls: { records: number; txn: boolean }[] = [];
+    const coord = new GroupCoordinator({
+      clock,
+      persist: (records, txn) =>
+        new Promise<void>((resolve, reject) => {
+          calls.push({ records: records.length, txn: txn !== undefined });
+          gates.push((ok) => (ok ? resolve() : reject(new Error('disk on fire'))));
+        }),
+    });
+    const first = track(coord.commitOffsets(commitRequest('a', { t: { 0: 1n } })));
+    const second = track(coord.commitOffsets(commitRequest('b', { t: { 0: 1n } })));
+    const third = track(coord.commitOffsets(commitRequest('c', { t: { 0: 1n, 1: 1n } })));
+    const txn = track(coord.txnCommitOffsets(commitRequest('d', { t: { 0: 1n } }), { producerId: 7n, producerEpoch: 0 }));
+    const fourth = track(coord.commitOffsets(commitRequest('e', { t: { 0: 1n } })));
+    await flush();
+    gates[0]!(true);
+    await flush();
+    expect(first.value!.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+    expect(calls).toEqual([
+      { records: 1, txn: false },
+      { records: 3, txn: false },
+    ]);
+    gates[1]!(false);
+    await flush();
+    for (const r of [second, third]) {
+      for (const p of r.value!.topics[0]!.partitions) expect(p.errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    }
+    expect(calls[2]).toEqual({ records: 1, txn: true });
+    gates[2]!(true);
+    await flush();
+    expect(txn.value!.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+    expect(calls[3]).toEqual({ records: 1, txn: false });
+    gates[3]!(true);
+    await flush();
+    expect(fourth.value!.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
   });
 
   it('OffsetFetch with requireStable waits for commits still being persisted', async () => {

@@ -13,6 +13,13 @@
 // in-memory state is not rolled back (left out: Kafka reverts to its last
 // committed snapshot).
 //
+// Batching: while one append is in flight, the records of the steps that follow
+// wait and then go to the hook in ONE call (in step order, up to about
+// MERGED_APPEND_BYTES; a transaction's offsets always alone), as Kafka's
+// coordinator runtime batches the records of many operations. So the 1,000
+// heartbeats that move a consumer group to a new epoch cost a few appends, not
+// 1,000.
+//
 // Timers: one clock timer per key at most. Re-arming a timer to a later deadline
 // (every heartbeat does) does not touch the clock: when the old timer fires early
 // it re-schedules itself for the remaining time.
@@ -75,6 +82,19 @@ interface TimerSlot {
 
 type Resolver = (body: never) => void;
 
+/** Records of steps that came while an append was in flight; appended together once it settles. */
+interface QueuedAppend {
+  readonly records: CoordinatorRecord[];
+  readonly txn: TxnProducerEpoch | undefined;
+  bytes: number;
+  /** Settles to the persistence error, or null. */
+  readonly outcome: Promise<unknown>;
+  readonly settle: (err: unknown) => void;
+}
+
+/** Merged appends stay well under the default max.message.bytes (1 MiB) of __consumer_offsets. */
+const MERGED_APPEND_BYTES = 256 * 1024;
+
 const MEMBERS_IN_LOG = 100;
 const REASONS_IN_LOG = 10;
 
@@ -94,6 +114,9 @@ export class GroupCoordinator {
   private readonly consumerListeners = new Set<(summary: ConsumerRebalanceSummary) => void>();
   private deliveryTail: Promise<void> | null = null;
   private deliveriesInFlight = 0;
+  /** An asynchronous append is in flight; later steps' records wait in `queued`. */
+  private appending = false;
+  private readonly queued: QueuedAppend[] = [];
   private closed = false;
 
   constructor(options: GroupCoordinatorOptions = {}) {
@@ -275,25 +298,14 @@ export class GroupCoordinator {
       if (r.type === 'cg-metadata' && r.value === null) this.consumerHistory.delete(r.groupId);
     }
 
-    let persisting: Promise<void> | null = null;
-    if (out.records.length > 0 && this.persist !== undefined) {
-      try {
-        const p = this.persist(out.records, out.txn);
-        if (p !== undefined && typeof (p as Promise<void>).then === 'function') persisting = p as Promise<void>;
-      } catch (err) {
-        persisting = Promise.reject(err);
-      }
-    }
+    // Settles to the persistence error, or null; never rejects. Null itself: already durable.
+    const persisting = out.records.length > 0 && this.persist !== undefined ? this.append(out.records, out.txn) : null;
     const responses = out.responses;
     if (persisting === null && this.deliveryTail === null) {
       for (const r of responses) this.resolve(r.handle, r.body);
       return;
     }
-    // Settles to the persistence error, or null; never rejects.
-    const outcome: Promise<unknown> = (persisting ?? Promise.resolve()).then(
-      () => null,
-      (err: unknown) => err ?? new Error('persist failed'),
-    );
+    const outcome: Promise<unknown> = persisting ?? Promise.resolve(null);
     this.deliveriesInFlight++;
     const previous = this.deliveryTail ?? Promise.resolve();
     this.deliveryTail = previous
@@ -310,6 +322,52 @@ export class GroupCoordinator {
       .finally(() => {
         if (--this.deliveriesInFlight === 0) this.deliveryTail = null;
       });
+  }
+
+  /** Hands the records to the hook now, or queues them behind the append in flight (see Batching). */
+  private append(records: readonly CoordinatorRecord[], txn: TxnProducerEpoch | undefined): Promise<unknown> | null {
+    if (!this.appending) return this.startAppend(records, txn);
+    const bytes = roughBytes(records);
+    const last = this.queued[this.queued.length - 1];
+    if (last !== undefined && last.txn === undefined && txn === undefined && last.bytes + bytes <= MERGED_APPEND_BYTES) {
+      for (const r of records) last.records.push(r);
+      last.bytes += bytes;
+      return last.outcome;
+    }
+    let settle: (err: unknown) => void = () => {};
+    const outcome = new Promise<unknown>((resolve) => (settle = resolve));
+    this.queued.push({ records: [...records], txn, bytes, outcome, settle });
+    return outcome;
+  }
+
+  /** Null when the hook was synchronous and succeeded. */
+  private startAppend(records: readonly CoordinatorRecord[], txn: TxnProducerEpoch | undefined): Promise<unknown> | null {
+    let p: void | Promise<void>;
+    try {
+      p = this.persist!(records, txn);
+    } catch (err) {
+      return Promise.resolve(err ?? new Error('persist failed'));
+    }
+    if (p === undefined || typeof (p as Promise<void>).then !== 'function') return null;
+    this.appending = true;
+    return (p as Promise<void>)
+      .then(
+        () => null,
+        (err: unknown) => err ?? new Error('persist failed'),
+      )
+      .finally(() => {
+        this.appending = false;
+        this.startQueued();
+      });
+  }
+
+  private startQueued(): void {
+    while (!this.appending && this.queued.length > 0) {
+      const next = this.queued.shift()!;
+      const started = this.startAppend(next.records, next.txn);
+      if (started === null) next.settle(null);
+      else void started.then(next.settle);
+    }
   }
 
   private resolve(handle: RequestHandle, body: unknown): void {
@@ -418,6 +476,46 @@ export class GroupCoordinator {
     );
     this.notify(this.listeners, summary);
   }
+}
+
+/** An upper estimate of the records' encoded size (keys, headers, lists), for MERGED_APPEND_BYTES. */
+function roughBytes(records: readonly CoordinatorRecord[]): number {
+  let n = 0;
+  for (const r of records) {
+    n += 128 + 3 * r.groupId.length;
+    const v = r.value;
+    if (v === null) continue;
+    switch (r.type) {
+      case 'offset-commit':
+        n += 3 * r.topic.length + 3 * (r.value?.metadata.length ?? 0);
+        break;
+      case 'group-metadata':
+        for (const m of r.value!.members) n += 256 + 3 * (m.memberId.length + m.clientId.length) + m.subscription.length + m.assignment.length;
+        break;
+      case 'cg-current':
+        n += 64 + 32 * (r.value!.assigned.length + r.value!.pendingRevocation.length);
+        for (const t of r.value!.assigned) n += 4 * t.partitions.length;
+        for (const t of r.value!.pendingRevocation) n += 4 * t.partitions.length;
+        break;
+      case 'cg-target-member':
+        for (const t of r.value!.partitions) n += 32 + 4 * t.partitions.length;
+        break;
+      case 'cg-partition-metadata':
+        n += 64 * r.value!.topics.length;
+        for (const t of r.value!.topics) n += 3 * t.name.length;
+        break;
+      case 'cg-member': {
+        const m = r.value!;
+        n += 256 + 3 * (m.clientId.length + m.clientHost.length + (m.instanceId?.length ?? 0) + (m.rackId?.length ?? 0) + (m.subscribedTopicRegex?.length ?? 0));
+        for (const t of m.subscribedTopicNames) n += 3 * t.length + 4;
+        for (const p of m.classicMemberMetadata?.supportedProtocols ?? []) n += 3 * p.name.length + p.metadata.length + 8;
+        break;
+      }
+      default:
+        n += 64;
+    }
+  }
+  return n;
 }
 
 function dependsOnRecords(r: GroupResponse): boolean {

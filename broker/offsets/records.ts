@@ -43,17 +43,16 @@ function copyList(list: TopicPartitionList): { topicId: string; partitions: numb
 
 function encodeConsumerGroupRecord(rec: ConsumerGroupRecord): EncodedRecord {
   const groupId = rec.groupId;
-  const value = (write: (w: Writer) => void) => (rec.value === null ? null : encode(0, write));
   switch (rec.type) {
     case 'cg-metadata': {
       const v = rec.value;
-      return { key: encode(3, (w) => cgMetaKey.writeConsumerGroupMetadataKey(w, { groupId }, 3)), value: value((w) => cgMetaValue.writeConsumerGroupMetadataValue(w, { epoch: v!.epoch }, 0)) };
+      return { key: encode(3, (w) => cgMetaKey.writeConsumerGroupMetadataKey(w, { groupId }, 3)), value: rec.value === null ? null : encode(0, (w) => cgMetaValue.writeConsumerGroupMetadataValue(w, { epoch: v!.epoch }, 0)) };
     }
     case 'cg-partition-metadata': {
       const v = rec.value;
       return {
         key: encode(4, (w) => cgPartKey.writeConsumerGroupPartitionMetadataKey(w, { groupId }, 4)),
-        value: value((w) =>
+        value: rec.value === null ? null : encode(0, (w) =>
           cgPartValue.writeConsumerGroupPartitionMetadataValue(
             w,
             { topics: v!.topics.map((t) => ({ topicId: t.id, topicName: t.name, numPartitions: t.numPartitions, partitionMetadata: [] })) },
@@ -66,7 +65,7 @@ function encodeConsumerGroupRecord(rec: ConsumerGroupRecord): EncodedRecord {
       const v = rec.value;
       return {
         key: encode(5, (w) => cgMemberKey.writeConsumerGroupMemberMetadataKey(w, { groupId, memberId: rec.memberId }, 5)),
-        value: value((w) =>
+        value: rec.value === null ? null : encode(0, (w) =>
           cgMemberValue.writeConsumerGroupMemberMetadataValue(
             w,
             {
@@ -95,21 +94,21 @@ function encodeConsumerGroupRecord(rec: ConsumerGroupRecord): EncodedRecord {
       const v = rec.value;
       return {
         key: encode(6, (w) => cgTargetMetaKey.writeConsumerGroupTargetAssignmentMetadataKey(w, { groupId }, 6)),
-        value: value((w) => cgTargetMetaValue.writeConsumerGroupTargetAssignmentMetadataValue(w, { assignmentEpoch: v!.assignmentEpoch }, 0)),
+        value: rec.value === null ? null : encode(0, (w) => cgTargetMetaValue.writeConsumerGroupTargetAssignmentMetadataValue(w, { assignmentEpoch: v!.assignmentEpoch }, 0)),
       };
     }
     case 'cg-target-member': {
       const v = rec.value;
       return {
         key: encode(7, (w) => cgTargetKey.writeConsumerGroupTargetAssignmentMemberKey(w, { groupId, memberId: rec.memberId }, 7)),
-        value: value((w) => cgTargetValue.writeConsumerGroupTargetAssignmentMemberValue(w, { topicPartitions: copyList(v!.partitions) }, 0)),
+        value: rec.value === null ? null : encode(0, (w) => cgTargetValue.writeConsumerGroupTargetAssignmentMemberValue(w, { topicPartitions: copyList(v!.partitions) }, 0)),
       };
     }
     case 'cg-current': {
       const v = rec.value;
       return {
         key: encode(8, (w) => cgCurrentKey.writeConsumerGroupCurrentMemberAssignmentKey(w, { groupId, memberId: rec.memberId }, 8)),
-        value: value((w) =>
+        value: rec.value === null ? null : encode(0, (w) =>
           cgCurrentValue.writeConsumerGroupCurrentMemberAssignmentValue(
             w,
             {
