@@ -21,6 +21,9 @@
 //   tail-fetch.ts    d          fetch from the tail, 4 consumers
 //   latency.ts       e, e50     produce-to-consume latency at 5,000 rec/s and at
 //                               50% of the max produce rate
+//   partitions.ts    partitions produce over 1,000 partitions against one
+//   librdkafka.ts    rdkafka    a librdkafka producer against kafkalite and
+//                               against librdkafka's mock cluster
 //
 // Run: npx tsx bench/throughput.ts [--seconds 8] [--warmup 2] [--only a,c,e] [--quick]
 //        [--profile DIR]  (broker child under --cpu-prof; prints top self time)
@@ -31,5 +34,7 @@ import { scenarios as produce } from './throughput/produce.js';
 import { scenarios as groupCommit } from './throughput/group-commit.js';
 import { scenarios as tailFetch } from './throughput/tail-fetch.js';
 import { scenarios as latency } from './throughput/latency.js';
+import { scenarios as partitions } from './throughput/partitions.js';
+import { scenarios as librdkafka } from './throughput/librdkafka.js';
 
-main('bench/throughput', [...produce, ...groupCommit, ...tailFetch, ...latency]);
+main('bench/throughput', [...produce, ...groupCommit, ...tailFetch, ...latency, ...partitions, ...librdkafka]);
