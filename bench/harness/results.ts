@@ -72,6 +72,8 @@ export class Report {
 
   add(row: ResultRow): ResultRow {
     if (row.ratio === undefined && row.ceiling !== undefined) row.ratio = row.value / row.ceiling;
+    // no ceiling measured (--no-ceilings) or no figure: no verdict either
+    if (row.ratio !== undefined && !Number.isFinite(row.ratio)) row.met = undefined;
     this.rows.push(row);
     return row;
   }

@@ -10,10 +10,9 @@
 //   [--commits 100000] [--restarts 3] [--profile DIR] [--quick]
 // --quick: few rounds, 2 s windows, 20,000 commits, one restart: shows the
 // scenarios work; the figures mean little.
-import { mkdtemp, readdir, rm, mkdir, stat } from 'node:fs/promises';
+import { readdir, mkdir, stat } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { RawClient } from '../../test/support/raw-client.js';
 import { Reader } from '../../protocol/reader.js';
@@ -32,6 +31,7 @@ import { prepare, type Prepared, decodeResponse } from '../raw-load.js';
 import { ensureDataRoot } from '../harness/data-root.js';
 import { startEmbeddedChild, type EmbeddedChild } from '../harness/broker.js';
 import { Report, type ResultRow } from '../harness/results.js';
+import { runAsProgram } from '../harness/main.js';
 
 const { values: argv } = parseArgs({
   options: {
@@ -468,18 +468,9 @@ async function runScenarios(bench: string, scenarios: readonly Scenario[]): Prom
   await ctx.report.write();
 }
 
-/** True when `url` (import.meta.url) is the script node was started with. */
-export function isMain(url: string): boolean {
-  return process.argv[1] !== undefined && pathToFileURL(process.argv[1]).href === url;
-}
+export { isMain } from '../harness/main.js';
 
+/** Runs the scenarios as the whole program. */
 export function main(bench: string, scenarios: readonly Scenario[]): void {
-  runScenarios(bench, scenarios).then(
-    () => process.exit(0),
-    (err: unknown) => {
-      process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-      process.exit(1);
-    },
-  );
+  runAsProgram(bench, () => runScenarios(bench, scenarios));
 }
-

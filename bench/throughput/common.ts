@@ -14,7 +14,6 @@
 import { mkdtemp, rm, mkdir } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { RawClient } from '../../test/support/raw-client.js';
@@ -32,6 +31,7 @@ import { startBrokerChild, type BrokerChild } from '../harness/broker.js';
 import { cpuWindow, type CpuShares } from '../harness/cpu.js';
 import { countersWindow, type BrokerCounters } from '../harness/metrics.js';
 import { Report, type ResultRow } from '../harness/results.js';
+import { runAsProgram } from '../harness/main.js';
 import { Pipeline } from '../harness/pipeline.js';
 
 export const KiB = 1024;
@@ -357,18 +357,9 @@ export async function runScenarios(bench: string, scenarios: readonly Scenario[]
   await ctx.report.write();
 }
 
-/** True when `url` (import.meta.url) is the script node was started with. */
-export function isMain(url: string): boolean {
-  return process.argv[1] !== undefined && pathToFileURL(process.argv[1]).href === url;
-}
+export { isMain } from '../harness/main.js';
 
-/** Runs the scenarios as the whole program: exit 0, or 1 with the error. */
+/** Runs the scenarios as the whole program. */
 export function main(bench: string, scenarios: readonly Scenario[]): void {
-  runScenarios(bench, scenarios).then(
-    () => process.exit(0),
-    (e: unknown) => {
-      process.stderr.write(`${bench} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-      process.exit(1);
-    },
-  );
+  runAsProgram(bench, () => runScenarios(bench, scenarios));
 }
