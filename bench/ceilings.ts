@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 const CHUNK = 64 * 1024;
 
-/** MB/s (10^6 bytes) through a loopback socket into a sink process, over `seconds`. */
-export async function loopbackCeiling(seconds = 2): Promise<number> {
+/** MB/s (10^6 bytes) through a loopback socket into a sink process, over `seconds`, in writes of `writeBytes`. */
+export async function loopbackCeiling(seconds = 2, writeBytes = CHUNK): Promise<number> {
   const sink = fork(fileURLToPath(new URL('./loopback-sink.ts', import.meta.url)), [], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -19,14 +19,14 @@ export async function loopbackCeiling(seconds = 2): Promise<number> {
   const port = await new Promise<number>((resolve) => sink.once('message', (m) => resolve((m as { port: number }).port)));
   const socket = connect({ host: '127.0.0.1', port });
   await new Promise((r) => socket.once('connect', r));
-  const chunk = Buffer.alloc(CHUNK, 7);
+  const chunk = Buffer.alloc(writeBytes, 7);
   let sent = 0;
   const start = performance.now();
   const deadline = start + seconds * 1000;
   await new Promise<void>((resolve) => {
     const pump = () => {
       while (performance.now() < deadline) {
-        sent += CHUNK;
+        sent += writeBytes;
         if (!socket.write(chunk)) return void socket.once('drain', pump);
       }
       resolve();

@@ -1,8 +1,6 @@
-// Shared pieces of the protocol-level benchmarks (bench/rebalance.ts and
-// bench/rebalance-consumer.ts): CPU meters from /proc, requests encoded ahead of
-// time over a RawClient, and a pipelining load generator.
-import { connect, type Socket } from 'node:net';
-import { readFileSync } from 'node:fs';
+// Shared pieces of the protocol-level benchmarks: requests encoded ahead of time
+// over a RawClient, rates of running pipelines, and (re-exported from
+// bench/harness/) the CPU meters and the pipelining load generator.
 import { RawClient } from '../test/support/raw-client.js';
 import { Reader } from '../protocol/reader.js';
 import type { ApiCodec, EncodeInput } from '../protocol/codec-runtime.js';
@@ -11,24 +9,13 @@ import { CreateTopicsApi } from '../protocol/messages/19-create-topics.js';
 import { median } from './stats.js';
 import { OffsetFetchApi } from '../protocol/messages/09-offset-fetch.js';
 import { ErrorCode } from '../protocol/errors.js';
+import { processCpuSeconds, selfCpuSeconds } from './harness/cpu.js';
+import type { Pipeline } from './harness/pipeline.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** CPU seconds (user + system, all threads) of a process so far. */
-export function processCpuSeconds(pid: number): number {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return NaN;
-  }
-}
-
-export function selfCpuSeconds(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
+export { processCpuSeconds, selfCpuSeconds } from './harness/cpu.js';
+export { Pipeline } from './harness/pipeline.js';
 
 /** Measures broker and load-generator CPU over a window, as % of one core. */
 export function cpuMeter(pid: number): () => { broker: number; client: number } {
@@ -79,109 +66,6 @@ export async function createTopic(port: number, name: string, partitions: number
     if (t.errorCode !== 0) throw new Error(`CreateTopics ${name}: error ${t.errorCode} ${t.errorMessage ?? ''}`);
   } finally {
     c.close();
-  }
-}
-
-/** Splits a response stream into frames; keeps (copies) only every `sampleEvery`-th. */
-export class Pipeline {
-  responses = 0;
-  errors = 0;
-  firstError = '';
-  private inflight = 0;
-  private sent = 0;
-  private next = 0;
-  private running = true;
-  private sizeBuf = Buffer.alloc(4);
-  private sizeHave = 0;
-  private left = -1;
-  private parts: Buffer[] | null = null;
-  private drained: (() => void) | null = null;
-
-  private constructor(
-    private readonly socket: Socket,
-    private readonly frames: Buffer[],
-    private readonly depth: number,
-    private readonly limit: number,
-    private readonly check: (frame: Buffer) => string | null,
-    private readonly sampleEvery: number,
-  ) {
-    socket.setNoDelay(true);
-    socket.on('data', (c: Buffer) => this.push(c));
-    socket.on('error', () => {});
-  }
-
-  static async open(port: number, frames: Buffer[], opts: { depth: number; limit?: number; check: (f: Buffer) => string | null; sampleEvery?: number }): Promise<Pipeline> {
-    const socket = await new Promise<Socket>((res, rej) => {
-      const s = connect({ host: '127.0.0.1', port }, () => res(s));
-      s.once('error', rej);
-    });
-    return new Pipeline(socket, frames, opts.depth, opts.limit ?? Infinity, opts.check, opts.sampleEvery ?? 64);
-  }
-
-  start(): void {
-    this.fill();
-  }
-
-  /** Resolves once `limit` requests were answered (or, after stop(), what was in flight). */
-  done(): Promise<void> {
-    if (this.inflight === 0 && (this.sent >= this.limit || !this.running)) return Promise.resolve();
-    return new Promise((r) => (this.drained = r));
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    if (this.inflight > 0) await Promise.race([this.done(), sleep(10_000)]);
-    this.socket.destroy();
-  }
-
-  private fill(): void {
-    if (!this.running) return;
-    if (this.inflight >= this.depth || this.sent >= this.limit) return;
-    this.socket.cork();
-    while (this.inflight < this.depth && this.sent < this.limit) {
-      this.socket.write(this.frames[this.next]!);
-      this.next = (this.next + 1) % this.frames.length;
-      this.inflight++;
-      this.sent++;
-    }
-    this.socket.uncork();
-  }
-
-  private push(chunk: Buffer): void {
-    let pos = 0;
-    while (pos < chunk.length) {
-      if (this.left < 0) {
-        while (this.sizeHave < 4 && pos < chunk.length) this.sizeBuf[this.sizeHave++] = chunk[pos++]!;
-        if (this.sizeHave < 4) return;
-        this.sizeHave = 0;
-        this.left = this.sizeBuf.readInt32BE(0);
-        this.parts = this.responses % this.sampleEvery === 0 ? [] : null;
-        if (this.left === 0) this.finish();
-        continue;
-      }
-      const take = Math.min(this.left, chunk.length - pos);
-      this.parts?.push(chunk.subarray(pos, pos + take));
-      pos += take;
-      this.left -= take;
-      if (this.left === 0) this.finish();
-    }
-  }
-
-  private finish(): void {
-    const parts = this.parts;
-    this.parts = null;
-    this.left = -1;
-    this.responses++;
-    this.inflight--;
-    if (parts) {
-      const problem = this.check(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
-      if (problem) {
-        this.errors++;
-        this.firstError ||= problem;
-      }
-    }
-    this.fill();
-    if (this.inflight === 0 && (this.sent >= this.limit || !this.running)) this.drained?.();
   }
 }
 

@@ -1,5 +1,6 @@
 // The Prometheus families of a BrokerMetrics, each filled at scrape time: the
 // counted ones from the meters, the rest from the cluster, logs and coordinators.
+import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, type Metric, type MetricValueWithName } from 'prom-client';
 import type { BrokerMetrics } from './metrics.js';
 import type { Buckets } from './meters.js';
@@ -58,6 +59,17 @@ function gauge(m: BrokerMetrics, name: string, help: string, labelNames: string[
 
 function histogram(m: BrokerMetrics, name: string, help: string, series: () => Iterable<[Labels, Buckets]>): void {
   m.registry.registerMetric(new BucketsFamily(name, help, series) as unknown as Metric);
+}
+
+/**
+ * The event loop's busy and idle time (performance.eventLoopUtilization, cumulative),
+ * process-wide like prom-client's process metrics (its GC histogram,
+ * nodejs_gc_duration_seconds, gives the GC pause time): a rate of active over
+ * active + idle is the event-loop utilization over any window.
+ */
+export function registerEventLoopFamilies(m: BrokerMetrics): void {
+  counter(m, M.eventLoopActive, 'Seconds the event loop spent running callbacks, since the process started (kafkalite).', [], (emit) => emit({}, performance.eventLoopUtilization().active / 1000));
+  counter(m, M.eventLoopIdle, 'Seconds the event loop spent waiting for events, since the process started (kafkalite).', [], (emit) => emit({}, performance.eventLoopUtilization().idle / 1000));
 }
 
 export function registerFamilies(m: BrokerMetrics): void {
@@ -120,6 +132,16 @@ export function registerFamilies(m: BrokerMetrics): void {
   perLog(M.logStartOffset, 'First offset of the partition log (Log LogStartOffset).', (l) => l.logStartOffset);
   perLog(M.logEndOffset, 'Offset the next record appended will get (Log LogEndOffset).', (l) => l.logEndOffset);
   perLog(M.logSegments, 'Segments of the partition log (Log NumLogSegments).', (l) => l.segmentCount);
+  const perLogCount = (name: string, help: string, field: (s: import('../../storage/partition-log.js').PartitionLog['stats']) => number) =>
+    counter(m, name, help, ['topic', 'partition'], (emit) => {
+      const logs = m.sources?.logs;
+      if (logs) for (const l of logs.logs()) emit({ topic: l.topic, partition: l.partition }, field(l.stats));
+    });
+  perLogCount(M.logFsyncs, 'fsyncs (fdatasync) of the partition log\'s segment files (kafkalite; Kafka times flushes in LogFlushStats).', (s) => s.fsyncs);
+  perLogCount(M.logWrites, 'File writes of appended batches to the partition log (kafkalite).', (s) => s.writes);
+  perLogCount(M.logBytesWritten, 'Bytes written to the partition log\'s segment files by appends (kafkalite).', (s) => s.bytesWritten);
+  perLogCount(M.logTailCacheReads, 'Fetch reads served from the partition log\'s in-memory tail cache (kafkalite).', (s) => s.cacheReads);
+  perLogCount(M.logDiskReads, 'Fetch reads that missed the tail cache and read segment files (kafkalite).', (s) => s.diskReads);
 
   registerCleanerFamilies(m);
 

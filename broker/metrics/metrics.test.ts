@@ -60,6 +60,25 @@ function committed(consumer: Consumer, topic: string, offsets: Record<number, nu
   });
 }
 
+/** Consumes `topic` from the beginning in group `groupId` until `count` records arrived. */
+async function consumeAll(b: RunningBroker, topic: string, groupId: string, count: number): Promise<void> {
+  const consumer = kafka(b).consumer({ groupId, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    let seen = 0;
+    await new Promise<void>((resolve) => {
+      void consumer.run({
+        eachMessage: async () => {
+          if (++seen === count) resolve();
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
 describe('issue 13: Prometheus metrics', () => {
   it('counts produce, fetch and requests; reports logs, group offsets and lag; the snapshot reads the same numbers', async () => {
     const b = await broker();
@@ -277,6 +296,62 @@ describe('issue 13: Prometheus metrics', () => {
     expect(sample(s, M.produceRequests, { topic: 'small' })).toBe(2);
     expect(sample(s, M.messagesIn, { topic: 'small' })).toBe(1);
   }, 30_000);
+
+  it('counts fsyncs, file writes and bytes written per log, tail-cache hits and disk reads, GC pause time and event-loop time', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'kafkalite-metrics-storage-'));
+    try {
+      const config = { 'log.flush.mode': 'group-commit' };
+      const first = await startBroker({ metricsPort: 0, dataDir, config });
+      try {
+        await createTopics(first, [{ topic: 'durable', numPartitions: 1 }]);
+        const before = await scrape(first);
+        const producer = kafka(first).producer();
+        await producer.connect();
+        try {
+          // acks=-1 in group-commit mode: each acknowledgement waited for an fsync.
+          for (let i = 0; i < 3; i++) await producer.send({ topic: 'durable', acks: -1, messages: [{ value: `record ${i}`.repeat(20) }] });
+        } finally {
+          await producer.disconnect();
+        }
+        await consumeAll(first, 'durable', 'tail-readers', 3);
+        const after = await scrape(first);
+        const log = { topic: 'durable', partition: 0 };
+        expect(sample(after, M.logFsyncs, log)).toBeGreaterThanOrEqual(3);
+        expect(sample(after, M.logWrites, log)).toBeGreaterThanOrEqual(3);
+        // A new log holds exactly the bytes its appends wrote.
+        expect(sample(after, M.logBytesWritten, log)).toBe(sample(after, M.logSize, log));
+        // Every batch was still in the tail cache when consumed.
+        expect(sample(after, M.logTailCacheReads, log)).toBeGreaterThanOrEqual(1);
+        expect(sample(after, M.logDiskReads, log)).toBe(0);
+        const active = (s: PromSample[]) => sample(s, M.eventLoopActive);
+        const idle = (s: PromSample[]) => sample(s, M.eventLoopIdle);
+        expect(active(after)).toBeGreaterThan(active(before));
+        expect(active(after) + idle(after)).toBeGreaterThan(active(before) + idle(before));
+        // The GC histogram (prom-client, perf_hooks) fills as collections happen: make some and wait for them.
+        const gcCount = (s: PromSample[]) => total(s, 'nodejs_gc_duration_seconds_count');
+        let gcs = await scrape(first);
+        while (gcCount(gcs) === 0) {
+          Array.from({ length: 200_000 }, (_, i) => ({ i, s: `garbage ${i}` }));
+          gcs = await scrape(first);
+        }
+        expect(total(gcs, 'nodejs_gc_duration_seconds_sum')).toBeGreaterThan(0);
+      } finally {
+        await first.close();
+      }
+      // After a restart the tail cache is empty: the same records come from the segment files.
+      const second = await startBroker({ metricsPort: 0, dataDir, config });
+      try {
+        await consumeAll(second, 'durable', 'disk-readers', 3);
+        const s = await scrape(second);
+        expect(sample(s, M.logDiskReads, { topic: 'durable', partition: 0 })).toBeGreaterThanOrEqual(1);
+        expect(sample(s, M.logBytesWritten, { topic: 'durable', partition: 0 })).toBe(0);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('serves one endpoint for a cluster in one process: leaders move with stopped nodes, and partitions with none are offline', async () => {
     const cluster = await startCluster({ nodes: 2, metricsPort: 0 });

@@ -14,7 +14,7 @@ import type { Cluster, TopicInfo } from '../cluster.js';
 import type { GroupShards } from '../group-shards.js';
 import type { LogManager } from '../../storage/log-manager.js';
 import { ApiMeter, Buckets, ListenerMeter, PAUSE_BOUNDS_S, TopicMeter } from './meters.js';
-import { registerFamilies } from './families.js';
+import { registerEventLoopFamilies, registerFamilies } from './families.js';
 import { toSnapshot, type MetricsSnapshot } from './snapshot.js';
 
 export type { MetricsSnapshot } from './snapshot.js';
@@ -90,7 +90,7 @@ export class BrokerMetrics {
   }
 
   /**
-   * Adds the process metrics (CPU, memory, event loop, GC, handles) to this
+   * Adds the process metrics (CPU, memory, event loop lag and utilization, GC, handles) to this
    * registry, once. They are process-wide and cost a GC observer and an event-loop
    * monitor, so a broker adds them only when it serves /metrics.
    */
@@ -98,6 +98,7 @@ export class BrokerMetrics {
     if (this.processMetrics) return;
     this.processMetrics = true;
     collectDefaultMetrics({ register: this.registry });
+    registerEventLoopFamilies(this);
   }
 
   /** Every broker metric (not the process ones) as plain numbers, read as a scrape reads them. */

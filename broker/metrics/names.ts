@@ -33,6 +33,15 @@ export const M = {
   logStartOffset: 'kafka_log_log_logstartoffset',
   logEndOffset: 'kafka_log_log_logendoffset',
   logSegments: 'kafka_log_log_numlogsegments',
+  // kafkalite: storage counters per partition log, for benchmarks without perf or root
+  logFsyncs: 'kafkalite_log_fsyncs_total',
+  logWrites: 'kafkalite_log_writes_total',
+  logBytesWritten: 'kafkalite_log_bytes_written_total',
+  logTailCacheReads: 'kafkalite_log_tail_cache_reads_total',
+  logDiskReads: 'kafkalite_log_disk_reads_total',
+  // kafkalite: the process's event loop (performance.eventLoopUtilization), with the process metrics
+  eventLoopActive: 'kafkalite_eventloop_active_seconds_total',
+  eventLoopIdle: 'kafkalite_eventloop_idle_seconds_total',
   // kafka.server:type=group-coordinator-metrics
   groupCount: 'kafka_server_group_coordinator_metrics_group_count',
   classicGroupCount: 'kafka_server_group_coordinator_metrics_classic_group_count',
