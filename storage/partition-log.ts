@@ -272,7 +272,7 @@ export class PartitionLog {
   /** Opens (creating if needed) and recovers the log in `opts.dir`. */
   static async open(opts: PartitionLogOptions): Promise<PartitionLog> {
     const log = new PartitionLog(opts);
-    await log.load(opts.hadCleanShutdown ?? false, opts.recoveryPoint ?? 0, opts.logStartOffset ?? 0);
+    await log.load(opts.hadCleanShutdown ?? false, opts.recoveryPoint ?? 0, opts.logStartOffset ?? 0, true);
     log._state = 'online';
     return log;
   }
@@ -1191,8 +1191,9 @@ export class PartitionLog {
   }
 
   /** Loads the segments and producer state from disk (log/loader.ts). */
-  private async load(hadCleanShutdown: boolean, recoveryPoint: number, logStartOffset: number): Promise<void> {
-    this.resetState();
+  private async load(hadCleanShutdown: boolean, recoveryPoint: number, logStartOffset: number, fresh = false): Promise<void> {
+    // a new object has nothing to reset (and no waiters to reject: an Error per log adds up over thousands)
+    if (!fresh) this.resetState();
     const loaded = await loadLog({
       env: this.env,
       config: this.cfg,
