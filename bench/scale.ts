@@ -28,7 +28,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, createServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RawClient } from '../test/support/raw-client.js';
@@ -43,7 +43,7 @@ import { HeartbeatApi } from '../protocol/messages/12-heartbeat.js';
 import { ConsumerGroupHeartbeatApi, type ConsumerGroupHeartbeatResponse } from '../protocol/messages/68-consumer-group-heartbeat.js';
 import { writeConsumerProtocolSubscription } from '../protocol/messages/data/consumer-protocol-subscription.js';
 import { writeConsumerProtocolAssignment } from '../protocol/messages/data/consumer-protocol-assignment.js';
-import { awaitCoordinator, cpuMeter, createTopic, prepare } from './raw-load.js';
+import { awaitCoordinator, cpuMeter, createTopic, prepare, processCpuSeconds } from './raw-load.js';
 import { summarizeProfile } from './profile.js';
 import { median, printTable } from './stats.js';
 
@@ -103,6 +103,8 @@ interface Broker {
   port: number;
   /** ms from spawn to the first accepted connection. */
   readyMs: number;
+  /** CPU seconds the child had used by then (a figure a busy machine distorts less than wall time). */
+  readyCpu: number;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -124,11 +126,13 @@ async function startBroker(dataDir: string, port: number, sets: string[] = [], p
     await sleep(10);
   }
   const readyMs = performance.now() - t0;
+  const readyCpu = processCpuSeconds(proc.pid!);
   return {
     proc,
     pid: proc.pid!,
     port,
     readyMs,
+    readyCpu,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (!dead) {
         proc.kill(signal);
@@ -175,21 +179,26 @@ async function partitionsScenario(): Promise<void> {
     // restarts: the same data dir, and an empty one (the floor)
     const full: number[] = [];
     const empty: number[] = [];
+    const fullCpu: number[] = [];
+    const emptyCpu: number[] = [];
     const rssAfter: number[] = [];
     const rssEmpty: number[] = [];
     for (let i = 0; i < RESTARTS; i++) {
       const e = await startBroker(emptyDir, port);
       empty.push(e.readyMs);
+      emptyCpu.push(e.readyCpu);
       if (i === 0) rssEmpty.push(await settledRss(e.pid));
       await e.stop();
       b = await startBroker(dataDir, port, [], i === 0 ? 'restart' : undefined);
       full.push(b.readyMs);
+      fullCpu.push(b.readyCpu);
       if (i === 0) rssAfter.push(await settledRss(b.pid));
       await b.stop();
     }
     const floor = median(empty);
     row(`restart to listening, ${partitions.toLocaleString('en-US')} partitions (clean)`, median(full) / 1000, 's', 2, `${full.map((x) => (x / 1000).toFixed(2)).join(' ')}`);
     row('restart to listening, empty data dir (floor)', floor / 1000, 's', null, `${empty.map((x) => (x / 1000).toFixed(2)).join(' ')}`);
+    row(`  CPU used to listening, ${partitions.toLocaleString('en-US')} partitions`, median(fullCpu), 's', 2, `empty data dir: ${median(emptyCpu).toFixed(2)} s; machine load ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`);
     row('RSS per partition after restart', (median(rssAfter) - median(rssEmpty)) / partitions / KIB, 'KiB', 20, `RSS ${(median(rssEmpty) / 2 ** 20).toFixed(0)} (empty) vs ${(median(rssAfter) / 2 ** 20).toFixed(0)} MiB`);
 
     // unclean: SIGKILL, then a restart recovers (from the recovery point checkpoint)
