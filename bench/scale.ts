@@ -27,7 +27,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -220,58 +220,6 @@ async function partitionsScenario(): Promise<void> {
 // Connections
 // ---------------------------------------------------------------------------------------------
 
-/** A held connection that counts answered frames (nothing decoded: the broker's cost is measured). */
-class Held {
-  answered = 0;
-  private left = -1;
-  private sizeBuf = Buffer.alloc(4);
-  private sizeHave = 0;
-  private want = 0;
-  private wake: (() => void) | null = null;
-  constructor(readonly socket: Socket) {
-    socket.on('data', (c: Buffer) => this.push(c));
-    socket.on('error', () => {});
-  }
-
-  static open(port: number): Promise<Held> {
-    return new Promise((res, rej) => {
-      const s = connect({ host: '127.0.0.1', port }, () => res(new Held(s)));
-      s.once('error', rej);
-    });
-  }
-
-  /** Sends `frame` and resolves once `answers` more frames came back. */
-  send(frame: Buffer, answers: number): Promise<void> {
-    this.want = this.answered + answers;
-    const p = new Promise<void>((r) => (this.wake = r));
-    this.socket.write(frame);
-    return p;
-  }
-
-  private push(chunk: Buffer): void {
-    let pos = 0;
-    while (pos < chunk.length) {
-      if (this.left < 0) {
-        while (this.sizeHave < 4 && pos < chunk.length) this.sizeBuf[this.sizeHave++] = chunk[pos++]!;
-        if (this.sizeHave < 4) return;
-        this.sizeHave = 0;
-        this.left = this.sizeBuf.readInt32BE(0);
-      }
-      const take = Math.min(this.left, chunk.length - pos);
-      pos += take;
-      this.left -= take;
-      if (this.left === 0) {
-        this.left = -1;
-        if (++this.answered >= this.want && this.wake) {
-          const w = this.wake;
-          this.wake = null;
-          w();
-        }
-      }
-    }
-  }
-}
-
 /** Runs `fn` over `items`, `width` at a time. */
 async function inWaves<T, R>(items: readonly T[], width: number, fn: (x: T, i: number) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
@@ -291,41 +239,36 @@ async function connectionsScenario(): Promise<void> {
   const dataDir = await mkdtemp(join(DATA_ROOT, 'kafkalite-scale-conns-'));
   const port = await freePort();
   const b = await startBroker(dataDir, port, [], 'connections');
-  const held: Held[] = [];
+  const held: RawClient[] = [];
   try {
     await createTopic(port, 'scale-conn', 1);
     const enc = await RawClient.connect('127.0.0.1', port, 'scale-bench');
-    const hello = Buffer.concat([
-      enc.encode(ApiVersionsApi, 3, { clientSoftwareName: 'scale-bench', clientSoftwareVersion: '1' }, 1),
-      enc.encode(MetadataApi, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }, 2),
-    ]);
+    const versions = enc.encode(ApiVersionsApi, 3, { clientSoftwareName: 'scale-bench', clientSoftwareVersion: '1' }, 1);
+    const metadata = enc.encode(MetadataApi, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }, 2);
     const again = enc.encode(ApiVersionsApi, 3, { clientSoftwareName: 'scale-bench', clientSoftwareVersion: '1' }, 3);
     enc.close();
+    // what a client does first on a new connection (answers are not decoded: the broker's cost is measured)
+    const hello = async (): Promise<RawClient> => {
+      const c = await RawClient.connect('127.0.0.1', port, 'scale-bench');
+      await Promise.all([c.rawRequest(versions, 1), c.rawRequest(metadata, 2)]);
+      return c;
+    };
     // warm: a few connections through the same path, closed again
-    for (let i = 0; i < 50; i++) {
-      const h = await Held.open(port);
-      await h.send(hello, 2);
-      h.socket.destroy();
-    }
+    for (let i = 0; i < 50; i++) (await hello()).close();
     const before = await settledRss(b.pid);
     const t0 = performance.now();
-    const opened = await inWaves(Array.from({ length: CONNECTIONS }), 200, async () => {
-      const h = await Held.open(port);
-      await h.send(hello, 2);
-      return h;
-    });
-    held.push(...opened);
+    held.push(...(await inWaves(Array.from({ length: CONNECTIONS }), 200, hello)));
     const openMs = performance.now() - t0;
     const after = await settledRss(b.pid);
     row(`RSS per idle connection (${CONNECTIONS.toLocaleString('en-US')} held)`, (after - before) / CONNECTIONS / KIB, 'KiB', 20, `RSS ${(before / 2 ** 20).toFixed(0)} -> ${(after / 2 ** 20).toFixed(0)} MiB; opened in ${(openMs / 1000).toFixed(1)} s`);
     const t1 = performance.now();
     let served = 0;
-    await inWaves(held, 1000, async (h) => {
-      await Promise.race([h.send(again, 1).then(() => served++), sleep(60_000)]);
+    await inWaves(held, 1000, async (c) => {
+      await Promise.race([c.rawRequest(again, 3).then(() => served++), sleep(60_000)]);
     });
     row(`held connections answering one more ApiVersions`, served, `of ${CONNECTIONS}`, null, `in ${((performance.now() - t1) / 1000).toFixed(1)} s (goal: all)`);
   } finally {
-    for (const h of held) h.socket.destroy();
+    for (const c of held) c.close();
     await b.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
