@@ -136,6 +136,66 @@ describe('LogManager on the memory fs', () => {
   });
 });
 
+describe('LogManager with many idle logs (issue 15)', () => {
+  /** Syncs (files and directories) of a close after a restart in which only `busy-0` was written to. */
+  async function closeAfterRestart(idle: number): Promise<{ syncs: number; fs: MemoryFileSystem; env: TestEnv; topics: TopicLogs[] }> {
+    const fs = new MemoryFileSystem();
+    const env = await memoryEnv(fs);
+    const m = await open(env);
+    const topics = [await create(m, topic('idle', idle)), await create(m, topic('busy', 1))];
+    await m.log('busy', 0)!.append(simpleBatch(2, { producerId: 7, producerEpoch: 0, baseSequence: 0 })).written;
+    await m.close();
+    const again = await open(env, topics);
+    await again.log('busy', 0)!.append(simpleBatch(1, { producerId: 7, producerEpoch: 0, baseSequence: 2 })).written;
+    const before = fs.stats.syncs + fs.stats.dirSyncs;
+    await again.close();
+    return { syncs: fs.stats.syncs + fs.stats.dirSyncs - before, fs, env, topics };
+  }
+
+  it('closes logs untouched since a clean start without writing them, and keeps every log whole', async () => {
+    const few = await closeAfterRestart(2);
+    const many = await closeAfterRestart(40);
+    // what the close syncs does not grow with the idle logs: the written log and the checkpoints only
+    expect(many.syncs).toBe(few.syncs);
+    const dir = (name: string) => joinPath(many.env.root, 'kafka-data', name);
+    // a partition nobody wrote to has no producer snapshot (nothing to replay); the written one has its own
+    expect((await many.fs.readdir(dir('idle-0'))).filter((n) => n.endsWith('.producer-snapshot'))).toEqual([]);
+    expect(await many.fs.readdir(dir('busy-0'))).toContain('00000000000000000003.producer-snapshot');
+
+    const third = await open(many.env, many.topics);
+    expect(third.hadCleanShutdown).toBe(true);
+    expect(third.log('idle', 39)!.logEndOffset).toBe(0);
+    const busy = third.log('busy', 0)!;
+    expect(busy.logEndOffset).toBe(3);
+    // producer state survived both closes: a retry of the last batch is a duplicate, not a new append
+    expect(busy.append(simpleBatch(1, { producerId: 7, producerEpoch: 0, baseSequence: 2 })).duplicate).toBe(true);
+    expect((await readAll(busy)).length).toBe(2); // the two batches, whole
+    await third.log('idle', 0)!.append(simpleBatch(1)).written;
+    await third.close();
+    const fourth = await open(many.env, many.topics);
+    expect(fourth.log('idle', 0)!.logEndOffset).toBe(1);
+    expect(fourth.log('busy', 0)!.logEndOffset).toBe(3);
+    await fourth.close();
+  });
+
+  it('still recovers after a crash that follows a start with idle logs', async () => {
+    const fs = new MemoryFileSystem();
+    const env = await memoryEnv(fs);
+    const m = await open(env);
+    const topics = [await create(m, topic('idle', 3))];
+    await m.log('idle', 1)!.append(simpleBatch(2)).written;
+    await m.close();
+    const again = await open(env, topics);
+    await again.log('idle', 2)!.append(simpleBatch(4)).written;
+    await again.flushAll();
+    fs.crash();
+    const third = await open(env, topics);
+    expect(third.hadCleanShutdown).toBe(false);
+    expect([0, 1, 2].map((p) => third.log('idle', p)!.logEndOffset)).toEqual([0, 2, 4]);
+    await third.close();
+  });
+});
+
 describe('LogManager tail caches', () => {
   it('share one memory budget among all partitions', async () => {
     const env = await memoryEnv();

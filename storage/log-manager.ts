@@ -48,7 +48,12 @@ const DEFAULT_TAIL_CACHE_BYTES = 8 * 1024 * 1024;
 const DEFAULT_TAIL_CACHE_BUDGET_BYTES = 256 * 1024 * 1024;
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 export const PARTITION_METADATA_FILE = 'partition.metadata';
-const LOAD_CONCURRENCY = 8;
+/**
+ * Logs loaded (and closed) at once: enough to keep the file system's thread
+ * pool busy with the few small reads an idle log's load is, as Kafka's
+ * num.recovery.threads.per.data.dir loads logs in parallel.
+ */
+const LOAD_CONCURRENCY = 64;
 
 /** The logs of one topic, as the broker names them. */
 export interface TopicLogs {
@@ -120,6 +125,21 @@ interface OpenTopic {
   topicId: string;
   topic: string;
   logs: (PartitionLog | undefined)[];
+}
+
+/** Runs `jobs`, at most `width` at a time (a pool: a slow job does not hold up a whole wave). */
+async function inParallel(jobs: readonly (() => Promise<void>)[], width: number): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    try {
+      while (next < jobs.length && !failed) await jobs[next++]!();
+    } catch (e) {
+      failed = true;
+      throw e;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, jobs.length) }, worker));
 }
 
 /** Partition directories stay inside the data directory whatever the broker passes. */
@@ -389,32 +409,36 @@ export class LogManager {
       checkDirectoryName(t.topic);
       for (let p = 0; p < t.partitions; p++) wanted.set(partitionKey(t.topic, p), { t, partition: p });
     }
-    for (const name of await fs.readdir(this.dataDir)) {
+    /** Directories of named partitions whose partition.metadata is there (and names their topic). */
+    const present = new Set<string>();
+    const check = async (name: string): Promise<void> => {
       const path = joinPath(this.dataDir, name);
-      const st = await fs.stat(path);
-      if (!st.isDirectory) continue;
       const w = wanted.get(name);
       if (!w) {
-        if (/-\d+$/.test(name) || name.endsWith('-delete')) {
+        if ((/-\d+$/.test(name) || name.endsWith('-delete')) && (await fs.stat(path)).isDirectory) {
           this.logger.warn({ dir: name }, 'deleting the directory of a partition that no longer exists');
           await fs.rmrf(path);
         }
-        continue;
+        return;
       }
       const meta = await readFileIfExists(fs, joinPath(path, PARTITION_METADATA_FILE));
-      const id = meta?.toString('utf8').match(/topic_id:\s*(\S+)/)?.[1];
+      if (meta === undefined) return;
+      const id = meta.toString('utf8').match(/topic_id:\s*(\S+)/)?.[1];
       if (id !== undefined && id !== uuidToBase64(w.t.topicId)) {
         this.logger.warn({ dir: name }, 'partition directory belongs to an older topic of the same name; deleting it');
         await fs.rmrf(path);
+        return;
       }
-    }
+      present.add(name);
+    };
+    await inParallel((await fs.readdir(this.dataDir)).map((name) => () => check(name)), LOAD_CONCURRENCY);
 
     for (const t of topics) this.byId.set(t.topicId, { topicId: t.topicId, topic: t.topic, logs: [] });
     const jobs: (() => Promise<void>)[] = [];
     for (const [key, { t, partition }] of wanted) {
       jobs.push(async () => {
         const dir = joinPath(this.dataDir, key);
-        if (!(await fs.exists(joinPath(dir, PARTITION_METADATA_FILE)))) {
+        if (!present.has(key)) {
           await fs.mkdir(dir);
           await this.writePartitionMetadata(dir, t.topicId);
           await fs.syncDir(this.dataDir);
@@ -429,8 +453,7 @@ export class LogManager {
       });
     }
     // each load holds one segment file open at a time: stay within the file budget
-    const concurrency = Math.max(1, Math.min(LOAD_CONCURRENCY, this.files.limit));
-    for (let i = 0; i < jobs.length; i += concurrency) await Promise.all(jobs.slice(i, i + concurrency).map((j) => j()));
+    await inParallel(jobs, Math.max(1, Math.min(LOAD_CONCURRENCY, this.files.limit)));
     this.shareTailCaches();
 
     if (this._hadCleanShutdown) {
@@ -528,7 +551,7 @@ export class LogManager {
       this.closed = true;
       try {
         let clean = true;
-        for (const log of this.logsByKey.values()) clean = (await log.close()) && clean;
+        await inParallel([...this.logsByKey.values()].map((log) => async () => void (clean = (await log.close()) && clean)), LOAD_CONCURRENCY);
         await this.writeCheckpoints();
         if (clean) {
           await writeFileAtomic(this.fs, joinPath(this.dataDir, CLEAN_SHUTDOWN_FILE), Buffer.from(`{"version":0,"closedAt":${this.clock.now()}}\n`));

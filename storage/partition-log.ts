@@ -210,6 +210,8 @@ export class PartitionLog {
   private readonly flusher: Flusher;
   private readonly tailCache: TailCache;
   private readonly snapshots: ProducerSnapshots;
+  /** The active segment, its size and the log end when a load found the files of a clean close (see unchangedSinceCleanLoad). */
+  private asClosed: { segment: Segment; size: number; end: number } | null = null;
   private reloading: Promise<void> | null = null;
   private reloadStopped = false;
   private stopReloadWait: (() => void) | null = null;
@@ -272,7 +274,7 @@ export class PartitionLog {
   /** Opens (creating if needed) and recovers the log in `opts.dir`. */
   static async open(opts: PartitionLogOptions): Promise<PartitionLog> {
     const log = new PartitionLog(opts);
-    await log.load(opts.hadCleanShutdown ?? false, opts.recoveryPoint ?? 0, opts.logStartOffset ?? 0);
+    await log.load(opts.hadCleanShutdown ?? false, opts.recoveryPoint ?? 0, opts.logStartOffset ?? 0, true);
     log._state = 'online';
     return log;
   }
@@ -1126,7 +1128,10 @@ export class PartitionLog {
     let clean = false;
     try {
       await this.writer.waitIdle();
-      if (wasOnline && (this._state as LogState) === 'closing') {
+      if (wasOnline && (this._state as LogState) === 'closing' && this.unchangedSinceCleanLoad()) {
+        // an idle log (most of them when there are thousands): its files are already those of a clean close
+        clean = true;
+      } else if (wasOnline && (this._state as LogState) === 'closing') {
         const active = this.segments.active();
         if (!active.fileExists) {
           await active.withFile(async () => undefined); // creates it
@@ -1137,7 +1142,8 @@ export class PartitionLog {
         await this.flushSegments();
         active.finalTimeIndexEntry();
         await active.writeIndexFiles();
-        await this.snapshots.write(this._nextOffset, this.producers.serialize());
+        // as Kafka, no snapshot of a log that never held a batch: there is nothing to replay
+        if (!this.neverWritten()) await this.snapshots.write(this._nextOffset, this.producers.serialize());
         await this.fs.syncDir(this.dir);
         this.flusher.dirDirty = false;
         this.flusher.durableOffset = this.writer.writtenOffset;
@@ -1199,8 +1205,9 @@ export class PartitionLog {
   }
 
   /** Loads the segments and producer state from disk (log/loader.ts). */
-  private async load(hadCleanShutdown: boolean, recoveryPoint: number, logStartOffset: number): Promise<void> {
-    this.resetState();
+  private async load(hadCleanShutdown: boolean, recoveryPoint: number, logStartOffset: number, fresh = false): Promise<void> {
+    // a new object has nothing to reset (and no waiters to reject: an Error per log adds up over thousands)
+    if (!fresh) this.resetState();
     const loaded = await loadLog({
       env: this.env,
       config: this.cfg,
@@ -1218,5 +1225,18 @@ export class PartitionLog {
     this.hw = loaded.logEndOffset;
     this.flusher.reset(loaded.logEndOffset, loaded.dirDirty);
     this.leaderEpochs.reset(this._nextOffset);
+    this.asClosed = loaded.closedCleanly ? { segment: this.segments.active(), size: this.segments.active().writtenSize, end: loaded.logEndOffset } : null;
+  }
+
+  /** One empty segment, no producer state and no snapshot file: a partition nobody wrote to. */
+  private neverWritten(): boolean {
+    return this.segments.count === 1 && this.segments.active().writtenSize === 0 && this.producers.size === 0 && this.snapshots.none;
+  }
+
+  /** Nothing was appended (or truncated) since a load that found the files of a clean close: closing again writes nothing. */
+  private unchangedSinceCleanLoad(): boolean {
+    const a = this.asClosed;
+    const active = this.segments.active();
+    return a !== null && a.segment === active && a.size === active.writtenSize && a.end === this._nextOffset && a.end === this.writer.writtenOffset && !this.flusher.dirDirty;
   }
 }

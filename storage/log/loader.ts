@@ -21,7 +21,7 @@
 import { LOG_OVERHEAD, MIN_BATCH_LENGTH, OFF_LAST_OFFSET_DELTA, OFF_MAX_TIMESTAMP, OFF_PRODUCER_ID, readInt64, readProducerInfo } from '../batch.js';
 import { readEndTxnMarker } from '../control-batch.js';
 import { storageError } from '../errors.js';
-import { joinPath, mkdirDurable } from '../fs.js';
+import { isNotFound, joinPath, mkdirDurable } from '../fs.js';
 import type { LogConfig } from '../log-config.js';
 import type { Clock } from '../logger.js';
 import type { ProducerStateManager } from '../producer-state.js';
@@ -62,6 +62,12 @@ export interface LoadedLog {
   logEndOffset: number;
   /** A name in the directory still awaits its fsync. */
   dirDirty: boolean;
+  /**
+   * The directory is as a clean close left it at this log end: the active
+   * segment's index files and a producer snapshot at the log end are there, so
+   * a close with nothing appended since need not write them again.
+   */
+  closedCleanly: boolean;
 }
 
 /** Loads the log in `env.dir` (creating the directory if needed); fills `producers` and `snapshots`. */
@@ -69,7 +75,6 @@ export async function loadLog(p: LoadParams): Promise<LoadedLog> {
   const { env, config: cfg, producers } = p;
   const { fs, dir, logger } = env;
   let dirDirty = false;
-  await mkdirDurable(fs, dir);
   const names = await recoverSwaps(env);
   const bases: number[] = [];
   const snapshots: number[] = [];
@@ -122,6 +127,8 @@ export async function loadLog(p: LoadParams): Promise<LoadedLog> {
       await s.deleteFiles();
     }
   };
+  /** The active segment when a clean shutdown left it whole (its index files are then those the close wrote). */
+  let activeAsClosed: Segment | null = null;
   if (!p.hadCleanShutdown) {
     let i0 = 0;
     for (let i = 0; i < segs.length; i++) if (segs[i]!.baseOffset <= p.recoveryPoint) i0 = i;
@@ -150,7 +157,10 @@ export async function loadLog(p: LoadParams): Promise<LoadedLog> {
       logger.warn({ baseOffset: last.baseOffset, problem: r.problem, position: r.end }, 'active segment is damaged despite a clean shutdown; recovering it');
       await last.recover(cfg.indexIntervalBytes);
       txnRebuild.add(last);
-    } else last.adopt(r.built, r.nextOffset);
+    } else {
+      last.adopt(r.built, r.nextOffset);
+      activeAsClosed = last;
+    }
     recovered.add(last);
   }
 
@@ -200,9 +210,11 @@ export async function loadLog(p: LoadParams): Promise<LoadedLog> {
   }
 
   // aborted-transaction indexes: read them, rebuild the recovered or damaged ones by the replay below
+  const txnIndexes = new Set(indexFiles.filter((f) => f.name.endsWith(TXN_INDEX_SUFFIX)).map((f) => f.base));
   for (const s of segs) {
     if (txnRebuild.has(s)) continue;
-    const list = await readTxnIndex(fs, s.txnIndexPath, s.baseOffset, s.nextOffset);
+    // a segment without aborted transactions has no .txnindex file: nothing to read (most segments, and every idle log)
+    const list = txnIndexes.has(s.baseOffset) ? await readTxnIndex(fs, s.txnIndexPath, s.baseOffset, s.nextOffset) : [];
     if (typeof list === 'string') {
       logger.warn({ segment: s.txnIndexPath, problem: list }, 'rebuilding a damaged transaction index');
       txnRebuild.add(s);
@@ -251,14 +263,18 @@ export async function loadLog(p: LoadParams): Promise<LoadedLog> {
   if (txnRebuild.size > 0) await fs.syncDir(dir);
   producers.truncateHead(logStartOffset);
   producers.removeExpired(p.clock.now());
+  const hasFile = (suffix: string) => indexFiles.some((f) => f.base === active.baseOffset && f.name.endsWith(suffix));
+  // a log that never held a batch has no producer snapshot (partition-log.ts close)
+  const snapshotAtEnd = usable.includes(logEnd) || (usable.length === 0 && segs.length === 1 && active.writtenSize === 0 && producers.size === 0);
+  const closedCleanly = activeAsClosed === active && hasFile(INDEX_SUFFIX) && hasFile(TIME_INDEX_SUFFIX) && snapshotAtEnd && txnRebuild.size === 0;
   logger.debug({ logStartOffset, logEndOffset: logEnd, segments: segs.length, clean: p.hadCleanShutdown }, 'log loaded');
-  return { segments: segs, logStartOffset, logEndOffset: logEnd, dirDirty };
+  return { segments: segs, logStartOffset, logEndOffset: logEnd, dirDirty, closedCleanly };
 }
 
 /** Applies the swap rules above; returns the names left in the directory. */
 async function recoverSwaps(env: SegmentEnv): Promise<string[]> {
   const { fs, dir, logger } = env;
-  const names = await fs.readdir(dir);
+  const names = await listOrCreate(env);
   let changed = false;
   const remove = async (name: string, why: string): Promise<void> => {
     logger.info({ file: name }, why);
@@ -309,6 +325,17 @@ async function recoverSwaps(env: SegmentEnv): Promise<string[]> {
   }
   if (changed) await fs.syncDir(dir);
   return changed ? fs.readdir(dir) : names;
+}
+
+/** The names in the log's directory, creating it (durably) when it is missing: one call when it exists, as at every start. */
+async function listOrCreate(env: SegmentEnv): Promise<string[]> {
+  try {
+    return await env.fs.readdir(env.dir);
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+  await mkdirDurable(env.fs, env.dir);
+  return env.fs.readdir(env.dir);
 }
 
 /** The offset a segment-related file name starts with (20 digits, then '.'), as Kafka's offsetFromFile. */

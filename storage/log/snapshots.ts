@@ -22,6 +22,11 @@ export class ProducerSnapshots {
     return joinPath(this.dir, offsetFileName(offset, SNAPSHOT_SUFFIX));
   }
 
+  /** No snapshot file is there. */
+  get none(): boolean {
+    return this.offsets.length === 0;
+  }
+
   /** Sets the files present, ascending (a load). */
   reset(offsets: number[]): void {
     this.offsets = offsets;
