@@ -529,11 +529,13 @@ export class Connection implements RequestOwner {
         a.meter?.record(a.version, a.requestBytes, 0, performance.now() - a.receivedAt);
         continue;
       }
-      // Responses completed in the same turn leave in one vectored write.
+      // Responses completed before the uncork in this event-loop turn's check phase leave in one
+      // vectored write: answers to requests read while polling share a syscall with those the
+      // check phase's next-turn pump (MAX_REQUESTS_PER_TURN) starts before it.
       if (!this.corked) {
         this.corked = true;
         this.socket.cork();
-        process.nextTick(this.uncork);
+        setImmediate(this.uncork);
       }
       let size = -4;
       for (const p of parts) {
