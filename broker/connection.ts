@@ -11,24 +11,13 @@ import { writeResponseHeader } from '../protocol/messages/data/response-header.j
 import { API_NAMES } from '../protocol/messages/api-names.js';
 import { ApiVersionsApi } from '../protocol/messages/18-api-versions.js';
 import { ErrorCode } from '../protocol/errors.js';
-import type { BrokerContext, RequestContext } from './context.js';
-import { NO_RESPONSE, CloseConnection, isFlexible, type Handler } from './registry.js';
+import type { BrokerContext } from './context.js';
+import { NO_RESPONSE, CloseConnection, isFlexible, type Handler, type HandlerResult } from './registry.js';
 import type { RequestBudget } from './request-budget.js';
-import type { ApiMeter } from './metrics/meters.js';
-
-/** A response ready to leave in its turn (parts: the frame, size prefix included; null: nothing to send), and what its request's metrics need. */
-interface Answer {
-  parts: Buffer[] | null;
-  /** null for an answer outside the served versions (ApiVersions fallback). */
-  meter: ApiMeter | null;
-  version: number;
-  requestBytes: number;
-  /** performance.now() when the whole request frame had been read. */
-  receivedAt: number;
-}
 import { errorResponse } from './faults/error-responses.js';
 import type { ConnectionSecurity } from './security/connection-security.js';
-import { chargeRequestTime } from './quotas/charge.js';
+import { chargeRequestTime, chargesRequestTime } from './quotas/charge.js';
+import { InFlight, type Answer, type RequestOwner } from './in-flight.js';
 
 /**
  * A connection is read only while it holds few requests, as Kafka mutes a channel
@@ -53,6 +42,11 @@ function frameWriter(): Writer {
   return new Writer().int32(0);
 }
 
+/** An answer built outside a request's path (SASL raw tokens, the ApiVersions fallback). */
+function bareAnswer(parts: Buffer[], version: number): Answer {
+  return { done: true, parts, meter: null, version, requestBytes: 0, receivedAt: 0 };
+}
+
 /** The frame's parts (one buffer for most answers, so one plain write). */
 function framed(w: Writer): Buffer[] {
   const parts = w.toBuffers();
@@ -60,25 +54,28 @@ function framed(w: Writer): Buffer[] {
   return parts;
 }
 
-export class Connection {
+export class Connection implements RequestOwner {
   readonly id = nextConnectionId++;
   readonly remote: string;
-  private readonly log: Logger;
+  readonly log: Logger;
   private chunks: Buffer[] = [];
   private buffered = 0;
   /** Size of the frame being received (its budget is reserved), or -1 between frames. */
   private frameSize = -1;
-  private nextSeq = 0;
-  private nextToSend = 0;
-  private ready = new Map<number, Answer>();
+  /** Requests read and not yet written (answered or not), in request order. */
+  private answers: Answer[] = [];
+  /** Requests read and not yet started: each starts once the one before released the order. */
+  private waiting: InFlight[] = [];
+  /** The started request that still holds the order, and whether the next start is queued. */
+  private orderHolder: InFlight | null = null;
+  private startQueued = false;
+  private readonly startNext = () => this.start();
   /** Requests reserved (size prefix read) and not yet answered, and their bytes. */
   private pending = 0;
   private pendingBytes = 0;
   /** Of those, what still counts against the broker-wide budget (a parked request no longer does). */
   private budgeted = 0;
   private budgetedBytes = 0;
-  /** Settles when the previous request lets the next one start (see RequestContext.releaseOrder). */
-  private orderTail: Promise<void> = Promise.resolve();
   /** We closed it (bad input, handler failure, shutdown): nothing more is handled. */
   private aborted = false;
   /** The peer closed or half-closed: what it sent is still handled, answers are dropped. */
@@ -106,7 +103,7 @@ export class Connection {
     private readonly socket: Socket,
     private readonly broker: BrokerContext,
     private readonly onClose: (c: Connection) => void,
-    private readonly security: ConnectionSecurity,
+    readonly security: ConnectionSecurity,
   ) {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
     this.log = broker.logger.child({ conn: this.id, remote: this.remote });
@@ -236,7 +233,7 @@ export class Connection {
   }
 
   /** A request stops counting against the broker-wide budget (answered, or parked: see RequestContext.parked). */
-  private leaveBudget(size: number): void {
+  leaveBudget(size: number): void {
     if (this.finished) return;
     this.budgeted--;
     this.budgetedBytes -= size;
@@ -258,7 +255,9 @@ export class Connection {
     this.budgetedBytes = 0;
     this.chunks = [];
     this.buffered = 0;
-    this.ready.clear();
+    this.answers = [];
+    this.waiting = [];
+    this.orderHolder = null;
     this.onClose(this);
   }
 
@@ -321,11 +320,15 @@ export class Connection {
       return;
     }
     // After the version check: an ApiVersions answered UNSUPPORTED_VERSION does not count as the one allowed before SASL.
-    const admission = sasl?.admit(apiKey, API_NAMES[apiKey] ?? `key ${apiKey}`) ?? { kind: 'dispatch' };
-    if (admission.kind === 'close') {
-      if (admission.delayed) this.closeAfterDelay(admission.reason);
-      else this.close(admission.reason);
-      return;
+    let illegalSaslState: string | null = null;
+    if (sasl) {
+      const admission = sasl.admit(apiKey, API_NAMES[apiKey] ?? `key ${apiKey}`);
+      if (admission.kind === 'close') {
+        if (admission.delayed) this.closeAfterDelay(admission.reason);
+        else this.close(admission.reason);
+        return;
+      }
+      if (admission.kind === 'illegal-state') illegalSaslState = admission.reason;
     }
     const flexible = isFlexible(handler.api, apiVersion);
     let request: unknown;
@@ -341,76 +344,78 @@ export class Connection {
       }
       throw err;
     }
-    const seq = this.nextSeq++;
-    const previous = this.orderTail;
-    let releaseOrder!: () => void;
-    this.orderTail = new Promise<void>((resolve) => (releaseOrder = resolve));
-    // The request leaves the broker-wide budget once: when parked, or else when answered.
-    let budgeted = true;
-    const stillBudgeted = () => {
-      const was = budgeted;
-      budgeted = false;
-      return was;
-    };
-    const parked = () => {
-      if (stillBudgeted()) this.leaveBudget(size);
-    };
-    const ctx: RequestContext = {
-      broker: this.broker,
-      node: this.broker.node,
-      apiKey,
-      apiVersion,
-      correlationId,
-      clientId,
-      connectionId: this.id,
-      remote: this.remote,
-      logger: this.log,
-      security: this.security,
-      requestSize: size,
-      throttle: (ms) => this.throttle(ms),
-      releaseOrder,
-      parked,
-    };
-    previous.then(() => {
-      if (this.aborted) return releaseOrder();
-      if (admission.kind === 'illegal-state') {
-        // Kafka answers a request out of place in the SASL exchange with its own error response, then closes.
-        releaseOrder();
-        sasl!.closeReason = admission.reason;
-        this.complete(seq, size, stillBudgeted(), handler, apiVersion, correlationId, errorResponse(apiKey, request, apiVersion, ErrorCode.ILLEGAL_SASL_STATE), receivedAt);
-        return;
-      }
-      let result;
-      const started = performance.now();
-      try {
-        result = this.broker.dispatch ? this.broker.dispatch(handler, ctx, request) : handler.handle(ctx, request);
-      } catch (err) {
-        releaseOrder();
-        this.onHandlerError(handler, apiVersion, err);
-        return;
-      }
-      const handlerMs = performance.now() - started;
-      const charge = (res: unknown) => {
-        if (res !== NO_RESPONSE && typeof res === 'object' && res !== null && !(res instanceof CloseConnection)) chargeRequestTime(ctx, handlerMs, res);
-      };
-      if (result instanceof Promise) {
-        result.then(
-          (res) => {
-            releaseOrder();
-            charge(res);
-            this.complete(seq, size, stillBudgeted(), handler, apiVersion, correlationId, res, receivedAt);
-          },
-          (err) => {
-            releaseOrder();
-            this.onHandlerError(handler, apiVersion, err);
-          },
-        );
-      } else {
-        releaseOrder();
-        charge(result);
-        this.complete(seq, size, stillBudgeted(), handler, apiVersion, correlationId, result, receivedAt);
-      }
-    });
+    const req = new InFlight(this, this.broker, handler, apiKey, apiVersion, correlationId, clientId, request, size, receivedAt, illegalSaslState);
+    this.answers.push(req);
+    this.waiting.push(req);
+    this.queueStart();
+  }
+
+  /**
+   * Requests on a connection run one after another (RequestContext.releaseOrder):
+   * the next starts in a microtask once no started request holds the order.
+   */
+  private queueStart(): void {
+    if (this.startQueued || this.orderHolder !== null || this.waiting.length === 0) return;
+    this.startQueued = true;
+    queueMicrotask(this.startNext);
+  }
+
+  orderReleased(req: InFlight): void {
+    if (this.orderHolder !== req) return;
+    this.orderHolder = null;
+    this.queueStart();
+  }
+
+  private start(): void {
+    this.startQueued = false;
+    if (this.aborted || this.finished) return;
+    const req = this.waiting.shift();
+    if (req === undefined) return;
+    this.orderHolder = req;
+    if (req.illegalSaslState !== null) {
+      // Kafka answers a request out of place in the SASL exchange with its own error response, then closes.
+      req.releaseOrder();
+      this.security.sasl!.closeReason = req.illegalSaslState;
+      this.complete(req, errorResponse(req.apiKey, req.request, req.apiVersion, ErrorCode.ILLEGAL_SASL_STATE));
+      return;
+    }
+    // The handler's synchronous run is what request_percentage quotas charge; timed only while one is set.
+    const timed = chargesRequestTime(req);
+    const started = timed ? performance.now() : 0;
+    let result: HandlerResult<unknown> | Promise<HandlerResult<unknown>>;
+    try {
+      result = this.broker.dispatch ? this.broker.dispatch(req.handler, req, req.request) : req.handler.handle(req, req.request);
+    } catch (err) {
+      req.releaseOrder();
+      this.onHandlerError(req.handler, req.apiVersion, err);
+      return;
+    }
+    const handlerMs = timed ? performance.now() - started : -1;
+    if (result instanceof Promise) {
+      void this.settle(req, result, handlerMs);
+      return;
+    }
+    req.releaseOrder();
+    this.answered(req, result, handlerMs);
+  }
+
+  private async settle(req: InFlight, result: Promise<HandlerResult<unknown>>, handlerMs: number): Promise<void> {
+    let res: HandlerResult<unknown>;
+    try {
+      res = await result;
+    } catch (err) {
+      req.releaseOrder();
+      this.onHandlerError(req.handler, req.apiVersion, err);
+      return;
+    }
+    req.releaseOrder();
+    this.answered(req, res, handlerMs);
+  }
+
+  /** A handler's answer: charged to the client's request quota (handlerMs < 0: no quota set), then queued. */
+  private answered(req: InFlight, res: HandlerResult<unknown>, handlerMs: number): void {
+    if (handlerMs >= 0 && res !== NO_RESPONSE && typeof res === 'object' && res !== null && !(res instanceof CloseConnection)) chargeRequestTime(req, handlerMs, res);
+    this.complete(req, res);
   }
 
   /**
@@ -418,7 +423,7 @@ export class Connection {
    * answer being built still leaves at once, then no further request is read
    * until `ms` have passed on the broker's clock.
    */
-  private throttle(ms: number): void {
+  throttle(ms: number): void {
     if (ms <= 0 || this.finished) return;
     const until = this.broker.clock.now() + ms;
     if (until <= this.throttledUntil) return;
@@ -435,30 +440,31 @@ export class Connection {
     this.close(`${handler.api.name} v${version} handler failed`, 'error');
   }
 
-  private complete(seq: number, size: number, budgeted: boolean, handler: Handler, version: number, correlationId: number, res: unknown, receivedAt: number): void {
+  private complete(req: InFlight, res: unknown): void {
     if (this.aborted) return;
-    this.release(size, budgeted);
+    const handler = req.handler;
+    const version = req.apiVersion;
+    this.release(req.requestSize, req.leaveBudgetOnce());
     if (res instanceof CloseConnection) {
       this.close(res.reason);
       return;
     }
-    const meter = this.broker.metrics.api(handler.api.apiKey);
+    req.meter = this.broker.metrics.api(handler.api.apiKey);
     // The peer is gone: the request has had its effect, its answer has no one to go to.
-    if (res === NO_RESPONSE || this.peerGone) {
-      this.ready.set(seq, { parts: null, meter, version, requestBytes: size, receivedAt });
-    } else {
+    if (res !== NO_RESPONSE && !this.peerGone) {
       const w = frameWriter();
       try {
         // ApiVersions answers always use header v0, so a client can read them before it knows our versions.
         const headerVersion = handler.api.apiKey !== ApiVersionsApi.apiKey && isFlexible(handler.api, version) ? 1 : 0;
-        writeResponseHeader(w, { correlationId }, headerVersion);
+        writeResponseHeader(w, { correlationId: req.correlationId }, headerVersion);
         handler.api.response.write(w, res as never, version);
       } catch (err) {
         this.onHandlerError(handler, version, err);
         return;
       }
-      this.ready.set(seq, { parts: framed(w), meter, version, requestBytes: size, receivedAt });
+      req.parts = framed(w);
     }
+    req.done = true;
     this.flush();
     const closeReason = this.security.sasl?.closeReason;
     if (closeReason) this.closeAfterDelay(closeReason);
@@ -493,7 +499,7 @@ export class Connection {
       this.closeAfterDelay(sasl.closeReason ?? 'SASL authentication failed');
       return;
     }
-    this.ready.set(this.nextSeq++, { parts: framed(frameWriter().raw(reply)), meter: null, version: 0, requestBytes: 0, receivedAt: 0 });
+    this.answers.push(bareAnswer(framed(frameWriter().raw(reply)), 0));
     this.flush();
   }
 
@@ -510,23 +516,26 @@ export class Connection {
       },
       0,
     );
-    this.ready.set(this.nextSeq++, { parts: framed(w), meter: null, version: requested, requestBytes: 0, receivedAt: 0 });
+    this.answers.push(bareAnswer(framed(w), requested));
     this.flush();
   }
 
   private flush(): void {
-    for (let a = this.ready.get(this.nextToSend); a !== undefined; a = this.ready.get(this.nextToSend)) {
-      this.ready.delete(this.nextToSend++);
+    const answers = this.answers;
+    while (answers.length > 0 && answers[0]!.done) {
+      const a = answers.shift()!;
       const parts = a.parts;
       if (parts === null || this.peerGone) {
         a.meter?.record(a.version, a.requestBytes, 0, performance.now() - a.receivedAt);
         continue;
       }
-      // Responses completed in the same turn leave in one vectored write.
+      // Responses completed before the uncork in this event-loop turn's check phase leave in one
+      // vectored write: answers to requests read while polling share a syscall with those the
+      // check phase's next-turn pump (MAX_REQUESTS_PER_TURN) starts before it.
       if (!this.corked) {
         this.corked = true;
         this.socket.cork();
-        process.nextTick(this.uncork);
+        setImmediate(this.uncork);
       }
       let size = -4;
       for (const p of parts) {

@@ -28,6 +28,11 @@ export function chargeClient(ctx: RequestContext, manager: ClientQuotaManager, v
   return throttleMs;
 }
 
+/** Whether the request's handler time is charged (a request quota is set, the API is not exempt): only then is it timed. */
+export function chargesRequestTime(ctx: RequestContext): boolean {
+  return !EXEMPT.has(ctx.apiKey) && ctx.broker.quotas.request.enabled;
+}
+
 /** Charges `handlerMs` to the request's client; `response` (the handler's answer) gets the throttle time. */
 export function chargeRequestTime(ctx: RequestContext, handlerMs: number, response: object): void {
   if (EXEMPT.has(ctx.apiKey)) return;
