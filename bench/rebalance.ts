@@ -46,10 +46,13 @@
 // 3. Start-up replay: 100,000 OffsetCommit requests x 10 partitions = 1,000,000
 //    commit records into a broker with a real data dir, clean stop (SIGTERM),
 //    then restarts: startBroker() until it returns (listening, coordinator
-//    loaded), the replay part from the broker's own 'group coordinator state
-//    loaded from __consumer_offsets' log line (records and ms), the records
-//    replayed (bounded by the snapshots), the data dir size; a committed offset
-//    is read back after the restart.
+//    loaded; and its CPU time, steadier on a shared machine), the replay part
+//    from the broker's own 'group coordinator state loaded from
+//    __consumer_offsets' log line (records read and ms), the data dir size; a
+//    committed offset is read back after the restart. By default the records
+//    sit in the active 100 MiB segments, which the cleaner never touches; with
+//    --replay-segment-bytes N the segments roll at N bytes and every partition
+//    is cleaned before the stop, so the restarts replay compacted logs.
 //
 // 4. KIP-848 beside classic (bench/rebalance-consumer.ts): consumer groups of the same
 //    sizes (2 and up) on as many partitions, one member joining and leaving: partitions
@@ -61,7 +64,7 @@
 // Run: npx tsx bench/rebalance.ts [--only rebalance,kip848,commit,replay] [--sizes 1,10,100,1000]
 //        [--rounds 1=300,10=300,100=200,1000=50] [--seconds 6] [--warmup 2]
 //        [--kip848-rounds 10=100,100=50,1000=20]
-//        [--connections 4] [--depth 32] [--commits 100000] [--restarts 3]
+//        [--connections 4] [--depth 32] [--commits 100000] [--restarts 3] [--replay-segment-bytes N]
 //        [--profile DIR]   (broker children under --cpu-prof; prints top self time)
 // The machine has 2 cores and may be shared: CPU use of broker and bench is printed
 // with every figure; run it a few times and compare medians.
@@ -113,6 +116,8 @@ const { values: argv } = parseArgs({
     restarts: { type: 'string' },
     profile: { type: 'string' },
     'kip848-rounds': { type: 'string' },
+    'clean-before-stop': { type: 'boolean' },
+    'replay-segment-bytes': { type: 'string' },
   },
 });
 
@@ -166,7 +171,7 @@ const monoMicros = () => Number(process.hrtime.bigint() / 1000n);
 
 // =============================================================================================
 // The broker child: `--child --data-dir DIR --config JSON`. Prints JSON lines on stdout:
-// {ev:'listening', port, startBrokerMs, sinceProcessStartMs}, {ev:'replay', records, ms},
+// {ev:'listening', port, startBrokerMs, startBrokerCpuMs, sinceProcessStartMs}, {ev:'replay', records, ms},
 // {ev:'rebalance', groupId, members, pausedMs}, {ev:'log', line} for warnings and errors,
 // {ev:'stopped', closeMs}. SIGTERM closes the broker cleanly.
 // =============================================================================================
@@ -193,14 +198,19 @@ async function childMain(): Promise<void> {
   };
   const logger = pino({ level: 'info' }, sink);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const broker = await startBroker({ config, dataDir: argv['data-dir'], logger, host: '127.0.0.1', port: 0, requestLogSize: 0 });
-  emit({ ev: 'listening', port: broker.port, startBrokerMs: performance.now() - t0, sinceProcessStartMs: performance.now() });
+  const cpu = process.cpuUsage(cpu0);
+  emit({ ev: 'listening', port: broker.port, startBrokerMs: performance.now() - t0, startBrokerCpuMs: (cpu.user + cpu.system) / 1000, sinceProcessStartMs: performance.now() });
   let stopping = false;
   process.on('SIGTERM', () => {
     if (stopping) return;
     stopping = true;
     const c0 = performance.now();
-    broker.close().then(
+    // --clean-before-stop: a cleaning round on every __consumer_offsets partition first (the replay scenario's cleaned variant)
+    const offsets = broker.cluster.topic('__consumer_offsets');
+    const cleaned = argv['clean-before-stop'] && offsets ? Promise.all(offsets.partitions.map((p) => broker.cleaner.clean('__consumer_offsets', p.index))) : Promise.resolve();
+    cleaned.then(() => broker.close()).then(
       () => {
         const closeMs = performance.now() - c0;
         emit({ ev: 'rebalances', list: rebalances });
@@ -296,6 +306,8 @@ interface BrokerChild {
   port: number;
   dataDir: string;
   startBrokerMs: number;
+  /** CPU time (user + system) of startBroker(): steadier than wall time on a shared machine. */
+  startBrokerCpuMs: number;
   sinceProcessStartMs: number;
   replay: { records: number; ms: number } | null;
   rebalances: RebalanceEvent[];
@@ -306,10 +318,10 @@ interface BrokerChild {
 
 let childSeq = 0;
 
-async function startChild(name: string, dataDir: string, config: Record<string, string>, mode: '--child' | '--echo' = '--child'): Promise<BrokerChild> {
+async function startChild(name: string, dataDir: string, config: Record<string, string>, mode: '--child' | '--echo' = '--child', extra: string[] = []): Promise<BrokerChild> {
   const profileDir = PROFILE_DIR ? join(PROFILE_DIR, `${++childSeq}-${name}`) : null;
   const profileArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-  const args = [...profileArgs, '--import', 'tsx', SELF, mode, '--data-dir', dataDir, '--config', JSON.stringify({ ...BASE_CONFIG, ...config })];
+  const args = [...profileArgs, '--import', 'tsx', SELF, mode, ...extra, '--data-dir', dataDir, '--config', JSON.stringify({ ...BASE_CONFIG, ...config })];
   const proc: ChildProcess = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   let closeMs = NaN;
@@ -335,6 +347,7 @@ async function startChild(name: string, dataDir: string, config: Record<string, 
         case 'listening':
           child.port = o.port as number;
           child.startBrokerMs = o.startBrokerMs as number;
+          child.startBrokerCpuMs = (o.startBrokerCpuMs as number | undefined) ?? NaN;
           child.sinceProcessStartMs = o.sinceProcessStartMs as number;
           resolveListening();
           break;
@@ -878,7 +891,7 @@ interface ReplayResult {
   closeMs: number;
   dataBytes: number;
   offsetsBytes: number;
-  restarts: { startBrokerMs: number; sinceProcessStartMs: number; replayMs: number; replayRecords: number }[];
+  restarts: { startBrokerMs: number; startBrokerCpuMs: number; sinceProcessStartMs: number; replayMs: number; replayRecords: number }[];
   readBack: string;
   error?: string;
 }
@@ -899,7 +912,16 @@ async function replayScenario(root: string, windows: Window[]): Promise<ReplayRe
     readBack: '',
   };
   try {
-    const broker = await startChild('replay-load', dataDir, {});
+    // --replay-segment-bytes N: __consumer_offsets with N-byte segments, and a cleaning round on
+    // every partition before the stop, so the restarts replay cleaned logs (the active segment stays)
+    const cleaned = argv['replay-segment-bytes'] !== undefined;
+    const broker = await startChild(
+      'replay-load',
+      dataDir,
+      cleaned ? { 'offsets.topic.segment.bytes': argv['replay-segment-bytes']! } : {},
+      '--child',
+      cleaned ? ['--clean-before-stop'] : [],
+    );
     let pipes: Pipeline[] = [];
     try {
       await createTopic(broker.port, COMMIT_TOPIC, COMMIT_PARTITIONS);
@@ -937,6 +959,7 @@ async function replayScenario(root: string, windows: Window[]): Promise<ReplayRe
       try {
         result.restarts.push({
           startBrokerMs: b.startBrokerMs,
+          startBrokerCpuMs: b.startBrokerCpuMs,
           sinceProcessStartMs: b.sinceProcessStartMs,
           replayMs: b.replay?.ms ?? NaN,
           replayRecords: b.replay?.records ?? 0,
@@ -1238,6 +1261,7 @@ async function main(): Promise<void> {
       `clean stop ${fmt(r.closeMs)} ms`,
     ]);
     rows.push([`restart: startBroker() until listening, coordinator loaded (ms)`, med((x) => x.startBrokerMs), spread((x) => x.startBrokerMs), '-', '-', '-', '', `${r.restarts.length} restarts`]);
+    rows.push([`restart: CPU time of that startBroker() (ms, user + system)`, med((x) => x.startBrokerCpuMs), spread((x) => x.startBrokerCpuMs), '-', '-', '-', '', 'steadier than wall time when the machine is shared']);
     rows.push([
       `restart: replay of __consumer_offsets (ms, broker's log line)`,
       med((x) => x.replayMs),
@@ -1256,7 +1280,7 @@ async function main(): Promise<void> {
       '-',
       '-',
       '',
-      `snapshot rule: per partition, since-snapshot <= max(10,000, 2 x live keys); ${COMMIT_GROUPS * COMMIT_PARTITIONS} live keys`,
+      `records read; the latest of each of the ${COMMIT_GROUPS * COMMIT_PARTITIONS} live keys is applied${argv['replay-segment-bytes'] ? ` (segments of ${argv['replay-segment-bytes']} bytes, cleaned before the stop)` : ''}`,
     ]);
     rows.push([`restart: process spawn to listening (ms, incl. node + tsx)`, med((x) => x.sinceProcessStartMs), spread((x) => x.sinceProcessStartMs), '-', '-', '-', '', '']);
     rows.push([`data dir size after ${fmt(r.records)} commit records (MB)`, r.dataBytes / 1e6, `__consumer_offsets ${fmt(r.offsetsBytes / 1e6)} MB`, '-', '-', '-', '', '']);

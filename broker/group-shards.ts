@@ -175,10 +175,7 @@ export class GroupShards {
       }
       if (this.shards.get(p.index) !== shard) return replayed; // moved again meanwhile
     }
-    for (const m of shard.lateMarkers.splice(0)) {
-      this.offsetsTopic.onTxnMarker(p.index, m.producerId, m.commit);
-      coordinator.loadTxnMarker(m.producerId, m.commit);
-    }
+    for (const m of shard.lateMarkers.splice(0)) coordinator.loadTxnMarker(m.producerId, m.commit);
     coordinator.finishLoading();
     shard.loading = false;
     return replayed;
@@ -244,7 +241,6 @@ export class GroupShards {
       shard.lateMarkers.push({ producerId, commit });
       return;
     }
-    this.offsetsTopic.onTxnMarker(partition, producerId, commit);
     shard?.coordinator.settleTransaction(producerId, commit);
   }
 
