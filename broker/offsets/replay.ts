@@ -17,7 +17,7 @@
 // order of its offsets against plain commits of the same partitions decides
 // which one wins.
 import { batchRecordsPayloadSync, iterateRecords, walkBatches } from '../../protocol/record-batch.js';
-import { readEndTxnMarker } from '../../storage/control-batch.js';
+import { readEndTxnMarker, readVarint } from '../../storage/control-batch.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 
 const READ_CHUNK = 8 * 1024 * 1024;
@@ -25,12 +25,23 @@ const READ_CHUNK = 8 * 1024 * 1024;
 /** The producer id of a transactional batch's records; undefined for a plain batch. */
 export type TxnProducer = bigint | undefined;
 
-/** The latest record of a key in the current run; its buffers point into read chunk `chunk` until copied (chunk -1). */
+/**
+ * The latest record of a key in the current run. While `src` is set, key and
+ * value are byte ranges of that buffer of the current read; detached, they
+ * are copies.
+ */
 interface Latest {
-  key: Buffer;
+  src: Buffer | null;
+  keyStart: number;
+  keyEnd: number;
+  /** -1: a tombstone. */
+  valueStart: number;
+  valueEnd: number;
+  key: Buffer | null;
   value: Buffer | null;
   offset: number;
-  chunk: number;
+  /** Order of the last write within the run. */
+  seq: number;
 }
 
 /**
@@ -45,33 +56,36 @@ export async function replayPartition(
 ): Promise<number> {
   let count = 0;
   let offset = log.logStartOffset;
-  let chunk = 0;
+  let seq = 0;
   const run = new Map<string, Latest>();
   const touched: Latest[] = [];
-  /** The read buffers are reused: what the run still holds of the current chunk is copied before the next read. */
+  /** The read buffers are reused: what the run still holds of the current chunk is copied out before the next read. */
   const detach = (): void => {
     for (const e of touched) {
-      if (e.chunk !== chunk) continue;
-      e.key = Buffer.from(e.key);
-      e.value = e.value && Buffer.from(e.value);
-      e.chunk = -1;
+      if (e.src === null) continue;
+      e.key ??= Buffer.from(e.src.subarray(e.keyStart, e.keyEnd));
+      e.value = e.valueStart < 0 ? null : Buffer.from(e.src.subarray(e.valueStart, e.valueEnd));
+      e.src = null;
     }
     touched.length = 0;
   };
   const flush = (): void => {
+    if (run.size === 0) return;
     detach();
-    for (const e of run.values()) visit(e.key, e.value, undefined, e.offset);
+    const latest = [...run.values()].sort((a, b) => a.seq - b.seq);
     run.clear();
+    for (const e of latest) visit(e.key!, e.value, undefined, e.offset);
   };
+  const pos = { pos: 0 };
   while (offset < log.highWatermark) {
     const { batches } = await log.read(offset, READ_CHUNK, true);
     if (batches.length === 0) break;
-    chunk++;
     for (const buf of batches) {
       // read() served CRC-checked batches
       for (const span of walkBatches(buf, { verifyCrc: false }).batches) {
         const h = span.header;
-        offset = Number(h.baseOffset) + h.lastOffsetDelta + 1;
+        const base = Number(h.baseOffset);
+        offset = base + h.lastOffsetDelta + 1;
         if (h.isControl) {
           const marker = readEndTxnMarker(buf, span.start, span.end - span.start);
           if (marker === null) continue;
@@ -89,26 +103,42 @@ export async function replayPartition(
           }
           continue;
         }
-        for (const r of iterateRecords(h, payload)) {
-          if (r.key === null) continue;
-          count++;
-          const k = r.key.toString('latin1');
-          let e = run.get(k);
-          if (e === undefined) e = { key: r.key, value: r.value, offset: Number(r.offset), chunk };
-          else {
-            // re-inserted: the run keeps the order of last writes
-            run.delete(k);
-            e.key = r.key;
-            e.value = r.value;
-            e.offset = Number(r.offset);
-            if (e.chunk === chunk) {
-              run.set(k, e);
-              continue;
-            }
-            e.chunk = chunk;
+        // The plain records' keys and values as byte ranges (Kafka's record v2 layout), no record objects.
+        pos.pos = 0;
+        const size = payload.length;
+        for (let i = 0; i < h.recordCount; i++) {
+          const length = readVarint(payload, pos, size);
+          const end = pos.pos + length;
+          if (length < 0 || end > size) throw new RangeError(`record ${i} of the batch at offset ${base} overruns it`);
+          pos.pos++; // attributes
+          readVarint(payload, pos, end, 10); // timestamp delta (varlong)
+          const delta = readVarint(payload, pos, end);
+          const keyLength = readVarint(payload, pos, end);
+          if (keyLength < 0) {
+            pos.pos = end;
+            continue;
           }
-          run.set(k, e);
-          touched.push(e);
+          const keyStart = pos.pos;
+          pos.pos += keyLength;
+          const valueLength = readVarint(payload, pos, end);
+          const valueStart = valueLength < 0 ? -1 : pos.pos;
+          if (pos.pos + Math.max(valueLength, 0) > end) throw new RangeError(`record ${i} of the batch at offset ${base} overruns it`);
+          pos.pos = end;
+          count++;
+          const k = payload.toString('latin1', keyStart, keyStart + keyLength);
+          let e = run.get(k);
+          if (e === undefined) {
+            e = { src: null, keyStart, keyEnd: 0, valueStart, valueEnd: 0, key: null, value: null, offset: 0, seq: 0 };
+            run.set(k, e);
+          }
+          if (e.src === null) touched.push(e);
+          e.src = payload;
+          e.keyStart = keyStart;
+          e.keyEnd = keyStart + keyLength;
+          e.valueStart = valueStart;
+          e.valueEnd = valueStart + valueLength;
+          e.offset = base + delta;
+          e.seq = ++seq;
         }
       }
     }
