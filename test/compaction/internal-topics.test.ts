@@ -3,7 +3,8 @@
 // directory, with segments small enough to roll: after a cleaning round (the
 // embedding API's trigger) and a restart, committed offsets, classic and
 // consumer (KIP-848) group state, transactional offsets (committed ones kept,
-// aborted ones not) and group deletions are what they were; a kafkajs consumer
+// aborted ones not, and the offset written last winning over a transaction's
+// as in Kafka) and group deletions are what they were; a kafkajs consumer
 // group resumes where it committed; a data directory written by the old
 // snapshot scheme (a run of live records, the log start moved past the
 // history) still loads.
@@ -25,6 +26,10 @@ import { DeleteGroupsApi } from '../../protocol/messages/42-delete-groups.js';
 import { ListGroupsApi } from '../../protocol/messages/16-list-groups.js';
 import { ConsumerGroupHeartbeatApi } from '../../protocol/messages/68-consumer-group-heartbeat.js';
 import { ConsumerGroupDescribeApi } from '../../protocol/messages/69-consumer-group-describe.js';
+import { InitProducerIdApi } from '../../protocol/messages/22-init-producer-id.js';
+import { AddOffsetsToTxnApi } from '../../protocol/messages/25-add-offsets-to-txn.js';
+import { TxnOffsetCommitApi } from '../../protocol/messages/28-txn-offset-commit.js';
+import { EndTxnApi } from '../../protocol/messages/26-end-txn.js';
 
 const BASE_CONFIG = {
   'offsets.topic.num.partitions': '2',
@@ -318,6 +323,36 @@ describe('__consumer_offsets and __transaction_state compacted by the log cleane
     await txn([{ partition: 0, offset: '90' }], 'commit');
     expect(await committedOffset(c2, 'ctp', 'in', 0)).toBe(90n);
     expect(broker.transactions.metadata('tx-c')?.state).toBe('CompleteCommit');
+  });
+
+  it('a plain commit written after a transaction\'s offset wins when the transaction commits, as in Kafka, before and after compaction', async () => {
+    await start();
+    const c = await raw();
+    await simpleCommit(c, 'ctp', 'orders', 0, 1n);
+    await simpleCommit(c, 'ctp', 'orders', 1, 1n);
+    const { producerId, producerEpoch } = await c.request(InitProducerIdApi, 1, { transactionalId: 'late', transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+    expect((await c.request(AddOffsetsToTxnApi, 1, { transactionalId: 'late', producerId, producerEpoch, groupId: 'ctp' })).errorCode).toBe(0);
+    const sent = await c.request(TxnOffsetCommitApi, 3, {
+      transactionalId: 'late', groupId: 'ctp', producerId, producerEpoch, generationId: -1, memberId: '', groupInstanceId: null,
+      topics: [{ name: 'orders', partitions: [0, 1].map((p) => ({ partitionIndex: p, committedOffset: BigInt(42 + p), committedLeaderEpoch: -1, committedMetadata: 'txn' })) }],
+    });
+    expect(sent.topics[0]!.partitions.every((p) => p.errorCode === 0)).toBe(true);
+    await simpleCommit(c, 'ctp', 'orders', 0, 50n); // written after the transaction's offset of orders-0
+    expect((await c.request(EndTxnApi, 1, { transactionalId: 'late', producerId, producerEpoch, committed: true })).errorCode).toBe(0);
+    await broker.waitForTransaction('late', 'CompleteCommit');
+    const offsets = async (cl: RawClient) => [await committedOffset(cl, 'ctp', 'orders', 0), await committedOffset(cl, 'ctp', 'orders', 1)];
+    expect(await offsets(c)).toEqual([50n, 43n]);
+    for (let i = 0; i < 5; i++) await simpleCommit(c, 'ctp', 'orders', 2, BigInt(i)); // seals the segments before
+    c.close();
+    await restart();
+    let c2 = await raw();
+    expect(await offsets(c2)).toEqual([50n, 43n]);
+    // compaction keeps only the plain record of orders-0 (written last): the same outcome
+    await cleanAndCheck(OFFSETS_TOPIC, offsetsPartitionFor('ctp', 2));
+    c2.close();
+    await restart();
+    c2 = await raw();
+    expect(await offsets(c2)).toEqual([50n, 43n]);
   });
 
   it('a deleted group stays deleted: its tombstones while kept, and once the cleaner removed them after delete.retention.ms', async () => {
