@@ -381,7 +381,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     const nodes = specs.map(advertisedNode);
     const cluster = new Cluster(meta.clusterId, nodes, { store, logs: opened, logConfig: resolveLogConfig });
     cluster.load(stored, metadata.groupConfigs, metadata.clientQuotas);
-    const offsetsTopic = new OffsetsTopic(cluster, opened, config, logger, () => clock.now());
+    const offsetsTopic = new OffsetsTopic(cluster, opened, config, () => clock.now());
     const groups = new GroupShards({ cluster, offsetsTopic, config, clock, logger });
     metrics.attach({ cluster, logs: opened, groups });
     await groups.start();
@@ -404,10 +404,9 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
       logger,
     });
     await transactions.start();
-    return { meta, cluster, groups, transactions, producerIds, nodes, logs: opened, offsetsTopic, scram, acls, authorizer, dynamic: dynamicConfigs };
+    return { meta, cluster, groups, transactions, producerIds, nodes, logs: opened, scram, acls, authorizer, dynamic: dynamicConfigs };
   }
   const clusterId = meta.clusterId;
-  const offsetsTopic = started.offsetsTopic;
   const requests = new RequestLog(opts.requestLogSize ?? DEFAULT_REQUEST_LOG_SIZE);
   const dispatch = testDoubleDispatch(faults, requests);
   const requestBudget = new RequestBudget(config.values['queued.max.requests'], config.values['queued.max.request.bytes']);
@@ -461,7 +460,7 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     metricsEndpoint: metricsServer ? { host: metricsServer.host, port: metricsServer.port, url: metricsServer.url } : null,
     faults,
     requests,
-    reset: () => resetBroker({ cluster, offsetsTopic, producerIds, faults, requests, logger }),
+    reset: () => resetBroker({ cluster, producerIds, faults, requests, logger }),
     assignment: (groupId) => groupAssignment(groups, groupId),
     committedOffsets: (groupId) => committedOffsets(groups, groupId),
     records: (topic, partition, o) => partitionRecords(logs, topic, partition, o),

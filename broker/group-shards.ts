@@ -78,7 +78,10 @@ export class GroupShards {
   /** Loads the shards of an existing __consumer_offsets (at start-up). */
   async start(): Promise<void> {
     const t = this.cluster.topic(OFFSETS_TOPIC);
-    if (t) await Promise.all(t.partitions.map((p) => this.load(p)));
+    if (!t) return;
+    const started = performance.now();
+    const records = (await Promise.all(t.partitions.map((p) => this.load(p)))).reduce((a, b) => a + b, 0);
+    this.logger.info({ partitions: t.partitions.length, records, ms: Math.round(performance.now() - started) }, 'group coordinator state loaded from __consumer_offsets');
   }
 
   /** The __consumer_offsets partition a group belongs to. */
@@ -131,16 +134,17 @@ export class GroupShards {
   /**
    * (Re)loads a partition's shard for its current leader: the old shard (if
    * any) is unloaded first, then the partition replayed into a new one.
+   * Returns the number of records replayed.
    */
-  private async load(p: PartitionInfo): Promise<void> {
+  private async load(p: PartitionInfo): Promise<number> {
     const old = this.shards.get(p.index);
-    if (old && old.leaderId === p.leaderId) return;
+    if (old && old.leaderId === p.leaderId) return 0;
     if (old) {
       this.shards.delete(p.index);
       old.coordinator.close();
       this.logger.info({ partition: p.index, from: old.leaderId, to: p.leaderId }, 'group coordinator shard unloaded');
     }
-    if (this.closed || p.leaderId < 0) return;
+    if (this.closed || p.leaderId < 0) return 0;
     const coordinator = createGroupCoordinator({
       config: this.opts.config,
       clock: this.opts.clock,
@@ -157,9 +161,10 @@ export class GroupShards {
     });
     const shard: Shard = { partition: p.index, leaderId: p.leaderId, coordinator, loading: true, lateMarkers: [] };
     this.shards.set(p.index, shard);
+    let replayed = 0;
     if (this.offsetsTopic.hasRecords(p.index)) {
       try {
-        const replayed = await this.offsetsTopic.loadPartition(
+        replayed = await this.offsetsTopic.loadPartition(
           p.index,
           (record, txnProducer) => coordinator.loadRecord(record, txnProducer),
           (producerId, commit) => coordinator.loadTxnMarker(producerId, commit),
@@ -168,14 +173,12 @@ export class GroupShards {
       } catch (err) {
         this.logger.error({ err, partition: p.index }, 'loading a group coordinator shard failed');
       }
-      if (this.shards.get(p.index) !== shard) return; // moved again meanwhile
+      if (this.shards.get(p.index) !== shard) return replayed; // moved again meanwhile
     }
-    for (const m of shard.lateMarkers.splice(0)) {
-      this.offsetsTopic.onTxnMarker(p.index, m.producerId, m.commit);
-      coordinator.loadTxnMarker(m.producerId, m.commit);
-    }
+    for (const m of shard.lateMarkers.splice(0)) coordinator.loadTxnMarker(m.producerId, m.commit);
     coordinator.finishLoading();
     shard.loading = false;
+    return replayed;
   }
 
   // ---- reads across shards (tests, tools) --------------------------------------------------
@@ -238,7 +241,6 @@ export class GroupShards {
       shard.lateMarkers.push({ producerId, commit });
       return;
     }
-    this.offsetsTopic.onTxnMarker(partition, producerId, commit);
     shard?.coordinator.settleTransaction(producerId, commit);
   }
 

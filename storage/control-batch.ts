@@ -70,8 +70,8 @@ export function readEndTxnMarker(buf: Buffer, pos: number, size: number): EndTxn
   }
 }
 
-/** A zig-zag varint (up to `maxBytes` bytes; values beyond 2^31 only skipped, not decoded). */
-function readVarint(buf: Buffer, r: { pos: number }, end: number, maxBytes = 5): number {
+/** A zig-zag varint (up to `maxBytes` bytes; values beyond 2^31 only skipped, not decoded: 10 skips a varlong). */
+export function readVarint(buf: Buffer, r: { pos: number }, end: number, maxBytes = 5): number {
   let value = 0;
   for (let i = 0; i < maxBytes; i++) {
     if (r.pos >= end) throw new RangeError('varint past the batch');

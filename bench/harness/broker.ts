@@ -162,9 +162,11 @@ export interface RebalanceEvent {
 export interface EmbeddedChild extends Omit<BrokerChild, 'stop'> {
   /** startBroker() until it returned, as the child measured it. */
   startBrokerMs: number;
+  /** CPU time (user + system) of that startBroker(): steadier than wall time on a shared machine. */
+  startBrokerCpuMs: number;
   /** Process start to listening (node + tsx + startBroker). */
   sinceProcessStartMs: number;
-  /** The '__consumer_offsets loaded' log line: records replayed and ms. */
+  /** The 'group coordinator state loaded from __consumer_offsets' log line: records read and ms. */
   replay: { records: number; ms: number } | null;
   /** 'group rebalance completed' lines, sent by the child at stop. */
   rebalances: RebalanceEvent[];
@@ -178,10 +180,10 @@ export interface EmbeddedChild extends Omit<BrokerChild, 'stop'> {
  * startBroker() in a child (embedded-child.ts) on `dataDir` with `config`, or with
  * `echo` the trivial floor server (echo-child.ts). The data dir is the caller's.
  */
-export async function startEmbeddedChild(opts: { name: string; dataDir: string; config: Record<string, string>; profileDir?: string; echo?: boolean }): Promise<EmbeddedChild> {
+export async function startEmbeddedChild(opts: { name: string; dataDir: string; config: Record<string, string>; profileDir?: string; echo?: boolean; cleanBeforeStop?: boolean }): Promise<EmbeddedChild> {
   const profileDir = opts.profileDir ?? null;
   const script = opts.echo ? ECHO_CHILD : EMBEDDED_CHILD;
-  const args = [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), '--import', TSX_LOADER, script, '--data-dir', opts.dataDir, '--config', JSON.stringify(opts.config)];
+  const args = [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), '--import', TSX_LOADER, script, ...(opts.cleanBeforeStop ? ['--clean-before-stop'] : []), '--data-dir', opts.dataDir, '--config', JSON.stringify(opts.config)];
   const proc = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
   const { exited, dead } = exitOf(proc);
   let closeMs = NaN;
@@ -194,6 +196,7 @@ export async function startEmbeddedChild(opts: { name: string; dataDir: string; 
     metricsPort: null,
     scrape: () => Promise.reject(new Error('embedded children serve no metrics')),
     startBrokerMs: NaN,
+    startBrokerCpuMs: NaN,
     sinceProcessStartMs: NaN,
     replay: null as EmbeddedChild['replay'],
     rebalances: [] as RebalanceEvent[],
@@ -215,6 +218,7 @@ export async function startEmbeddedChild(opts: { name: string; dataDir: string; 
         case 'listening':
           child.port = o.port as number;
           child.startBrokerMs = o.startBrokerMs as number;
+          child.startBrokerCpuMs = (o.startBrokerCpuMs as number | undefined) ?? NaN;
           child.sinceProcessStartMs = o.sinceProcessStartMs as number;
           resolveListening();
           break;

@@ -47,6 +47,7 @@ const { values: argv } = parseArgs({
     profile: { type: 'string' },
     'kip848-rounds': { type: 'string' },
     quick: { type: 'boolean' },
+    'replay-segment-bytes': { type: 'string' },
   },
 });
 
@@ -71,6 +72,8 @@ export const CONNECTIONS = Number(argv.connections ?? 4);
 export const DEPTH = Number(argv.depth ?? 32);
 export const COMMITS = Number(argv.commits ?? (QUICK ? 20_000 : 100_000));
 export const RESTARTS = Number(argv.restarts ?? (QUICK ? 1 : 3));
+/** --replay-segment-bytes N: __consumer_offsets segments of N bytes, cleaned before the stop. */
+export const REPLAY_SEGMENT_BYTES = argv['replay-segment-bytes'];
 const PROFILE_DIR = argv.profile;
 
 export const RB_TOPIC = 'bench-rebalance';
@@ -103,9 +106,9 @@ export const monoMicros = () => Number(process.hrtime.bigint() / 1000n);
 let childSeq = 0;
 
 /** startBroker() in a child on `dataDir` (group.initial.rebalance.delay.ms=0 and `config`), or with `echo` the floor server. */
-export function startChild(name: string, dataDir: string, config: Record<string, string>, echo = false): Promise<BrokerChild> {
+export function startChild(name: string, dataDir: string, config: Record<string, string>, echo = false, cleanBeforeStop = false): Promise<BrokerChild> {
   const profileDir = PROFILE_DIR ? join(PROFILE_DIR, `${++childSeq}-${name}`) : undefined;
-  return startEmbeddedChild({ name, dataDir, config: { ...BASE_CONFIG, ...config }, profileDir, echo });
+  return startEmbeddedChild({ name, dataDir, config: { ...BASE_CONFIG, ...config }, profileDir, echo, cleanBeforeStop });
 }
 
 export async function dirBytes(dir: string): Promise<number> {

@@ -4,7 +4,6 @@
 // ports, config and open connections stay.
 import type { Logger } from 'pino';
 import type { Cluster } from '../cluster.js';
-import type { OffsetsTopic } from '../offsets/offsets-topic.js';
 import type { ProducerIdManager } from '../producer-ids.js';
 import type { Fault, FaultInjector } from '../faults/faults.js';
 import type { RequestLog } from '../faults/request-log.js';
@@ -16,7 +15,6 @@ export interface ResetResult {
 
 export interface Resettable {
   readonly cluster: Cluster;
-  readonly offsetsTopic: OffsetsTopic;
   readonly producerIds: ProducerIdManager;
   readonly faults: FaultInjector;
   readonly requests: RequestLog;
@@ -26,7 +24,6 @@ export interface Resettable {
 export async function resetBroker(b: Resettable): Promise<ResetResult> {
   const unusedFaults = b.faults.clear();
   b.requests.clear();
-  b.offsetsTopic.forget();
   // __consumer_offsets goes too: its coordinator shards unload with it (group-shards.ts).
   await b.cluster.deleteAllTopics();
   await b.cluster.clearGroupConfigs();

@@ -104,8 +104,10 @@ export class GroupCoordinatorState {
   readonly config: GroupCoordinatorConfig;
   private readonly groups = new Map<string, Group>();
   readonly offsets = new OffsetStore();
-  /** TxnOffsetCommit offsets waiting for their transaction's marker: producer id -> group -> topic\0partition -> record. */
-  private readonly pendingTxnOffsets = new Map<bigint, Map<string, Map<string, CoordinatorRecord & { type: 'offset-commit' }>>>();
+  /** TxnOffsetCommit offsets waiting for their transaction's marker: producer id -> group -> topic\0partition -> offset. */
+  private readonly pendingTxnOffsets = new Map<bigint, Map<string, Map<string, PendingTxnOffset>>>();
+  /** Log order of the pending offsets (they are added in the order their records are written, live and in replay). */
+  private pendingTxnSeq = 0;
   private readonly ctx: GroupContext;
   private readonly consumer: ConsumerGroupHeartbeats;
   private readonly classicMembers: ClassicMembersOfConsumerGroups;
@@ -579,7 +581,23 @@ export class GroupCoordinatorState {
     if (!byGroup) this.pendingTxnOffsets.set(producerId, (byGroup = new Map()));
     let pending = byGroup.get(record.groupId);
     if (!pending) byGroup.set(record.groupId, (pending = new Map()));
-    pending.set(`${record.topic}\u0000${record.partition}`, record);
+    pending.set(`${record.topic}\u0000${record.partition}`, { record, seq: ++this.pendingTxnSeq, superseded: false });
+  }
+
+  /**
+   * An offset written at log position `writtenAt` (a plain commit: after every
+   * pending one) was applied: pending transactional offsets of the partition
+   * written before it lose, whenever their transaction commits. Kafka keeps
+   * the offset written last, so compaction (which keeps only that record)
+   * cannot change the outcome.
+   */
+  private supersedePendingTxnOffsets(record: CoordinatorRecord & { type: 'offset-commit' }, writtenAt: number): void {
+    if (this.pendingTxnOffsets.size === 0) return;
+    const key = `${record.topic}\u0000${record.partition}`;
+    for (const byGroup of this.pendingTxnOffsets.values()) {
+      const p = byGroup.get(record.groupId)?.get(key);
+      if (p !== undefined && p.seq < writtenAt) p.superseded = true;
+    }
   }
 
   /**
@@ -591,7 +609,7 @@ export class GroupCoordinatorState {
     if (!byGroup) return;
     this.pendingTxnOffsets.delete(producerId);
     if (!commit) return;
-    for (const pending of byGroup.values()) for (const record of pending.values()) this.applyRecord(record, out);
+    for (const pending of byGroup.values()) for (const p of pending.values()) if (!p.superseded) this.applyRecord(p.record, out, 0, p.seq);
   }
 
   /** Whether a transaction holds offsets for the partition that are not yet committed (OffsetFetch's requireStable). */
@@ -790,7 +808,8 @@ export class GroupCoordinatorState {
     this.completeTxnOffsets(producerId, commit, new StepOutput());
   }
 
-  private applyRecord(record: CoordinatorRecord, out: StepOutput, now = 0): void {
+  /** `txnSeq`: the log order of a committed transaction's offset (pendingTxnSeq); plain records come after every pending one. */
+  private applyRecord(record: CoordinatorRecord, out: StepOutput, now = 0, txnSeq = Infinity): void {
     if (record.type !== 'group-metadata' && record.type !== 'offset-commit') {
       this.applyConsumerGroupRecord(record);
       return;
@@ -812,6 +831,7 @@ export class GroupCoordinatorState {
       // Offsets without a group record: a simple group.
       this.groups.set(record.groupId, new ClassicGroup(record.groupId, this.ctx, null));
     }
+    this.supersedePendingTxnOffsets(record, txnSeq);
     this.offsets.put(record.groupId, record.topic, record.partition, record.value);
   }
 
@@ -833,6 +853,13 @@ export class GroupCoordinatorState {
     }
     group.apply(record);
   }
+}
+
+/** A transaction's offset waiting for its marker; superseded by an offset written after it (it then never applies). */
+interface PendingTxnOffset {
+  record: CoordinatorRecord & { type: 'offset-commit' };
+  seq: number;
+  superseded: boolean;
 }
 
 function isExpired(o: OffsetAndMetadata, base: number | null, now: number, retentionMs: number): boolean {

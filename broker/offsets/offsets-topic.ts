@@ -5,19 +5,23 @@
 // are replayed into its coordinator shard when a node starts leading it
 // (group-shards.ts).
 //
-// Bounded replay: storage does not compact, so each partition is snapshotted
-// instead. Once a partition has taken more records than max(10,000, 2 x its
-// live keys) since its last snapshot, the live records (the latest value of
-// every key, tombstones dropped: exactly what compaction would keep) are
-// appended as a fresh run and the log start offset moves to its first offset.
-// Replay then reads one snapshot plus what came after it, however long the
-// broker has run; segments below the log start are deleted by storage.
+// Compacted like any cleanup.policy=compact topic (Kafka's configs for it:
+// compact, compression.type=producer, segment.bytes=offsets.topic.segment.bytes):
+// the log cleaner keeps the latest record of each key, drops a transaction's
+// offsets when it aborted, and removes tombstones (deleted groups and offsets)
+// and markers with no data left after delete.retention.ms. It never touches
+// the active segment; replay.ts reduces what it has not cleaned yet, so replay
+// is bounded by the live keys either way.
 //
 // Transactional offsets (TxnOffsetCommit) are appended as one transactional
-// batch with the producer's id and epoch, as Kafka's storeOffsets; they join the
-// live records only when that producer's commit marker lands (onTxnMarker), and
-// replay holds them pending per producer id until it meets the marker.
-import type { Logger } from 'pino';
+// batch with the producer's id and epoch, as Kafka's storeOffsets; the
+// coordinator holds them pending until that producer's marker lands, live and
+// in replay.
+//
+// Data directories written before compaction took over (a periodic "snapshot"
+// run of the live records, and the log start moved past the history) load as
+// what they are: compacted logs whose log start was raised, as DeleteRecords
+// raises any log's.
 import { buildRecordBatchSync } from '../../protocol/record-batch.js';
 import type { BrokerConfig } from '../config.js';
 import type { Cluster, TopicInfo } from '../cluster.js';
@@ -28,30 +32,26 @@ import { replayPartition, type TxnProducer } from './replay.js';
 import { decodeCoordinatorRecord, encodeCoordinatorRecord, offsetsPartitionFor, type EncodedRecord } from './records.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
-const SNAPSHOT_MIN_RECORDS = 10_000;
 const RECORDS_PER_BATCH = 1_000;
 
-interface PartitionState {
-  /** Latest encoded record per key (the key bytes as a latin1 string); tombstones removed. */
-  live: Map<string, EncodedRecord>;
-  /** Records of open transactions, per producer id, in write order; not yet live. */
-  pendingTxn: Map<bigint, EncodedRecord[]>;
-  sinceSnapshot: number;
-  snapshotting: boolean;
+/** The topic configs Kafka creates __consumer_offsets with (GroupCoordinatorService.groupMetadataTopicConfigs). */
+export function offsetsTopicConfigs(config: BrokerConfig): Record<string, string> {
+  return {
+    'cleanup.policy': 'compact',
+    'compression.type': 'producer',
+    'segment.bytes': String(config.values['offsets.topic.segment.bytes']),
+  };
 }
 
 export class OffsetsTopic {
   private creating: Promise<TopicInfo> | null = null;
-  private readonly partitions = new Map<number, PartitionState>();
 
   constructor(
     private readonly cluster: Cluster,
     private readonly logs: LogManager,
     private readonly config: BrokerConfig,
-    private readonly logger: Logger,
     private readonly now: () => number,
-  ) {
-  }
+  ) {}
 
   private get topic(): TopicInfo | undefined {
     return this.cluster.topic(OFFSETS_TOPIC);
@@ -69,34 +69,17 @@ export class OffsetsTopic {
       const t =
         existing ??
         (await this.cluster.createTopic(
-          this.cluster.newTopic(OFFSETS_TOPIC, this.config.values['offsets.topic.num.partitions'], {
-            'cleanup.policy': 'compact',
-            'segment.bytes': String(this.config.values['offsets.topic.segment.bytes']),
-          }),
+          this.cluster.newTopic(OFFSETS_TOPIC, this.config.values['offsets.topic.num.partitions'], offsetsTopicConfigs(this.config)),
         ));
       return t;
     })().finally(() => (this.creating = null));
     return this.creating;
   }
 
-  private state(partition: number): PartitionState {
-    let s = this.partitions.get(partition);
-    if (!s) {
-      s = { live: new Map(), pendingTxn: new Map(), sinceSnapshot: 0, snapshotting: false };
-      this.partitions.set(partition, s);
-    }
-    return s;
-  }
-
   private log(partition: number): PartitionLog {
     const log = this.logs.log(OFFSETS_TOPIC, partition);
     if (!log) throw new Error(`${OFFSETS_TOPIC}-${partition} has no log`);
     return log;
-  }
-
-  /** Forgets the live records after every topic was deleted (the test double's reset); the topic is made again on first use. */
-  forget(): void {
-    this.partitions.clear();
   }
 
   /** Whether a partition has records to replay (a new one has none, and its shard is ready at once). */
@@ -110,56 +93,19 @@ export class OffsetsTopic {
    * belongs to a transaction), `onMarker` each transaction marker. Returns the
    * number of records read.
    */
-  async loadPartition(
+  loadPartition(
     partition: number,
     apply: (rec: CoordinatorRecord, txnProducer: TxnProducer) => void,
     onMarker: (producerId: bigint, commit: boolean) => void,
   ): Promise<number> {
-    const log = this.log(partition);
-    // Rebuilt from the log: a shard loaded again (leadership came back) starts afresh.
-    this.partitions.delete(partition);
-    const s = this.state(partition);
     return replayPartition(
-      log,
+      this.log(partition),
       (key, value, txnProducer) => {
-        if (txnProducer === undefined) this.remember(s, { key, value });
-        else this.rememberPending(s, txnProducer, [{ key, value }]);
         const rec = decodeCoordinatorRecord(key, value);
         if (rec) apply(rec, txnProducer);
       },
-      (producerId, commit) => {
-        this.settle(s, producerId, commit);
-        onMarker(producerId, commit);
-      },
+      onMarker,
     );
-  }
-
-  private rememberPending(s: PartitionState, producerId: bigint, records: readonly EncodedRecord[]): void {
-    let list = s.pendingTxn.get(producerId);
-    if (!list) s.pendingTxn.set(producerId, (list = []));
-    list.push(...records);
-  }
-
-  /** A producer's transaction ended on the partition: its records become live (commit) or go (abort). */
-  private settle(s: PartitionState, producerId: bigint, commit: boolean): void {
-    const list = s.pendingTxn.get(producerId);
-    if (!list) return;
-    s.pendingTxn.delete(producerId);
-    if (commit) for (const r of list) this.remember(s, r);
-  }
-
-  /** A transaction marker landed on `partition` (live, after the append). */
-  onTxnMarker(partition: number, producerId: bigint, commit: boolean): void {
-    const s = this.partitions.get(partition);
-    if (s) this.settle(s, producerId, commit);
-  }
-
-  private remember(s: PartitionState, rec: EncodedRecord): void {
-    const k = rec.key.toString('latin1');
-    // Re-inserted so the map keeps last-write order: a snapshot replays records in
-    // the order they were last written (a consumer group's records depend on it).
-    s.live.delete(k);
-    if (rec.value !== null) s.live.set(k, rec);
   }
 
   /**
@@ -177,18 +123,7 @@ export class OffsetsTopic {
       list.push(encodeCoordinatorRecord(rec));
     }
     const acks: Promise<void>[] = [];
-    for (const [p, list] of byPartition) {
-      const s = this.state(p);
-      if (txn) {
-        acks.push(this.appendTxn(p, list, txn));
-        this.rememberPending(s, txn.producerId, list);
-        continue;
-      }
-      acks.push(this.append(p, list));
-      for (const r of list) this.remember(s, r);
-      s.sinceSnapshot += list.length;
-      if (!s.snapshotting && s.sinceSnapshot > Math.max(SNAPSHOT_MIN_RECORDS, 2 * s.live.size)) void this.snapshot(p, s);
-    }
+    for (const [p, list] of byPartition) acks.push(txn ? this.appendTxn(p, list, txn) : this.append(p, list));
     await Promise.all(acks);
   }
 
@@ -216,27 +151,5 @@ export class OffsetsTopic {
       isTransactional: true,
     });
     return this.log(partition).append(batch, { origin: 'coordinator' }).ack(-1);
-  }
-
-  /** Writes the live records as a fresh run and drops everything before it. */
-  private async snapshot(partition: number, s: PartitionState): Promise<void> {
-    s.snapshotting = true;
-    try {
-      const log = this.log(partition);
-      const start = log.logEndOffset;
-      const live = [...s.live.values()];
-      s.sinceSnapshot = 0;
-      if (live.length > 0) await this.append(partition, live);
-      // Open transactions' records are not in the snapshot: the log start stops
-      // at the first of them (the last stable offset), so replay still meets them
-      // and their markers. Simpler than carrying them in the snapshot, which would
-      // need a second transactional batch per open producer.
-      await log.deleteRecordsBefore(Math.min(live.length > 0 ? start : log.highWatermark, log.lastStableOffset));
-      this.logger.debug({ partition, live: live.length, logStart: log.logStartOffset }, 'snapshotted __consumer_offsets partition');
-    } catch (err) {
-      this.logger.warn({ err, partition }, 'snapshot of __consumer_offsets failed; the next one retries');
-    } finally {
-      s.snapshotting = false;
-    }
   }
 }

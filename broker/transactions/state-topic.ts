@@ -1,13 +1,13 @@
 // The internal __transaction_state topic: the transaction coordinator's durable
-// state. Created on first use like __consumer_offsets (compacted,
-// transaction.state.log.num.partitions partitions of
-// transaction.state.log.segment.bytes segments); a transactional id's records go
-// to partition abs(javaHash(id)) % partitions; an append answers once it is as
-// durable as an acks=-1 produce; a partition is replayed into its shard when a
-// node starts leading it.
-//
-// Left out: the periodic snapshot __consumer_offsets takes to bound replay (one
-// record per transaction step; replay reads the partition from its log start).
+// state. Created on first use like __consumer_offsets, with Kafka's configs for
+// it (TransactionStateManager.transactionTopicConfigs: compact, uncompressed,
+// no unclean leader election, transaction.state.log.min.isr and
+// transaction.state.log.segment.bytes) over transaction.state.log.num.partitions
+// partitions; the log cleaner compacts it to the latest record per
+// transactional id. A transactional id's records go to partition
+// abs(javaHash(id)) % partitions; an append answers once it is as durable as an
+// acks=-1 produce; a partition is replayed (offsets/replay.ts: the latest record
+// per key) into its shard when a node starts leading it.
 import { buildRecordBatchSync } from '../../protocol/record-batch.js';
 import type { BrokerConfig } from '../config.js';
 import type { Cluster, TopicInfo } from '../cluster.js';
@@ -45,8 +45,10 @@ export class TransactionStateTopic {
       .createTopic(
         this.cluster.newTopic(TRANSACTION_STATE_TOPIC, this.config.values['transaction.state.log.num.partitions'], {
           'cleanup.policy': 'compact',
-          'segment.bytes': String(this.config.values['transaction.state.log.segment.bytes']),
+          'compression.type': 'uncompressed',
+          'unclean.leader.election.enable': 'false',
           'min.insync.replicas': String(this.config.values['transaction.state.log.min.isr']),
+          'segment.bytes': String(this.config.values['transaction.state.log.segment.bytes']),
         }),
       )
       .finally(() => (this.creating = null));
