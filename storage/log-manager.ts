@@ -142,6 +142,15 @@ async function inParallel(jobs: readonly (() => Promise<void>)[], width: number)
   await Promise.all(Array.from({ length: Math.min(width, jobs.length) }, worker));
 }
 
+/**
+ * How many logs load or close at once under a budget of `openFiles` handles: each
+ * holds one pooled segment handle plus a file it reads or writes whole
+ * (partition.metadata, an index), and the sockets need the rest of the limit.
+ */
+function ioWidth(openFiles: number): number {
+  return Math.max(1, Math.min(LOAD_CONCURRENCY, Math.floor(openFiles / 4)));
+}
+
 /** Partition directories stay inside the data directory whatever the broker passes. */
 function checkDirectoryName(topic: string): void {
   if (topic === '' || topic === '.' || topic === '..' || /[/\\\0]/.test(topic)) {
@@ -431,7 +440,7 @@ export class LogManager {
       }
       present.add(name);
     };
-    await inParallel((await fs.readdir(this.dataDir)).map((name) => () => check(name)), LOAD_CONCURRENCY);
+    await inParallel((await fs.readdir(this.dataDir)).map((name) => () => check(name)), ioWidth(this.files.limit));
 
     for (const t of topics) this.byId.set(t.topicId, { topicId: t.topicId, topic: t.topic, logs: [] });
     const jobs: (() => Promise<void>)[] = [];
@@ -452,8 +461,7 @@ export class LogManager {
         this.addLog(open, partition, log);
       });
     }
-    // each load holds one segment file open at a time: stay within the file budget
-    await inParallel(jobs, Math.max(1, Math.min(LOAD_CONCURRENCY, this.files.limit)));
+    await inParallel(jobs, ioWidth(this.files.limit));
     this.shareTailCaches();
 
     if (this._hadCleanShutdown) {
@@ -551,7 +559,7 @@ export class LogManager {
       this.closed = true;
       try {
         let clean = true;
-        await inParallel([...this.logsByKey.values()].map((log) => async () => void (clean = (await log.close()) && clean)), LOAD_CONCURRENCY);
+        await inParallel([...this.logsByKey.values()].map((log) => async () => void (clean = (await log.close()) && clean)), ioWidth(this.files.limit));
         await this.writeCheckpoints();
         if (clean) {
           await writeFileAtomic(this.fs, joinPath(this.dataDir, CLEAN_SHUTDOWN_FILE), Buffer.from(`{"version":0,"closedAt":${this.clock.now()}}\n`));
