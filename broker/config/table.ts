@@ -755,8 +755,9 @@ export const CONFIG_DEFS = [
   },
   {
     name: 'group.consumer.migration.policy', type: 'string', default: 'bidirectional',
-    oneOf: ['disabled', 'upgrade', 'downgrade', 'bidirectional'], scope: 'broker',
-    doc: 'Online conversion of a non-empty group: upgrade (classic to consumer when a consumer-protocol member joins), downgrade (back when the last one leaves), both, or neither.',
+    oneOf: ['disabled', 'downgrade', 'upgrade', 'bidirectional'], caseInsensitive: true, scope: 'broker',
+    kafkaDefault: 'disabled',
+    doc: 'Online conversion of a non-empty group: upgrade (classic to consumer when a consumer-protocol member joins), downgrade (back when the last one leaves), both, or neither. Kafka 3.9 defaults to disabled; kafkalite to bidirectional, the default of Kafka 4.0, where the protocol is generally available.',
   },
 
   // --- transactions and idempotence -----------------------------------------
