@@ -31,6 +31,7 @@ import { logConfigResolver } from './log-config.js';
 import { ProducerIdManager } from './producer-ids.js';
 import { ClusterStore, type StoredTopic } from './cluster-store.js';
 import { DynamicBrokerConfigs } from './dynamic-broker-configs.js';
+import { ControllerMutationQuotas, controllerQuotaWindow } from './quotas/controller-mutation-quota.js';
 import type { LogConfigResolver } from '../storage/log-config.js';
 import { waitForGroupState, type WaitForGroupOptions } from './group-service.js';
 import { GroupShards } from './group-shards.js';
@@ -411,10 +412,11 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
   const requests = new RequestLog(opts.requestLogSize ?? DEFAULT_REQUEST_LOG_SIZE);
   const dispatch = testDoubleDispatch(faults, requests);
   const requestBudget = new RequestBudget(config.values['queued.max.requests'], config.values['queued.max.request.bytes']);
+  const controllerMutation = new ControllerMutationQuotas(cluster.clientQuotas, () => controllerQuotaWindow(dynamic.current), clock);
   for (const [i, server] of servers.entries()) {
     const node = nodes[i];
-    // Each node enforces its own quotas, as each Kafka broker does.
-    const quotas = new BrokerQuotas(cluster.clientQuotas, () => dynamic.current, clock);
+    // Each node enforces its own quotas, as each Kafka broker does, but the controller's.
+    const quotas = new BrokerQuotas(cluster.clientQuotas, () => dynamic.current, clock, controllerMutation);
     // config is a getter: it follows the dynamic broker configs.
     server.serve(new Map(node.endpoints.map((e) => [e.listener, { node, listener: e.listener, listenerSecurity: security.get(e.listener)!, scram, acls, authorizer, get config() { return dynamic.current; }, cluster, clock, logger, registry, logs, producerIds, groups, transactions, dispatch, requestBudget, rateLimitedLog, metrics, dynamicConfigs: dynamic, quotas } satisfies BrokerContext])));
   }

@@ -266,6 +266,14 @@ export const CONFIG_DEFS = [
     doc: 'The time span of each sample for client quotas.',
   },
   {
+    name: 'controller.quota.window.num', type: 'int', default: 11, range: { min: 1 }, scope: 'broker',
+    doc: 'The number of samples to retain in memory for controller mutation quotas (controller_mutation_rate: the burst a client may take is this many windows of its rate).',
+  },
+  {
+    name: 'controller.quota.window.size.seconds', type: 'int', default: 1, range: { min: 1 }, scope: 'broker',
+    doc: 'The time span of each sample for controller mutations quotas.',
+  },
+  {
     name: 'queued.max.requests', type: 'int', default: 500, range: { min: 1 }, scope: 'broker',
     doc: 'Requests read from all connections and not yet answered; at this many, no connection is read until one is answered.',
   },
