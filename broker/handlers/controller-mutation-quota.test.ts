@@ -39,6 +39,13 @@ async function connect(host: string, port: number, clientId?: string): Promise<R
   return c;
 }
 
+/** A broker on a manual clock and a connection of client id `clientId`, limited to `rate` partition mutations a second. */
+async function limitedClient(clientId: string, rate: number): Promise<{ broker: RunningBroker; clock: ManualClock; c: RawClient }> {
+  const { broker: b, clock } = await start();
+  await setMutationRate(await connect(b.host, b.port), clientId, rate);
+  return { broker: b, clock, c: await connect(b.host, b.port, clientId) };
+}
+
 async function setMutationRate(c: RawClient, clientId: string | null, value: number): Promise<void> {
   const res = await c.request(AlterClientQuotasApi, 1, {
     entries: [{ entity: [{ entityType: 'client-id', entityName: clientId }], ops: [{ key: 'controller_mutation_rate', value, remove: false }] }],
@@ -72,11 +79,8 @@ async function probe(c: RawClient, other: RawClient): Promise<{ answered: () => 
 
 describe('controller_mutation_rate, strict (CreateTopics v6+, CreatePartitions v3, DeleteTopics v5+)', () => {
   it('accepts any mutation while the bucket is not below zero, then refuses with THROTTLING_QUOTA_EXCEEDED and the time to refill, and mutes the connection', async () => {
-    const { broker: b, clock } = await start();
-    const admin = await connect(b.host, b.port);
     const rate = 2;
-    await setMutationRate(admin, 'mutator', rate);
-    const c = await connect(b.host, b.port, 'mutator');
+    const { broker: b, clock, c } = await limitedClient('mutator', rate);
 
     // 30 partitions against a full bucket of 22: accepted, the bucket goes to -8, no throttle yet (strict).
     const first = await create(c, 7, [['big', 30]]);
@@ -138,11 +142,8 @@ describe('controller_mutation_rate, strict (CreateTopics v6+, CreatePartitions v
 
 describe('controller_mutation_rate, permissive (older versions)', () => {
   it('accepts every mutation and throttles once the bucket is below zero, for CreateTopics v5, CreatePartitions v2 and DeleteTopics v4', async () => {
-    const { broker: b, clock } = await start();
-    const admin = await connect(b.host, b.port);
     const rate = 10;
-    await setMutationRate(admin, 'old', rate);
-    const c = await connect(b.host, b.port, 'old');
+    const { broker: b, clock, c } = await limitedClient('old', rate);
 
     const res = await create(c, 5, [['p', BURST_WINDOWS * rate + 5], ['q', 5]]);
     expect(res.topics.map((t) => t.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.NONE]);
