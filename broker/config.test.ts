@@ -271,7 +271,7 @@ describe('parsing and ranges', () => {
     expect(parseConfigValue(def('num.partitions'), '+3')).toBe(3);
     expect(parseConfigValue(def('delete.topic.enable'), 'TRUE')).toBe(true);
     expect(parseConfigValue(def('cleanup.policy'), 'compact , delete')).toEqual(['compact', 'delete']);
-    expect(parseConfigValue(def('log.dirs'), '')).toEqual([]);
+    expect(parseConfigValue(def('group.consumer.assignors'), '')).toEqual([]);
     expect(parseConfigValue(RATIO, '0.25')).toBe(0.25);
     expect(parseConfigValue(def('retention.ms'), '9223372036854775807')).toBe(LONG_MAX);
   });

@@ -124,11 +124,8 @@ const READ_ONLY_HERE: Record<string, string> = {
   'transaction.partition.verification.enable': 'read at start',
 };
 
-/** Types kafkalite declares otherwise. */
-const OTHER_TYPE: Record<string, { type: string; reason: string }> = {
-  'log.dirs': { type: 'list', reason: 'kafkalite parses the comma-separated directories as a LIST; Kafka declares a STRING and splits it itself' },
-  'log.dir': { type: 'list', reason: 'as log.dirs' },
-};
+/** Types kafkalite declares otherwise (none: each table row has Kafka's type). */
+const OTHER_TYPE: Record<string, { type: string; reason: string }> = {};
 
 let broker: RunningBroker;
 let listed: DescribeConfigsResponse['results'][number]['configs'];

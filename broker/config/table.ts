@@ -341,11 +341,11 @@ export const CONFIG_DEFS = [
 
   // --- log storage ----------------------------------------------------------
   {
-    name: 'log.dirs', type: 'list', default: null, scope: 'broker',
-    doc: 'Data directory; unset means log.dir. kafkalite keeps everything in exactly one directory.',
+    name: 'log.dirs', type: 'string', default: null, scope: 'broker',
+    doc: 'Data directory; unset means log.dir. A comma-separated list in Kafka (a STRING it splits); kafkalite keeps everything in exactly one directory.',
   },
   {
-    name: 'log.dir', type: 'list', default: ['./kafkalite-data'], scope: 'broker', aliasOf: 'log.dirs',
+    name: 'log.dir', type: 'string', default: './kafkalite-data', scope: 'broker', aliasOf: 'log.dirs',
     kafkaDefault: '/tmp/kafka-logs',
     doc: 'Data directory used when log.dirs is unset; kafkalite defaults to ./kafkalite-data so data survives reboots.',
   },
