@@ -179,6 +179,12 @@ describe('dynamic broker configs', () => {
       expect(await describeOne(admin, BROKER, '0', 'log.retention.ms')).toMatchObject({ configValue: '3600000', configSource: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG });
       expect(await describeOne(admin, BROKER, '2', 'message.max.bytes')).toMatchObject({ configValue: '1048588', configSource: ConfigSource.DEFAULT_CONFIG });
       expect(await describeOne(admin, BROKER, '2', 'node.id')).toMatchObject({ configValue: '2' });
+      // The cluster default lists only what was set for the whole cluster.
+      const zeroDefault = await connect(0);
+      const defaults = await zeroDefault.request(DescribeConfigsApi, 4, { resources: [{ resourceType: BROKER, resourceName: '', configurationKeys: null }], includeSynonyms: true, includeDocumentation: false });
+      expect(defaults.results[0]!.configs.map((c) => [c.name, c.value, c.configSource, c.synonyms.map((x) => x.source)])).toEqual([
+        ['log.retention.ms', '3600000', ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG, [ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG, ConfigSource.DEFAULT_CONFIG]],
+      ]);
 
       // Another node's id, or an id that is no node, is refused by the node that receives it, with Kafka's messages.
       const zero = await connect(0);
