@@ -7,8 +7,8 @@
 // through Cluster.updateConfigs (persisted, applied to the logs at once).
 //
 // Broker resources: dynamic broker configs (broker/dynamic-broker-configs.ts),
-// per broker (its node id; single-node brokers) or the cluster default (empty
-// name). A config Kafka cannot change at runtime gets Kafka's INVALID_REQUEST
+// per broker (its node id, sent to that node itself, as Kafka requires) or the
+// cluster default (empty name). A config Kafka cannot change at runtime gets Kafka's INVALID_REQUEST
 // "Cannot update these configs dynamically"; unknown names and bad values INVALID_CONFIG.
 //
 // Group resources (KIP-848 per-group configs, broker/group-configs.ts): any
@@ -111,26 +111,27 @@ export async function applyTopicConfigs(
   return ALTER_OK;
 }
 
-/** A broker resource's node id checks, as Kafka's: an integer naming this node, or empty for the cluster default. */
+/**
+ * A broker resource's node id checks, as Kafka's ConfigAdminManager: an integer
+ * naming the node the request was sent to (another node's id, or one that is no
+ * node, is refused there), or empty for the cluster default.
+ */
 export function checkBrokerResource(ctx: RequestContext, name: string): AlterOutcome | null {
   if (name === '') return null;
   if (!/^-?\d+$/.test(name)) return invalidRequest(`Node id must be an integer, but it is: ${name}`);
   if (Number(name) !== ctx.node.nodeId) return invalidRequest(`Unexpected broker id, expected ${ctx.node.nodeId}, but received ${name}`);
-  // One set of topic defaults serves every node of a kafkalite cluster.
-  if (ctx.broker.cluster.nodes.length > 1) {
-    return invalidRequest('kafkalite applies broker configs to the whole cluster: use the cluster default (an empty resource name) when it has several nodes');
-  }
   return null;
 }
 
 /**
  * Makes `configs` the complete dynamic set of a broker resource ('' = the
- * cluster default): validated, persisted, then applied at once to every topic
- * without an override of the configs it changes.
+ * cluster default): validated, persisted, then applied at once to every
+ * partition (of the nodes it concerns) whose topic has no override of the
+ * configs it changes.
  */
 export async function applyBrokerConfigs(ctx: RequestContext, name: string, configs: Record<string, string>, validateOnly: boolean): Promise<AlterOutcome> {
   const { dynamicConfigs, cluster } = ctx.broker;
-  const problem = dynamicConfigs.validate(name, configs);
+  const problem = dynamicConfigs.validate(name, configs, ctx.node.nodeId);
   if (problem) return problem;
   if (validateOnly) return ALTER_OK;
   try {

@@ -31,6 +31,7 @@ import { logConfigResolver } from './log-config.js';
 import { ProducerIdManager } from './producer-ids.js';
 import { ClusterStore, type StoredTopic } from './cluster-store.js';
 import { DynamicBrokerConfigs } from './dynamic-broker-configs.js';
+import { ControllerMutationQuotas, controllerQuotaWindow } from './quotas/controller-mutation-quota.js';
 import type { LogConfigResolver } from '../storage/log-config.js';
 import { waitForGroupState, type WaitForGroupOptions } from './group-service.js';
 import { GroupShards } from './group-shards.js';
@@ -277,7 +278,11 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
   const dataDir = memory ? '/kafkalite-memory' : config.logDir;
   // Topic defaults follow the dynamic broker configs, which are read before any log opens.
   let dynamicConfigs: DynamicBrokerConfigs | undefined;
-  const resolveLogConfig: LogConfigResolver = (overrides) => logConfigResolver(dynamicConfigs?.current ?? config)(overrides);
+  // A partition's log config follows its leader's config when some node has dynamic configs of its own.
+  const resolveLogConfig: LogConfigResolver = (overrides, leaderId) => {
+    const effective = dynamicConfigs === undefined ? config : leaderId === undefined || leaderId < 0 ? dynamicConfigs.withoutNode : dynamicConfigs.forNode(leaderId);
+    return logConfigResolver(effective)(overrides);
+  };
   const protocols = parseProtocolMap(config.values['listener.security.protocol.map']);
   const listenerNames = [...new Set(specs.flatMap((s) => s.binds.map((b) => b.name)))];
   // Loaded only when asked for: the X.509 library is not needed by a broker with real key stores.
@@ -379,8 +384,13 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
     for (const s of specs) servers.push(new NodeServer(s.nodeId, s.binds, logger, security));
     for (const s of servers) await s.listen();
     const nodes = specs.map(advertisedNode);
-    const cluster = new Cluster(meta.clusterId, nodes, { store, logs: opened, logConfig: resolveLogConfig });
+    // Every node's effective config resolves now: a stored set that no longer validates refuses the start.
+    for (const n of nodes) dynamicConfigs.forNode(n.nodeId);
+    const dynamic = dynamicConfigs;
+    const cluster = new Cluster(meta.clusterId, nodes, { store, logs: opened, logConfig: resolveLogConfig, logConfigsByLeader: () => dynamic.hasNodeSets });
     cluster.load(stored, metadata.groupConfigs, metadata.clientQuotas);
+    // The logs opened with the cluster-wide defaults; nodes' own sets apply once leaders are known.
+    if (dynamic.hasNodeSets) cluster.reapplyLogConfigs();
     const offsetsTopic = new OffsetsTopic(cluster, opened, config, () => clock.now());
     const groups = new GroupShards({ cluster, offsetsTopic, config, clock, logger });
     metrics.attach({ cluster, logs: opened, groups });
@@ -410,12 +420,13 @@ async function launch({ config, specs, opts }: Launch): Promise<RunningCluster> 
   const requests = new RequestLog(opts.requestLogSize ?? DEFAULT_REQUEST_LOG_SIZE);
   const dispatch = testDoubleDispatch(faults, requests);
   const requestBudget = new RequestBudget(config.values['queued.max.requests'], config.values['queued.max.request.bytes']);
+  const controllerMutation = new ControllerMutationQuotas(cluster.clientQuotas, () => controllerQuotaWindow(dynamic.current), clock);
   for (const [i, server] of servers.entries()) {
     const node = nodes[i];
-    // Each node enforces its own quotas, as each Kafka broker does.
-    const quotas = new BrokerQuotas(cluster.clientQuotas, () => dynamic.current, clock);
-    // config is a getter: it follows the dynamic broker configs.
-    server.serve(new Map(node.endpoints.map((e) => [e.listener, { node, listener: e.listener, listenerSecurity: security.get(e.listener)!, scram, acls, authorizer, get config() { return dynamic.current; }, cluster, clock, logger, registry, logs, producerIds, groups, transactions, dispatch, requestBudget, rateLimitedLog, metrics, dynamicConfigs: dynamic, quotas } satisfies BrokerContext])));
+    // Each node enforces its own quotas, as each Kafka broker does, but the controller's.
+    const quotas = new BrokerQuotas(cluster.clientQuotas, () => dynamic.current, clock, controllerMutation);
+    // config is a getter: it follows the node's dynamic broker configs.
+    server.serve(new Map(node.endpoints.map((e) => [e.listener, { node, listener: e.listener, listenerSecurity: security.get(e.listener)!, scram, acls, authorizer, get config() { return dynamic.forNode(node.nodeId); }, cluster, clock, logger, registry, logs, producerIds, groups, transactions, dispatch, requestBudget, rateLimitedLog, metrics, dynamicConfigs: dynamic, quotas } satisfies BrokerContext])));
   }
 
   const serverOf = (nodeId: number): NodeServer => {

@@ -67,15 +67,17 @@ export interface TopicInfo {
 export interface PartitionLogs {
   createLogs(t: { topicId: string; topic: string; config: LogConfig }, from: number, to: number): Promise<void>;
   deleteLogs(topicId: string): Promise<void>;
-  /** Applies a topic's new effective log config to its open logs. */
-  setConfig(topicId: string, config: LogConfig): void;
+  /** Applies a topic's new effective log config to its open logs (one partition's, when given). */
+  setConfig(topicId: string, config: LogConfig, partition?: number): void;
 }
 
 export interface ClusterOptions {
   store?: ClusterStore;
   logs?: PartitionLogs;
-  /** A topic's effective log config from its overrides (the config table's). */
+  /** A topic's effective log config from its overrides (the config table's), on a node. */
   logConfig?: LogConfigResolver;
+  /** True while nodes have configs of their own: a partition's log config then follows its leader's. */
+  logConfigsByLeader?: () => boolean;
 }
 
 export const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
@@ -104,6 +106,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   private readonly store: ClusterStore | undefined;
   private readonly partitionLogs: PartitionLogs | undefined;
   private readonly resolveLogConfig: LogConfigResolver | undefined;
+  private readonly byLeader: () => boolean;
 
   constructor(
     readonly clusterId: string,
@@ -118,6 +121,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     this.store = opts.store;
     this.partitionLogs = opts.logs;
     this.resolveLogConfig = opts.logConfig;
+    this.byLeader = opts.logConfigsByLeader ?? (() => false);
   }
 
   // ---- nodes -------------------------------------------------------------------------------------
@@ -160,10 +164,20 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     return other && other.name !== name ? other : undefined;
   }
 
-  /** The effective log config of a topic (its overrides over the broker's settings). */
-  logConfig(topic: TopicInfo): LogConfig {
+  /**
+   * The effective log config of a topic (its overrides over the broker's
+   * settings), or of one of its partitions: over its leader's settings.
+   */
+  logConfig(topic: TopicInfo, partition?: number): LogConfig {
     if (!this.resolveLogConfig) throw new Error('this cluster has no log config resolver');
-    return this.resolveLogConfig(topic.configs);
+    return this.resolveLogConfig(topic.configs, partition === undefined ? undefined : topic.partitions[partition]?.leaderId);
+  }
+
+  /** Pushes a topic's effective log config to its logs: per partition, by leader, while nodes have configs of their own. */
+  private applyLogConfigs(topic: TopicInfo, from = 0): void {
+    if (!this.partitionLogs) return;
+    if (!this.byLeader()) return this.partitionLogs.setConfig(topic.id, this.logConfig(topic));
+    for (const p of topic.partitions.slice(from)) this.partitionLogs.setConfig(topic.id, this.logConfig(topic, p.index), p.index);
   }
 
   /** A partition's leader; for a topic not created yet, the node that would lead it if it were created now. */
@@ -203,6 +217,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     try {
       await this.persist();
       await this.partitionLogs?.createLogs({ topicId: topic.id, topic: topic.name, config: this.logConfig(topic) }, 0, topic.partitions.length);
+      if (this.byLeader()) this.applyLogConfigs(topic);
     } catch (err) {
       // No half-made topic: forget it, and rewrite the file without it as far as the disk lets us.
       this.unregister(topic);
@@ -253,6 +268,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     try {
       await this.persist();
       await this.partitionLogs?.createLogs({ topicId: topic.id, topic: topic.name, config: this.logConfig(topic) }, from, newTotal);
+      if (this.byLeader()) this.applyLogConfigs(topic, from);
     } catch (err) {
       topic.partitions.splice(from);
       await this.persist().catch(() => undefined);
@@ -268,16 +284,15 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   async updateConfigs(topic: TopicInfo, configs: Record<string, string>): Promise<void> {
     const previous = topic.configs;
     topic.configs = { ...configs };
-    let config: LogConfig;
     try {
-      config = this.logConfig(topic);
+      this.logConfig(topic); // throws for overrides that do not resolve, before anything is written
       await this.persist();
     } catch (err) {
       topic.configs = previous;
       await this.persist().catch(() => undefined);
       throw err;
     }
-    this.partitionLogs?.setConfig(topic.id, config);
+    this.applyLogConfigs(topic);
   }
 
   /** A group's config overrides (empty when none); the group need not exist, as in Kafka. */
@@ -331,7 +346,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
 
   /** Re-resolves every topic's log config (after the broker defaults changed) and pushes it to the logs. */
   reapplyLogConfigs(): void {
-    for (const topic of this.byName.values()) this.partitionLogs?.setConfig(topic.id, this.logConfig(topic));
+    for (const topic of this.byName.values()) this.applyLogConfigs(topic);
   }
 
   // ---- leadership --------------------------------------------------------------------------------
@@ -375,6 +390,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     p.leaderEpoch++;
     p.replicas = nodeId === NO_LEADER ? [] : [nodeId];
     p.isr = [...p.replicas];
+    // The new leader's own configs apply to the partition.
+    if (this.byLeader() && this.byName.get(topic.name) === topic) this.partitionLogs?.setConfig(topic.id, this.logConfig(topic, p.index), p.index);
     this.emit('leaderChanged', topic, p, previous);
   }
 

@@ -17,6 +17,7 @@ import {
   suggestBrokerName,
   topicConfigDefinition,
   validateTopicConfigs,
+  validValuesText,
   type ConfigDefinition,
 } from './config.js';
 import { parseProperties } from './properties.js';
@@ -79,6 +80,7 @@ describe('the table', () => {
     expect(differences.sort()).toEqual(
       [
         'broker.id',
+        'group.consumer.migration.policy',
         'listeners',
         'log.dir',
         'node.id',
@@ -269,7 +271,7 @@ describe('parsing and ranges', () => {
     expect(parseConfigValue(def('num.partitions'), '+3')).toBe(3);
     expect(parseConfigValue(def('delete.topic.enable'), 'TRUE')).toBe(true);
     expect(parseConfigValue(def('cleanup.policy'), 'compact , delete')).toEqual(['compact', 'delete']);
-    expect(parseConfigValue(def('log.dirs'), '')).toEqual([]);
+    expect(parseConfigValue(def('group.consumer.assignors'), '')).toEqual([]);
     expect(parseConfigValue(RATIO, '0.25')).toBe(0.25);
     expect(parseConfigValue(def('retention.ms'), '9223372036854775807')).toBe(LONG_MAX);
   });
@@ -283,6 +285,16 @@ describe('parsing and ranges', () => {
     );
     expect(errorOf(() => parseConfigValue(def('log.flush.mode'), 'always')).message).toContain('interval, group-commit');
     expect(parseConfigValue(def('log.flush.mode'), 'group-commit')).toBe('group-commit');
+  });
+
+  it('reads group.consumer.migration.policy ignoring case, as Kafka (CaseInsensitiveValidString)', () => {
+    expect(parseConfigValue(def('group.consumer.migration.policy'), 'UPGRADE')).toBe('upgrade');
+    expect(parseConfigValue(def('group.consumer.migration.policy'), 'Downgrade')).toBe('downgrade');
+    expect(resolveBrokerConfig({ 'group.consumer.migration.policy': 'DISABLED' }).values['group.consumer.migration.policy']).toBe('disabled');
+    expect(errorOf(() => parseConfigValue(def('group.consumer.migration.policy'), 'sideways')).message).toBe(
+      'Invalid value sideways for configuration group.consumer.migration.policy: String must be one of (case insensitive): DISABLED, DOWNGRADE, UPGRADE, BIDIRECTIONAL',
+    );
+    expect(validValuesText(def('group.consumer.migration.policy'))).toBe('(case insensitive) [DISABLED, DOWNGRADE, UPGRADE, BIDIRECTIONAL]');
   });
 
   it('prints values as Kafka does', () => {

@@ -14,8 +14,10 @@
 // the topics file's format unchanged. Written atomically; read at start, before
 // any log opens, so the logs start with the defaults they had.
 //
-// A cluster of several nodes shares one set of topic defaults, so per-broker
-// configs are accepted only for a single-node broker; the cluster default always.
+// Each node of a cluster has its own effective config: the static settings
+// (node.id set to its id), under the cluster default, under its own set, as each
+// Kafka broker resolves its own. A per-broker value of a topic default reaches
+// the partitions that node leads (Cluster applies log configs by leader).
 import { joinPath, readFileIfExists, writeFileAtomic, type FileSystem } from '../storage/fs.js';
 import { resolveBrokerConfig, validateDynamicBrokerConfigs, type BrokerConfig, type ConfigValidationError } from './config.js';
 
@@ -31,7 +33,9 @@ interface StoredFile {
 
 export class DynamicBrokerConfigs {
   private file: StoredFile;
-  private effective: BrokerConfig;
+  /** Effective configs by node id, resolved when first asked for. */
+  private readonly byNode = new Map<number, BrokerConfig>();
+  private clusterWide: BrokerConfig;
 
   private constructor(
     private readonly fs: FileSystem,
@@ -40,7 +44,8 @@ export class DynamicBrokerConfigs {
     file: StoredFile,
   ) {
     this.file = file;
-    this.effective = this.resolve(file);
+    this.clusterWide = this.resolve(file, undefined);
+    this.forNode(base.nodeId);
   }
 
   /** Reads the stored sets; a set that no longer validates refuses the start with the reason. */
@@ -55,14 +60,36 @@ export class DynamicBrokerConfigs {
     return new DynamicBrokerConfigs(fs, dataDir, base, file);
   }
 
-  /** The static settings with the dynamic ones applied. */
+  /** The first node's effective config (a single-node broker's). */
   get current(): BrokerConfig {
-    return this.effective;
+    return this.forNode(this.base.nodeId);
   }
 
-  private resolve(file: StoredFile): BrokerConfig {
-    const resolved = resolveBrokerConfig(this.base.explicit, {
-      dynamic: { default: file.default, broker: file.brokers[String(this.base.nodeId)] ?? {} },
+  /** A node's effective config: the static settings with the cluster default and its own set applied. */
+  forNode(nodeId: number): BrokerConfig {
+    let config = this.byNode.get(nodeId);
+    if (!config) this.byNode.set(nodeId, (config = this.resolve(this.file, nodeId)));
+    return config;
+  }
+
+  /** The static settings with the cluster default only: what a partition without a leader gets. */
+  get withoutNode(): BrokerConfig {
+    return this.clusterWide;
+  }
+
+  /** Whether some node has a set of its own (then log configs follow each partition's leader). */
+  get hasNodeSets(): boolean {
+    return Object.values(this.file.brokers).some((set) => Object.keys(set).length > 0);
+  }
+
+  private resolve(file: StoredFile, nodeId: number | undefined): BrokerConfig {
+    let explicit: ReadonlyMap<string, string> = this.base.explicit;
+    // The other nodes of a cluster share the static settings but for their id.
+    if (nodeId !== undefined && nodeId !== this.base.nodeId) {
+      explicit = new Map([...explicit].filter(([k]) => k !== 'broker.id' && k !== 'node.id')).set('node.id', String(nodeId));
+    }
+    const resolved = resolveBrokerConfig(explicit, {
+      dynamic: { default: file.default, broker: nodeId === undefined ? {} : (file.brokers[String(nodeId)] ?? {}) },
     });
     // `explicit` holds only the table's names: the listener-prefixed settings come along as they are.
     return { ...resolved, listenerConfigs: this.base.listenerConfigs };
@@ -78,18 +105,18 @@ export class DynamicBrokerConfigs {
     return resourceName === '' ? this.file.default : (this.file.brokers[resourceName] ?? {});
   }
 
-  /** Checks `configs` as the complete new set of the resource. */
-  validate(resourceName: string, configs: Record<string, string>): ConfigValidationError | null {
-    return validateDynamicBrokerConfigs(configs, (c) => this.resolve(this.withSet(resourceName, c)));
+  /** Checks `configs` as the complete new set of the resource, resolved for the node `nodeId` that received it. */
+  validate(resourceName: string, configs: Record<string, string>, nodeId: number): ConfigValidationError | null {
+    return validateDynamicBrokerConfigs(configs, (c) => this.resolve(this.withSet(resourceName, c), nodeId));
   }
 
   /** Makes `configs` (validated) the resource's set: persisted first, then effective. */
-  async replace(resourceName: string, configs: Record<string, string>): Promise<BrokerConfig> {
+  async replace(resourceName: string, configs: Record<string, string>): Promise<void> {
     const next = this.withSet(resourceName, configs);
-    const effective = this.resolve(next);
+    const clusterWide = this.resolve(next, undefined);
     await writeFileAtomic(this.fs, joinPath(this.dataDir, BROKER_CONFIGS_FILE), Buffer.from(`${JSON.stringify(next, null, 2)}\n`));
     this.file = next;
-    this.effective = effective;
-    return effective;
+    this.clusterWide = clusterWide;
+    this.byNode.clear();
   }
 }

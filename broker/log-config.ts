@@ -1,6 +1,6 @@
 // The storage layer's LogConfig, resolved from the one config table.
 import { LONG_MAX, resolveTopicConfig, type BrokerConfig, type TopicConfigValues } from './config.js';
-import type { LogConfig, LogConfigResolver } from '../storage/log-config.js';
+import type { LogConfig } from '../storage/log-config.js';
 
 function orDifference(bound: number, v: TopicConfigValues): number {
   return bound >= LONG_MAX ? v['message.timestamp.difference.max.ms'] : bound;
@@ -37,6 +37,6 @@ export function logConfigFromTopic(v: TopicConfigValues, flushMode: BrokerConfig
   };
 }
 
-export function logConfigResolver(broker: BrokerConfig): LogConfigResolver {
+export function logConfigResolver(broker: BrokerConfig): (overrides: Readonly<Record<string, string>>) => LogConfig {
   return (overrides) => logConfigFromTopic(resolveTopicConfig(broker, overrides), broker.flushMode);
 }

@@ -54,4 +54,5 @@ export interface LogConfig {
 }
 
 /** A topic's effective log config from its overrides (by topic config names). */
-export type LogConfigResolver = (topicOverrides: Readonly<Record<string, string>>) => LogConfig;
+/** A topic's log config from its overrides, on the node `leaderId` (the broker's when omitted or -1). */
+export type LogConfigResolver = (topicOverrides: Readonly<Record<string, string>>, leaderId?: number) => LogConfig;

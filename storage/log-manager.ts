@@ -318,9 +318,10 @@ export class LogManager {
     return this.fs.volume ? this.fs.volume(this.dataDir) : null;
   }
 
-  /** Applies a topic's new effective config to its logs. */
-  setConfig(topicId: string, config: LogConfig): void {
-    for (const log of this.byId.get(topicId)?.logs ?? []) log?.updateConfig(config);
+  /** Applies a topic's new effective config to its logs, or to one of them (a node's own configs apply to the partitions it leads). */
+  setConfig(topicId: string, config: LogConfig, partition?: number): void {
+    const logs = this.byId.get(topicId)?.logs ?? [];
+    for (const log of partition === undefined ? logs : [logs[partition]]) log?.updateConfig(config);
   }
 
   /** Each log's tail cache size when `logs` logs share the budget. */

@@ -2,7 +2,7 @@
 
 import { BROKER_DEFS, TOPIC_DEFS, brokerSynonymsOf, isDynamicBrokerConfig } from './lookup.js';
 import { deriveFromBroker, entriesOf, type BrokerConfig, type ConfigInput } from './resolve.js';
-import { CONFIG_DEFINITIONS, type BrokerConfigName } from './table.js';
+import type { BrokerConfigName } from './table.js';
 import type { ConfigDefinition, ConfigType, ConfigTypeMap } from './types.js';
 import { formatConfigValue, formatDefault } from './values.js';
 
@@ -55,12 +55,14 @@ export interface DescribedConfig {
   readonly synonyms: readonly ConfigSynonym[];
 }
 
-/** Broker rows that answer for the same setting as `def` (alternates and aliases). */
+/**
+ * Broker rows that answer for the same setting as `def`: the alternates of a topic
+ * default (log.retention.ms/minutes/hours ...), as Kafka's brokerConfigSynonyms;
+ * an older name (broker.id, log.dir) is not a synonym there.
+ */
 function brokerGroup(def: ConfigDefinition): ConfigDefinition[] {
   if (def.topicName !== undefined) return [...brokerSynonymsOf(def.topicName)];
-  if (def.scope === 'both') return [def];
-  const root = def.aliasOf ?? def.name;
-  return CONFIG_DEFINITIONS.filter((d) => d.scope !== 'topic' && (d.name === root || d.aliasOf === root));
+  return [def];
 }
 
 /** Where a broker config's set value comes from, in Kafka's precedence, or undefined when unset. */
@@ -133,7 +135,10 @@ export function describeBrokerConfigs(broker: BrokerConfig, names?: Iterable<str
           : d.name === 'broker.id'
             ? String(broker.nodeId)
             : formatDefault(d);
-      const synonyms = brokerSynonymList(broker, brokerGroup(d));
+      // broker.id has no default of its own: its one synonym is the effective id, as Kafka's resolved broker.id.
+      const synonyms = d.name === 'broker.id' && set === undefined
+        ? [{ name: d.name, value, source: ConfigSource.DEFAULT_CONFIG }]
+        : brokerSynonymList(broker, brokerGroup(d));
       // Secrets are described without their values, as Kafka does.
       return {
         name: d.name,

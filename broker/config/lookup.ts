@@ -39,8 +39,11 @@ export function brokerSynonymsOf(topicName: string): readonly ConfigDefinition[]
   return BROKER_SYNONYMS.get(topicName) ?? [];
 }
 
-/** A broker row can be altered at runtime in Kafka when it is a topic default's first synonym. */
+/** Topic configs whose broker default Kafka cannot change at runtime (DynamicLogConfig.NonReconfigurableLogConfigs). */
+const FIXED_TOPIC_DEFAULTS = new Set(['message.format.version']);
+
+/** A broker row can be altered at runtime in Kafka when it is a topic default's first synonym (but message.format.version's). */
 export function isDynamicBrokerConfig(def: ConfigDefinition): boolean {
   if (def.scope === 'both') return true;
-  return def.topicName !== undefined && brokerSynonymsOf(def.topicName)[0] === def;
+  return def.topicName !== undefined && !FIXED_TOPIC_DEFAULTS.has(def.topicName) && brokerSynonymsOf(def.topicName)[0] === def;
 }

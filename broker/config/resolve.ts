@@ -187,13 +187,11 @@ export function resolveBrokerConfig(overrides: ConfigInput = {}, options: Resolv
 
   // log.dirs / log.dir
   const dirsKey = values['log.dirs'] !== null ? 'log.dirs' : 'log.dir';
-  const dirs = (values[dirsKey] ?? []) as readonly string[];
+  // Kafka declares both STRING and splits them on commas itself.
+  const dirsText = (values[dirsKey] ?? '') as string;
+  const dirs = dirsText === '' ? [] : dirsText.split(/\s*,\s*/);
   if (dirs.length !== 1 || dirs[0] === '') {
-    throw new ConfigError(
-      dirsKey,
-      `Invalid value ${formatConfigValue(BROKER_DEFS.get(dirsKey)!, dirs)} for configuration ${dirsKey}: ` +
-        'kafkalite keeps its data in exactly one directory',
-    );
+    throw new ConfigError(dirsKey, `Invalid value ${dirsText} for configuration ${dirsKey}: kafkalite keeps its data in exactly one directory`);
   }
 
   // listeners

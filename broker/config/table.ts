@@ -266,6 +266,14 @@ export const CONFIG_DEFS = [
     doc: 'The time span of each sample for client quotas.',
   },
   {
+    name: 'controller.quota.window.num', type: 'int', default: 11, range: { min: 1 }, scope: 'broker',
+    doc: 'The number of samples to retain in memory for controller mutation quotas (controller_mutation_rate: the burst a client may take is this many windows of its rate).',
+  },
+  {
+    name: 'controller.quota.window.size.seconds', type: 'int', default: 1, range: { min: 1 }, scope: 'broker',
+    doc: 'The time span of each sample for controller mutations quotas.',
+  },
+  {
     name: 'queued.max.requests', type: 'int', default: 500, range: { min: 1 }, scope: 'broker',
     doc: 'Requests read from all connections and not yet answered; at this many, no connection is read until one is answered.',
   },
@@ -333,11 +341,11 @@ export const CONFIG_DEFS = [
 
   // --- log storage ----------------------------------------------------------
   {
-    name: 'log.dirs', type: 'list', default: null, scope: 'broker',
-    doc: 'Data directory; unset means log.dir. kafkalite keeps everything in exactly one directory.',
+    name: 'log.dirs', type: 'string', default: null, scope: 'broker',
+    doc: 'Data directory; unset means log.dir. A comma-separated list in Kafka (a STRING it splits); kafkalite keeps everything in exactly one directory.',
   },
   {
-    name: 'log.dir', type: 'list', default: ['./kafkalite-data'], scope: 'broker', aliasOf: 'log.dirs',
+    name: 'log.dir', type: 'string', default: './kafkalite-data', scope: 'broker', aliasOf: 'log.dirs',
     kafkaDefault: '/tmp/kafka-logs',
     doc: 'Data directory used when log.dirs is unset; kafkalite defaults to ./kafkalite-data so data survives reboots.',
   },
@@ -755,8 +763,9 @@ export const CONFIG_DEFS = [
   },
   {
     name: 'group.consumer.migration.policy', type: 'string', default: 'bidirectional',
-    oneOf: ['disabled', 'upgrade', 'downgrade', 'bidirectional'], scope: 'broker',
-    doc: 'Online conversion of a non-empty group: upgrade (classic to consumer when a consumer-protocol member joins), downgrade (back when the last one leaves), both, or neither.',
+    oneOf: ['disabled', 'downgrade', 'upgrade', 'bidirectional'], caseInsensitive: true, scope: 'broker',
+    kafkaDefault: 'disabled',
+    doc: 'Online conversion of a non-empty group: upgrade (classic to consumer when a consumer-protocol member joins), downgrade (back when the last one leaves), both, or neither. Kafka 3.9 defaults to disabled; kafkalite to bidirectional, the default of Kafka 4.0, where the protocol is generally available.',
   },
 
   // --- transactions and idempotence -----------------------------------------

@@ -25,8 +25,14 @@ interface DefinitionOf<T extends ConfigType> {
   readonly doc: string;
   /** Inclusive numeric bounds. */
   readonly range?: { readonly min?: number; readonly max?: number };
-  /** Allowed strings (for a list: allowed items). Case-sensitive, as Kafka. */
+  /** Allowed strings (for a list: allowed items). Case-sensitive, as Kafka's ValidString. */
   readonly oneOf?: readonly string[];
+  /**
+   * `oneOf` compared ignoring case, as Kafka's CaseInsensitiveValidString; the
+   * value parses to the `oneOf` entry. Kafka prints the choices upper-case, in
+   * its HashSet's order, which is the order of `oneOf`.
+   */
+  readonly caseInsensitive?: true;
   /** Extra check; returns an error detail, or undefined when the value is fine. */
   readonly check?: (value: ConfigTypeMap[T]) => string | undefined;
   /** Human text of the valid values when `check` is used. */

@@ -27,6 +27,7 @@ const LONG_MAX_BIG = 2n ** 63n - 1n;
 /** Kafka-documentation style text of a definition's valid values, or '' if any. */
 export function validValuesText(def: ConfigDefinition): string {
   if (def.validValues !== undefined) return def.validValues;
+  if (def.oneOf !== undefined && def.caseInsensitive) return `(case insensitive) [${def.oneOf.join(', ').toUpperCase()}]`;
   if (def.oneOf !== undefined) return `[${def.oneOf.join(', ')}]`;
   if (def.range !== undefined) {
     const { min, max } = def.range;
@@ -70,7 +71,7 @@ function parseTyped(def: ConfigDefinition, raw: string): ConfigTypeMap[ConfigTyp
       return n;
     }
     case 'string':
-      return s;
+      return def.caseInsensitive ? (def.oneOf?.find((v) => v.toLowerCase() === s.toLowerCase()) ?? s) : s;
     case 'list':
       return s === '' ? [] : s.split(/\s*,\s*/);
   }
@@ -87,7 +88,10 @@ export function violation(def: ConfigDefinition, value: ConfigTypeMap[ConfigType
   if (def.oneOf !== undefined) {
     const items = Array.isArray(value) ? (value as readonly string[]) : [value as string];
     for (const item of items) {
-      if (!def.oneOf.includes(item)) return `String must be one of: ${def.oneOf.join(', ')}`;
+      if (def.oneOf.includes(item)) continue;
+      return def.caseInsensitive
+        ? `String must be one of (case insensitive): ${def.oneOf.join(', ').toUpperCase()}`
+        : `String must be one of: ${def.oneOf.join(', ')}`;
     }
   }
   if (def.check !== undefined) {

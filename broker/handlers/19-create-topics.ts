@@ -13,6 +13,11 @@
 // Authorization as Kafka: CREATE on the cluster or the topic, else
 // TOPIC_AUTHORIZATION_FAILED; the created topic's configs are withheld
 // (topic_config_error_code TOPIC_AUTHORIZATION_FAILED) without DESCRIBE_CONFIGS.
+// controller_mutation_rate (KIP-599): each topic's partitions count against the
+// client's quota once it passed every check (validateOnly too, as Kafka);
+// v6+ strict, a topic refused with THROTTLING_QUOTA_EXCEEDED while the quota is
+// exhausted; older versions permissive. Either way throttle_time_ms and a muted
+// connection (broker/quotas/controller-mutation-quota.ts).
 // Not done: timeoutMs is not needed (creation completes before the answer).
 import {
   CreateTopicsApi,
@@ -27,6 +32,11 @@ import type { RequestContext } from '../context.js';
 import { invalidTopicNameReason } from '../topic-name.js';
 import { storageFailure } from '../storage-errors.js';
 import { validateTopicConfigs, describeTopicConfigs, topicConfigDeprecations } from '../config.js';
+import { mutationQuotaOf, throttleMutations } from '../quotas/charge.js';
+import type { MutationQuota } from '../quotas/controller-mutation-quota.js';
+
+/** Kafka's message for THROTTLING_QUOTA_EXCEEDED. */
+export const THROTTLED_MESSAGE = 'The throttling quota has been exceeded.';
 
 type Result = EncodeInput<CreateTopicsResponseCreatableTopicResult>;
 
@@ -34,7 +44,7 @@ function failure(name: string, errorCode: number, errorMessage: string): Result 
   return { name, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null };
 }
 
-async function createOne(ctx: RequestContext, t: CreateTopicsRequestCreatableTopic, validateOnly: boolean): Promise<Result> {
+async function createOne(ctx: RequestContext, t: CreateTopicsRequestCreatableTopic, validateOnly: boolean, quota: MutationQuota): Promise<Result> {
   const { cluster, config } = ctx.broker;
   const nameProblem = invalidTopicNameReason(t.name);
   if (nameProblem) return failure(t.name, ErrorCode.INVALID_TOPIC_EXCEPTION, nameProblem);
@@ -81,6 +91,8 @@ async function createOne(ctx: RequestContext, t: CreateTopicsRequestCreatableTop
   const configProblem = validateTopicConfigs(t.configs.map((c) => [c.name, c.value] as const));
   if (configProblem) return failure(t.name, configProblem.errorCode, configProblem.errorMessage);
 
+  if (!quota.record(numPartitions)) return failure(t.name, ErrorCode.THROTTLING_QUOTA_EXCEEDED, THROTTLED_MESSAGE);
+
   const preferred = [...t.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex).map((a) => a.brokerIds[0]!);
   const topic = cluster.newTopic(t.name, numPartitions, overrides, preferred);
   if (!validateOnly) {
@@ -119,6 +131,7 @@ export const createTopicsHandler = defineHandler({
     for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
     const topics: Result[] = [];
     const clusterCreate = clusterAuthorized(ctx, AclOperation.CREATE);
+    const quota = mutationQuotaOf(ctx, 6);
     for (const t of req.topics) {
       if ((counts.get(t.name) ?? 0) > 1) {
         // Kafka answers every entry of a repeated name, once per entry, with INVALID_REQUEST.
@@ -129,11 +142,11 @@ export const createTopicsHandler = defineHandler({
         topics.push(failure(t.name, ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.'));
         continue;
       }
-      const created = await createOne(ctx, t, req.validateOnly);
+      const created = await createOne(ctx, t, req.validateOnly, quota);
       // Kafka withholds the configs of a topic the principal may not DESCRIBE_CONFIGS.
       const withheld = created.errorCode === ErrorCode.NONE && !authorized(ctx, AclOperation.DESCRIBE_CONFIGS, ResourceType.TOPIC, t.name);
       topics.push(withheld ? { ...created, configs: null, topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED } : created);
     }
-    return { topics };
+    return { throttleTimeMs: throttleMutations(ctx, quota), topics };
   },
 });

@@ -5,6 +5,9 @@
 // TOPIC_DELETION_DISABLED (v3+; older versions have no such code, so INVALID_REQUEST).
 // Authorization: DELETE on the topic (named by id: DESCRIBE too), else
 // TOPIC_AUTHORIZATION_FAILED, as Kafka.
+// controller_mutation_rate (KIP-599): a found and authorized topic's partitions
+// count against the client's quota; v5+ strict (THROTTLING_QUOTA_EXCEEDED while
+// exhausted), older versions permissive; throttle_time_ms and a muted connection.
 // Not done: timeoutMs (deletion completes before the answer).
 import { DeleteTopicsApi, type DeleteTopicsResponseDeletableTopicResult } from '../../protocol/messages/20-delete-topics.js';
 import type { EncodeInput } from '../../protocol/codec-runtime.js';
@@ -13,6 +16,8 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { AclOperation, ResourceType, authorized } from '../security/authorize.js';
 import { defineHandler } from '../registry.js';
 import { storageFailure } from '../storage-errors.js';
+import { mutationQuotaOf, throttleMutations } from '../quotas/charge.js';
+import { THROTTLED_MESSAGE } from './19-create-topics.js';
 
 type Result = EncodeInput<DeleteTopicsResponseDeletableTopicResult>;
 
@@ -27,6 +32,7 @@ export const deleteTopicsHandler = defineHandler({
         ? req.topics.map((t) => ({ name: t.name, topicId: t.topicId }))
         : req.topicNames.map((name) => ({ name: name as string | null, topicId: ZERO_UUID }));
     const responses: Result[] = [];
+    const quota = mutationQuotaOf(ctx, 5);
     for (const w of wanted) {
       const fail = (errorCode: number, errorMessage: string): Result => ({ name: w.name, topicId: w.topicId, errorCode, errorMessage });
       if (w.name !== null && w.topicId !== ZERO_UUID) {
@@ -55,6 +61,10 @@ export const deleteTopicsHandler = defineHandler({
         );
         continue;
       }
+      if (!quota.record(topic.partitions.length)) {
+        responses.push(fail(ErrorCode.THROTTLING_QUOTA_EXCEEDED, THROTTLED_MESSAGE));
+        continue;
+      }
       try {
         await cluster.deleteTopic(topic);
       } catch (err) {
@@ -65,6 +75,6 @@ export const deleteTopicsHandler = defineHandler({
       ctx.logger.info({ topic: topic.name }, 'deleted topic');
       responses.push({ name: topic.name, topicId: topic.id, errorCode: ErrorCode.NONE, errorMessage: null });
     }
-    return { responses };
+    return { throttleTimeMs: throttleMutations(ctx, quota), responses };
   },
 });

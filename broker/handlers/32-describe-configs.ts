@@ -4,8 +4,9 @@
 // and sensitive flags, synonyms (v1+, when asked), type and documentation
 // (v3+, when asked). v0 has no source field: is_default stands for it.
 // Unknown topics get UNKNOWN_TOPIC_OR_PARTITION; a broker resource must name
-// this node (or be empty, meaning the default broker config); other resource
-// types are INVALID_REQUEST.
+// this node (or be empty: the cluster default, which lists only the configs set
+// dynamically for the whole cluster, as Kafka); other resource types are
+// INVALID_REQUEST.
 // Broker configs set dynamically show DYNAMIC_BROKER_CONFIG (this node) or
 // DYNAMIC_DEFAULT_BROKER_CONFIG (cluster default), in Kafka's synonym order.
 // This node's resource also lists the `listener.name.<l>.<config>` settings given
@@ -21,7 +22,7 @@ import type { EncodeInput } from '../../protocol/codec-runtime.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { AclOperation, configResourceDenied } from '../security/authorize.js';
 import { defineHandler } from '../registry.js';
-import { describeBrokerConfigs, describeTopicConfigs, type DescribedConfig } from '../config.js';
+import { describeBrokerConfigs, describeTopicConfigs, wanted, type DescribedConfig } from '../config.js';
 import { describeGroupConfigs } from '../group-configs.js';
 import { RESOURCE_BROKER as BROKER, RESOURCE_GROUP as GROUP, RESOURCE_TOPIC as TOPIC } from '../alter-configs.js';
 
@@ -57,7 +58,10 @@ export const describeConfigsHandler = defineHandler({
         if (r.resourceName !== '' && r.resourceName !== String(ctx.node.nodeId)) {
           return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${ctx.node.nodeId} or empty string, but received ${r.resourceName}`, configs: [] };
         }
-        const configs = describeBrokerConfigs(config, r.configurationKeys, { listenerOverrides: r.resourceName !== '' });
+        // The cluster default lists its dynamic configs only, as Kafka's ConfigHelper (currentDynamicDefaultConfigs).
+        const configs = r.resourceName === ''
+          ? describeBrokerConfigs(ctx.broker.dynamicConfigs.withoutNode, [...ctx.broker.dynamicConfigs.withoutNode.dynamicDefault.keys()].filter(wanted(r.configurationKeys)), { listenerOverrides: false })
+          : describeBrokerConfigs(config, r.configurationKeys);
         return { ...base, errorCode: ErrorCode.NONE, configs: configs.map(toWire) };
       }
       if (r.resourceType === GROUP) {

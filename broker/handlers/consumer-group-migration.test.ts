@@ -143,8 +143,8 @@ describe('online migration between classic and consumer groups over TCP', () => 
     expect(await k.heartbeat()).toBe(ErrorCode.NONE);
   });
 
-  it('group.consumer.migration.policy=disabled answers GROUP_ID_NOT_FOUND to a consumer-protocol join of a classic group', async () => {
-    const broker = await startBroker({ memory: true, config: { ...CONFIG, 'group.consumer.migration.policy': 'disabled' } });
+  it('group.consumer.migration.policy=DISABLED (any case, as Kafka) answers GROUP_ID_NOT_FOUND to a consumer-protocol join of a classic group', async () => {
+    const broker = await startBroker({ memory: true, config: { ...CONFIG, 'group.consumer.migration.policy': 'DISABLED' } });
     brokers.push(broker);
     await broker.cluster.createTopic(broker.cluster.newTopic('t', 2));
     const c = await open(broker);

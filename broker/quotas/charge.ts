@@ -12,6 +12,7 @@
 import { WriteTxnMarkersApi } from '../../protocol/messages/27-write-txn-markers.js';
 import type { RequestContext } from '../context.js';
 import { quotaUserOf, type ClientQuotaManager } from './client-quota-manager.js';
+import type { MutationQuota } from './controller-mutation-quota.js';
 
 const EXEMPT = new Set([WriteTxnMarkersApi.apiKey]);
 
@@ -41,4 +42,16 @@ export function chargeRequestTime(ctx: RequestContext, handlerMs: number, respon
   // Versions without the field drop it (it is ignorable in every spec that has it).
   const r = response as { throttleTimeMs?: number };
   r.throttleTimeMs = Math.max(r.throttleTimeMs ?? 0, throttleMs);
+}
+
+/** The request's controller_mutation_rate quota: strict from `strictSinceVersion` on, as Kafka's newQuotaFor. */
+export function mutationQuotaOf(ctx: RequestContext, strictSinceVersion: number): MutationQuota {
+  return ctx.broker.quotas.controllerMutation.forRequest(...clientOf(ctx), ctx.apiVersion >= strictSinceVersion);
+}
+
+/** Mutes the connection for the request's mutation throttle; returns the time for the answer's throttle_time_ms. */
+export function throttleMutations(ctx: RequestContext, quota: MutationQuota): number {
+  const throttleMs = quota.throttleTimeMs();
+  ctx.throttle(throttleMs);
+  return throttleMs;
 }

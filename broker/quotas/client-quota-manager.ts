@@ -118,6 +118,12 @@ export class ClientQuotaManager {
     return this.limit(u, c);
   }
 
+  /** The usage the client shares with others under Kafka's metric tags (one string), and its quota. */
+  sensorOf(user: string, clientId: string): { tags: string; bound: number } {
+    const [u, c] = this.tags(user, clientId);
+    return { tags: `${u}\u0000${c}`, bound: this.limit(u, c) };
+  }
+
   private rate(u: string, c: string, nowMs: number): SampledRate {
     if (nowMs - this.lastSweepMs >= SWEEP_INTERVAL_MS) {
       this.lastSweepMs = nowMs;
