@@ -1,7 +1,8 @@
 // bench/throughput/produce: produce at acks=1 over 4 connections to 4 partitions,
 // requests pipelined, pre-built batches re-sent as they are.
 //   a   1 KiB records in 64 KiB batches: MB/s against the buffered-disk ceiling
-//       (issue 15's goal), and against loopback TCP; the broker's GC share
+//       (issue 15's goal), and against loopback TCP; the broker's GC share and
+//       GC pauses per 100 MB appended
 //   b   100 B records in 16 KiB batches: records/s
 //   b64 the same in 64 KiB batches (per-batch against per-record cost)
 // Run alone: npx tsx bench/throughput/produce.ts [--quick] [--only a]
