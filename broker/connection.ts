@@ -10,6 +10,7 @@ import { readRequestHeader } from '../protocol/messages/data/request-header.js';
 import { writeResponseHeader } from '../protocol/messages/data/response-header.js';
 import { API_NAMES } from '../protocol/messages/api-names.js';
 import { ApiVersionsApi } from '../protocol/messages/18-api-versions.js';
+import { ProduceApi } from '../protocol/messages/00-produce.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { BrokerContext } from './context.js';
 import { NO_RESPONSE, CloseConnection, isFlexible, type Handler, type HandlerResult } from './registry.js';
@@ -18,6 +19,7 @@ import { errorResponse } from './faults/error-responses.js';
 import type { ConnectionSecurity } from './security/connection-security.js';
 import { chargeRequestTime, chargesRequestTime } from './quotas/charge.js';
 import { InFlight, type Answer, type RequestOwner } from './in-flight.js';
+import { framePool, MAX_POOLED_FRAME } from './frame-pool.js';
 
 /**
  * A connection is read only while it holds few requests, as Kafka mutes a channel
@@ -189,9 +191,10 @@ export class Connection implements RequestOwner {
       }
       if (this.buffered < this.frameSize) break;
       const size = this.frameSize;
-      const frame = this.take(size);
+      const loan = this.lendsFrame(size) ? framePool.take(size) : null;
+      const frame = this.take(size, loan);
       this.frameSize = -1;
-      this.onFrame(frame, size);
+      this.onFrame(frame, size, loan);
     }
     if (this.aborted) return this.finish();
     // Bytes are wanted while a reserved frame is incomplete, or between frames when another may be reserved.
@@ -267,8 +270,20 @@ export class Connection implements RequestOwner {
     return Buffer.concat(this.chunks, 4).readInt32BE(0);
   }
 
-  /** Removes n buffered bytes; a slice when they sit in one chunk, else one copy. */
-  private take(n: number): Buffer {
+  /**
+   * Whether the buffered frame of `size` bytes is joined into a pooled buffer
+   * (broker/frame-pool.ts): a Produce request split across reads, small enough
+   * that the log copies its batches.
+   */
+  private lendsFrame(size: number): boolean {
+    if (size < 2 || size > MAX_POOLED_FRAME || this.chunks[0]!.length >= size || this.security.sasl?.expectsRawToken) return false;
+    const first = this.chunks[0]!;
+    const apiKey = first.length >= 2 ? first.readInt16BE(0) : Buffer.concat(this.chunks, 2).readInt16BE(0);
+    return apiKey === ProduceApi.apiKey;
+  }
+
+  /** Removes n buffered bytes; a slice when they sit in one chunk, else one copy (into `into` when given). */
+  private take(n: number, into: Buffer | null = null): Buffer {
     this.buffered -= n;
     if (n === 0) return Buffer.alloc(0);
     const first = this.chunks[0];
@@ -277,7 +292,7 @@ export class Connection implements RequestOwner {
       else this.chunks[0] = first.subarray(n);
       return first.subarray(0, n);
     }
-    const out = Buffer.allocUnsafe(n);
+    const out = into !== null ? into.subarray(0, n) : Buffer.allocUnsafe(n);
     let filled = 0;
     while (filled < n) {
       const c = this.chunks[0];
@@ -290,7 +305,8 @@ export class Connection implements RequestOwner {
     return out;
   }
 
-  private onFrame(frame: Buffer, size: number): void {
+  /** `loan`: the pooled buffer holding the frame, given back once its request is answered. */
+  private onFrame(frame: Buffer, size: number, loan: Buffer | null): void {
     const receivedAt = performance.now();
     const sasl = this.security.sasl;
     if (sasl?.expectsRawToken) {
@@ -345,6 +361,7 @@ export class Connection implements RequestOwner {
       throw err;
     }
     const req = new InFlight(this, this.broker, handler, apiKey, apiVersion, correlationId, clientId, request, size, receivedAt, illegalSaslState);
+    req.frameLoan = loan;
     this.answers.push(req);
     this.waiting.push(req);
     this.queueStart();
@@ -463,6 +480,11 @@ export class Connection implements RequestOwner {
         return;
       }
       req.parts = framed(w);
+    }
+    // Answered: the handler is done with the request's bytes (broker/frame-pool.ts).
+    if (req.frameLoan !== null) {
+      framePool.give(req.frameLoan);
+      req.frameLoan = null;
     }
     req.done = true;
     this.flush();

@@ -49,6 +49,8 @@ export class InFlight implements RequestContext, Answer {
   budgeted = true;
   /** Still holds the connection's order (the next request waits). */
   holdsOrder = true;
+  /** The pooled buffer the request was decoded from, given back once answered (broker/frame-pool.ts). */
+  frameLoan: Buffer | null = null;
 
   constructor(
     private readonly owner: RequestOwner,

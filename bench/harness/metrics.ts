@@ -34,6 +34,7 @@ export const COUNTERS = {
   tailCacheHits: 'kafkalite_log_tail_cache_reads_total',
   tailCacheMisses: 'kafkalite_log_disk_reads_total',
   gcSeconds: 'nodejs_gc_duration_seconds_sum',
+  gcPauses: 'nodejs_gc_duration_seconds_count',
   eventLoopActive: 'kafkalite_eventloop_active_seconds_total',
   eventLoopIdle: 'kafkalite_eventloop_idle_seconds_total',
 } as const;
@@ -48,6 +49,8 @@ export interface BrokerCounters {
   tailCacheMissesPerSec: number;
   /** GC pause time / wall time. */
   gcShare: number;
+  /** GC pauses per second: with bytes written, a GC cost that other load on the machine does not inflate. */
+  gcPausesPerSec: number;
   /** Event-loop utilization: active / (active + idle). */
   eventLoopUtilization: number;
 }
@@ -72,6 +75,7 @@ export async function countersWindow(scrape: (() => Promise<MetricsSample>) | nu
       tailCacheHitsPerSec: d(COUNTERS.tailCacheHits) / seconds,
       tailCacheMissesPerSec: d(COUNTERS.tailCacheMisses) / seconds,
       gcShare: d(COUNTERS.gcSeconds) / seconds,
+      gcPausesPerSec: d(COUNTERS.gcPauses) / seconds,
       eventLoopUtilization: active + idle > 0 ? active / (active + idle) : NaN,
     };
   };

@@ -7,6 +7,7 @@ import type { RequestContext } from '../context.js';
 import { errorResponse } from './error-responses.js';
 import { awaitFaultWaits, type FaultInjector, type FaultPlan } from './faults.js';
 import type { RequestLog, RequestLogEntry } from './request-log.js';
+import type { ProduceRequest } from '../../protocol/messages/00-produce.js';
 import { PARTITION_SCOPES, type TopicPartitionRef } from './scopes.js';
 
 type Result = HandlerResult<unknown> | Promise<HandlerResult<unknown>>;
@@ -43,9 +44,17 @@ export function testDoubleDispatch(faults: FaultInjector, log: RequestLog): Disp
   };
 }
 
-/** The log keeps no credentials: SASL tokens (a PLAIN password) and SCRAM salted passwords are emptied. */
+/**
+ * The log keeps no credentials: SASL tokens (a PLAIN password) and SCRAM salted passwords are emptied.
+ * Nor does it keep the frame's bytes: a Produce request's records may lie in a pooled buffer that is
+ * reused once the request is answered (broker/frame-pool.ts), so the log keeps a copy.
+ */
 function withoutSecrets(apiKey: number, request: unknown): unknown {
   if (apiKey === 36) return { ...(request as object), authBytes: Buffer.alloc(0) };
+  if (apiKey === 0) {
+    const r = request as ProduceRequest;
+    return { ...r, topicData: r.topicData.map((t) => ({ ...t, partitionData: t.partitionData.map((p) => ({ ...p, records: Buffer.isBuffer(p.records) ? Buffer.from(p.records) : p.records })) })) };
+  }
   if (apiKey === 51) {
     const r = request as { upsertions: object[] };
     return { ...r, upsertions: r.upsertions.map((u) => ({ ...u, saltedPassword: Buffer.alloc(0) })) };
