@@ -1,20 +1,20 @@
-// A cleaner thread's engine (engine.ts) in a worker_thread: the offset map
-// lives here; worker-engine.ts on the broker's thread sends each call as
-// { id, op, args } and gets { id, result } or { id, error } back, chunk
-// buffers transferred both ways.
+// The cleaner's engines (engine.ts) in a worker_thread: the offset maps live
+// here. worker-engine.ts on the broker's thread sends { id, engine, op, args }
+// and gets { id, result } or { id, error } back, chunk buffers transferred
+// both ways; `open` creates an engine, `drop` forgets it.
 
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { LocalEngine, type CleanerEngine } from './engine.js';
 import { OffsetMap } from './offset-map.js';
 
 export interface EngineCall {
   id: number;
-  op: keyof CleanerEngine;
+  engine: number;
+  op: keyof CleanerEngine | 'open' | 'drop';
   args: unknown[];
 }
 
-const { mapBytes, loadFactor } = workerData as { mapBytes: number; loadFactor: number };
-const engine = new LocalEngine(new OffsetMap(mapBytes, loadFactor));
+const engines = new Map<number, LocalEngine>();
 const port = parentPort!;
 
 /** A Buffer over a Uint8Array that crossed threads (structured clone drops the Buffer class). */
@@ -22,17 +22,29 @@ function asBuffer(a: unknown): unknown {
   return a instanceof Uint8Array ? Buffer.from(a.buffer, a.byteOffset, a.byteLength) : a;
 }
 
-// one call at a time: the broker's side awaits each
+async function run(call: EngineCall): Promise<unknown> {
+  if (call.op === 'open') {
+    const [mapBytes, loadFactor] = call.args as [number, number];
+    engines.set(call.engine, new LocalEngine(new OffsetMap(mapBytes, loadFactor)));
+    return undefined;
+  }
+  if (call.op === 'drop') return engines.delete(call.engine);
+  const engine = engines.get(call.engine);
+  if (!engine) throw new Error(`no engine ${call.engine}`);
+  const fn = engine[call.op] as (...a: unknown[]) => Promise<unknown>;
+  return fn.apply(engine, call.args.map(asBuffer));
+}
+
+// one call at a time: each engine's caller awaits its calls in order
 let queue: Promise<void> = Promise.resolve();
 port.on('message', (call: EngineCall) => {
   queue = queue.then(async () => {
     try {
-      const fn = engine[call.op] as (...a: unknown[]) => Promise<unknown>;
-      const result = await fn.apply(engine, call.args.map(asBuffer));
+      const result = await run(call);
       const kept = (result as { kept?: Buffer } | undefined)?.kept;
       port.postMessage({ id: call.id, result }, kept ? [kept.buffer as ArrayBuffer] : []);
     } catch (err) {
-      port.postMessage({ id: call.id, error: err instanceof Error ? err.stack ?? err.message : String(err) });
+      port.postMessage({ id: call.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
     }
   });
 });

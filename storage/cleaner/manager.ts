@@ -139,7 +139,7 @@ export class LogCleaner {
     this.logger = opts.logger.child({ component: 'log-cleaner' });
     this.budget = new CleanerBudget(opts.ioMaxBytesPerSecond);
     const threads = Math.max(1, opts.threads);
-    for (let i = 0; i < threads; i++) this.engines.push(new WorkerEngine(Math.floor(opts.dedupeBufferSize / threads), opts.loadFactor));
+    for (let i = 0; i < threads; i++) this.engines.push(new WorkerEngine(i, Math.floor(opts.dedupeBufferSize / threads), opts.loadFactor));
   }
 
   private get checkpointPath(): string {

@@ -1,9 +1,12 @@
-// A cleaner thread's engine run in a worker_thread (engine-worker.ts), seen
-// from the broker's thread: each call is posted with its chunk transferred,
-// and awaited. The worker starts on the first call and is referenced only
-// while a call is pending (an idle cleaner never holds the process open);
-// `close` terminates it. A worker that dies or throws fails the call (and so
-// the round), never the broker; the next call starts a fresh worker.
+// The cleaner's engines run in worker_threads (engine-worker.ts), seen from
+// the broker's thread: each call is posted with its chunk transferred, and
+// awaited. Cleaner thread i of every LogCleaner in the process uses worker
+// thread i (one start per process, not per broker: starting one under tsx
+// costs ~0.4 s); it starts on the first call, is referenced only while a
+// call is pending (an idle cleaner never holds the process open), and is
+// terminated when the last engine on it closes. A worker that dies or
+// throws fails the pending calls (and so their rounds), never the broker;
+// the next call starts a fresh worker and reopens its engine there.
 
 import { Worker } from 'node:worker_threads';
 import type { AbortedTxn } from '../txn-index.js';
@@ -28,18 +31,17 @@ interface Pending {
   reject(e: Error): void;
 }
 
-export class WorkerEngine implements CleanerEngine {
-  private worker: Worker | null = null;
-  private readonly pending = new Map<number, Pending>();
+/** One worker thread and the engines open on it. */
+class EngineThread {
+  readonly worker: Worker;
+  readonly pending = new Map<number, Pending>();
+  readonly engines = new Set<WorkerEngine>();
   private nextId = 0;
+  dead = false;
 
-  constructor(
-    private readonly mapBytes: number,
-    private readonly loadFactor: number,
-  ) {}
-
-  private start(): Worker {
-    const w = new Worker(WORKER.entry, { eval: WORKER.eval, workerData: { mapBytes: this.mapBytes, loadFactor: this.loadFactor } });
+  constructor(onDeath: () => void) {
+    const w = (this.worker = new Worker(WORKER.entry, { eval: WORKER.eval }));
+    w.unref();
     w.on('message', (m: { id: number; result?: unknown; error?: string }) => {
       const p = this.pending.get(m.id);
       if (!p) return;
@@ -48,31 +50,64 @@ export class WorkerEngine implements CleanerEngine {
       if (m.error !== undefined) p.reject(new Error(`cleaner worker: ${m.error}`));
       else p.resolve(m.result);
     });
-    const fail = (err: Error): void => {
-      if (this.worker === w) this.worker = null;
+    const die = (err: Error): void => {
+      if (this.dead) return;
+      this.dead = true;
+      onDeath();
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
     };
-    w.on('error', (err) => fail(new Error(`cleaner worker crashed: ${err.message}`, { cause: err })));
-    w.on('exit', (code) => fail(new Error(`cleaner worker exited (code ${code})`)));
-    return w;
+    w.on('error', (err) => die(new Error(`cleaner worker crashed: ${err.message}`, { cause: err })));
+    w.on('exit', (code) => die(new Error(`cleaner worker exited (code ${code})`)));
   }
 
-  private call<T>(op: EngineCall['op'], args: unknown[], transfer: ArrayBuffer[] = []): Promise<T> {
-    const w = (this.worker ??= this.start());
+  post(engine: number, op: EngineCall['op'], args: unknown[], transfer: ArrayBuffer[]): Promise<unknown> {
     const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      w.ref();
-      w.postMessage({ id, op, args } satisfies EngineCall, transfer);
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.ref();
+      this.worker.postMessage({ id, engine, op, args } satisfies EngineCall, transfer);
     });
+  }
+}
+
+const threads: (EngineThread | undefined)[] = [];
+let nextEngine = 0;
+
+export class WorkerEngine implements CleanerEngine {
+  private readonly id = nextEngine++;
+  /** The thread this engine is open on, if any. */
+  private thread: EngineThread | null = null;
+
+  constructor(
+    /** Which worker thread (the cleaner thread's index). */
+    private readonly index: number,
+    private readonly mapBytes: number,
+    private readonly loadFactor: number,
+  ) {}
+
+  private call<T>(op: EngineCall['op'], args: unknown[], transfer: ArrayBuffer[] = []): Promise<T> {
+    let t = threads[this.index];
+    if (!t || t.dead) {
+      const fresh: EngineThread = new EngineThread(() => {
+        if (threads[this.index] === fresh) threads[this.index] = undefined;
+      });
+      t = threads[this.index] = fresh;
+    }
+    if (this.thread !== t) {
+      // messages arrive in order: the engine is open before this call runs
+      void t.post(this.id, 'open', [this.mapBytes, this.loadFactor], []).catch(() => undefined);
+      t.engines.add(this);
+      this.thread = t;
+    }
+    return t.post(this.id, op, args, transfer) as Promise<T>;
   }
 
   beginMap(firstDirty: number, aborted: AbortedTxn[]): Promise<void> {
     return this.call('beginMap', [firstDirty, aborted]);
   }
 
-  /** `chunk` is transferred: unusable here afterwards. */
+  /** `chunk` is transferred: empty here afterwards. */
   mapChunk(chunk: Buffer): Promise<MapProgress> {
     return this.call('mapChunk', [chunk], [chunk.buffer as ArrayBuffer]);
   }
@@ -85,7 +120,7 @@ export class WorkerEngine implements CleanerEngine {
     return this.call('beginFilter', [setup]);
   }
 
-  /** `chunk` is transferred: unusable here afterwards. */
+  /** `chunk` is transferred: empty here afterwards. */
   async filterChunk(chunk: Buffer): Promise<FilterOutput> {
     const r = await this.call<{ kept: Uint8Array; records: number }>('filterChunk', [chunk], [chunk.buffer as ArrayBuffer]);
     return { kept: Buffer.from(r.kept.buffer, r.kept.byteOffset, r.kept.byteLength), records: r.records };
@@ -99,10 +134,17 @@ export class WorkerEngine implements CleanerEngine {
     return this.call('utilization', []);
   }
 
-  /** Terminates the worker (its offset map goes with it). */
+  /** Drops this engine's offset map; the worker thread ends with the last engine on it. */
   async close(): Promise<void> {
-    const w = this.worker;
-    this.worker = null;
-    if (w) await w.terminate();
+    const t = this.thread;
+    this.thread = null;
+    if (!t || t.dead) return;
+    t.engines.delete(this);
+    if (t.engines.size > 0) {
+      await t.post(this.id, 'drop', [], []).catch(() => undefined);
+      return;
+    }
+    if (threads[this.index] === t) threads[this.index] = undefined;
+    await t.worker.terminate();
   }
 }
