@@ -15,7 +15,7 @@ import type { OffsetIndex, TimeIndex } from '../indexes.js';
 import { OFFSET_ENTRY_SIZE, TIME_ENTRY_SIZE } from '../indexes.js';
 import type { AbortedTxn } from '../txn-index.js';
 import type { CleanerBudget } from './budget.js';
-import { joinBatches, splitBatches, type CleanerEngine } from './engine.js';
+import { joinBatches, splitBatches, type CleanerEngine, type FilterOutput, type MapProgress } from './engine.js';
 
 /** Bytes read or written per step (Kafka's cleaner reads in chunks of its I/O buffer). */
 export const CLEANER_CHUNK_BYTES = 256 * 1024;
@@ -104,15 +104,29 @@ export async function buildOffsetMap<S extends SourceSegment>(
   await engine.beginMap(firstDirty, abortedIn(dirty));
   let latestOffset = firstDirty - 1;
   let bytesRead = 0;
-  for (let i = 0; i < dirty.length; i++) {
-    const seg = dirty[i]!;
-    const from = firstDirty > seg.baseOffset ? await seg.findPosition(firstDirty, seg.writtenSize, indexIntervalBytes) : 0;
-    for await (const chunk of chunksOf(source, seg, from, opts)) {
-      bytesRead += chunk.length;
-      const p = await engine.mapChunk(chunk);
-      if (p.full) return { endOffset: p.latestOffset + 1, full: true, bytesRead };
+  // the next chunk is read while the engine maps this one
+  let mapping: Promise<MapProgress> | null = null;
+  try {
+    for (let i = 0; i < dirty.length; i++) {
+      const seg = dirty[i]!;
+      const from = firstDirty > seg.baseOffset ? await seg.findPosition(firstDirty, seg.writtenSize, indexIntervalBytes) : 0;
+      for await (const chunk of chunksOf(source, seg, from, opts)) {
+        const done = mapping;
+        mapping = null;
+        const p = await done;
+        if (p?.full) return { endOffset: p.latestOffset + 1, full: true, bytesRead };
+        bytesRead += chunk.length;
+        mapping = engine.mapChunk(chunk);
+      }
+      const done = mapping;
+      mapping = null;
+      const p = await done;
+      if (p?.full) return { endOffset: p.latestOffset + 1, full: true, bytesRead };
+      ({ latestOffset } = await engine.segmentMapped(i + 1 < dirty.length ? dirty[i + 1]!.baseOffset : firstUncleanable));
     }
-    ({ latestOffset } = await engine.segmentMapped(i + 1 < dirty.length ? dirty[i + 1]!.baseOffset : firstUncleanable));
+  } catch (e) {
+    await mapping?.catch(() => undefined);
+    throw e;
   }
   return { endOffset: latestOffset + 1, full: false, bytesRead };
 }
@@ -172,21 +186,32 @@ export async function cleanGroup<S extends SourceSegment, C extends CleanedSink>
   const cleaned = source.createCleaned(group[0]!.baseOffset);
   let bytesRead = 0;
   let recordsKept = 0;
+  // the next chunk is read while the engine filters this one
+  let filtering: Promise<FilterOutput> | null = null;
+  const write = async (done: Promise<FilterOutput> | null): Promise<void> => {
+    const r = await done;
+    if (!r || r.kept.length === 0) return;
+    recordsKept += r.records;
+    await cleaned.append(splitBatches(r.kept));
+    await ctx.budget.spend(r.kept.length);
+  };
   try {
     for (const seg of group) {
       for await (const chunk of chunksOf(source, seg, 0, ctx)) {
         bytesRead += chunk.length;
-        const r = await ctx.engine.filterChunk(chunk);
-        if (r.kept.length === 0) continue;
-        recordsKept += r.records;
-        await cleaned.append(splitBatches(r.kept));
-        await ctx.budget.spend(r.kept.length);
+        const done = filtering;
+        filtering = ctx.engine.filterChunk(chunk);
+        await write(done);
       }
     }
+    const done = filtering;
+    filtering = null;
+    await write(done);
     for (const t of await ctx.engine.takeKeptAborts()) cleaned.addAbortedTxn(t);
     ctx.checkAborted();
     await cleaned.finish(group[group.length - 1]!.lastModifiedMs);
   } catch (e) {
+    await filtering?.catch(() => undefined);
     await cleaned.abort().catch(() => undefined);
     throw e;
   }
