@@ -9,7 +9,10 @@
 //      offset (`<base>.log.cleaned` and its indexes, written by the log's
 //      CleanedSegment, log/segments.ts), holding what filter.ts keeps of every
 //      batch, finished (fsynced) and ready for the log's crash-safe swap.
-// Offsets never change; nothing here touches the live segments.
+// Here is the I/O (reading chunks of batches, writing the cleaned segment);
+// the CPU work (hashing keys, filtering batches) is the engine's (engine.ts),
+// run in a worker thread by the manager. Offsets never change; nothing here
+// touches the live segments.
 
 import type { OffsetIndex, TimeIndex } from '../indexes.js';
 import { OFFSET_ENTRY_SIZE, TIME_ENTRY_SIZE } from '../indexes.js';
