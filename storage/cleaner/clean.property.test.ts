@@ -11,7 +11,7 @@ import { batchLastOffset, readInt64, OFF_PRODUCER_ID } from '../batch.js';
 import type { Segment } from '../segment.js';
 import { abortedIn, buildOffsetMap, cleanGroup, groupSegments } from './clean.js';
 import { OffsetMap } from './offset-map.js';
-import { CleanedTxnState } from './txn.js';
+import { LocalEngine } from './engine.js';
 import type { LastRecord } from './filter.js';
 import { batch, harness, readOpts, readRecords, swapIn, writeSegment, type Harness, type ReadRec } from './test-segments.js';
 import { decodeBatchSync } from '../../protocol/record-batch.js';
@@ -72,18 +72,18 @@ class Model {
 
   async clean(mapKeys: number, segmentBytes: number): Promise<void> {
     if (this.sealed.length === 0 || this.firstDirty >= this.activeBase) return;
-    const map = new OffsetMap(mapKeys * 24, 1);
+    const engine = new LocalEngine(new OffsetMap(mapKeys * 24, 1));
     const opts = readOpts();
     const dirty = this.sealed.filter((s) => s.nextOffset > this.firstDirty);
-    const r = await buildOffsetMap(this.h.source, dirty, this.firstDirty, this.activeBase, map, 4096, opts);
+    const r = await buildOffsetMap(this.h.source, dirty, this.firstDirty, this.activeBase, engine, 4096, opts);
     expect(r.endOffset).toBeGreaterThan(this.firstDirty);
     expect(r.endOffset).toBeLessThanOrEqual(this.activeBase);
     const toClean = this.sealed.filter((s) => s.baseOffset < r.endOffset);
     const groups = await groupSegments(toClean, segmentBytes, 10 << 20, this.activeBase);
     expect(groups.flat()).toEqual(toClean);
-    const active = new Map<number, LastRecord>([...this.lastOfProducer].map(([pid, l]) => [pid, { lastDataOffset: l.lastOffset, producerEpoch: l.epoch }]));
-    const txns = new CleanedTxnState(abortedIn(toClean));
-    const ctx = { ...opts, map, now: this.now, deleteRetentionMs: RETENTION, highWatermark: this.next, activeProducers: active, txns };
+    const active = [...this.lastOfProducer].map(([pid, l]): [number, LastRecord] => [pid, { lastDataOffset: l.lastOffset, producerEpoch: l.epoch }]);
+    await engine.beginFilter({ now: this.now, deleteRetentionMs: RETENTION, highWatermark: this.next, activeProducers: active, aborted: abortedIn(toClean) });
+    const ctx = { ...opts, engine };
     const replaced: Segment[] = [];
     for (const g of groups) {
       const { cleaned } = await cleanGroup(this.h.source, g, ctx);

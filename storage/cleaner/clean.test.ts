@@ -11,7 +11,7 @@ import { abortedIn, buildOffsetMap, cleanGroup, groupSegments } from './clean.js
 import type { CleanedSegment } from '../log/segments.js';
 import type { LastRecord } from './filter.js';
 import { OffsetMap } from './offset-map.js';
-import { CleanedTxnState } from './txn.js';
+import { LocalEngine } from './engine.js';
 import { atOffset, batch, batchAsync, harness, readOpts, readRecords, swapIn, writeSegment, type Harness } from './test-segments.js';
 
 const RETENTION = 1000;
@@ -26,20 +26,18 @@ interface RoundOpts {
 
 /** One round over `segments`, all cleaned into one group; the cleaned segment loaded back. */
 async function round(h: Harness, segments: Segment[], o: RoundOpts): Promise<{ cleaned: CleanedSegment; seg: Segment; endOffset: number }> {
-  const map = new OffsetMap(24 * 1000, 0.9);
+  const engine = new LocalEngine(new OffsetMap(24 * 1000, 0.9));
   const opts = readOpts();
   const firstDirty = o.firstDirty ?? 0;
-  const r = await buildOffsetMap(h.source, segments.filter((s) => s.nextOffset > firstDirty), firstDirty, o.firstUncleanable, map, 4096, opts);
-  const txns = new CleanedTxnState(abortedIn(segments));
-  const { cleaned } = await cleanGroup(h.source, segments, {
-    ...opts,
-    map,
+  const r = await buildOffsetMap(h.source, segments.filter((s) => s.nextOffset > firstDirty), firstDirty, o.firstUncleanable, engine, 4096, opts);
+  await engine.beginFilter({
     now: o.now ?? 10_000,
     deleteRetentionMs: RETENTION,
     highWatermark: o.highWatermark ?? Number.MAX_SAFE_INTEGER,
-    activeProducers: o.producers ?? new Map(),
-    txns,
+    activeProducers: [...(o.producers ?? new Map<number, LastRecord>())],
+    aborted: abortedIn(segments),
   });
+  const { cleaned } = await cleanGroup(h.source, segments, { ...opts, engine });
   const seg = await swapIn(h, segments, cleaned);
   return { cleaned, seg, endOffset: r.endOffset };
 }
@@ -159,8 +157,7 @@ describe('a cleaning round', () => {
       batch({ records: [{ key: 'a', value: '1', timestamp: 1 }, { key: 'b', value: '1', timestamp: 1 }] }, 0),
       batch({ records: [{ key: 'a', value: '2', timestamp: 1 }, { key: 'c', value: '1', timestamp: 1 }, { key: 'b', value: '2', timestamp: 1 }] }, 2),
     ]);
-    const map = new OffsetMap(24 * 2, 1);
-    const r = await buildOffsetMap(h.source, [s], 0, 5, map, 4096, readOpts());
+    const r = await buildOffsetMap(h.source, [s], 0, 5, new LocalEngine(new OffsetMap(24 * 2, 1)), 4096, readOpts());
     expect(r).toMatchObject({ full: true, endOffset: 3 });
   });
 

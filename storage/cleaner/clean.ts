@@ -9,19 +9,16 @@
 //      offset (`<base>.log.cleaned` and its indexes, written by the log's
 //      CleanedSegment, log/segments.ts), holding what filter.ts keeps of every
 //      batch, finished (fsynced) and ready for the log's crash-safe swap.
-// Offsets never change; nothing here touches the live segments.
+// Here is the I/O (reading chunks of batches, writing the cleaned segment);
+// the CPU work (hashing keys, filtering batches) is the engine's (engine.ts),
+// run in a worker thread by the manager. Offsets never change; nothing here
+// touches the live segments.
 
-import { OFF_ATTRIBUTES, OFF_PRODUCER_ID, ATTR_CONTROL, ATTR_TRANSACTIONAL, batchLastOffset, readInt64 } from '../batch.js';
-import { batchRecordsPayload, parseBatchHeader } from '../../protocol/record-batch.js';
-import { readEndTxnMarker } from '../control-batch.js';
 import type { OffsetIndex, TimeIndex } from '../indexes.js';
 import { OFFSET_ENTRY_SIZE, TIME_ENTRY_SIZE } from '../indexes.js';
 import type { AbortedTxn } from '../txn-index.js';
 import type { CleanerBudget } from './budget.js';
-import { filterBatch, type LastRecord } from './filter.js';
-import type { OffsetMap } from './offset-map.js';
-import { scanRecords } from './records.js';
-import { CleanedTxnState } from './txn.js';
+import { joinBatches, splitBatches, type CleanerEngine, type FilterOutput, type MapProgress } from './engine.js';
 
 /** Bytes read or written per step (Kafka's cleaner reads in chunks of its I/O buffer). */
 export const CLEANER_CHUNK_BYTES = 256 * 1024;
@@ -63,42 +60,22 @@ export interface ReadOptions {
   checkAborted: AbortCheck;
 }
 
-/** The batches of `seg` from `from`, each reported to the budget (which yields the loop), checking for an abort per chunk. */
-async function* batchesOf<S extends SourceSegment>(source: CleanerSource<S, CleanedSink>, seg: S, from: number, opts: ReadOptions): AsyncGenerator<Buffer> {
+/** The batches of `seg` from `from` in chunks of about CLEANER_CHUNK_BYTES (one buffer each), each batch reported to the budget (which yields the loop), checking for an abort per chunk. */
+async function* chunksOf<S extends SourceSegment>(source: CleanerSource<S, CleanedSink>, seg: S, from: number, opts: ReadOptions): AsyncGenerator<Buffer> {
+  let batches: Buffer[] = [];
   let bytes = 0;
   for await (const b of source.batches(seg, from)) {
-    yield b.bytes;
-    await opts.budget.spend(b.bytes.length);
+    batches.push(b.bytes);
     bytes += b.bytes.length;
+    await opts.budget.spend(b.bytes.length);
     if (bytes >= CLEANER_CHUNK_BYTES) {
       opts.checkAborted();
+      yield joinBatches(batches);
+      batches = [];
       bytes = 0;
     }
   }
-}
-
-function isControl(b: Buffer): boolean {
-  return (b.readInt16BE(OFF_ATTRIBUTES) & ATTR_CONTROL) !== 0;
-}
-
-function isTransactional(b: Buffer): boolean {
-  return (b.readInt16BE(OFF_ATTRIBUTES) & ATTR_TRANSACTIONAL) !== 0;
-}
-
-/** The uncompressed records section of the whole batch `b`. */
-export function recordsPayload(b: Buffer): Promise<Buffer> {
-  return batchRecordsPayload(b, { header: parseBatchHeader(b, 0), start: 0, end: b.length });
-}
-
-/** Feeds one batch to the transaction bookkeeping; true when it may be discarded. */
-function txnStep(txns: CleanedTxnState, b: Buffer, recordCount: number): boolean {
-  const pid = readInt64(b, OFF_PRODUCER_ID);
-  const last = batchLastOffset(b);
-  if (isControl(b)) {
-    const marker = readEndTxnMarker(b, 0, b.length);
-    return txns.onControlBatch(pid, last, marker ? marker.commit : null, recordCount === 0);
-  }
-  return txns.onDataBatch(pid, last, isTransactional(b));
+  if (bytes > 0) yield joinBatches(batches);
 }
 
 /** The aborted transactions recorded in these segments' .txnindex entries. */
@@ -123,41 +100,38 @@ export async function buildOffsetMap<S extends SourceSegment>(
   dirty: readonly S[],
   firstDirty: number,
   firstUncleanable: number,
-  map: OffsetMap,
+  engine: CleanerEngine,
   indexIntervalBytes: number,
   opts: ReadOptions,
 ): Promise<MapResult> {
-  map.clear();
-  map.latestOffset = firstDirty - 1;
-  // the whole range of every segment: a transaction may start before firstDirty (KAFKA-13727)
-  const txns = new CleanedTxnState(abortedIn(dirty));
+  await engine.beginMap(firstDirty, abortedIn(dirty));
+  let latestOffset = firstDirty - 1;
   let bytesRead = 0;
-  for (let i = 0; i < dirty.length; i++) {
-    const seg = dirty[i]!;
-    const from = firstDirty > seg.baseOffset ? await seg.findPosition(firstDirty, seg.writtenSize, indexIntervalBytes) : 0;
-    for await (const b of batchesOf(source, seg, from, opts)) {
-      bytesRead += b.length;
-      const last = batchLastOffset(b);
-      const count = b.readInt32BE(57);
-      if (!txnStep(txns, b, count) && !isControl(b) && count > 0) {
-        const base = readInt64(b, 0);
-        let full = false;
-        const payload = await recordsPayload(b);
-        scanRecords(payload, count, (r) => {
-          const offset = base + r.offsetDelta;
-          if (r.keyStart < 0 || offset < firstDirty) return true;
-          full = !map.put(payload, offset, r.keyStart, r.keyEnd);
-          return !full;
-        });
-        if (full) return { endOffset: map.latestOffset + 1, full: true, bytesRead };
+  // the next chunk is read while the engine maps this one
+  let mapping: Promise<MapProgress> | null = null;
+  try {
+    for (let i = 0; i < dirty.length; i++) {
+      const seg = dirty[i]!;
+      const from = firstDirty > seg.baseOffset ? await seg.findPosition(firstDirty, seg.writtenSize, indexIntervalBytes) : 0;
+      for await (const chunk of chunksOf(source, seg, from, opts)) {
+        const done = mapping;
+        mapping = null;
+        const p = await done;
+        if (p?.full) return { endOffset: p.latestOffset + 1, full: true, bytesRead };
+        bytesRead += chunk.length;
+        mapping = engine.mapChunk(chunk);
       }
-      if (last >= firstDirty) map.latestOffset = Math.max(map.latestOffset, last);
+      const done = mapping;
+      mapping = null;
+      const p = await done;
+      if (p?.full) return { endOffset: p.latestOffset + 1, full: true, bytesRead };
+      ({ latestOffset } = await engine.segmentMapped(i + 1 < dirty.length ? dirty[i + 1]!.baseOffset : firstUncleanable));
     }
-    // a wholly mapped segment is mapped up to where the next one starts (gaps included)
-    const next = i + 1 < dirty.length ? dirty[i + 1]!.baseOffset : firstUncleanable;
-    map.latestOffset = Math.max(map.latestOffset, next - 1);
+  } catch (e) {
+    await mapping?.catch(() => undefined);
+    throw e;
   }
-  return { endOffset: map.latestOffset + 1, full: false, bytesRead };
+  return { endOffset: latestOffset + 1, full: false, bytesRead };
 }
 
 /**
@@ -200,13 +174,8 @@ export async function groupSegments<S extends SourceSegment>(segments: readonly 
 
 /** What the cleaning of one round carries from group to group. */
 export interface CleanContext extends ReadOptions {
-  map: OffsetMap;
-  now: number;
-  deleteRetentionMs: number;
-  highWatermark: number;
-  activeProducers: ReadonlyMap<number, LastRecord>;
-  /** Carried across groups (KAFKA-8351); built over all the round's segments. */
-  txns: CleanedTxnState;
+  /** Set up by `beginFilter` for the round (its transaction state carried across groups, KAFKA-8351). */
+  engine: CleanerEngine;
 }
 
 export interface GroupResult<C> {
@@ -220,34 +189,32 @@ export async function cleanGroup<S extends SourceSegment, C extends CleanedSink>
   const cleaned = source.createCleaned(group[0]!.baseOffset);
   let bytesRead = 0;
   let recordsKept = 0;
+  // the next chunk is read while the engine filters this one
+  let filtering: Promise<FilterOutput> | null = null;
+  const write = async (done: Promise<FilterOutput> | null): Promise<void> => {
+    const r = await done;
+    if (!r || r.kept.length === 0) return;
+    recordsKept += r.records;
+    await cleaned.append(splitBatches(r.kept));
+    await ctx.budget.spend(r.kept.length);
+  };
   try {
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    const flush = async (): Promise<void> => {
-      if (pendingBytes === 0) return;
-      await cleaned.append(pending);
-      await ctx.budget.spend(pendingBytes);
-      pending = [];
-      pendingBytes = 0;
-    };
     for (const seg of group) {
-      for await (const b of batchesOf(source, seg, 0, ctx)) {
-        bytesRead += b.length;
-        const r = await filterBatch(b, ctx);
-        if (r.kind === 'dropped') continue;
-        const out = r.kind === 'original' ? b : r.bytes;
-        recordsKept += r.records;
-        pending.push(out);
-        pendingBytes += out.length;
-        if (pendingBytes >= CLEANER_CHUNK_BYTES) await flush();
+      for await (const chunk of chunksOf(source, seg, 0, ctx)) {
+        bytesRead += chunk.length;
+        const done = filtering;
+        filtering = ctx.engine.filterChunk(chunk);
+        await write(done);
       }
     }
-    await flush();
-    for (const t of ctx.txns.keptAborts) cleaned.addAbortedTxn(t);
-    ctx.txns.keptAborts = [];
+    const done = filtering;
+    filtering = null;
+    await write(done);
+    for (const t of await ctx.engine.takeKeptAborts()) cleaned.addAbortedTxn(t);
     ctx.checkAborted();
     await cleaned.finish(group[group.length - 1]!.lastModifiedMs);
   } catch (e) {
+    await filtering?.catch(() => undefined);
     await cleaned.abort().catch(() => undefined);
     throw e;
   }

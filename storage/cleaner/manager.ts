@@ -1,10 +1,12 @@
-// The log cleaner (Kafka's LogCleaner + LogCleanerManager) on the one event
-// loop: `log.cleaner.threads` async workers, each with its own offset map
-// (log.cleaner.dedupe.buffer.size / threads), pick the dirtiest compacted log
-// (choose.ts), clean it in steps of at most 256 KiB that give the loop back
-// to produce and fetch (budget.ts, which also holds all workers together under
-// log.cleaner.io.max.bytes.per.second), and sleep log.cleaner.backoff.ms when
-// nothing is cleanable.
+// The log cleaner (Kafka's LogCleaner + LogCleanerManager): `log.cleaner.threads`
+// async workers, each with its own offset map (log.cleaner.dedupe.buffer.size
+// / threads) in its own worker_thread (worker-engine.ts: key hashing and batch
+// filtering leave the broker's event loop), pick the dirtiest compacted log
+// (choose.ts), read and write it in steps of at most 256 KiB that give the
+// loop back to produce and fetch (budget.ts, which also holds all workers
+// together under log.cleaner.io.max.bytes.per.second), and sleep
+// log.cleaner.backoff.ms when nothing is cleanable. The worker threads end
+// with `stop`.
 //
 // Per log: none -> in progress -> none, or aborted (truncation, deletion,
 // close: checked between chunks, the round's `.cleaned` files dropped) and
@@ -23,8 +25,7 @@ import { CleanerBudget } from './budget.js';
 import { cleanableRange, isCleanable, type CleanableRange } from './choose.js';
 import { abortedIn, buildOffsetMap, cleanGroup, groupSegments, type CleanedSink, type CleanerSource } from './clean.js';
 import type { LastRecord } from './filter.js';
-import { OffsetMap } from './offset-map.js';
-import { CleanedTxnState } from './txn.js';
+import { WorkerEngine } from './worker-engine.js';
 
 export const CLEANER_CHECKPOINT = 'cleaner-offset-checkpoint';
 
@@ -123,7 +124,7 @@ export class LogCleaner {
   private readonly roundDone = new Map<string, () => void>();
   private readonly uncleanable = new Set<string>();
   private readonly waiters = new Set<{ key: string; offset: number; resolve: () => void }>();
-  private readonly maps: OffsetMap[] = [];
+  private readonly engines: WorkerEngine[] = [];
   private checkpointWrite: Promise<void> = Promise.resolve();
   private readonly budget: CleanerBudget;
   private readonly logger: Logger;
@@ -138,7 +139,7 @@ export class LogCleaner {
     this.logger = opts.logger.child({ component: 'log-cleaner' });
     this.budget = new CleanerBudget(opts.ioMaxBytesPerSecond);
     const threads = Math.max(1, opts.threads);
-    for (let i = 0; i < threads; i++) this.maps.push(new OffsetMap(Math.floor(opts.dedupeBufferSize / threads), opts.loadFactor));
+    for (let i = 0; i < threads; i++) this.engines.push(new WorkerEngine(i, Math.floor(opts.dedupeBufferSize / threads), opts.loadFactor));
   }
 
   private get checkpointPath(): string {
@@ -157,21 +158,22 @@ export class LogCleaner {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.workers = this.maps.map((map) => this.work(map));
+    this.workers = this.engines.map((engine) => this.work(engine));
   }
 
-  /** Stops the workers; a round in progress is aborted (its `.cleaned` files dropped). */
+  /** Stops the workers; a round in progress is aborted (its `.cleaned` files dropped); the worker threads end. */
   async stop(): Promise<void> {
     this.running = false;
     this.kick();
-    for (const key of this.states.keys()) this.abortKey(key);
-    await Promise.all(this.workers);
+    const aborted = [...this.states.keys()].map((key) => this.abortKey(key));
+    await Promise.all([...this.workers, ...aborted]);
     this.workers = [];
+    await Promise.all(this.engines.map((e) => e.close()));
   }
 
   /** log.cleaner.threads: the workers, each with its own offset map. */
   get workerCount(): number {
-    return this.maps.length;
+    return this.engines.length;
   }
 
   /** Milliseconds since the workers last chose a log, null before the first time. */
@@ -208,7 +210,7 @@ export class LogCleaner {
       if (st.kind === 'paused') return null;
       await new Promise<void>((resolve) => this.onRoundDone(key, resolve));
     }
-    return this.runRound(log, this.maps[0]!, true);
+    return this.runRound(log, this.engines[0]!, true);
   }
 
   /** Resolves once the log's checkpoint reaches `offset` (a round cleaned everything below it). */
@@ -271,14 +273,14 @@ export class LogCleaner {
     });
   }
 
-  private async work(map: OffsetMap): Promise<void> {
+  private async work(engine: WorkerEngine): Promise<void> {
     while (this.running) {
       const log = await this.dirtiest().catch((err: unknown) => {
         this.logger.error({ err }, 'choosing a log to clean failed');
         return null;
       });
       if (log) {
-        await this.runRound(log, map, false);
+        await this.runRound(log, engine, false);
         continue;
       }
       await new Promise<void>((resolve) => {
@@ -345,7 +347,7 @@ export class LogCleaner {
     return best;
   }
 
-  private async runRound(log: CleanableLog, map: OffsetMap, forced: boolean): Promise<RoundResult | null> {
+  private async runRound(log: CleanableLog, engine: WorkerEngine, forced: boolean): Promise<RoundResult | null> {
     const key = keyOf(log);
     if (this.states.has(key)) return null;
     this.states.set(key, { kind: 'in-progress' });
@@ -370,19 +372,17 @@ export class LogCleaner {
       const cfg = log.config;
       const sealed = infos.filter((i) => !i.active);
       const dirty = sealed.filter((s, i) => s.baseOffset < range.firstUncleanable && infos[i + 1]!.baseOffset > range.firstDirty).map((i) => i.segment);
-      const mapped = await buildOffsetMap(source, dirty, range.firstDirty, range.firstUncleanable, map, cfg.indexIntervalBytes, io);
+      const mapped = await buildOffsetMap(source, dirty, range.firstDirty, range.firstUncleanable, engine, cfg.indexIntervalBytes, io);
       const toClean = sealed.filter((s) => s.baseOffset < mapped.endOffset).map((i) => i.segment);
       const groups = await groupSegments(toClean, cfg.segmentBytes, cfg.segmentIndexBytes, range.firstUncleanable);
-      const txns = new CleanedTxnState(abortedIn(toClean));
-      const ctx = {
-        ...io,
-        map,
+      await engine.beginFilter({
         now,
         deleteRetentionMs: cfg.deleteRetentionMs,
         highWatermark: log.highWatermark,
-        activeProducers: log.activeProducers(now),
-        txns,
-      };
+        activeProducers: [...log.activeProducers(now)],
+        aborted: abortedIn(toClean),
+      });
+      const ctx = { ...io, engine };
       let cleanBytesRead = 0;
       let bytesWritten = 0;
       for (const g of groups) {
@@ -399,7 +399,7 @@ export class LogCleaner {
       this.stats.bytesRead += bytesRead;
       this.stats.bytesWritten += bytesWritten;
       this.stats.lastRoundMs = elapsedMs;
-      this.stats.lastRounds[this.maps.indexOf(map)] = { elapsedMs, bufferUtilization: map.utilization, cleanBytesRead, bytesWritten };
+      this.stats.lastRounds[this.engines.indexOf(engine)] = { elapsedMs, bufferUtilization: await engine.utilization(), cleanBytesRead, bytesWritten };
       const result = { firstDirty: range.firstDirty, endOffset: mapped.endOffset, bytesRead, bytesWritten, groups: groups.length, mapFull: mapped.full };
       this.logger.info({ topic: log.topic, partition: log.partition, ...result }, 'cleaned log');
       return result;
