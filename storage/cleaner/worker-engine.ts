@@ -8,6 +8,8 @@
 // throws fails the pending calls (and so their rounds), never the broker;
 // the next call starts a fresh worker and reopens its engine there.
 
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { AbortedTxn } from '../txn-index.js';
 import type { CleanerEngine, FilterOutput, FilterSetup, MapProgress } from './engine.js';
@@ -20,11 +22,25 @@ import type { EngineCall } from './engine-worker.js';
  */
 function workerEntry(): { entry: URL | string; eval: boolean } {
   if (!import.meta.url.endsWith('.ts')) return { entry: new URL('./engine-worker.js', import.meta.url), eval: false };
-  const tsx = import.meta.resolve('tsx/esm/api');
   const target = new URL('./engine-worker.ts', import.meta.url).href;
-  return { entry: `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`, eval: true };
+  return { entry: `import(${JSON.stringify(tsxApi())}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`, eval: true };
 }
-const WORKER = workerEntry();
+
+/**
+ * tsx's ESM API. vitest's module runner (a global setup) has no import.meta.resolve;
+ * there require's resolution finds the CommonJS build, and its ESM twin (tsx's
+ * exports map: index.cjs beside index.mjs) is the one that registers correctly.
+ */
+function tsxApi(): string {
+  try {
+    return import.meta.resolve('tsx/esm/api');
+  } catch {
+    return pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  }
+}
+
+/** Resolved when the first worker starts, not at import (a broker that never cleans never needs it). */
+let workerSpec: { entry: URL | string; eval: boolean } | undefined;
 
 interface Pending {
   resolve(v: unknown): void;
@@ -40,7 +56,8 @@ class EngineThread {
   dead = false;
 
   constructor(onDeath: () => void) {
-    const w = (this.worker = new Worker(WORKER.entry, { eval: WORKER.eval }));
+    workerSpec ??= workerEntry();
+    const w = (this.worker = new Worker(workerSpec.entry, { eval: workerSpec.eval }));
     w.unref();
     w.on('message', (m: { id: number; result?: unknown; error?: string }) => {
       const p = this.pending.get(m.id);
